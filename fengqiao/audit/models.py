@@ -1,0 +1,61 @@
+"""The append-only audit trail: who did what to which record, when and from where."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events are append-only")
+
+    def delete(self):
+        raise AppendOnlyError("audit events are append-only")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(_("操作人姓名"), max_length=150, blank=True)
+    action = models.CharField(_("动作"), max_length=64, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=64, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    region_path = models.CharField(max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(_("内容"), default=dict, blank=True)
+    origin = models.CharField(_("来源"), max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    scope_region_path = "region_path"
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events are append-only")

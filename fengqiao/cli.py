@@ -1,0 +1,89 @@
+"""The ``fengqiao`` console script: ``fengqiao demo``, ``fengqiao manage ...``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fengqiao.settings")
+    import django
+
+    django.setup()
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口必须是数字 / port must be a number: {value!r}")
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口必须在 1–65535 之间 / port out of range: {port}")
+    return port
+
+
+def _scale(value: str) -> float:
+    try:
+        scale = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"规模必须是数字 / scale must be a number: {value!r}")
+    if not 0.01 <= scale <= 50:
+        raise argparse.ArgumentTypeError(f"规模必须在 0.01–50 之间 / scale out of range: {scale}")
+    return scale
+
+
+def demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    print(f"数据目录 / data directory: {settings.DATA_DIR}", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_demo", scale=args.scale, verbosity=1)
+    return serve(args.host, args.port)
+
+
+def serve(host: str, port: int) -> int:
+    from waitress import serve as waitress_serve
+
+    from fengqiao.wsgi import application
+
+    print(f"枫桥已启动 / Fengqiao is serving at http://{host}:{port}/  (Ctrl+C 停止)", flush=True)
+    # One process, a few threads: the embedded SQLite is happiest that way (DESIGN.md §4).
+    waitress_serve(application, host=host, port=port, threads=6, ident="fengqiao")
+    return 0
+
+
+def manage(argv: list[str]) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["fengqiao manage", *argv])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "manage":
+        return manage(argv[1:])
+    parser = argparse.ArgumentParser(
+        prog="fengqiao", description="枫桥：社区警务与矛盾纠纷化解平台 / Fengqiao"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo_parser = commands.add_parser("demo", help="运行演示县 / run the demo county")
+    demo_parser.add_argument("--port", type=_port, default=8000)
+    demo_parser.add_argument("--host", default="127.0.0.1")
+    demo_parser.add_argument(
+        "--scale", type=_scale, default=1.0, help="演示县规模（首次启动时） / demo county size"
+    )
+    commands.add_parser("manage", help="Django manage.py")
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

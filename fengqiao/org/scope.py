@@ -1,0 +1,112 @@
+"""Jurisdiction: which records a user may see. One helper, used by every list and lookup.
+
+Every scoped model names where it sits in the trees, as class attributes holding lookups:
+``scope_region_path`` (a path in the region tree) and/or ``scope_unit_path`` (a path in
+the police-unit tree). A user's grants open whole subtrees of either tree; a unit grant
+also opens that unit's area. Superusers see everything; anyone else with no grant, nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from fengqiao.places.models import subtree_q
+
+_CACHE_ATTR = "_fengqiao_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    region_paths: tuple[str, ...] = ()
+    unit_paths: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.region_paths or self.unit_paths)
+
+    def covers_region_path(self, path: str) -> bool:
+        return self.everything or any(path.startswith(p) for p in self.region_paths)
+
+
+def _outermost(paths: set[str]) -> tuple[str, ...]:
+    """Drop paths that lie under another one: they add nothing to the filter."""
+    kept: list[str] = []
+    for path in sorted(paths):
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return tuple(kept)
+
+
+def scope_for(user) -> Scope:
+    """The user's jurisdiction, computed once per request (cached on the user object)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = Scope()
+    elif user.is_superuser:
+        scope = Scope(everything=True)
+    else:
+        region_paths: set[str] = set()
+        unit_paths: set[str] = set()
+        for grant in user.access_grants.select_related("region", "unit__jurisdiction"):
+            if grant.region_id:
+                region_paths.add(grant.region.path)
+            else:
+                unit_paths.add(grant.unit.path)
+                region_paths.add(grant.unit.jurisdiction.path)
+        scope = Scope(region_paths=_outermost(region_paths), unit_paths=_outermost(unit_paths))
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after the user's grants change."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def scope_to(user, queryset: QuerySet) -> QuerySet:
+    """``queryset`` narrowed to the records inside the user's jurisdiction."""
+    model = queryset.model
+    region_field = getattr(model, "scope_region_path", None)
+    unit_field = getattr(model, "scope_unit_path", None)
+    if region_field is None and unit_field is None:
+        raise ImproperlyConfigured(f"{model.__name__} declares no scope_region_path/unit_path")
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset
+    condition = Q()
+    if region_field:
+        for path in scope.region_paths:
+            condition |= subtree_q(path, region_field)
+    if unit_field:
+        for path in scope.unit_paths:
+            condition |= subtree_q(path, unit_field)
+    if not condition:
+        return queryset.none()
+    # A join through a many-valued relation could repeat rows; scoped fields are single-valued.
+    return queryset.filter(condition)
+
+
+def get_for(user, queryset: QuerySet | type[Model], **lookup) -> Model:
+    """The one record matching ``lookup`` inside the user's scope, else 404.
+
+    Missing and out-of-scope records give the same answer, so nothing leaks that a record
+    exists somewhere the user may not look.
+    """
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    try:
+        return scope_to(user, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def in_scope(user, obj: Model) -> bool:
+    return scope_to(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()

@@ -1,0 +1,126 @@
+"""A small world every suite shares: one county, townships A and B, and named users.
+
+officer_a is the community police officer of township A (granted station A), officer_b the
+same in township B, chief is station A's chief, county_admin administers the county,
+resident has an account and no staff role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.factories import (
+    AccessGrantFactory,
+    AssignmentFactory,
+    BeatFactory,
+    BuildingFactory,
+    PersonFactory,
+    RegionFactory,
+    UnitFactory,
+    UserFactory,
+    square,
+)
+
+PASSWORD = "pass-for-tests-1"
+
+
+@dataclass
+class World:
+    county: object
+    township_a: object
+    township_b: object
+    community_a: object
+    community_b: object
+    grid_a1: object
+    grid_a2: object
+    grid_b1: object
+    building_a1: object
+    building_b1: object
+    bureau: object
+    station_a: object
+    station_b: object
+    beat_a: object
+    beat_b: object
+    officer_a: object
+    officer_b: object
+    chief: object
+    county_admin: object
+    resident: object
+    grid_worker_a1: object
+
+
+def _staff(username, roles, *, unit=None, region=None, grant_unit=None, grant_region=None,
+           is_staff=False):
+    user = UserFactory(username=username, is_staff=is_staff, first_name=username)
+    person = PersonFactory(user=user, name=username, unit=unit, region=region, role_codes=roles)
+    if grant_unit is not None:
+        AccessGrantFactory(user=user, unit=grant_unit)
+    if grant_region is not None:
+        AccessGrantFactory(user=user, region=grant_region)
+    return user, person
+
+
+@pytest.fixture
+def world(db) -> World:
+    county = RegionFactory(code="330699", name="测试区", level="county")
+    township_a = RegionFactory(code="330699001", name="甲镇", level="township", parent=county)
+    township_b = RegionFactory(code="330699002", name="乙镇", level="township", parent=county)
+    community_a = RegionFactory(
+        code="330699001001", name="甲村", level="community", parent=township_a
+    )
+    community_b = RegionFactory(
+        code="330699002001", name="乙社区", level="community", parent=township_b, urban=True
+    )
+    grid_a1 = RegionFactory(
+        code="330699001001G01", name="甲村一网格", level="grid", parent=community_a,
+        boundary=square(120.00, 30.00),
+    )
+    grid_a2 = RegionFactory(
+        code="330699001001G02", name="甲村二网格", level="grid", parent=community_a,
+        boundary=square(120.01, 30.00),
+    )
+    grid_b1 = RegionFactory(
+        code="330699002001G01", name="乙社区一网格", level="grid", parent=community_b,
+        boundary=square(120.10, 30.00),
+    )
+    building_a1 = BuildingFactory(code="B-A1", name="甲村1号", grid=grid_a1, lon=120.005,
+                                  lat=30.005)
+    building_b1 = BuildingFactory(code="B-B1", name="乙社区1幢", grid=grid_b1, lon=120.105,
+                                  lat=30.005)
+    bureau = UnitFactory(code="U330699", name="测试区公安分局", kind="bureau", jurisdiction=county)
+    station_a = UnitFactory(code="U33069901", name="甲镇派出所", parent=bureau,
+                            jurisdiction=township_a)
+    station_b = UnitFactory(code="U33069902", name="乙镇派出所", parent=bureau,
+                            jurisdiction=township_b)
+    beat_a = BeatFactory(code="JA1", name="甲村警务区", unit=station_a)
+    beat_a.areas.add(community_a)
+    beat_b = BeatFactory(code="JB1", name="乙社区警务区", unit=station_b)
+    beat_b.areas.add(community_b)
+
+    officer_a, officer_a_person = _staff(
+        "officer_a", ["community_police"], unit=station_a, grant_unit=station_a
+    )
+    officer_b, officer_b_person = _staff(
+        "officer_b", ["community_police"], unit=station_b, grant_unit=station_b
+    )
+    chief, _ = _staff("chief", ["station_chief"], unit=station_a, grant_unit=station_a,
+                      is_staff=True)
+    county_admin, _ = _staff("county_admin", ["admin"], unit=bureau, grant_unit=bureau,
+                             is_staff=True)
+    resident = UserFactory(username="resident")
+    grid_worker_a1, worker_person = _staff(
+        "grid_worker_a1", ["grid_worker"], region=grid_a1, grant_region=grid_a1
+    )
+    AssignmentFactory(person=officer_a_person, duty="community_police", beat=beat_a)
+    AssignmentFactory(person=officer_b_person, duty="community_police", beat=beat_b)
+    AssignmentFactory(person=worker_person, duty="grid_worker", region=grid_a1)
+    return World(
+        county=county, township_a=township_a, township_b=township_b, community_a=community_a,
+        community_b=community_b, grid_a1=grid_a1, grid_a2=grid_a2, grid_b1=grid_b1,
+        building_a1=building_a1, building_b1=building_b1, bureau=bureau, station_a=station_a,
+        station_b=station_b, beat_a=beat_a, beat_b=beat_b, officer_a=officer_a,
+        officer_b=officer_b, chief=chief, county_admin=county_admin, resident=resident,
+        grid_worker_a1=grid_worker_a1,
+    )
