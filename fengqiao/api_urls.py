@@ -1,1 +1,14 @@
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from fengqiao.org import api as org_api
+from fengqiao.places import api as places_api
+
+router = DefaultRouter()
+router.register("regions", places_api.RegionViewSet, basename="region")
+router.register("buildings", places_api.BuildingViewSet, basename="building")
+router.register("units", org_api.UnitViewSet, basename="unit")
+router.register("beats", org_api.BeatViewSet, basename="beat")
+router.register("people", org_api.PersonViewSet, basename="person")
+router.register("assignments", org_api.AssignmentViewSet, basename="assignment")
+
+urlpatterns = router.urls

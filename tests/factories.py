@@ -49,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pass-for-tests-1")
+    password = factory.django.Password("pass-for-tests-1")
 
 
 class UnitFactory(factory.django.DjangoModelFactory):
@@ -64,6 +64,7 @@ class UnitFactory(factory.django.DjangoModelFactory):
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"人员{n}")
     phone = factory.Sequence(lambda n: f"+86138{n:08d}")

@@ -23,7 +23,7 @@ _MANAGE_ORG = {
     f"org.{action}_{model}"
     for action in ("add", "change", "delete")
     for model in ("unit", "beat", "person", "team", "assignment", "accessgrant")
-} | {"org.view_accessgrant", "org.view_role"}
+} | {"org.view_accessgrant", "org.view_role", "auth.view_user", "auth.change_user"}
 
 # Full phone numbers of colleagues and volunteers: police and station management only.
 SEE_FULL_PHONE = "org.view_full_phone"

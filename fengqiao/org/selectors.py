@@ -1,0 +1,148 @@
+"""Reads for the org app: who packages a place, and scoped lists of units and people."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
+from fengqiao.org.scope import scope_to
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+
+AREA_DUTIES = (Duty.GRID_WORKER, Duty.AUXILIARY_POLICE, Duty.COMMUNITY_POLICE)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _active_q(day: dt.date) -> Q:
+    return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+def _chain(grid: Region) -> list[str]:
+    """The grid's code and its ancestors' codes, nearest first."""
+    return [code for code in grid.path.split(PATH_SEPARATOR) if code][::-1]
+
+
+def responsibles_for_grids(
+    grids: Iterable[Region], *, duties: Iterable[str] = AREA_DUTIES, at: dt.date | None = None
+) -> dict[int, dict[str, list[Person]]]:
+    """For each grid, the people who package it for each duty on day ``at``.
+
+    Responsibility is found by walking up from the grid to the nearest region (or beat
+    covering a region) with an assignment for that duty: a grid worker assigned to a whole
+    community packages every grid in it unless a grid has its own. Three queries in all,
+    however many grids.
+    """
+    day = at or _today()
+    grids = list(grids)
+    duties = [str(duty) for duty in duties]
+    codes = {code for grid in grids for code in _chain(grid)}
+    holders: dict[tuple[str, str], list[Person]] = defaultdict(list)
+
+    region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
+    if region_duties:
+        for assignment in Assignment.objects.filter(
+            _active_q(day), duty__in=region_duties, region__code__in=codes
+        ).select_related("person", "region"):
+            holders[(assignment.duty, assignment.region.code)].append(assignment.person)
+
+    if Duty.COMMUNITY_POLICE in duties:
+        beat_areas: dict[int, list[str]] = defaultdict(list)
+        for beat_id, code in Beat.areas.through.objects.filter(
+            region__code__in=codes
+        ).values_list("beat_id", "region__code"):
+            beat_areas[beat_id].append(code)
+        for assignment in Assignment.objects.filter(
+            _active_q(day), duty=Duty.COMMUNITY_POLICE, beat_id__in=beat_areas
+        ).select_related("person"):
+            for code in beat_areas[assignment.beat_id]:
+                holders[(Duty.COMMUNITY_POLICE, code)].append(assignment.person)
+
+    answer: dict[int, dict[str, list[Person]]] = {}
+    for grid in grids:
+        chain = _chain(grid)
+        answer[grid.pk] = {
+            duty: next((holders[(duty, code)] for code in chain if holders[(duty, code)]), [])
+            for duty in duties
+        }
+    return answer
+
+
+def building_heads(
+    buildings: Iterable[Building], *, at: dt.date | None = None
+) -> dict[int, list[Person]]:
+    day = at or _today()
+    ids = [building.pk for building in buildings]
+    heads: dict[int, list[Person]] = {pk: [] for pk in ids}
+    for assignment in Assignment.objects.filter(
+        _active_q(day), duty=Duty.BUILDING_HEAD, building_id__in=ids
+    ).select_related("person"):
+        heads[assignment.building_id].append(assignment.person)
+    return heads
+
+
+def responsible_for(
+    place: Region | Building, duty: str, *, at: dt.date | None = None
+) -> list[Person]:
+    """Who packages ``place`` (a grid or a building) for ``duty`` on day ``at`` (today).
+
+    A building's building head is assigned on the building itself; every other duty is
+    answered for the building's grid, walking up the region tree to the nearest assignment.
+    """
+    if duty not in Duty.values:
+        raise ValueError(f"unknown duty {duty!r}; expected one of {Duty.values}")
+    if isinstance(place, Building):
+        if duty == Duty.BUILDING_HEAD:
+            return building_heads([place], at=at)[place.pk]
+        grid = place.grid
+    elif isinstance(place, Region) and place.level == "grid":
+        if duty == Duty.BUILDING_HEAD:
+            return []
+        grid = place
+    else:
+        raise ValueError("responsible_for takes a grid or a building")
+    return responsibles_for_grids([grid], duties=[duty], at=at)[grid.pk][duty]
+
+
+def units_for(user, *, q: str = "") -> QuerySet[Unit]:
+    units = scope_to(user, Unit.objects.select_related("jurisdiction", "parent"))
+    if q:
+        units = units.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    return units
+
+
+def people_for(user, *, q: str = "", role: str = "") -> QuerySet[Person]:
+    """Scoped people; ``q`` matches a name, or the last digits of a phone number."""
+    people = scope_to(user, Person.objects.select_related("unit", "region")).prefetch_related(
+        "roles"
+    )
+    q = q.strip()
+    if q:
+        condition = Q(name__icontains=q)
+        if q.isdigit() and len(q) >= 4:
+            condition |= Q(phone__endswith=q)
+        people = people.filter(condition)
+    if role:
+        people = people.filter(roles__code=role)
+    return people.distinct() if role else people
+
+
+def current_assignments_of(person: Person, *, at: dt.date | None = None) -> QuerySet[Assignment]:
+    return person.assignments.filter(_active_q(at or _today())).select_related(
+        "beat", "region", "building"
+    )
+
+
+def beat_officers(beat: Beat, *, at: dt.date | None = None) -> list[Person]:
+    return [
+        assignment.person
+        for assignment in beat.assignments.filter(
+            _active_q(at or _today()), duty=Duty.COMMUNITY_POLICE
+        ).select_related("person")
+    ]

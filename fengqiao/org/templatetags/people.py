@@ -1,0 +1,20 @@
+from django import template
+
+from fengqiao.org.permissions import SEE_FULL_PHONE
+from fengqiao.privacy import display_phone, mask_phone
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def phone_of(context, person) -> str:
+    """The person's phone, in full only for roles that need it."""
+    user = context["request"].user
+    if user.has_perm(SEE_FULL_PHONE):
+        return display_phone(person.phone)
+    return mask_phone(person.phone)
+
+
+@register.filter
+def names(people) -> str:
+    return "、".join(person.name for person in people) if people else "—"

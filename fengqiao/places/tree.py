@@ -1,0 +1,82 @@
+"""Scoped reads over the region tree for pages and the API (merged into selectors later)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from fengqiao.org.scope import scope_for, scope_to
+from fengqiao.places.models import Building, Region, subtree_q
+
+# Above this many grids a page shows its map without the grid-by-grid table.
+GRID_TABLE_LIMIT = 80
+
+
+def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
+    regions = scope_to(user, Region.objects.select_related("parent"))
+    q = q.strip()
+    if q:
+        regions = regions.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if level:
+        regions = regions.filter(level=level)
+    return regions
+
+
+def top_regions_for(user) -> QuerySet[Region]:
+    """The highest nodes the user can see: their granted regions (the roots if unbounded)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Region.objects.filter(parent__isnull=True)
+    if not scope.region_paths:
+        return Region.objects.none()
+    return Region.objects.filter(path__in=scope.region_paths)
+
+
+def children_with_counts(user, region: Region) -> QuerySet[Region]:
+    return (
+        scope_to(user, region.children.all())
+        .annotate(child_count=Count("children", distinct=True))
+        .order_by("code")
+    )
+
+
+def breadcrumbs(user, region: Region) -> list[tuple[Region, bool]]:
+    """Ancestors of ``region`` from the root, each with whether the user may open it."""
+    scope = scope_for(user)
+    return [(node, scope.covers_region_path(node.path)) for node in region.ancestors()]
+
+
+def grids_under(user, regions) -> QuerySet[Region]:
+    """Grids at or under any of ``regions``, inside the user's scope."""
+    condition = Q()
+    for region in regions:
+        condition |= subtree_q(region.path)
+    if not condition:
+        return Region.objects.none()
+    return scope_to(user, Region.objects.filter(condition, level="grid")).order_by("path")
+
+
+def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
+    buildings = scope_to(user, Building.objects.select_related("grid"))
+    return buildings.filter(grid=grid) if grid is not None else buildings
+
+
+def grid_map(grids, *, buildings=(), selected: Region | None = None):
+    """The SVG map of ``grids`` (each linking to its page), with ``buildings`` as dots."""
+    from django.urls import reverse
+
+    from fengqiao.places.map_svg import MapPoint, MapShape, draw
+
+    shapes = [
+        MapShape(
+            key=grid.code,
+            label=grid.name,
+            geometry=grid.boundary,
+            href=reverse("places:region", args=[grid.code]),
+            css_class="grid selected" if selected and grid.pk == selected.pk else "grid",
+        )
+        for grid in grids
+    ]
+    points = [
+        MapPoint(b.name, b.lon, b.lat, reverse("places:building", args=[b.pk])) for b in buildings
+    ]
+    return draw(shapes, points)

@@ -1,0 +1,62 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import render
+
+from fengqiao.org.scope import get_for
+from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.pages import render_page
+from fengqiao.places import tree
+from fengqiao.places.models import Building, Region
+
+BUILDING_TABLE_LIMIT = 300
+
+
+@login_required
+@permission_required("places.view_region", raise_exception=True)
+def region_list(request):
+    q = request.GET.get("q", "").strip()
+    context = {
+        "q": q,
+        "results": tree.regions_for(request.user, q=q)[:50] if q else None,
+        "tops": tree.top_regions_for(request.user),
+    }
+    return render_page(request, "places/region_list.html", context,
+                       fragment="places/_region_results.html")
+
+
+@login_required
+@permission_required("places.view_region", raise_exception=True)
+def region_detail(request, code: str):
+    user = request.user
+    region = get_for(user, Region, code=code)
+    grids = list(tree.grids_under(user, [region]))
+    context = {
+        "region": region,
+        "breadcrumbs": tree.breadcrumbs(user, region),
+        "children": tree.children_with_counts(user, region),
+        "grid_count": len(grids),
+        "map": tree.grid_map(grids, selected=region if region.level == "grid" else None),
+        "units": region.units.all(),
+    }
+    if region.level == "grid":
+        buildings = list(tree.buildings_for(user, grid=region)[:BUILDING_TABLE_LIMIT])
+        heads = building_heads(buildings)
+        context["map"] = tree.grid_map([region], buildings=buildings, selected=region)
+        context["responsible"] = responsibles_for_grids([region])[region.pk]
+        context["buildings"] = [(b, heads[b.pk]) for b in buildings]
+    elif len(grids) <= tree.GRID_TABLE_LIMIT:
+        responsible = responsibles_for_grids(grids)
+        context["grid_rows"] = [(grid, responsible[grid.pk]) for grid in grids]
+    return render(request, "places/region_detail.html", context)
+
+
+@login_required
+@permission_required("places.view_building", raise_exception=True)
+def building_detail(request, pk: int):
+    building = get_for(request.user, Building.objects.select_related("grid"), pk=pk)
+    context = {
+        "building": building,
+        "heads": building_heads([building])[building.pk],
+        "responsible": responsibles_for_grids([building.grid])[building.grid_id],
+        "map": tree.grid_map([building.grid], buildings=[building], selected=building.grid),
+    }
+    return render(request, "places/building_detail.html", context)
