@@ -124,3 +124,9 @@ def world(db) -> World:
         officer_b=officer_b, chief=chief, county_admin=county_admin, resident=resident,
         grid_worker_a1=grid_worker_a1,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is right for production and far too slow for hundreds of test logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
