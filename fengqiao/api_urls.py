@@ -11,4 +11,5 @@ router.register("beats", org_api.BeatViewSet, basename="beat")
 router.register("people", org_api.PersonViewSet, basename="person")
 router.register("assignments", org_api.AssignmentViewSet, basename="assignment")
 
+app_name = "api"
 urlpatterns = router.urls

@@ -60,7 +60,10 @@ def manage(argv: list[str]) -> int:
     _setup_django()
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["fengqiao manage", *argv])
+    from fengqiao.audit.context import origin
+
+    with origin(f"command {argv[0] if argv else 'help'}"):
+        execute_from_command_line(["fengqiao manage", *argv])
     return 0
 
 

@@ -127,6 +127,8 @@ def world(db) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
+def _test_settings(settings):
     # Argon2 is right for production and far too slow for hundreds of test logins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Lockout needs a request; the test client's login() has none. Lockout tests turn it on.
+    settings.AXES_ENABLED = False

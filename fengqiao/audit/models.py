@@ -26,7 +26,8 @@ class AuditEvent(models.Model):
         verbose_name=_("操作人"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The row never changes: a deleted account leaves its id and actor_name behind.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.org.admin_scope import ScopedAdmin
+from fengqiao.org.admin_scope import NotFoundOutsideScope, ScopedAdmin
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Role, Team, Unit
 from fengqiao.org.scope import scope_for, scope_to
 
@@ -81,7 +81,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class ScopedUserAdmin(UserAdmin):
+class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
     """Accounts, limited to those whose staff profile lies inside the admin's jurisdiction."""
 
     limited_fieldsets = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
@@ -14,7 +15,18 @@ def _is_scoped(model) -> bool:
     return hasattr(model, "scope_region_path") or hasattr(model, "scope_unit_path")
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class NotFoundOutsideScope:
+    """Out-of-scope and missing records answer 404 in the admin, as in every other view."""
+
+    def get_object(self, request, object_id, from_field=None):
+        # Django's admin would redirect with "does not exist" instead.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+class ScopedAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     def get_queryset(self, request):
         return scope_to(request.user, super().get_queryset(request))
 

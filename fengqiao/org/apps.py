@@ -13,3 +13,14 @@ class OrgConfig(AppConfig):
         admin.site.site_header = _("枫桥 · 管理后台")
         admin.site.site_title = _("枫桥")
         admin.site.index_title = _("数据管理")
+        admin.site.has_permission = may_use_admin_site
+
+
+def may_use_admin_site(request) -> bool:
+    """The admin is for administrators and station chiefs, whatever ``is_staff`` says."""
+    from fengqiao.org.permissions import ADMIN_SITE_ROLES, roles_of
+
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or bool(roles_of(user) & ADMIN_SITE_ROLES)

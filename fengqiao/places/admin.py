@@ -16,9 +16,6 @@ class RegionAdmin(ScopedAdmin):
         # Code and parent fix the materialized path of a whole subtree: not edited in place.
         return ["code", "parent", "level"] if obj is not None else []
 
-    def lookup_allowed(self, lookup, value, request=None):
-        return super().lookup_allowed(lookup, value, request)
-
 
 @admin.register(Building)
 class BuildingAdmin(ScopedAdmin):

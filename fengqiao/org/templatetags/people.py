@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 
 from fengqiao.org.permissions import SEE_FULL_PHONE
 from fengqiao.privacy import display_phone, mask_phone
@@ -8,10 +9,10 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def phone_of(context, person) -> str:
-    """The person's phone, in full only for roles that need it."""
+    """The person's phone, in full (and tappable to call) only for roles that need it."""
     user = context["request"].user
-    if user.has_perm(SEE_FULL_PHONE):
-        return display_phone(person.phone)
+    if user.has_perm(SEE_FULL_PHONE) and person.phone:
+        return format_html('<a href="tel:{}">{}</a>', person.phone, display_phone(person.phone))
     return mask_phone(person.phone)
 
 

@@ -1,0 +1,76 @@
+"""The audit trail only grows: no code path, ORM or raw SQL, changes an event."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from fengqiao.audit import services as audit
+from fengqiao.audit.context import origin
+from fengqiao.audit.middleware import AuditOriginMiddleware
+from fengqiao.audit.models import AppendOnlyError, AuditEvent
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def event(world):
+    return audit.record(actor=world.officer_a, action="test.looked", obj=world.grid_a1)
+
+
+def test_record_keeps_who_what_which_record_and_where_in_the_tree(event, world):
+    event.refresh_from_db()
+    assert event.actor == world.officer_a and event.actor_name == "officer_a"
+    assert event.object_type == "places.region" and event.object_id == str(world.grid_a1.pk)
+    assert event.region_path == world.grid_a1.path
+
+
+def test_saving_an_existing_event_again_is_refused(event):
+    event.action = "test.rewritten"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+
+
+def test_the_orm_refuses_update_and_delete(event):
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="x")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.looked"
+
+
+def test_the_database_refuses_a_raw_update(event):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["x", event.pk]
+        )
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.looked"
+
+
+def test_deleting_an_account_keeps_its_events(world):
+    user = UserFactory(username="leaver")
+    event = audit.record(actor=user, action="test.looked", obj=world.grid_a1)
+    user_id = user.pk
+    user.delete()
+    kept = AuditEvent.objects.get(pk=event.pk)
+    assert kept.actor_id == user_id and kept.actor_name == "leaver"
+
+
+def test_a_request_marks_its_events_with_address_and_path(world):
+    request = RequestFactory().post("/somewhere/", REMOTE_ADDR="10.1.2.3")
+
+    def view(request):
+        audit.record(actor=world.officer_a, action="test.web")
+        return None
+
+    AuditOriginMiddleware(view)(request)
+    assert AuditEvent.objects.get(action="test.web").origin == "web 10.1.2.3 POST /somewhere/"
+
+
+def test_commands_and_jobs_name_their_origin(world):
+    with origin("command import_grids"):
+        audit.record(actor=None, action="test.job")
+    event = AuditEvent.objects.get(action="test.job")
+    assert event.origin == "command import_grids" and event.actor is None
