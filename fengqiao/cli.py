@@ -18,7 +18,9 @@ def _port(value: str) -> int:
     try:
         port = int(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"端口必须是数字 / port must be a number: {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"端口必须是数字 / port must be a number: {value!r}"
+        ) from None
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"端口必须在 1–65535 之间 / port out of range: {port}")
     return port
@@ -28,7 +30,9 @@ def _scale(value: str) -> float:
     try:
         scale = float(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"规模必须是数字 / scale must be a number: {value!r}")
+        raise argparse.ArgumentTypeError(
+            f"规模必须是数字 / scale must be a number: {value!r}"
+        ) from None
     if not 0.01 <= scale <= 50:
         raise argparse.ArgumentTypeError(f"规模必须在 0.01–50 之间 / scale out of range: {scale}")
     return scale

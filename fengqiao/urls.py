@@ -7,8 +7,11 @@ from fengqiao.org import views as org_views
 
 urlpatterns = [
     path("", org_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.places.urls")),

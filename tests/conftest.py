@@ -51,8 +51,9 @@ class World:
     grid_worker_a1: object
 
 
-def _staff(username, roles, *, unit=None, region=None, grant_unit=None, grant_region=None,
-           is_staff=False):
+def _staff(
+    username, roles, *, unit=None, region=None, grant_unit=None, grant_region=None, is_staff=False
+):
     user = UserFactory(username=username, is_staff=is_staff, first_name=username)
     person = PersonFactory(user=user, name=username, unit=unit, region=region, role_codes=roles)
     if grant_unit is not None:
@@ -74,26 +75,39 @@ def world(db) -> World:
         code="330699002001", name="乙社区", level="community", parent=township_b, urban=True
     )
     grid_a1 = RegionFactory(
-        code="330699001001G01", name="甲村一网格", level="grid", parent=community_a,
+        code="330699001001G01",
+        name="甲村一网格",
+        level="grid",
+        parent=community_a,
         boundary=square(120.00, 30.00),
     )
     grid_a2 = RegionFactory(
-        code="330699001001G02", name="甲村二网格", level="grid", parent=community_a,
+        code="330699001001G02",
+        name="甲村二网格",
+        level="grid",
+        parent=community_a,
         boundary=square(120.01, 30.00),
     )
     grid_b1 = RegionFactory(
-        code="330699002001G01", name="乙社区一网格", level="grid", parent=community_b,
+        code="330699002001G01",
+        name="乙社区一网格",
+        level="grid",
+        parent=community_b,
         boundary=square(120.10, 30.00),
     )
-    building_a1 = BuildingFactory(code="B-A1", name="甲村1号", grid=grid_a1, lon=120.005,
-                                  lat=30.005)
-    building_b1 = BuildingFactory(code="B-B1", name="乙社区1幢", grid=grid_b1, lon=120.105,
-                                  lat=30.005)
+    building_a1 = BuildingFactory(
+        code="B-A1", name="甲村1号", grid=grid_a1, lon=120.005, lat=30.005
+    )
+    building_b1 = BuildingFactory(
+        code="B-B1", name="乙社区1幢", grid=grid_b1, lon=120.105, lat=30.005
+    )
     bureau = UnitFactory(code="U330699", name="测试区公安分局", kind="bureau", jurisdiction=county)
-    station_a = UnitFactory(code="U33069901", name="甲镇派出所", parent=bureau,
-                            jurisdiction=township_a)
-    station_b = UnitFactory(code="U33069902", name="乙镇派出所", parent=bureau,
-                            jurisdiction=township_b)
+    station_a = UnitFactory(
+        code="U33069901", name="甲镇派出所", parent=bureau, jurisdiction=township_a
+    )
+    station_b = UnitFactory(
+        code="U33069902", name="乙镇派出所", parent=bureau, jurisdiction=township_b
+    )
     beat_a = BeatFactory(code="JA1", name="甲村警务区", unit=station_a)
     beat_a.areas.add(community_a)
     beat_b = BeatFactory(code="JB1", name="乙社区警务区", unit=station_b)
@@ -105,10 +119,12 @@ def world(db) -> World:
     officer_b, officer_b_person = _staff(
         "officer_b", ["community_police"], unit=station_b, grant_unit=station_b
     )
-    chief, _ = _staff("chief", ["station_chief"], unit=station_a, grant_unit=station_a,
-                      is_staff=True)
-    county_admin, _ = _staff("county_admin", ["admin"], unit=bureau, grant_unit=bureau,
-                             is_staff=True)
+    chief, _ = _staff(
+        "chief", ["station_chief"], unit=station_a, grant_unit=station_a, is_staff=True
+    )
+    county_admin, _ = _staff(
+        "county_admin", ["admin"], unit=bureau, grant_unit=bureau, is_staff=True
+    )
     resident = UserFactory(username="resident")
     grid_worker_a1, worker_person = _staff(
         "grid_worker_a1", ["grid_worker"], region=grid_a1, grant_region=grid_a1
@@ -117,11 +133,26 @@ def world(db) -> World:
     AssignmentFactory(person=officer_b_person, duty="community_police", beat=beat_b)
     AssignmentFactory(person=worker_person, duty="grid_worker", region=grid_a1)
     return World(
-        county=county, township_a=township_a, township_b=township_b, community_a=community_a,
-        community_b=community_b, grid_a1=grid_a1, grid_a2=grid_a2, grid_b1=grid_b1,
-        building_a1=building_a1, building_b1=building_b1, bureau=bureau, station_a=station_a,
-        station_b=station_b, beat_a=beat_a, beat_b=beat_b, officer_a=officer_a,
-        officer_b=officer_b, chief=chief, county_admin=county_admin, resident=resident,
+        county=county,
+        township_a=township_a,
+        township_b=township_b,
+        community_a=community_a,
+        community_b=community_b,
+        grid_a1=grid_a1,
+        grid_a2=grid_a2,
+        grid_b1=grid_b1,
+        building_a1=building_a1,
+        building_b1=building_b1,
+        bureau=bureau,
+        station_a=station_a,
+        station_b=station_b,
+        beat_a=beat_a,
+        beat_b=beat_b,
+        officer_a=officer_a,
+        officer_b=officer_b,
+        chief=chief,
+        county_admin=county_admin,
+        resident=resident,
         grid_worker_a1=grid_worker_a1,
     )
 

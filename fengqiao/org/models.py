@@ -49,17 +49,17 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        prefix = self.parent.path if self.parent_id else PATH_SEPARATOR
+        self.path = f"{prefix}{self.code}{PATH_SEPARATOR}"
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if not (self.code or "").isalnum() or not self.code.isascii():
             raise ValidationError({"code": _("编码只能由字母和数字组成")})
         order = [self.Kind.BUREAU, self.Kind.STATION, self.Kind.POLICE_ROOM]
         if self.parent_id and order.index(self.kind) <= order.index(self.parent.kind):
             raise ValidationError({"kind": _("下级单位的类型必须低于上级单位")})
-
-    def save(self, *args, **kwargs) -> None:
-        prefix = self.parent.path if self.parent_id else PATH_SEPARATOR
-        self.path = f"{prefix}{self.code}{PATH_SEPARATOR}"
-        super().save(*args, **kwargs)
 
 
 class Beat(models.Model):
@@ -232,12 +232,24 @@ class Assignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(duty="community_police", beat__isnull=False, region__isnull=True,
-                      building__isnull=True)
-                    | Q(duty__in=["auxiliary_police", "grid_worker"], beat__isnull=True,
-                        region__isnull=False, building__isnull=True)
-                    | Q(duty="building_head", beat__isnull=True, region__isnull=True,
-                        building__isnull=False)
+                    Q(
+                        duty="community_police",
+                        beat__isnull=False,
+                        region__isnull=True,
+                        building__isnull=True,
+                    )
+                    | Q(
+                        duty__in=["auxiliary_police", "grid_worker"],
+                        beat__isnull=True,
+                        region__isnull=False,
+                        building__isnull=True,
+                    )
+                    | Q(
+                        duty="building_head",
+                        beat__isnull=True,
+                        region__isnull=True,
+                        building__isnull=False,
+                    )
                 ),
                 name="assignment_target_matches_duty",
             ),
@@ -268,13 +280,13 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.person} · {self.get_duty_display()} · {self.target}"
 
-    @property
-    def target(self):
-        return self.beat or self.region or self.building
-
     def save(self, *args, **kwargs) -> None:
         self.scope_path = self.target_path()
         super().save(*args, **kwargs)
+
+    @property
+    def target(self):
+        return self.beat or self.region or self.building
 
     def target_path(self) -> str:
         if self.beat_id:

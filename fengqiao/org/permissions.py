@@ -67,9 +67,7 @@ def roles_of(user) -> frozenset[str]:
     roles: frozenset[str] = frozenset()
     if getattr(user, "is_authenticated", False) and user.is_active:
         roles = frozenset(
-            user.person.roles.values_list("code", flat=True)
-            if hasattr(user, "person")
-            else ()
+            user.person.roles.values_list("code", flat=True) if hasattr(user, "person") else ()
         )
     setattr(user, _ROLES_ATTR, roles)
     return roles

@@ -54,9 +54,9 @@ def responsibles_for_grids(
 
     if Duty.COMMUNITY_POLICE in duties:
         beat_areas: dict[int, list[str]] = defaultdict(list)
-        for beat_id, code in Beat.areas.through.objects.filter(
-            region__code__in=codes
-        ).values_list("beat_id", "region__code"):
+        for beat_id, code in Beat.areas.through.objects.filter(region__code__in=codes).values_list(
+            "beat_id", "region__code"
+        ):
             beat_areas[beat_id].append(code)
         for assignment in Assignment.objects.filter(
             _active_q(day), duty=Duty.COMMUNITY_POLICE, beat_id__in=beat_areas

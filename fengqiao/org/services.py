@@ -70,8 +70,10 @@ def assign(
         raise ValidationError({"ends_on": _("结束日期不能早于开始日期")})
     if not person.roles.filter(code=duty).exists():
         raise ValidationError(
-            {"person": _("%(name)s 没有“%(role)s”角色，不能承担此职责")
-             % {"name": person.name, "role": Duty(duty).label}}
+            {
+                "person": _("%(name)s 没有“%(role)s”角色，不能承担此职责")
+                % {"name": person.name, "role": Duty(duty).label}
+            }
         )
     _single_holder = DUTY_TARGETS[duty][1]
     with transaction.atomic():
@@ -83,8 +85,10 @@ def assign(
                 raise ValidationError({"starts_on": _("此人在该时段已承担这项职责")})
             if _single_holder:
                 raise ValidationError(
-                    {"starts_on": _("该时段已由 %(name)s 负责（%(start)s 起），请先结束其职责")
-                     % {"name": other.person.name, "start": other.starts_on}}
+                    {
+                        "starts_on": _("该时段已由 %(name)s 负责（%(start)s 起），请先结束其职责")
+                        % {"name": other.person.name, "start": other.starts_on}
+                    }
                 )
         assignment = Assignment(
             person=person, duty=duty, starts_on=starts_on, ends_on=ends_on, **target
@@ -128,8 +132,6 @@ def end_assignment(*, actor, assignment: Assignment, ends_on: dt.date) -> Assign
             actor=actor,
             action="org.end_assignment",
             obj=assignment,
-            changes={
-                "ends_on": [previous.isoformat() if previous else None, ends_on.isoformat()]
-            },
+            changes={"ends_on": [previous.isoformat() if previous else None, ends_on.isoformat()]},
         )
     return assignment

@@ -31,9 +31,7 @@ def home(request):
         responsible = selectors.responsibles_for_grids(grids)
         context["grid_rows"] = [(grid, responsible[grid.pk]) for grid in grids]
     else:
-        context["areas"] = [
-            (top, tree.children_with_counts(user, top)) for top in tops
-        ]
+        context["areas"] = [(top, tree.children_with_counts(user, top)) for top in tops]
     return render(request, "org/home.html", context)
 
 
@@ -90,8 +88,9 @@ def person_detail(request, pk: int):
     context = {
         "person": person,
         "roles": [taxonomy.label("role", role.code) for role in person.roles.all()],
-        "assignments": person.assignments.select_related("beat", "region", "building")
-        .order_by("-starts_on"),
+        "assignments": person.assignments.select_related("beat", "region", "building").order_by(
+            "-starts_on"
+        ),
         "teams": person.teams.select_related("region"),
     }
     return render(request, "org/person_detail.html", context)

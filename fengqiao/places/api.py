@@ -12,8 +12,19 @@ class RegionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "level_label", "parent", "path", "depth", "lon",
-                  "lat", "population", "urban"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "level_label",
+            "parent",
+            "path",
+            "depth",
+            "lon",
+            "lat",
+            "population",
+            "urban",
+        ]
 
 
 class RegionDetailSerializer(RegionSerializer):
@@ -47,8 +58,18 @@ class BuildingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Building
-        fields = ["id", "code", "name", "grid", "lon", "lat", "address", "use", "floors",
-                  "households"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "grid",
+            "lon",
+            "lat",
+            "address",
+            "use",
+            "floors",
+            "households",
+        ]
 
 
 class BuildingViewSet(ScopedReadOnlyViewSet):

@@ -102,8 +102,9 @@ def draw(shapes: Sequence[MapShape], points: Sequence[MapPoint] = ()) -> SvgMap 
         anchor = geometry.representative_point()
         label_x, label_y = project(anchor.x, anchor.y)
         drawn.append(
-            DrawnShape(item.key, item.label, "".join(parts), item.href, item.css_class,
-                       label_x, label_y)
+            DrawnShape(
+                item.key, item.label, "".join(parts), item.href, item.css_class, label_x, label_y
+            )
         )
     drawn_points = [
         DrawnPoint(point.label, *project(point.lon, point.lat), point.href) for point in points

@@ -61,6 +61,12 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        prefix = self.parent.path if self.parent_id else PATH_SEPARATOR
+        self.path = f"{prefix}{self.code}{PATH_SEPARATOR}"
+        self.depth = self.path.count(PATH_SEPARATOR) - 1
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         code = self.code or ""
         if not code.isalnum() or not code.isascii():
@@ -71,12 +77,6 @@ class Region(models.Model):
             raise ValidationError({"level": _("下级区域的层级必须低于上级区域")})
         if self.level == "grid" and self.parent.level not in ("community", "township"):
             raise ValidationError({"parent": _("网格的上级必须是社区（村）或乡镇（街道）")})
-
-    def save(self, *args, **kwargs) -> None:
-        prefix = self.parent.path if self.parent_id else PATH_SEPARATOR
-        self.path = f"{prefix}{self.code}{PATH_SEPARATOR}"
-        self.depth = self.path.count(PATH_SEPARATOR) - 1
-        super().save(*args, **kwargs)
 
     @property
     def level_label(self) -> str:

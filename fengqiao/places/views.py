@@ -19,8 +19,9 @@ def region_list(request):
         "results": tree.regions_for(request.user, q=q)[:50] if q else None,
         "tops": tree.top_regions_for(request.user),
     }
-    return render_page(request, "places/region_list.html", context,
-                       fragment="places/_region_results.html")
+    return render_page(
+        request, "places/region_list.html", context, fragment="places/_region_results.html"
+    )
 
 
 @login_required

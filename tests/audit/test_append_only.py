@@ -43,9 +43,7 @@ def test_the_orm_refuses_update_and_delete(event):
 
 def test_the_database_refuses_a_raw_update(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["x", event.pk]
-        )
+        cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s", ["x", event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.looked"
 
 

@@ -92,7 +92,9 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
 
     for n in range(extra_grids):
         grid = RegionFactory(
-            code=f"330699001001G{n + 10}", level="grid", parent=world.community_a,
+            code=f"330699001001G{n + 10}",
+            level="grid",
+            parent=world.community_a,
             boundary=square(120.0 + n * 0.01, 30.05),
         )
         worker = PersonFactory(region=grid, role_codes=["grid_worker"])

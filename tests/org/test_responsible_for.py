@@ -60,10 +60,16 @@ def test_responsibility_respects_start_and_end_dates(world):
     building = BuildingFactory(grid=world.grid_a2)
     old = PersonFactory(region=world.grid_a2, role_codes=["building_head"])
     new = PersonFactory(region=world.grid_a2, role_codes=["building_head"])
-    AssignmentFactory(person=old, duty="building_head", building=building,
-                      starts_on=dt.date(2025, 1, 1), ends_on=dt.date(2026, 3, 31))
-    AssignmentFactory(person=new, duty="building_head", building=building,
-                      starts_on=dt.date(2026, 4, 1))
+    AssignmentFactory(
+        person=old,
+        duty="building_head",
+        building=building,
+        starts_on=dt.date(2025, 1, 1),
+        ends_on=dt.date(2026, 3, 31),
+    )
+    AssignmentFactory(
+        person=new, duty="building_head", building=building, starts_on=dt.date(2026, 4, 1)
+    )
     assert responsible_for(building, "building_head", at=dt.date(2024, 12, 31)) == []
     assert responsible_for(building, "building_head", at=dt.date(2026, 3, 31)) == [old]
     assert responsible_for(building, "building_head", at=dt.date(2026, 4, 1)) == [new]
@@ -92,8 +98,13 @@ def _head(world):
 
 def test_chief_assigns_a_building_head_and_it_is_audited(world):
     head = _head(world)
-    assignment = assign(actor=world.chief, person=head, duty="building_head",
-                        place=world.building_a1, starts_on=TODAY)
+    assignment = assign(
+        actor=world.chief,
+        person=head,
+        duty="building_head",
+        place=world.building_a1,
+        starts_on=TODAY,
+    )
     assert responsible_for(world.building_a1, "building_head", at=TODAY) == [head]
     event = AuditEvent.objects.get(action="org.assign")
     assert event.object_id == str(assignment.pk) and event.actor == world.chief
@@ -101,44 +112,81 @@ def test_chief_assigns_a_building_head_and_it_is_audited(world):
 
 
 def test_second_building_head_for_the_same_period_is_refused(world):
-    assign(actor=world.chief, person=_head(world), duty="building_head",
-           place=world.building_a1, starts_on=TODAY)
+    assign(
+        actor=world.chief,
+        person=_head(world),
+        duty="building_head",
+        place=world.building_a1,
+        starts_on=TODAY,
+    )
     with pytest.raises(ValidationError) as error:
-        assign(actor=world.chief, person=_head(world), duty="building_head",
-               place=world.building_a1, starts_on=TODAY + dt.timedelta(days=10))
+        assign(
+            actor=world.chief,
+            person=_head(world),
+            duty="building_head",
+            place=world.building_a1,
+            starts_on=TODAY + dt.timedelta(days=10),
+        )
     assert "已由" in str(error.value)
     assert Assignment.objects.filter(building=world.building_a1).count() == 1
 
 
 def test_handover_after_the_previous_head_ends_is_accepted(world):
-    first = assign(actor=world.chief, person=_head(world), duty="building_head",
-                   place=world.building_a1, starts_on=TODAY)
+    first = assign(
+        actor=world.chief,
+        person=_head(world),
+        duty="building_head",
+        place=world.building_a1,
+        starts_on=TODAY,
+    )
     end_assignment(actor=world.chief, assignment=first, ends_on=TODAY + dt.timedelta(days=30))
-    second = assign(actor=world.chief, person=_head(world), duty="building_head",
-                    place=world.building_a1, starts_on=TODAY + dt.timedelta(days=31))
-    assert responsible_for(world.building_a1, "building_head",
-                           at=TODAY + dt.timedelta(days=40)) == [second.person]
+    second = assign(
+        actor=world.chief,
+        person=_head(world),
+        duty="building_head",
+        place=world.building_a1,
+        starts_on=TODAY + dt.timedelta(days=31),
+    )
+    assert responsible_for(
+        world.building_a1, "building_head", at=TODAY + dt.timedelta(days=40)
+    ) == [second.person]
 
 
 def test_duty_on_the_wrong_kind_of_place_is_refused(world):
     with pytest.raises(ValidationError) as error:
-        assign(actor=world.chief, person=_head(world), duty="building_head",
-               place=world.grid_a1, starts_on=TODAY)
+        assign(
+            actor=world.chief,
+            person=_head(world),
+            duty="building_head",
+            place=world.grid_a1,
+            starts_on=TODAY,
+        )
     assert "place" in error.value.message_dict
 
 
 def test_person_without_the_role_cannot_take_the_duty(world):
     volunteer = PersonFactory(region=world.grid_a1, role_codes=["volunteer"])
     with pytest.raises(ValidationError) as error:
-        assign(actor=world.chief, person=volunteer, duty="grid_worker", place=world.grid_a1,
-               starts_on=TODAY)
+        assign(
+            actor=world.chief,
+            person=volunteer,
+            duty="grid_worker",
+            place=world.grid_a1,
+            starts_on=TODAY,
+        )
     assert "person" in error.value.message_dict
 
 
 def test_end_before_start_is_refused(world):
     with pytest.raises(ValidationError) as error:
-        assign(actor=world.chief, person=_head(world), duty="building_head",
-               place=world.building_a1, starts_on=TODAY, ends_on=TODAY - dt.timedelta(days=1))
+        assign(
+            actor=world.chief,
+            person=_head(world),
+            duty="building_head",
+            place=world.building_a1,
+            starts_on=TODAY,
+            ends_on=TODAY - dt.timedelta(days=1),
+        )
     assert "ends_on" in error.value.message_dict
 
 
@@ -146,14 +194,24 @@ def test_assigning_outside_ones_jurisdiction_is_refused_and_changes_nothing(worl
     stranger = PersonFactory(region=world.grid_b1, role_codes=["building_head"])
     before = Assignment.objects.count()
     with pytest.raises(PermissionDenied):
-        assign(actor=world.chief, person=stranger, duty="building_head",
-               place=world.building_b1, starts_on=TODAY)
+        assign(
+            actor=world.chief,
+            person=stranger,
+            duty="building_head",
+            place=world.building_b1,
+            starts_on=TODAY,
+        )
     assert Assignment.objects.count() == before
     assert not AuditEvent.objects.filter(action="org.assign").exists()
 
 
 def test_officer_without_the_permission_cannot_assign(world):
     with pytest.raises(PermissionDenied):
-        assign(actor=world.officer_a, person=_head(world), duty="building_head",
-               place=world.building_a1, starts_on=TODAY)
+        assign(
+            actor=world.officer_a,
+            person=_head(world),
+            duty="building_head",
+            place=world.building_a1,
+            starts_on=TODAY,
+        )
     assert not Assignment.objects.filter(building=world.building_a1).exists()
