@@ -1,0 +1,155 @@
+"""Reads of the places app that other modules call: which grid (and region path) holds a point.
+
+``locate`` is the system lookup behind intake and dispatch (DESIGN.md §3): it answers for
+any point, whoever is asking, because routing a report must work before anyone's scope is
+known. Pages that show places to a user go through the scoped reads in ``places.tree``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+
+from fengqiao.places.models import PATH_SEPARATOR, Region
+from fengqiao.places.spatial import GridHit, GridIndex
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a point is: its grid, the grid's region path, and whether it sits near an edge.
+
+    ``regions`` runs from the root of the tree down to the grid itself (the grid is last).
+    ``near_boundary`` means the point is within ``spatial.NEAR_BOUNDARY_M`` metres of the
+    grid's edge and may really belong to a neighbouring grid.
+    """
+
+    grid: Region
+    regions: tuple[Region, ...]
+    near_boundary: bool
+    boundary_distance_m: float
+
+
+def _validated(lon, lat) -> tuple[float, float]:
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(_("经纬度必须是数字（longitude/latitude must be numbers）")) from exc
+    if not (math.isfinite(lon) and -180 <= lon <= 180):
+        raise ValueError(_("经度必须在 -180 到 180 之间（longitude out of range）: %s") % lon)
+    if not (math.isfinite(lat) and -90 <= lat <= 90):
+        raise ValueError(_("纬度必须在 -90 到 90 之间（latitude out of range）: %s") % lat)
+    return lon, lat
+
+
+# --- the per-process index --------------------------------------------------------------
+#
+# Building the index reads every grid polygon, which is far too slow to do per lookup at
+# province scale. So each process keeps the last index it built, together with the
+# signature of the grid table it was built from, and asks the database for the signature
+# before every use. An import or edit in any process changes the signature, and every
+# other process rebuilds on its next lookup: the cache can be stale for no request, so it
+# is not state that must be kept consistent (DESIGN.md §6).
+
+
+@dataclass(frozen=True)
+class _CachedIndex:
+    signature: tuple
+    index: GridIndex
+    paths: dict[int, str]
+
+
+_cached: _CachedIndex | None = None
+_build_lock = threading.Lock()
+
+
+def _grid_signature() -> tuple:
+    """Changes whenever a grid is added, removed or saved: one aggregate over an index."""
+    stats = Region.objects.filter(level="grid").aggregate(
+        count=Count("id"), latest=Max("updated_at"), last_id=Max("id")
+    )
+    return (stats["count"], stats["latest"], stats["last_id"])
+
+
+def grid_index() -> tuple[GridIndex, dict[int, str]]:
+    """The spatial index of all grids as they are in the database now, and each grid's path.
+
+    Costs one small query when nothing changed; rebuilds when any grid did. Edits that skip
+    ``Model.save`` (``QuerySet.update`` on boundaries) do not touch ``updated_at`` and are
+    not seen: change grids through the places services or admin.
+    """
+    global _cached
+    signature = _grid_signature()
+    cached = _cached
+    if cached is not None and cached.signature == signature:
+        return cached.index, cached.paths
+    with _build_lock:
+        cached = _cached
+        if cached is None or cached.signature != signature:
+            rows = list(
+                Region.objects.filter(level="grid", boundary__isnull=False).values_list(
+                    "id", "path", "boundary"
+                )
+            )
+            cached = _CachedIndex(
+                signature=signature,
+                index=GridIndex((pk, boundary) for pk, _path, boundary in rows),
+                paths={pk: path for pk, path, _boundary in rows},
+            )
+            _cached = cached
+    return cached.index, cached.paths
+
+
+def _codes_on(path: str) -> list[str]:
+    return [code for code in path.split(PATH_SEPARATOR) if code]
+
+
+def _locations(hits: list[GridHit | None], paths: dict[int, str]) -> list[Location | None]:
+    """Hits turned into Locations with one query for all the regions on their paths."""
+    codes = {code for hit in hits if hit for code in _codes_on(paths[hit.grid_id])}
+    by_code = {region.code: region for region in Region.objects.filter(code__in=codes)}
+    locations: list[Location | None] = []
+    for hit in hits:
+        if hit is None:
+            locations.append(None)
+            continue
+        regions = tuple(
+            by_code[code] for code in _codes_on(paths[hit.grid_id]) if code in by_code
+        )
+        if not regions or regions[-1].pk != hit.grid_id:
+            # The grid vanished between building the index and this read.
+            locations.append(None)
+            continue
+        locations.append(
+            Location(
+                grid=regions[-1],
+                regions=regions,
+                near_boundary=hit.near_boundary,
+                boundary_distance_m=hit.boundary_distance_m,
+            )
+        )
+    return locations
+
+
+def locate(lon: float, lat: float) -> Location | None:
+    """The grid holding the WGS84 point (lon, lat), with its region path; None if no grid.
+
+    Raises ``ValueError`` (with a message for the user) when lon or lat is out of range.
+    Two queries: the index signature, and the regions on the path.
+    """
+    lon, lat = _validated(lon, lat)
+    index, paths = grid_index()
+    return _locations([index.locate(lon, lat)], paths)[0]
+
+
+def locate_many(points: Sequence[tuple[float, float]]) -> list[Location | None]:
+    """``locate`` for many (lon, lat) points, in order, with the same two queries in all."""
+    checked = [_validated(lon, lat) for lon, lat in points]
+    if not checked:
+        return []
+    index, paths = grid_index()
+    return _locations(index.locate_many(checked), paths)

@@ -1,0 +1,80 @@
+"""The pure spatial index: no database."""
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fengqiao.places.spatial import (
+    METRES_PER_DEGREE,
+    GridIndex,
+    geometry_from_geojson,
+    overlaps_within,
+)
+from tests.factories import square
+
+
+def rectangle(lon, lat, width, height):
+    ring = [[lon, lat], [lon + width, lat], [lon + width, lat + height], [lon, lat + height],
+            [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_point_on_a_shared_edge_goes_to_the_lowest_id_whatever_the_load_order():
+    left, right = (7, square(120.00, 30.00)), (3, square(120.01, 30.00))
+    for grids in ([left, right], [right, left]):
+        hit = GridIndex(grids).locate(120.01, 30.005)
+        assert hit.grid_id == 3
+        assert hit.near_boundary and hit.boundary_distance_m == 0
+
+
+def test_grids_without_a_polygon_are_left_out_and_an_empty_index_finds_nothing():
+    assert len(GridIndex([(1, None), (2, {})])) == 0
+    assert GridIndex([]).locate_many([(120.0, 30.0), (0, 0)]) == [None, None]
+
+
+def test_a_self_intersecting_grid_is_repaired_rather_than_breaking_the_index():
+    bow_tie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    index = GridIndex([(1, bow_tie), (2, square(120.0, 30.0))])
+    assert index.locate(0.9, 0.5).grid_id == 1
+    assert index.locate(120.005, 30.005).grid_id == 2
+
+
+def test_locate_many_keeps_the_order_of_the_points():
+    index = GridIndex([(1, square(120.00, 30.00)), (2, square(120.01, 30.00))])
+    hits = index.locate_many([(120.015, 30.005), (50.0, 50.0), (120.005, 30.005)])
+    assert [hit.grid_id if hit else None for hit in hits] == [2, None, 1]
+
+
+def test_touching_squares_do_not_overlap_but_shifted_ones_do():
+    a, b = geometry_from_geojson(square(120.00, 30.00)), geometry_from_geojson(square(120.01, 30.00))
+    shifted = geometry_from_geojson(square(120.005, 30.00))
+    assert overlaps_within([a, b]) == []
+    (pair,) = overlaps_within([a, shifted])
+    # Half a 0.01° square at 30°N: about 481 m × 1112 m.
+    assert pair[:2] == (0, 1) and math.isclose(pair[2], 535_365, rel_tol=1e-3)
+
+
+@given(
+    lon=st.floats(-179.0, 179.0),
+    lat=st.floats(-80.0, 79.0),
+    width=st.floats(1e-4, 0.5),
+    height=st.floats(1e-4, 0.5),
+    fx=st.floats(0.01, 0.99),
+    fy=st.floats(0.01, 0.99),
+)
+def test_a_point_inside_a_rectangle_is_located_to_it_with_its_edge_distance(
+    lon, lat, width, height, fx, fy
+):
+    index = GridIndex([(42, rectangle(lon, lat, width, height)), (7, square(0.5, 85.0))])
+    hit = index.locate(lon + fx * width, lat + fy * height)
+    assert hit is not None and hit.grid_id == 42
+    metres_x = METRES_PER_DEGREE * math.cos(math.radians(lat + height / 2))
+    expected = min(
+        fx * width * metres_x,
+        (1 - fx) * width * metres_x,
+        fy * height * METRES_PER_DEGREE,
+        (1 - fy) * height * METRES_PER_DEGREE,
+    )
+    assert math.isclose(hit.boundary_distance_m, expected, rel_tol=1e-6, abs_tol=1e-3)
+    assert hit.near_boundary == (hit.boundary_distance_m <= 30)
