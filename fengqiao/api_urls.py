@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from fengqiao.org import api as org_api
@@ -12,4 +13,7 @@ router.register("people", org_api.PersonViewSet, basename="person")
 router.register("assignments", org_api.AssignmentViewSet, basename="assignment")
 
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("locate/", places_api.LocateView.as_view(), name="locate"),
+    *router.urls,
+]

@@ -3,10 +3,10 @@ from rest_framework import serializers
 from fengqiao.org.models import Assignment, Beat, Person, Unit
 from fengqiao.org.permissions import SEE_FULL_PHONE
 from fengqiao.privacy import mask_phone
-from fengqiao.scoped_api import ScopedReadOnlyViewSet
+from fengqiao.scoped_api import ReadOnlyModelSerializer, ScopedReadOnlyViewSet
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(ReadOnlyModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     jurisdiction = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
@@ -22,7 +22,7 @@ class UnitViewSet(ScopedReadOnlyViewSet):
     filterset_fields = ["kind"]
 
 
-class BeatSerializer(serializers.ModelSerializer):
+class BeatSerializer(ReadOnlyModelSerializer):
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     areas = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
@@ -37,7 +37,7 @@ class BeatViewSet(ScopedReadOnlyViewSet):
     lookup_field = "code"
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ReadOnlyModelSerializer):
     roles = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -60,7 +60,7 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     filterset_fields = {"roles__code": ["exact"], "unit__code": ["exact"]}
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ReadOnlyModelSerializer):
     beat = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     building = serializers.SlugRelatedField(slug_field="code", read_only=True)

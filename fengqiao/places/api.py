@@ -1,12 +1,20 @@
+from django.http import Http404
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from fengqiao import taxonomy
+from fengqiao.org.scope import scope_for
+from fengqiao.places import selectors
 from fengqiao.places.models import Building, Region
-from fengqiao.scoped_api import ScopedReadOnlyViewSet
+from fengqiao.scoped_api import ReadOnlyModelSerializer, ScopedReadOnlyViewSet
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ReadOnlyModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
     level_label = serializers.CharField(read_only=True)
 
@@ -53,7 +61,7 @@ class RegionViewSet(ScopedReadOnlyViewSet):
         return RegionDetailSerializer if self.action == "retrieve" else RegionSerializer
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(ReadOnlyModelSerializer):
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -76,3 +84,41 @@ class BuildingViewSet(ScopedReadOnlyViewSet):
     queryset = Building.objects.select_related("grid")
     serializer_class = BuildingSerializer
     filterset_fields = {"grid__code": ["exact"], "use": ["exact"]}
+
+
+class PointSerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180, help_text="WGS84 longitude")
+    lat = serializers.FloatField(min_value=-90, max_value=90, help_text="WGS84 latitude")
+
+
+class RegionBriefSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level"]
+
+
+class LocationSerializer(serializers.Serializer):
+    grid = RegionBriefSerializer()
+    regions = RegionBriefSerializer(many=True, help_text="From the root down to the grid.")
+    near_boundary = serializers.BooleanField(
+        help_text="Within 30 m of the grid's edge: ask the reporter to confirm the grid."
+    )
+    boundary_distance_m = serializers.FloatField()
+
+
+class LocateView(APIView):
+    """Which grid holds a point, and the region path above it (inside the caller's scope)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(parameters=[PointSerializer], responses=LocationSerializer)
+    def get(self, request):
+        if not request.user.has_perm("places.view_region"):
+            raise Http404
+        point = PointSerializer(data=request.query_params)
+        point.is_valid(raise_exception=True)
+        location = selectors.locate(point.validated_data["lon"], point.validated_data["lat"])
+        if location is None or not scope_for(request.user).covers_region_path(location.grid.path):
+            # Outside every grid and outside the caller's grids look the same.
+            raise Http404(_("这个位置不在您辖区的任何网格内"))
+        return Response(LocationSerializer(location).data)
