@@ -117,9 +117,7 @@ def _locations(hits: list[GridHit | None], paths: dict[int, str]) -> list[Locati
         if hit is None:
             locations.append(None)
             continue
-        regions = tuple(
-            by_code[code] for code in _codes_on(paths[hit.grid_id]) if code in by_code
-        )
+        regions = tuple(by_code[code] for code in _codes_on(paths[hit.grid_id]) if code in by_code)
         if not regions or regions[-1].pk != hit.grid_id:
             # The grid vanished between building the index and this read.
             locations.append(None)

@@ -126,7 +126,9 @@ class GridIndex:
         """The grid holding (lon, lat), or None when the point lies in no grid."""
         return self.locate_many([(lon, lat)])[0]
 
-    def locate_many(self, points: Sequence[tuple[float, float]] | np.ndarray) -> list[GridHit | None]:
+    def locate_many(
+        self, points: Sequence[tuple[float, float]] | np.ndarray
+    ) -> list[GridHit | None]:
         """``locate`` for many (lon, lat) points at once, in the same order."""
         grid_ids, distances = self.locate_arrays(points)
         near = distances <= self.near_boundary_m
@@ -154,9 +156,7 @@ class GridIndex:
         # Bounding-box candidates from the tree, then the exact test on prepared polygons
         # straight from the coordinates (no point geometries needed for it).
         point_idx, tree_idx = self.tree.query(shapely.points(xy))
-        inside = shapely.intersects_xy(
-            self.geometries[tree_idx], lon[point_idx], lat[point_idx]
-        )
+        inside = shapely.intersects_xy(self.geometries[tree_idx], lon[point_idx], lat[point_idx])
         point_idx, tree_idx = point_idx[inside], tree_idx[inside]
         if len(point_idx) == 0:
             return grid_ids, distances

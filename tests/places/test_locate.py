@@ -50,7 +50,10 @@ def test_a_point_on_the_edge_between_two_grids_picks_one_and_flags_it(world):
 def test_a_grid_added_through_the_orm_is_found_without_a_restart(world):
     assert locate(120.055, 30.005) is None
     new_grid = RegionFactory(
-        code="330699001001G03", name="甲村三网格", level="grid", parent=world.community_a,
+        code="330699001001G03",
+        name="甲村三网格",
+        level="grid",
+        parent=world.community_a,
         boundary=square(120.05, 30.00),
     )
     assert locate(120.055, 30.005).grid == new_grid

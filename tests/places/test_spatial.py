@@ -15,8 +15,13 @@ from tests.factories import square
 
 
 def rectangle(lon, lat, width, height):
-    ring = [[lon, lat], [lon + width, lat], [lon + width, lat + height], [lon, lat + height],
-            [lon, lat]]
+    ring = [
+        [lon, lat],
+        [lon + width, lat],
+        [lon + width, lat + height],
+        [lon, lat + height],
+        [lon, lat],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -47,7 +52,10 @@ def test_locate_many_keeps_the_order_of_the_points():
 
 
 def test_touching_squares_do_not_overlap_but_shifted_ones_do():
-    a, b = geometry_from_geojson(square(120.00, 30.00)), geometry_from_geojson(square(120.01, 30.00))
+    a, b = (
+        geometry_from_geojson(square(120.00, 30.00)),
+        geometry_from_geojson(square(120.01, 30.00)),
+    )
     shifted = geometry_from_geojson(square(120.005, 30.00))
     assert overlaps_within([a, b]) == []
     (pair,) = overlaps_within([a, shifted])
