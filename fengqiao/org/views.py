@@ -16,7 +16,6 @@ def home(request):
     """The user's jurisdiction: where it is, the grids on a map, and who packages each."""
     user = request.user
     tops = list(tree.top_regions_for(user))
-    grids = list(tree.grids_under(user, tops))
     person = getattr(user, "person", None)
     context = {
         "role_labels": [taxonomy.label("role", code) for code in sorted(roles_of(user))],
@@ -24,13 +23,9 @@ def home(request):
         "my_assignments": selectors.current_assignments_of(person) if person else [],
         "tops": tops,
         "units": selectors.units_for(user).filter(pk__in=user.access_grants.values("unit")),
-        "grid_count": len(grids),
-        "map": tree.grid_map(grids),
+        **tree.grids_overview(user, tops),
     }
-    if len(grids) <= tree.GRID_TABLE_LIMIT:
-        responsible = selectors.responsibles_for_grids(grids)
-        context["grid_rows"] = [(grid, responsible[grid.pk]) for grid in grids]
-    else:
+    if "grid_rows" not in context:
         context["areas"] = [(top, tree.children_with_counts(user, top)) for top in tops]
     return render(request, "org/home.html", context)
 

@@ -53,6 +53,8 @@ class SvgMap:
     height: int
     shapes: list[DrawnShape]
     points: list[DrawnPoint]
+    # "grids" or "areas": what the shapes are, for the caption.
+    shows: str = "grids"
 
 
 def _rings(geometry) -> Iterable[Sequence[tuple[float, float]]]:
@@ -63,7 +65,9 @@ def _rings(geometry) -> Iterable[Sequence[tuple[float, float]]]:
             yield interior.coords
 
 
-def draw(shapes: Sequence[MapShape], points: Sequence[MapPoint] = ()) -> SvgMap | None:
+def draw(
+    shapes: Sequence[MapShape], points: Sequence[MapPoint] = (), *, shows: str = "grids"
+) -> SvgMap | None:
     """Project shapes and points into one SVG viewBox, simplified to what a phone can show.
 
     Longitude is scaled by cos(latitude) so grids keep their true proportions.
@@ -109,4 +113,4 @@ def draw(shapes: Sequence[MapShape], points: Sequence[MapPoint] = ()) -> SvgMap 
     drawn_points = [
         DrawnPoint(point.label, *project(point.lon, point.lat), point.href) for point in points
     ]
-    return SvgMap(VIEW_WIDTH, height, drawn, drawn_points)
+    return SvgMap(VIEW_WIDTH, height, drawn, drawn_points, shows)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from fengqiao.org.scope import scope_for, scope_to
+from fengqiao.org.selectors import responsibles_for_grids
+from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
 from fengqiao.places.models import Building, Region, subtree_q
 
 # Above this many grids a page shows its map without the grid-by-grid table.
 GRID_TABLE_LIMIT = 80
+# Above this many grids the map draws the areas one level down instead: a county's
+# thousands of grid outlines would weigh megabytes on a phone and show nothing readable.
+MAP_GRID_LIMIT = 400
 
 
 def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
@@ -60,23 +66,46 @@ def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
     return buildings.filter(grid=grid) if grid is not None else buildings
 
 
-def grid_map(grids, *, buildings=(), selected: Region | None = None):
-    """The SVG map of ``grids`` (each linking to its page), with ``buildings`` as dots."""
-    from django.urls import reverse
-
-    from fengqiao.places.map_svg import MapPoint, MapShape, draw
-
-    shapes = [
+def _shapes(regions, css_class: str, selected: Region | None = None) -> list[MapShape]:
+    return [
         MapShape(
-            key=grid.code,
-            label=grid.name,
-            geometry=grid.boundary,
-            href=reverse("places:region", args=[grid.code]),
-            css_class="grid selected" if selected and grid.pk == selected.pk else "grid",
+            key=region.code,
+            label=region.name,
+            geometry=region.boundary,
+            href=reverse("places:region", args=[region.code]),
+            css_class=f"{css_class} selected"
+            if selected and region.pk == selected.pk
+            else css_class,
         )
-        for grid in grids
+        for region in regions
     ]
+
+
+def grid_map(grids, *, buildings=(), selected: Region | None = None) -> SvgMap | None:
+    """The SVG map of ``grids`` (each linking to its page), with ``buildings`` as dots."""
     points = [
         MapPoint(b.name, b.lon, b.lat, reverse("places:building", args=[b.pk])) for b in buildings
     ]
-    return draw(shapes, points)
+    return draw(_shapes(grids, "grid", selected), points)
+
+
+def area_map(user, regions, grids: QuerySet[Region], grid_count: int) -> SvgMap | None:
+    """The map of ``regions``: their ``grids`` when few enough, else the areas one level down."""
+    if grid_count <= MAP_GRID_LIMIT:
+        return grid_map(grids)
+    areas = scope_to(
+        user, Region.objects.filter(parent__in=list(regions), boundary__isnull=False)
+    ).order_by("path")
+    return draw(_shapes(areas, "area"), shows="areas")
+
+
+def grids_overview(user, regions) -> dict:
+    """The map of the grids under ``regions`` and, when few enough, who packages each."""
+    grids = grids_under(user, regions)
+    count = grids.count()
+    overview = {"grid_count": count, "map": area_map(user, regions, grids, count)}
+    if count <= GRID_TABLE_LIMIT:
+        rows = list(grids)
+        responsible = responsibles_for_grids(rows)
+        overview["grid_rows"] = [(grid, responsible[grid.pk]) for grid in rows]
+    return overview

@@ -29,24 +29,21 @@ def region_list(request):
 def region_detail(request, code: str):
     user = request.user
     region = get_for(user, Region, code=code)
-    grids = list(tree.grids_under(user, [region]))
     context = {
         "region": region,
         "breadcrumbs": tree.breadcrumbs(user, region),
         "children": tree.children_with_counts(user, region),
-        "grid_count": len(grids),
-        "map": tree.grid_map(grids, selected=region if region.level == "grid" else None),
         "units": region.units.all(),
     }
     if region.level == "grid":
         buildings = list(tree.buildings_for(user, grid=region)[:BUILDING_TABLE_LIMIT])
         heads = building_heads(buildings)
+        context["grid_count"] = 1
         context["map"] = tree.grid_map([region], buildings=buildings, selected=region)
         context["responsible"] = responsibles_for_grids([region])[region.pk]
         context["buildings"] = [(b, heads[b.pk]) for b in buildings]
-    elif len(grids) <= tree.GRID_TABLE_LIMIT:
-        responsible = responsibles_for_grids(grids)
-        context["grid_rows"] = [(grid, responsible[grid.pk]) for grid in grids]
+    else:
+        context.update(tree.grids_overview(user, [region]))
     return render(request, "places/region_detail.html", context)
 
 

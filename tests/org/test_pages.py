@@ -108,3 +108,17 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
     ]:
         with django_assert_max_num_queries(25):
             assert client.get(url).status_code == 200
+
+
+def test_a_map_with_too_many_grids_draws_the_areas_one_level_down(client, world, monkeypatch):
+    from fengqiao.places import tree
+    from tests.factories import square
+
+    monkeypatch.setattr(tree, "MAP_GRID_LIMIT", 1)
+    world.community_a.boundary = square(120.0, 30.0, 0.02)
+    world.community_a.save()
+    client.force_login(world.officer_a)
+    page = client.get(reverse("places:region", args=[world.township_a.code])).content.decode()
+    assert f'data-code="{world.community_a.code}"' in page
+    assert f'data-code="{world.grid_a1.code}"' not in page
+    assert "1 个下级区域" in page
