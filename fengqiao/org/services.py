@@ -28,7 +28,7 @@ def _ensure(actor, permission: str, *objects) -> None:
 
 
 def _target_fields(duty: str, place) -> dict:
-    kind, _single = DUTY_TARGETS[duty]
+    kind = DUTY_TARGETS[duty][0]
     if kind == "beat" and isinstance(place, Beat):
         return {"beat": place}
     if kind == "village" and isinstance(place, Region) and place.level == "community":
@@ -46,6 +46,49 @@ def _target_fields(duty: str, place) -> dict:
     raise ValidationError({"place": _("该职责只能分配到%(kind)s") % {"kind": expected}})
 
 
+def check_assignment(
+    *,
+    person: Person,
+    duty: str,
+    place: Beat | Region | Building | None,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+) -> dict:
+    """Every rule ``assign`` enforces, without writing; returns the target fields.
+
+    Raises ValidationError keyed by field: a duty the person's roles do not cover, a place
+    of the wrong kind, an end before the start, and a period that overlaps another holder
+    where only one may hold the place (one community officer per beat, one auxiliary per
+    village, one building head per building) or that repeats the person's own assignment.
+    """
+    if duty not in Duty.values:
+        raise ValidationError({"duty": _("未知的职责：%(duty)s") % {"duty": duty}})
+    target = _target_fields(duty, place)
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("结束日期不能早于开始日期")})
+    if not person.roles.filter(code=duty).exists():
+        raise ValidationError(
+            {
+                "person": _("%(name)s 没有“%(role)s”角色，不能承担此职责")
+                % {"name": person.name, "role": Duty(duty).label}
+            }
+        )
+    single_holder = DUTY_TARGETS[duty][1]
+    for other in Assignment.objects.select_related("person").filter(duty=duty, **target):
+        if not periods_overlap(starts_on, ends_on, other.starts_on, other.ends_on):
+            continue
+        if other.person_id == person.pk:
+            raise ValidationError({"starts_on": _("此人在该时段已承担这项职责")})
+        if single_holder:
+            raise ValidationError(
+                {
+                    "starts_on": _("该时段已由 %(name)s 负责（%(start)s 起），请先结束其职责")
+                    % {"name": other.person.name, "start": other.starts_on}
+                }
+            )
+    return target
+
+
 def assign(
     *,
     actor,
@@ -57,39 +100,14 @@ def assign(
 ) -> Assignment:
     """Make ``person`` responsible for ``place`` under ``duty`` from ``starts_on``.
 
-    Refuses: a duty the person's roles do not cover, a place of the wrong kind, an end
-    before the start, and a period that overlaps another holder where only one may hold
-    the place (one community officer per beat, one auxiliary per village, one building head
-    per building) or that repeats the person's own assignment there.
+    The actor needs ``org.add_assignment`` and both person and place in scope; the rules
+    are those of ``check_assignment``.
     """
-    if duty not in Duty.values:
-        raise ValidationError({"duty": _("未知的职责：%(duty)s") % {"duty": duty}})
     _ensure(actor, "org.add_assignment", person, place)
-    target = _target_fields(duty, place)
-    if ends_on is not None and ends_on < starts_on:
-        raise ValidationError({"ends_on": _("结束日期不能早于开始日期")})
-    if not person.roles.filter(code=duty).exists():
-        raise ValidationError(
-            {
-                "person": _("%(name)s 没有“%(role)s”角色，不能承担此职责")
-                % {"name": person.name, "role": Duty(duty).label}
-            }
-        )
-    _single_holder = DUTY_TARGETS[duty][1]
     with transaction.atomic():
-        others = Assignment.objects.select_for_update().filter(duty=duty, **target)
-        for other in others:
-            if not periods_overlap(starts_on, ends_on, other.starts_on, other.ends_on):
-                continue
-            if other.person_id == person.pk:
-                raise ValidationError({"starts_on": _("此人在该时段已承担这项职责")})
-            if _single_holder:
-                raise ValidationError(
-                    {
-                        "starts_on": _("该时段已由 %(name)s 负责（%(start)s 起），请先结束其职责")
-                        % {"name": other.person.name, "start": other.starts_on}
-                    }
-                )
+        target = check_assignment(
+            person=person, duty=duty, place=place, starts_on=starts_on, ends_on=ends_on
+        )
         assignment = Assignment(
             person=person, duty=duty, starts_on=starts_on, ends_on=ends_on, **target
         )
