@@ -115,6 +115,7 @@ class GridIndex:
         bounds = shapely.bounds(self.geometries).reshape(-1, 4)
         self._lon0 = (bounds[:, 0] + bounds[:, 2]) / 2
         self._lat0 = (bounds[:, 1] + bounds[:, 3]) / 2
+        self._scale_x = metres_per_degree_lon(self._lat0)
         self._local_edges = _to_local_metres(
             shapely.boundary(self.geometries), self._lon0, self._lat0
         )
@@ -123,8 +124,19 @@ class GridIndex:
         return len(self.ids)
 
     def locate(self, lon: float, lat: float) -> GridHit | None:
-        """The grid holding (lon, lat), or None when the point lies in no grid."""
-        return self.locate_many([(lon, lat)])[0]
+        """The grid holding (lon, lat), or None when the point lies in no grid.
+
+        Same answers as ``locate_many``, on a shorter path for the one-point case.
+        """
+        if len(self.ids) == 0:
+            return None
+        candidates = self.tree.query(shapely.Point(lon, lat))
+        hits = candidates[shapely.intersects_xy(self.geometries[candidates], lon, lat)]
+        if len(hits) == 0:
+            return None
+        best = hits[np.argmin(self.ids[hits])]
+        distance = float(self._edge_distance_m(best, lon, lat))
+        return GridHit(int(self.ids[best]), distance, distance <= self.near_boundary_m)
 
     def locate_many(
         self, points: Sequence[tuple[float, float]] | np.ndarray
@@ -170,9 +182,8 @@ class GridIndex:
         return grid_ids, distances
 
     def _edge_distance_m(self, tree_idx: np.ndarray, lon: np.ndarray, lat: np.ndarray):
-        scale_x = metres_per_degree_lon(self._lat0[tree_idx])
         local_points = shapely.points(
-            (lon - self._lon0[tree_idx]) * scale_x,
+            (lon - self._lon0[tree_idx]) * self._scale_x[tree_idx],
             (lat - self._lat0[tree_idx]) * METRES_PER_DEGREE,
         )
         return shapely.distance(local_points, self._local_edges[tree_idx])

@@ -1,6 +1,7 @@
 """The pure spatial index: no database."""
 
 import math
+import random
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,3 +87,12 @@ def test_a_point_inside_a_rectangle_is_located_to_it_with_its_edge_distance(
     )
     assert math.isclose(hit.boundary_distance_m, expected, rel_tol=1e-6, abs_tol=1e-3)
     assert hit.near_boundary == (hit.boundary_distance_m <= 30)
+
+
+def test_one_point_and_many_points_give_the_same_answers():
+    grids = [(n, square(120.0 + 0.01 * (n % 5), 30.0 + 0.01 * (n // 5))) for n in range(25)]
+    index = GridIndex(grids)
+    rng = random.Random(5)
+    points = [(rng.uniform(119.99, 120.06), rng.uniform(29.99, 30.06)) for _ in range(500)]
+    points += [(120.01, 30.01), (120.0, 30.0), (120.05, 30.05)]  # corners and the outer rim
+    assert index.locate_many(points) == [index.locate(lon, lat) for lon, lat in points]
