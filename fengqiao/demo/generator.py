@@ -202,6 +202,7 @@ class _CountyBuilder:
 
     def build(self) -> DemoCounty:
         self._places()
+        self._boundaries()
         self._buildings()
         from fengqiao.demo.staff import add_org_and_people  # the second half of the county
 
@@ -220,6 +221,7 @@ class _CountyBuilder:
         outline = geometry.county_outline(self.rng, radius)
         population = round(COUNTY_POPULATION * scale)
         county = self._region(COUNTY_CODE, COUNTY_NAME, "county", CITY[0], outline, population)
+        self.county_place = county
         county_seat = np.array([radius * 0.1, -radius * 0.05])
 
         townships = min(899, max(2, round(TOWNSHIPS_AT_SCALE_1 * scale)))
@@ -336,16 +338,11 @@ class _CountyBuilder:
         short: str = "",
         urban: bool = False,
     ) -> _Place:
-        degrees = geometry.snap(self.plane.to_degrees(shape))
-        lon, lat = geometry.label_point(degrees)
         row = RegionRow(
             code=code,
             name=name,
             level=level,
             parent_code=parent_code,
-            boundary=geometry.to_geojson(degrees),
-            lon=lon,
-            lat=lat,
             population=population,
             urban=urban,
         )
@@ -355,8 +352,33 @@ class _CountyBuilder:
             shape=shape,
             seed=seed if seed is not None else np.zeros(2),
             short=short or name,
-            degrees=degrees,
+            degrees=self.plane.to_degrees(shape),
         )
+
+    def _boundaries(self) -> None:
+        """Round the grids together onto the stored precision, then build each parent's
+        boundary as the union of its children, so every level tiles the one above."""
+        self.progress("boundaries", 0, 1)
+        grids = [g for t in self.townships for c in t.children for g in c.children]
+        for grid, polygon in zip(
+            grids, geometry.snap_coverage([g.degrees for g in grids]), strict=True
+        ):
+            self._set_boundary(grid, polygon)
+        for township in self.townships:
+            for community in township.children:
+                self._set_boundary(
+                    community, geometry.union_of([g.degrees for g in community.children])
+                )
+            self._set_boundary(township, geometry.union_of([c.degrees for c in township.children]))
+        self._set_boundary(
+            self.county_place, geometry.union_of([t.degrees for t in self.townships])
+        )
+        self.progress("boundaries", 1, 1)
+
+    def _set_boundary(self, place: _Place, polygon: Polygon) -> None:
+        place.degrees = polygon
+        place.row.boundary = geometry.to_geojson(polygon)
+        place.row.lon, place.row.lat = geometry.label_point(polygon)
 
     # --- buildings -----------------------------------------------------------------------
 

@@ -160,11 +160,34 @@ class LocalPlane:
         )
 
 
-def snap(geometry) -> Polygon:
-    """``geometry`` on a 1e-6 degree grid (about 0.1 m), valid, as one polygon."""
-    snapped = shapely.set_precision(geometry, 10**-COORDINATE_DECIMALS)
-    parts = _polygons(snapped)
-    return max(parts, key=lambda poly: poly.area)
+def snap_coverage(polygons: list[Polygon]) -> list[Polygon]:
+    """The same tiling on a 1e-6 degree grid (about 0.1 m), each polygon valid.
+
+    Rounding each polygon alone would move a vertex that lies mid-edge on its neighbour
+    off that edge, leaving slivers of overlap. So the boundaries are noded and rounded
+    together, the faces rebuilt from them, and each face given back to the polygon it
+    lies in: neighbours then share every vertex exactly.
+    """
+    precision = 10**-COORDINATE_DECIMALS
+    lines = shapely.union_all([polygon.boundary for polygon in polygons], grid_size=precision)
+    faces = list(shapely.polygonize(list(shapely.get_parts(lines))).geoms)
+    tree = shapely.STRtree(polygons)
+    inside = shapely.point_on_surface(faces)
+    owner: dict[int, int] = {}
+    for face, polygon in zip(*tree.query(inside, predicate="within"), strict=True):
+        owner.setdefault(int(face), int(polygon))
+    owned: list[list[Polygon]] = [[] for _ in polygons]
+    for i, face in enumerate(faces):
+        if i not in owner:
+            owner[i] = int(tree.query_nearest(inside[i])[0])
+        owned[owner[i]].append(face)
+    return [union_of(parts) for parts in owned]
+
+
+def union_of(polygons: list[Polygon]) -> Polygon:
+    """The union of snapped, edge-sharing polygons, kept on the same grid, as one polygon."""
+    merged = shapely.union_all(polygons, grid_size=10**-COORDINATE_DECIMALS)
+    return max(_polygons(merged), key=lambda polygon: polygon.area)
 
 
 def to_geojson(polygon: Polygon) -> dict:

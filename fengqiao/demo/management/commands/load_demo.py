@@ -42,12 +42,15 @@ class Command(BaseCommand):
         started = time.monotonic()
         progress = _ProgressLine(self.stdout, enabled=not quiet)
 
-        def township_done(stage: str, done: int, total: int) -> None:
+        def generating(stage: str, done: int, total: int) -> None:
+            if stage == "boundaries":
+                if done == 0:
+                    progress.show("正在生成演示县… 网格边界 / snapping grid boundaries")
             # A log gets a line per quarter; a terminal gets every township on one line.
-            if progress.tty or done == total or done % max(1, total // 4) == 0:
+            elif progress.tty or done == total or done % max(1, total // 4) == 0:
                 progress.show(f"正在生成演示县… 乡镇 {done}/{total} / generating townships")
 
-        county = generate_county(scale=scale, seed=seed, progress=township_done)
+        county = generate_county(scale=scale, seed=seed, progress=generating)
         # One hash for every demo login: Argon2 is deliberately slow.
         password_hash = make_password(DEMO_PASSWORD)
         counts = load_county(
