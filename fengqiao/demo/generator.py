@@ -24,11 +24,18 @@ from shapely.geometry import Point, Polygon
 
 from fengqiao.demo import geometry
 from fengqiao.demo.names import NameBook, chinese_number
+from fengqiao.demo.rows import (
+    COUNTY_CODE,
+    COUNTY_NAME,
+    BuildingRow,
+    DemoCounty,
+    PersonRow,
+    RegionRow,
+)
+from fengqiao.demo.staff import add_org_and_people
 
 PROVINCE = ("330000", "浙江省")
 CITY = ("330600", "绍兴市")
-COUNTY_CODE = "330699"
-COUNTY_NAME = "青枫县"
 COUNTY_LON, COUNTY_LAT = 120.6, 29.7
 COUNTY_POPULATION = 1_500_000
 TOWNSHIPS_AT_SCALE_1 = 22
@@ -40,115 +47,12 @@ PEOPLE_PER_GRID = 600
 PEOPLE_PER_HOUSEHOLD = 2.8
 COUNTY_RADIUS_KM = 25.0  # about 50 km across at scale 1
 FULL_TOWNSHIPS = 3
-FARMHOUSES_PER_BUILDING_HEAD = 12  # a 联户长 speaks for about a dozen households
 
 Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class RegionRow:
-    code: str
-    name: str
-    level: str
-    parent_code: str | None
-    boundary: dict | None = None
-    lon: float | None = None
-    lat: float | None = None
-    population: int | None = None
-    urban: bool = False
-
-
-@dataclass
-class BuildingRow:
-    code: str
-    name: str
-    grid_code: str
-    lon: float
-    lat: float
-    address: str
-    use: str
-    floors: int
-    households: int
-
-
-@dataclass
-class UnitRow:
-    code: str
-    name: str
-    kind: str
-    parent_code: str | None
-    jurisdiction_code: str
-    phone: str
-    address: str
-
-
-@dataclass
-class BeatRow:
-    code: str
-    name: str
-    unit_code: str
-    area_codes: list[str]
-
-
-@dataclass
-class PersonRow:
-    key: int
-    name: str
-    phone: str
-    roles: tuple[str, ...]
-    unit_code: str | None = None
-    region_code: str | None = None
-
-
-@dataclass
-class TeamRow:
-    name: str
-    kind: str
-    region_code: str
-    unit_code: str | None
-    leader_key: int | None
-    member_keys: list[int]
-
-
-@dataclass
-class AssignmentRow:
-    person_key: int
-    duty: str
-    starts_on: dt.date
-    ends_on: dt.date | None = None
-    beat_code: str | None = None
-    region_code: str | None = None
-    building_code: str | None = None
-
-
-@dataclass
-class LoginRow:
-    """One demo account: ``role`` is the taxonomy role code it demonstrates."""
-
-    username: str
-    role: str
-    person_key: int | None
-    grant_region_code: str | None = None
-    grant_unit_code: str | None = None
-    is_staff: bool = False
-
-
-@dataclass
-class DemoCounty:
-    scale: float
-    seed: int
-    regions: list[RegionRow] = field(default_factory=list)
-    buildings: list[BuildingRow] = field(default_factory=list)
-    units: list[UnitRow] = field(default_factory=list)
-    beats: list[BeatRow] = field(default_factory=list)
-    people: list[PersonRow] = field(default_factory=list)
-    teams: list[TeamRow] = field(default_factory=list)
-    assignments: list[AssignmentRow] = field(default_factory=list)
-    logins: list[LoginRow] = field(default_factory=list)
-
-
-@dataclass
-class _Place:
+class Place:
     """A region while it is being built: its row plus the plane geometry for its children."""
 
     row: RegionRow
@@ -156,7 +60,7 @@ class _Place:
     seed: np.ndarray
     short: str
     degrees: Polygon
-    children: list[_Place] = field(default_factory=list)
+    children: list[Place] = field(default_factory=list)
 
 
 def generate_county(
@@ -164,11 +68,12 @@ def generate_county(
 ) -> DemoCounty:
     """The demo county at ``scale`` (1.0: about 1.5 million people), reproducible by ``seed``.
 
-    ``progress(stage, done, total)`` is called as townships are built.
+    ``progress(stage, done, total)`` is called as each township is built (stage
+    "township") and before and after the boundaries are rounded (stage "boundaries").
     """
     if scale <= 0:
         raise ValueError("scale must be positive")
-    builder = _CountyBuilder(scale=scale, seed=seed, progress=progress or _quiet)
+    builder = CountyBuilder(scale=scale, seed=seed, progress=progress or _quiet)
     return builder.build()
 
 
@@ -186,7 +91,9 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return shares
 
 
-class _CountyBuilder:
+class CountyBuilder:
+    """Builds one county; ``staff`` adds the org and people half through its helpers."""
+
     def __init__(self, *, scale: float, seed: int, progress: Progress) -> None:
         self.scale = scale
         self.rng = random.Random(seed)
@@ -196,7 +103,7 @@ class _CountyBuilder:
         self.plane = geometry.LocalPlane(COUNTY_LON, COUNTY_LAT)
         self.progress = progress
         self.county = DemoCounty(scale=scale, seed=seed)
-        self.townships: list[_Place] = []
+        self.townships: list[Place] = []
         self.full_township_codes: set[str] = set()
         self._next_person = 0
 
@@ -204,8 +111,6 @@ class _CountyBuilder:
         self._places()
         self._boundaries()
         self._buildings()
-        from fengqiao.demo.staff import add_org_and_people  # the second half of the county
-
         add_org_and_people(self)
         return self.county
 
@@ -224,8 +129,9 @@ class _CountyBuilder:
         self.county_place = county
         county_seat = np.array([radius * 0.1, -radius * 0.05])
 
+        # Street offices are numbered 001-099 and towns from 101, so codes stay 3 digits.
         townships = min(899, max(2, round(TOWNSHIPS_AT_SCALE_1 * scale)))
-        streets = max(1, round(townships * STREET_OFFICE_SHARE))
+        streets = min(99, max(1, round(townships * STREET_OFFICE_SHARE)))
         seat_area = outline.intersection(Point(county_seat).buffer(radius * 0.3))
         street_seeds = geometry.spread_points(seat_area, streets, self.rng)
         town_seeds = geometry.spread_points(
@@ -239,10 +145,9 @@ class _CountyBuilder:
             population - urban_people,
             [self.rng.uniform(0.6, 1.5) for _ in range(townships - streets)],
         )
-        town_base = 100 if townships - streets <= 899 - 100 + 1 else streets
         for i in range(townships):
             is_street = i < streets
-            number = i + 1 if is_street else town_base + (i - streets) + 1
+            number = i + 1 if is_street else 100 + (i - streets) + 1
             stem = self.names.township()
             township = self._region(
                 f"{COUNTY_CODE}{number:03d}",
@@ -264,7 +169,7 @@ class _CountyBuilder:
         full = [self.townships[0], *towns[: FULL_TOWNSHIPS - 1]]
         self.full_township_codes = {t.row.code for t in full}
 
-    def _communities(self, township: _Place, is_street: bool) -> None:
+    def _communities(self, township: Place, is_street: bool) -> None:
         people = township.row.population
         if is_street:
             count = min(799, max(2, round(people / PEOPLE_PER_URBAN_COMMUNITY)))
@@ -305,7 +210,7 @@ class _CountyBuilder:
             self._grids(community)
             township.children.append(community)
 
-    def _grids(self, community: _Place) -> None:
+    def _grids(self, community: Place) -> None:
         people = community.row.population
         count = min(99, max(1, round(people / PEOPLE_PER_GRID)))
         seeds = geometry.spread_points(community.shape, count, self.rng)
@@ -337,7 +242,7 @@ class _CountyBuilder:
         seed: np.ndarray | None = None,
         short: str = "",
         urban: bool = False,
-    ) -> _Place:
+    ) -> Place:
         row = RegionRow(
             code=code,
             name=name,
@@ -347,7 +252,7 @@ class _CountyBuilder:
             urban=urban,
         )
         self.county.regions.append(row)
-        return _Place(
+        return Place(
             row=row,
             shape=shape,
             seed=seed if seed is not None else np.zeros(2),
@@ -375,7 +280,7 @@ class _CountyBuilder:
         )
         self.progress("boundaries", 1, 1)
 
-    def _set_boundary(self, place: _Place, polygon: Polygon) -> None:
+    def _set_boundary(self, place: Place, polygon: Polygon) -> None:
         place.degrees = polygon
         place.row.boundary = geometry.to_geojson(polygon)
         place.row.lon, place.row.lat = geometry.label_point(polygon)
@@ -398,7 +303,7 @@ class _CountyBuilder:
                     for grid in community.children:
                         house_number = self._farmhouses(township, community, grid, house_number)
 
-    def _committee_office(self, township: _Place, community: _Place) -> None:
+    def _committee_office(self, township: Place, community: Place) -> None:
         grid = community.children[0]
         lon, lat = self._points_in(grid, 1)[0]
         name = (
@@ -420,7 +325,7 @@ class _CountyBuilder:
             )
         )
 
-    def _residential_blocks(self, township: _Place, road: str, grid: _Place) -> None:
+    def _residential_blocks(self, township: Place, road: str, grid: Place) -> None:
         households = round(grid.row.population / PEOPLE_PER_HOUSEHOLD)
         compound = self.names.compound(township.row.code)
         gate_number = self.rng.randint(1, 60) * 2 - 1
@@ -460,7 +365,7 @@ class _CountyBuilder:
             )
         )
 
-    def _farmhouses(self, township: _Place, village: _Place, grid: _Place, number: int) -> int:
+    def _farmhouses(self, township: Place, village: Place, grid: Place, number: int) -> int:
         households = round(grid.row.population / PEOPLE_PER_HOUSEHOLD)
         houses: list[int] = []
         while households > 0:
@@ -485,7 +390,7 @@ class _CountyBuilder:
             )
         return number
 
-    def _points_in(self, place: _Place, count: int) -> list[tuple[float, float]]:
+    def _points_in(self, place: Place, count: int) -> list[tuple[float, float]]:
         points = geometry.random_points_in(place.degrees, count, self.rng)
         return [(round(float(x), 6), round(float(y), 6)) for x, y in points]
 

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from fengqiao import taxonomy
-from fengqiao.demo.generator import DemoCounty
+from fengqiao.demo.rows import DemoCounty
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Team, Unit
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
 

@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fengqiao.demo.generator import (
+from fengqiao.demo.rows import (
     COUNTY_CODE,
     COUNTY_NAME,
-    FARMHOUSES_PER_BUILDING_HEAD,
     AssignmentRow,
     BeatRow,
     BuildingRow,
@@ -28,7 +27,7 @@ from fengqiao.demo.generator import (
 )
 
 if TYPE_CHECKING:
-    from fengqiao.demo.generator import _CountyBuilder, _Place
+    from fengqiao.demo.generator import CountyBuilder, Place
 
 DEMO_PASSWORD = "fengqiao2026"
 # Username of each demo login and the role code (taxonomy.json "role") it shows.
@@ -49,6 +48,7 @@ DEMO_LOGINS: tuple[tuple[str, str], ...] = (
     ("admin", "admin"),
     ("resident", "resident"),
 )
+FARMHOUSES_PER_BUILDING_HEAD = 12  # a 联户长 speaks for about a dozen households
 CURRENT_SINCE = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
 EARLIER_SINCE = (dt.date(2015, 1, 1), dt.date(2020, 6, 30))
 
@@ -57,7 +57,7 @@ EARLIER_SINCE = (dt.date(2015, 1, 1), dt.date(2020, 6, 30))
 class _TownshipStaff:
     """Who was made for one township, kept to pick the demo logins from."""
 
-    township: _Place
+    township: Place
     station_code: str
     chief: PersonRow
     officers: dict[str, PersonRow] = field(default_factory=dict)  # beat code -> officer
@@ -72,7 +72,7 @@ class _TownshipStaff:
     lawyer: PersonRow | None = None
 
 
-def add_org_and_people(b: _CountyBuilder) -> None:
+def add_org_and_people(b: CountyBuilder) -> None:
     county = b.county
     bureau = f"U{COUNTY_CODE}"
     county.units.append(
@@ -101,8 +101,8 @@ def add_org_and_people(b: _CountyBuilder) -> None:
 
 
 def _township_staff(
-    b: _CountyBuilder,
-    township: _Place,
+    b: CountyBuilder,
+    township: Place,
     bureau: str,
     buildings_by_grid: dict[str, list[BuildingRow]],
 ) -> _TownshipStaff:
@@ -192,11 +192,11 @@ def _township_staff(
     return made
 
 
-def _beats(b: _CountyBuilder, township: _Place, station: str) -> list[BeatRow]:
+def _beats(b: CountyBuilder, township: Place, station: str) -> list[BeatRow]:
     """One beat per urban community (run from its police room), and one per two or three
     neighbouring villages (run from the station)."""
     beats: list[BeatRow] = []
-    villages: list[_Place] = []
+    villages: list[Place] = []
     for community in township.children:
         if not community.row.urban:
             villages.append(community)
@@ -238,7 +238,7 @@ def _beats(b: _CountyBuilder, township: _Place, station: str) -> list[BeatRow]:
 
 
 def _building_heads(
-    b: _CountyBuilder, grid_code: str, buildings: list[BuildingRow], made: _TownshipStaff
+    b: CountyBuilder, grid_code: str, buildings: list[BuildingRow], made: _TownshipStaff
 ) -> None:
     """A head for every residential block; in villages, one 联户长 per dozen farmhouses."""
     farmhouses = 0
@@ -261,7 +261,7 @@ def _building_heads(
         made.building_heads[building.code] = head
 
 
-def _teams(b: _CountyBuilder, made: _TownshipStaff) -> None:
+def _teams(b: CountyBuilder, made: _TownshipStaff) -> None:
     short = made.township.short
     code = made.township.row.code
     station = made.station_code
@@ -309,7 +309,7 @@ def _teams(b: _CountyBuilder, made: _TownshipStaff) -> None:
 
 
 def _logins(
-    b: _CountyBuilder,
+    b: CountyBuilder,
     made: list[_TownshipStaff],
     county_people: dict[str, list[PersonRow]],
     bureau: str,

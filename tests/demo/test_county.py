@@ -7,7 +7,7 @@ import shapely
 from django.db.models import Count, Q
 from shapely.geometry import Point, shape
 
-from fengqiao.demo.generator import COUNTY_CODE
+from fengqiao.demo.rows import COUNTY_CODE
 from fengqiao.org.models import Assignment, Beat, Unit
 from fengqiao.places.models import Building, Region
 

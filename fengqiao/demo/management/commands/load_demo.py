@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 import unicodedata
 
@@ -11,8 +10,9 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
-from fengqiao.demo.generator import COUNTY_CODE, COUNTY_NAME, generate_county
+from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
+from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
 from fengqiao.org.models import AccessGrant
 from fengqiao.places.models import Region
@@ -121,7 +121,6 @@ class _ProgressLine:
         else:
             self.stream.write(text)
         self.stream.flush()
-        sys.stdout.flush()
 
     def done(self) -> None:
         if self.tty:
