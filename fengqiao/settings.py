@@ -149,6 +149,7 @@ AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = _env_flag("FENGQIAO_AXES", default=True)
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_flag("FENGQIAO_SECURE_COOKIES")
@@ -179,6 +180,8 @@ USE_TZ = True
 # --- static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# fengqiao itself is not an app, so its own static folder (site.css, vendored htmx) is named.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # WhiteNoise serves from the package (finders) and only warns when this folder is missing.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"

@@ -9,6 +9,10 @@ class OrgConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib import admin
+        from django.db.models.signals import post_migrate
+
+        # Also after a test flush (which re-sends post_migrate), not only in migration 0002.
+        post_migrate.connect(ensure_roles, sender=self)
 
         admin.site.site_header = _("枫桥 · 管理后台")
         admin.site.site_title = _("枫桥")
@@ -24,3 +28,14 @@ def may_use_admin_site(request) -> bool:
     if not (user.is_active and user.is_staff):
         return False
     return user.is_superuser or bool(roles_of(user) & ADMIN_SITE_ROLES)
+
+
+def ensure_roles(using: str = "default", **kwargs) -> None:
+    """Every role code in taxonomy.json has its row."""
+    from fengqiao import taxonomy
+    from fengqiao.org.models import Role
+
+    existing = set(Role.objects.using(using).values_list("code", flat=True))
+    Role.objects.using(using).bulk_create(
+        [Role(code=code) for code in taxonomy.codes("role") if code not in existing]
+    )

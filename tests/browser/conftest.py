@@ -76,27 +76,8 @@ def _console_error(message, errors: list[str]) -> None:
 
 
 def _failed_response(response, errors: list[str]) -> None:
-    # The browser asks for /favicon.ico on its own; no page links it.
-    if response.status >= 400 and not response.url.endswith("/favicon.ico"):
+    if response.status >= 400:
         errors.append(f"HTTP {response.status} from {response.url}")
-
-
-@pytest.fixture(autouse=True)
-def _rows_from_data_migrations(request):
-    """Put back the rows that data migrations create (the roles).
-
-    live_server makes a test transactional, and a transactional test empties every table
-    when it ends, migration-made rows included. (pytest-django's serialized rollback would
-    restore them, but loses its snapshot here when ``db`` is requested before ``page``.)
-    """
-    if "live_server" not in request.fixturenames:
-        return
-    request.getfixturevalue("transactional_db")
-    from fengqiao import taxonomy
-    from fengqiao.org.models import Role
-
-    for code in taxonomy.codes("role"):
-        Role.objects.get_or_create(code=code)
 
 
 @pytest.fixture
