@@ -1,5 +1,6 @@
 """The pure spatial index: no database."""
 
+import json
 import math
 import random
 
@@ -96,3 +97,8 @@ def test_one_point_and_many_points_give_the_same_answers():
     points = [(rng.uniform(119.99, 120.06), rng.uniform(29.99, 30.06)) for _ in range(500)]
     points += [(120.01, 30.01), (120.0, 30.0), (120.05, 30.05)]  # corners and the outer rim
     assert index.locate_many(points) == [index.locate(lon, lat) for lon, lat in points]
+
+
+def test_polygons_may_come_as_json_text_and_unreadable_ones_are_skipped():
+    index = GridIndex([(1, json.dumps(square(120.0, 30.0))), (2, "null"), (3, "{oops")])
+    assert len(index) == 1 and index.locate(120.005, 30.005).grid_id == 1
