@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
 from fengqiao.org.scope import scope_to
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
 
 AREA_DUTIES = (Duty.GRID_WORKER, Duty.AUXILIARY_POLICE, Duty.COMMUNITY_POLICE)
 
@@ -146,3 +146,20 @@ def beat_officers(beat: Beat, *, at: dt.date | None = None) -> list[Person]:
             _active_q(at or _today()), duty=Duty.COMMUNITY_POLICE
         ).select_related("person")
     ]
+
+
+def grids_packaged_by(person: Person, *, at: dt.date | None = None) -> QuerySet[Region]:
+    """The grids the person answers for today: under their beats' areas, their villages and
+    grids, and the grids of the buildings they head."""
+    condition = Q()
+    for assignment in current_assignments_of(person, at=at).prefetch_related("beat__areas"):
+        if assignment.beat_id:
+            for area in assignment.beat.areas.all():
+                condition |= subtree_q(area.path)
+        elif assignment.region_id:
+            condition |= subtree_q(assignment.region.path)
+        else:
+            condition |= Q(pk=assignment.building.grid_id)
+    if not condition:
+        return Region.objects.none()
+    return Region.objects.filter(condition, level="grid").order_by("path")

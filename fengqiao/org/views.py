@@ -6,7 +6,7 @@ from fengqiao.audit import services as audit
 from fengqiao.org import selectors
 from fengqiao.org.models import Person, Unit
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
-from fengqiao.org.scope import get_for
+from fengqiao.org.scope import get_for, scope_to
 from fengqiao.pages import render_page
 from fengqiao.places import tree
 
@@ -17,14 +17,19 @@ def home(request):
     user = request.user
     tops = list(tree.top_regions_for(user))
     person = getattr(user, "person", None)
+    mine = list(scope_to(user, selectors.grids_packaged_by(person))) if person else []
     context = {
         "role_labels": [taxonomy.label("role", code) for code in sorted(roles_of(user))],
         "person": person,
         "my_assignments": selectors.current_assignments_of(person) if person else [],
         "tops": tops,
         "units": selectors.units_for(user).filter(pk__in=user.access_grants.values("unit")),
-        **tree.grids_overview(user, tops),
+        **tree.grids_overview(user, tops, highlighted={grid.pk for grid in mine}),
     }
+    if mine and len(mine) <= tree.GRID_TABLE_LIMIT and "grid_rows" not in context:
+        # The whole jurisdiction is too big for one table: show the officer's own grids.
+        responsible = selectors.responsibles_for_grids(mine)
+        context["my_grid_rows"] = [(grid, responsible[grid.pk]) for grid in mine]
     if "grid_rows" not in context:
         context["areas"] = [(top, tree.children_with_counts(user, top)) for top in tops]
     return render(request, "org/home.html", context)

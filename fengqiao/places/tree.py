@@ -66,44 +66,49 @@ def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
     return buildings.filter(grid=grid) if grid is not None else buildings
 
 
-def _shapes(regions, css_class: str, selected: Region | None = None) -> list[MapShape]:
+def _shapes(regions, css_class: str, highlighted: set[int] = frozenset()) -> list[MapShape]:
     return [
         MapShape(
             key=region.code,
             label=region.name,
             geometry=region.boundary,
             href=reverse("places:region", args=[region.code]),
-            css_class=f"{css_class} selected"
-            if selected and region.pk == selected.pk
-            else css_class,
+            css_class=f"{css_class} selected" if region.pk in highlighted else css_class,
         )
         for region in regions
     ]
 
 
-def grid_map(grids, *, buildings=(), selected: Region | None = None) -> SvgMap | None:
-    """The SVG map of ``grids`` (each linking to its page), with ``buildings`` as dots."""
+def grid_map(
+    grids, *, buildings=(), selected: Region | None = None, highlighted: set[int] = frozenset()
+) -> SvgMap | None:
+    """The SVG map of ``grids`` (each linking to its page), with ``buildings`` as dots;
+    ``selected`` or ``highlighted`` grids stand out."""
     points = [
         MapPoint(b.name, b.lon, b.lat, reverse("places:building", args=[b.pk])) for b in buildings
     ]
-    return draw(_shapes(grids, "grid", selected), points)
+    if selected is not None:
+        highlighted = {selected.pk}
+    return draw(_shapes(grids, "grid", highlighted), points)
 
 
-def area_map(user, regions, grids: QuerySet[Region], grid_count: int) -> SvgMap | None:
+def area_map(
+    user, regions, grids: QuerySet[Region], grid_count: int, highlighted: set[int] = frozenset()
+) -> SvgMap | None:
     """The map of ``regions``: their ``grids`` when few enough, else the areas one level down."""
     if grid_count <= MAP_GRID_LIMIT:
-        return grid_map(grids)
+        return grid_map(grids, highlighted=highlighted)
     areas = scope_to(
         user, Region.objects.filter(parent__in=list(regions), boundary__isnull=False)
     ).order_by("path")
     return draw(_shapes(areas, "area"), shows="areas")
 
 
-def grids_overview(user, regions) -> dict:
+def grids_overview(user, regions, *, highlighted: set[int] = frozenset()) -> dict:
     """The map of the grids under ``regions`` and, when few enough, who packages each."""
     grids = grids_under(user, regions)
     count = grids.count()
-    overview = {"grid_count": count, "map": area_map(user, regions, grids, count)}
+    overview = {"grid_count": count, "map": area_map(user, regions, grids, count, highlighted)}
     if count <= GRID_TABLE_LIMIT:
         rows = list(grids)
         responsible = responsibles_for_grids(rows)

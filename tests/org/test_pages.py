@@ -122,3 +122,35 @@ def test_a_map_with_too_many_grids_draws_the_areas_one_level_down(client, world,
     assert f'data-code="{world.community_a.code}"' in page
     assert f'data-code="{world.grid_a1.code}"' not in page
     assert "1 个下级区域" in page
+
+
+def test_not_found_and_forbidden_pages_speak_chinese_and_lead_home(client, world):
+    client.force_login(world.grid_worker_a1)
+    missing = client.get(reverse("places:region", args=["nowhere"]))
+    assert missing.status_code == 404 and "不在您的辖区内" in missing.content.decode()
+    forbidden = client.get(reverse("org:units"))
+    assert forbidden.status_code == 403 and "返回首页" in forbidden.content.decode()
+
+
+def test_the_menu_offers_only_what_the_role_may_open(client, world):
+    client.force_login(world.grid_worker_a1)
+    page = client.get(reverse("home")).content.decode()
+    assert reverse("places:regions") in page and reverse("org:units") not in page
+
+
+def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, monkeypatch):
+    from fengqiao.places import tree
+    from tests.factories import RegionFactory, square
+
+    other_village = RegionFactory(code="330699001002", level="community", parent=world.township_a)
+    RegionFactory(
+        code="330699001002G01",
+        level="grid",
+        parent=other_village,
+        boundary=square(120.02, 30.0),
+    )
+    monkeypatch.setattr(tree, "GRID_TABLE_LIMIT", 2)
+    client.force_login(world.officer_a)
+    page = client.get(reverse("home")).content.decode()
+    assert "我负责的网格" in page and "各网格责任人" not in page
+    assert page.count("grid selected") == 2  # beat A covers village A: both its grids
