@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from shapely.errors import ShapelyError
 from shapely.validation import explain_validity
@@ -123,7 +123,13 @@ def import_grids(*, geojson: dict, actor, dry_run: bool = False) -> ImportReport
         raise GridImportError(report)
     if dry_run:
         return report
-    _create(features, actor, report)
+    try:
+        _create(features, actor, report)
+    except IntegrityError as exc:
+        # Another import took one of these codes between the check and the write.
+        report.created.clear()
+        _problem(report, None, _("编码刚被其他导入占用，未导入，请重试（code taken meanwhile）"))
+        raise GridImportError(report) from exc
     return report
 
 

@@ -11,13 +11,13 @@ far below GPS error, and no projection library is needed.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.errors
 from shapely.geometry import shape
 
 # Mean Earth radius (IUGG); one degree of latitude is this many metres.
@@ -70,6 +70,20 @@ def _to_local_metres(geometries: np.ndarray, lon0: np.ndarray, lat0: np.ndarray)
     return shapely.set_coordinates(geometries, local)
 
 
+def _parse_dict(geojson: Mapping) -> shapely.Geometry | None:
+    try:
+        return shape(geojson)
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        shapely.errors.ShapelyError,
+    ):
+        return None
+
+
 def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
     """The polygons of a repaired geometry (make_valid may add stray lines or points)."""
     polygons = [
@@ -97,13 +111,18 @@ class GridIndex:
         near_boundary_m: float = NEAR_BOUNDARY_M,
     ) -> None:
         ids: list[int] = []
-        texts: list[str] = []
+        sources: list[Mapping | str] = []
         for grid_id, geojson in grids:
             if geojson:
                 ids.append(int(grid_id))
-                texts.append(geojson if isinstance(geojson, str) else json.dumps(geojson))
-        # One vectorised parse in GEOS: shape() per grid costs seconds at 100,000 grids.
-        parsed = shapely.from_geojson(texts, on_invalid="ignore") if texts else np.array([])
+                sources.append(geojson)
+        parsed = np.array(
+            [_parse_dict(g) if isinstance(g, Mapping) else None for g in sources], dtype=object
+        )
+        texts = [position for position, g in enumerate(sources) if isinstance(g, str)]
+        if texts:
+            # One vectorised parse in GEOS for text from the database: no json.loads per row.
+            parsed[texts] = shapely.from_geojson([sources[i] for i in texts], on_invalid="ignore")
         keep = ~(shapely.is_missing(parsed) | shapely.is_empty(parsed))
         invalid = keep & ~shapely.is_valid(parsed)
         for position in np.flatnonzero(invalid):

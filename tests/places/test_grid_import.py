@@ -209,3 +209,16 @@ def test_the_command_refuses_an_unknown_or_unpermitted_user(world, tmp_path, cou
     with pytest.raises(CommandError, match="没有导入网格的权限"):
         call_command("import_grids", path, "--as", "officer_a")
     assert counts() == before
+
+
+def test_a_code_taken_between_check_and_write_rolls_everything_back(world, counts, monkeypatch):
+    # Stand-in for a concurrent import claiming the code after this one checked it.
+    monkeypatch.setattr("fengqiao.places.grid_import._check_codes", lambda features, report: None)
+    before = counts()
+    racing = collection(
+        feature("330699001001G03", square(120.02, 30.00)),
+        feature("330699001001G01", square(120.03, 30.00)),
+    )
+    with pytest.raises(GridImportError, match="其他导入占用"):
+        import_grids(geojson=racing, actor=world.county_admin)
+    assert counts() == before

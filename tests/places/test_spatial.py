@@ -102,3 +102,9 @@ def test_one_point_and_many_points_give_the_same_answers():
 def test_polygons_may_come_as_json_text_and_unreadable_ones_are_skipped():
     index = GridIndex([(1, json.dumps(square(120.0, 30.0))), (2, "null"), (3, "{oops")])
     assert len(index) == 1 and index.locate(120.005, 30.005).grid_id == 1
+
+
+def test_unreadable_dict_polygons_are_skipped():
+    broken = {"type": "Polygon", "coordinates": [[[120.0, 30.0]]]}
+    index = GridIndex([(1, broken), (2, {"type": "Nonsense"}), (3, square(120.0, 30.0))])
+    assert len(index) == 1 and index.locate(120.005, 30.005).grid_id == 3
