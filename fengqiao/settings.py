@@ -5,6 +5,7 @@ DATABASE_URL          PostgreSQL (postgres://...) instead of the embedded SQLite
 FENGQIAO_SECRET_KEY   the signing key; generated once into the data directory if unset
 FENGQIAO_DEBUG        "1" for development tracebacks (never in production)
 FENGQIAO_ALLOWED_HOSTS comma-separated host names (default: localhost only)
+FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HTTPS, HSTS
 """
 
 from __future__ import annotations
@@ -152,8 +153,16 @@ AXES_ENABLED = _env_flag("FENGQIAO_AXES", default=True)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_flag("FENGQIAO_SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (directly or via a proxy that sets X-Forwarded-Proto), everything is HTTPS-only;
+# `fengqiao manage check --deploy` is then clean. The demo on 127.0.0.1 is plain HTTP.
+HTTPS = _env_flag("FENGQIAO_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("FENGQIAO_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    # Not for every subdomain and not preloaded: on a police intranet the parent domain
+    # hosts other agencies' systems, and browser preload lists serve the public internet.
+    SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
