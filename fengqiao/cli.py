@@ -43,21 +43,41 @@ def demo(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    # Take the port first: a busy port should fail in a second, not after the load.
+    server = _bind(args.host, args.port)
+    if server is None:
+        return 1
     print(f"数据目录 / data directory: {settings.DATA_DIR}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo", scale=args.scale, verbosity=1)
-    return serve(args.host, args.port)
+    print(
+        f"枫桥已启动 / Fengqiao is serving at http://{args.host}:{args.port}/  (Ctrl+C 停止)",
+        flush=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        print("已停止 / stopped")
+    return 0
 
 
-def serve(host: str, port: int) -> int:
-    from waitress import serve as waitress_serve
+def _bind(host: str, port: int):
+    """A waitress server listening on host:port, or None (with the reason printed)."""
+    from waitress.server import create_server
 
     from fengqiao.wsgi import application
 
-    print(f"枫桥已启动 / Fengqiao is serving at http://{host}:{port}/  (Ctrl+C 停止)", flush=True)
     # One process, a few threads: the embedded SQLite is happiest that way (DESIGN.md §4).
-    waitress_serve(application, host=host, port=port, threads=6, ident="fengqiao")
-    return 0
+    try:
+        return create_server(application, host=host, port=port, threads=6, ident="fengqiao")
+    except OSError as error:
+        print(
+            f"无法在 {host}:{port} 上启动：{error.strerror or error}。"
+            f"端口可能已被占用，请用 --port 换一个端口。\n"
+            f"Cannot serve on {host}:{port}: the port may be in use; choose another with --port.",
+            file=sys.stderr,
+        )
+        return None
 
 
 def manage(argv: list[str]) -> int:
