@@ -1,4 +1,4 @@
-"""Point-in-grid lookup over grid polygons (GeoJSON, WGS84 lon/lat), with shapely 2.
+"""Point-in-grid lookup over grid polygons (GeoJSON, WGS84 lon/lat), with shapely 2 and numpy.
 
 Pure geometry: no Django here, so the index can be built and benchmarked without a database
 (``bench/locate.py``). ``places.selectors`` wraps it with the database and the cache.
@@ -29,6 +29,13 @@ METRES_PER_DEGREE = EARTH_RADIUS_M * math.pi / 180
 NEAR_BOUNDARY_M = 30.0
 
 _NO_GRID = -1
+# Closer than this (a millimetre) to an edge is on it: coordinates are stored to ~0.1 m.
+_ON_EDGE_M = 1e-3
+# Lattice cells per grid for the candidate search, and a cap on its memory.
+_CELLS_PER_GRID = 4
+_MAX_CELLS = 8_000_000
+# Edges measured per numpy pass (bounds the temporaries' memory).
+_EDGE_CHUNK = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +101,137 @@ def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(polygons) if polygons else shapely.Polygon()
 
 
+class _CellIndex:
+    """Bounding-box candidates for many points by arithmetic: a uniform lattice of cells,
+    each listing the grids whose bounding box touches it.
+
+    For points given as coordinates it answers what ``STRtree.query`` answers, without
+    making a point geometry per point or walking a tree; cells are sized so that a cell
+    holds a grid or two.
+    """
+
+    def __init__(self, bounds: np.ndarray) -> None:
+        self.bounds = bounds
+        self.x0, self.y0 = bounds[:, 0].min(), bounds[:, 1].min()
+        width = max(bounds[:, 2].max() - self.x0, 1e-9)
+        height = max(bounds[:, 3].max() - self.y0, 1e-9)
+        cells = min(_CELLS_PER_GRID * len(bounds), _MAX_CELLS)
+        self.size = max(math.sqrt(width * height / cells), 1e-9)
+        self.nx = int(width // self.size) + 1
+        self.ny = int(height // self.size) + 1
+        ix0, iy0 = self._cell_xy(bounds[:, 0], bounds[:, 1])
+        ix1, iy1 = self._cell_xy(bounds[:, 2], bounds[:, 3])
+        span_x, span_y = ix1 - ix0 + 1, iy1 - iy0 + 1
+        per_grid = span_x * span_y
+        grid = np.repeat(np.arange(len(bounds)), per_grid)
+        k = np.arange(per_grid.sum()) - np.repeat(np.cumsum(per_grid) - per_grid, per_grid)
+        cell = (iy0[grid] + k // span_x[grid]) * self.nx + ix0[grid] + k % span_x[grid]
+        order = np.argsort(cell, kind="stable")
+        self.members = grid[order]
+        self.starts = np.searchsorted(cell[order], np.arange(self.nx * self.ny + 1))
+
+    def _cell_xy(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ix = np.clip(((x - self.x0) // self.size).astype(np.int64), 0, self.nx - 1)
+        iy = np.clip(((y - self.y0) // self.size).astype(np.int64), 0, self.ny - 1)
+        return ix, iy
+
+    def query(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point index, grid index) for each grid whose bounding box holds the point."""
+        ix, iy = self._cell_xy(lon, lat)
+        cell = iy * self.nx + ix
+        first, counts = self.starts[cell], self.starts[cell + 1] - self.starts[cell]
+        point = np.repeat(np.arange(len(lon)), counts)
+        entry = np.repeat(first - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        grid = self.members[entry]
+        box = self.bounds[grid]
+        px, py = lon[point], lat[point]
+        keep = (box[:, 0] <= px) & (px <= box[:, 2]) & (box[:, 1] <= py) & (py <= box[:, 3])
+        return point[keep], grid[keep]
+
+
+class _EdgeTable:
+    """Every grid's ring edges in the grid's own metric frame, stored flat for numpy.
+
+    ``measure`` runs the even-odd (crossing number) point-in-polygon test and the distance
+    to the nearest edge together, as whole-array arithmetic over all (point, grid) pairs:
+    one pass over each candidate's edges instead of a GEOS call per pair and per question.
+    """
+
+    def __init__(self, geometries, lon0, lat0, scale_x) -> None:
+        self.lon0, self.lat0, self.scale_x = lon0, lat0, scale_x
+        parts, part_owner = shapely.get_parts(geometries, return_index=True)
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        same_ring = coord_ring[1:] == coord_ring[:-1]
+        start, end = coords[:-1][same_ring], coords[1:][same_ring]
+        owner = part_owner[ring_part[coord_ring[:-1][same_ring]]]
+        self.first = np.searchsorted(owner, np.arange(len(geometries)))
+        self.count = np.diff(np.r_[self.first, len(owner)])
+        # Single precision is ample inside one grid's frame (well under a millimetre across
+        # tens of kilometres) and halves the memory traffic of the per-edge passes.
+        ax = (start[:, 0] - lon0[owner]) * scale_x[owner]
+        ay = (start[:, 1] - lat0[owner]) * METRES_PER_DEGREE
+        dx = (end[:, 0] - lon0[owner]) * scale_x[owner] - ax
+        dy = (end[:, 1] - lat0[owner]) * METRES_PER_DEGREE - ay
+        length2 = dx**2 + dy**2
+        # Zero-length edges measure as their start point.
+        inv_length2 = np.divide(1, length2, out=np.zeros_like(length2), where=length2 > 0)
+        self.ax, self.ay, self.dx, self.dy, self.inv_length2 = (
+            a.astype(np.float32) for a in (ax, ay, dx, dy, inv_length2)
+        )
+
+    def measure(self, grid: np.ndarray, lon: np.ndarray, lat: np.ndarray):
+        """For each pair (grid[i], point i): inside (bool) and distance to its edge (m)."""
+        counts = self.count[grid]
+        total = int(counts.sum())
+        if total <= _EDGE_CHUNK:
+            return self._measure(grid, lon, lat)
+        # Bounded chunks keep the per-edge temporaries to a few tens of megabytes.
+        inside = np.zeros(len(grid), dtype=bool)
+        distance = np.zeros(len(grid))
+        cuts = np.searchsorted(np.cumsum(counts), np.arange(_EDGE_CHUNK, total, _EDGE_CHUNK))
+        for chunk in np.split(np.arange(len(grid)), np.unique(cuts)):
+            if len(chunk):
+                inside[chunk], distance[chunk] = self._measure(grid[chunk], lon[chunk], lat[chunk])
+        return inside, distance
+
+    def _measure(self, grid, lon, lat):
+        counts = self.count[grid]
+        offsets = np.cumsum(counts) - counts
+        edge = np.repeat(self.first[grid] - offsets, counts) + np.arange(counts.sum())
+        pair = np.repeat(np.arange(len(grid)), counts)
+        # The point relative to each edge's start, in the grid's frame.
+        rx = ((lon - self.lon0[grid]) * self.scale_x[grid]).astype(np.float32)[pair]
+        ry = ((lat - self.lat0[grid]) * METRES_PER_DEGREE).astype(np.float32)[pair]
+        rx -= self.ax[edge]
+        ry -= self.ay[edge]
+        dx, dy = self.dx[edge], self.dy[edge]
+        # Even-odd rule with a ray to the east: the edge straddles the point's latitude
+        # (half-open, so a vertex on the ray counts once) and passes east of the point,
+        # i.e. the cross product's sign agrees with the edge's direction.
+        straddles = (ry < 0) != (ry < dy)
+        east = (rx * dy < dx * ry) == (dy > 0)
+        inside = (np.add.reduceat(straddles & east, offsets) & 1).astype(bool)
+        t = rx * dx
+        t += ry * dy
+        t *= self.inv_length2[edge]
+        np.clip(t, 0, 1, out=t)
+        rx -= t * dx
+        ry -= t * dy
+        rx *= rx
+        ry *= ry
+        rx += ry
+        distance = np.sqrt(np.minimum.reduceat(rx, offsets).astype(np.float64))
+        return inside, distance
+
+
 class GridIndex:
-    """Which grid holds a point: an STRtree over prepared grid polygons.
+    """Which grid holds a point, and how far the point is from that grid's edge.
+
+    Many points at once (``locate_arrays``, ``locate_many``) find their candidate grids in
+    a lattice of cells and settle them with one numpy pass over the candidates' edges; one
+    point (``locate``) finds its candidates in shapely's STRtree, which also serves the
+    overlap checks of the grid import. Both give the same answers.
 
     Build it once from ``(grid_id, geojson)`` pairs, the GeoJSON geometry as a dict or as
     JSON text, and query it many times; it is read-only after construction, so one instance
@@ -138,9 +274,8 @@ class GridIndex:
         self._lon0 = (bounds[:, 0] + bounds[:, 2]) / 2
         self._lat0 = (bounds[:, 1] + bounds[:, 3]) / 2
         self._scale_x = metres_per_degree_lon(self._lat0)
-        self._local_edges = _to_local_metres(
-            shapely.boundary(self.geometries), self._lon0, self._lat0
-        )
+        self._cells = _CellIndex(bounds) if len(self.ids) else None
+        self._edges = _EdgeTable(self.geometries, self._lon0, self._lat0, self._scale_x)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -150,15 +285,23 @@ class GridIndex:
 
         Same answers as ``locate_many``, on a shorter path for the one-point case.
         """
-        if len(self.ids) == 0:
+        if len(self.ids) == 0 or not (math.isfinite(lon) and math.isfinite(lat)):
             return None
+        # The tree's bounding-box query is cheaper than the lattice's array set-up for one.
         candidates = self.tree.query(shapely.Point(lon, lat))
-        hits = candidates[shapely.intersects_xy(self.geometries[candidates], lon, lat)]
-        if len(hits) == 0:
+        grid_ids, distances = np.full(1, _NO_GRID, dtype=np.int64), np.full(1, np.nan)
+        self._resolve(
+            np.zeros(len(candidates), dtype=np.int64),
+            candidates,
+            np.array([lon]),
+            np.array([lat]),
+            grid_ids,
+            distances,
+        )
+        if grid_ids[0] == _NO_GRID:
             return None
-        best = hits[np.argmin(self.ids[hits])]
-        distance = float(self._edge_distance_m(best, lon, lat))
-        return GridHit(int(self.ids[best]), distance, distance <= self.near_boundary_m)
+        distance = float(distances[0])
+        return GridHit(int(grid_ids[0]), distance, distance <= self.near_boundary_m)
 
     def locate_many(
         self, points: Sequence[tuple[float, float]] | np.ndarray
@@ -187,28 +330,31 @@ class GridIndex:
         if count == 0 or len(self.ids) == 0:
             return grid_ids, distances
         lon, lat = xy[:, 0], xy[:, 1]
-        # Bounding-box candidates from the tree, then the exact test on prepared polygons
-        # straight from the coordinates (no point geometries needed for it).
-        point_idx, tree_idx = self.tree.query(shapely.points(xy))
-        inside = shapely.intersects_xy(self.geometries[tree_idx], lon[point_idx], lat[point_idx])
-        point_idx, tree_idx = point_idx[inside], tree_idx[inside]
-        if len(point_idx) == 0:
-            return grid_ids, distances
-        # Per point, keep the hit with the lowest grid id.
-        order = np.lexsort((self.ids[tree_idx], point_idx))
-        point_idx, tree_idx = point_idx[order], tree_idx[order]
-        first = np.flatnonzero(np.r_[True, point_idx[1:] != point_idx[:-1]])
-        point_idx, tree_idx = point_idx[first], tree_idx[first]
-        grid_ids[point_idx] = self.ids[tree_idx]
-        distances[point_idx] = self._edge_distance_m(tree_idx, lon[point_idx], lat[point_idx])
+        # Bounding-box candidates from the cell lattice; then, for every candidate, one pass over
+        # its edges answers both "inside?" and "how far from the edge?".
+        finite = np.isfinite(xy).all(axis=1)
+        point_idx, tree_idx = self._cells.query(np.where(finite, lon, 0), np.where(finite, lat, 0))
+        keep = finite[point_idx]
+        self._resolve(point_idx[keep], tree_idx[keep], lon, lat, grid_ids, distances)
         return grid_ids, distances
 
-    def _edge_distance_m(self, tree_idx: np.ndarray, lon: np.ndarray, lat: np.ndarray):
-        local_points = shapely.points(
-            (lon - self._lon0[tree_idx]) * self._scale_x[tree_idx],
-            (lat - self._lat0[tree_idx]) * METRES_PER_DEGREE,
-        )
-        return shapely.distance(local_points, self._local_edges[tree_idx])
+    def _resolve(self, point_idx, tree_idx, lon, lat, grid_ids, distances) -> None:
+        """Fill ``grid_ids`` and ``distances`` from candidate (point, grid) pairs."""
+        if len(point_idx) == 0:
+            return
+        inside, edge_m = self._edges.measure(tree_idx, lon[point_idx], lat[point_idx])
+        # A point on an edge counts as inside each grid sharing that edge.
+        hit = inside | (edge_m <= _ON_EDGE_M)
+        point_idx, tree_idx, edge_m = point_idx[hit], tree_idx[hit], edge_m[hit]
+        if len(point_idx) == 0:
+            return
+        # Per point, keep the hit with the lowest grid id.
+        order = np.lexsort((self.ids[tree_idx], point_idx))
+        point_idx, tree_idx, edge_m = point_idx[order], tree_idx[order], edge_m[order]
+        first = np.flatnonzero(np.concatenate(([True], point_idx[1:] != point_idx[:-1])))
+        grid_ids[point_idx[first]] = self.ids[tree_idx[first]]
+        # To the millimetre: finer digits are floating-point noise, not geography.
+        distances[point_idx[first]] = np.round(edge_m[first], 3)
 
     def overlaps(
         self, geometries: Sequence[shapely.Geometry], *, min_area_m2: float = 1.0

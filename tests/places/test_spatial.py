@@ -86,7 +86,8 @@ def test_a_point_inside_a_rectangle_is_located_to_it_with_its_edge_distance(
         fy * height * METRES_PER_DEGREE,
         (1 - fy) * height * METRES_PER_DEGREE,
     )
-    assert math.isclose(hit.boundary_distance_m, expected, rel_tol=1e-6, abs_tol=1e-3)
+    # Centimetres: far finer than any phone GPS, and what single precision keeps.
+    assert math.isclose(hit.boundary_distance_m, expected, rel_tol=1e-5, abs_tol=1e-2)
     assert hit.near_boundary == (hit.boundary_distance_m <= 30)
 
 
