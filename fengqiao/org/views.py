@@ -8,14 +8,15 @@ from fengqiao.org.models import Person, Unit
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.pages import render_page
-from fengqiao.places import tree
+from fengqiao.places import maps
+from fengqiao.places import selectors as places
 
 
 @login_required
 def home(request):
     """The user's jurisdiction: where it is, the grids on a map, and who packages each."""
     user = request.user
-    tops = list(tree.top_regions_for(user))
+    tops = list(places.top_regions_for(user))
     person = getattr(user, "person", None)
     mine = list(scope_to(user, selectors.grids_packaged_by(person))) if person else []
     context = {
@@ -24,14 +25,14 @@ def home(request):
         "my_assignments": selectors.current_assignments_of(person) if person else [],
         "tops": tops,
         "units": selectors.units_for(user).filter(pk__in=user.access_grants.values("unit")),
-        **tree.grids_overview(user, tops, highlighted={grid.pk for grid in mine}),
+        **maps.grids_overview(user, tops, highlighted={grid.pk for grid in mine}),
     }
-    if mine and len(mine) <= tree.GRID_TABLE_LIMIT and "grid_rows" not in context:
+    if mine and len(mine) <= maps.GRID_TABLE_LIMIT and "grid_rows" not in context:
         # The whole jurisdiction is too big for one table: show the officer's own grids.
         responsible = selectors.responsibles_for_grids(mine)
         context["my_grid_rows"] = [(grid, responsible[grid.pk]) for grid in mine]
     if "grid_rows" not in context:
-        context["areas"] = [(top, tree.children_with_counts(user, top)) for top in tops]
+        context["areas"] = [(top, places.children_with_counts(user, top)) for top in tops]
     return render(request, "org/home.html", context)
 
 

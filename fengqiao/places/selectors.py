@@ -1,8 +1,9 @@
-"""Reads of the places app that other modules call: which grid (and region path) holds a point.
+"""Reads of the places app: which grid (and region path) holds a point, and the scoped
+reads of the region tree that pages and the API show a user.
 
 ``locate`` is the system lookup behind intake and dispatch (DESIGN.md §3): it answers for
 any point, whoever is asking, because routing a report must work before anyone's scope is
-known. Pages that show places to a user go through the scoped reads in ``places.tree``.
+known. Everything a user browses goes through the scoped reads at the end of this module.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import TextField
+from django.db.models import Count, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from fengqiao.places.models import PATH_SEPARATOR, Region
+from fengqiao.org.scope import scope_for, scope_to
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
 from fengqiao.places.spatial import GridHit, GridIndex
 
 
@@ -169,3 +171,55 @@ def locate_many(points: Sequence[tuple[float, float]]) -> list[Location | None]:
         return []
     index, paths = grid_index()
     return _locations(index.locate_many(checked), paths)
+
+
+# --- scoped reads for pages and the API --------------------------------------------
+
+
+def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
+    regions = scope_to(user, Region.objects.select_related("parent"))
+    q = q.strip()
+    if q:
+        regions = regions.filter(Q(name__icontains=q) | Q(code__startswith=q))
+    if level:
+        regions = regions.filter(level=level)
+    return regions
+
+
+def top_regions_for(user) -> QuerySet[Region]:
+    """The highest nodes the user can see: their granted regions (the roots if unbounded)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Region.objects.filter(parent__isnull=True)
+    if not scope.region_paths:
+        return Region.objects.none()
+    return Region.objects.filter(path__in=scope.region_paths)
+
+
+def children_with_counts(user, region: Region) -> QuerySet[Region]:
+    return (
+        scope_to(user, region.children.all())
+        .annotate(child_count=Count("children", distinct=True))
+        .order_by("code")
+    )
+
+
+def breadcrumbs(user, region: Region) -> list[tuple[Region, bool]]:
+    """Ancestors of ``region`` from the root, each with whether the user may open it."""
+    scope = scope_for(user)
+    return [(node, scope.covers_region_path(node.path)) for node in region.ancestors()]
+
+
+def grids_under(user, regions) -> QuerySet[Region]:
+    """Grids at or under any of ``regions``, inside the user's scope."""
+    condition = Q()
+    for region in regions:
+        condition |= subtree_q(region.path)
+    if not condition:
+        return Region.objects.none()
+    return scope_to(user, Region.objects.filter(condition, level="grid")).order_by("path")
+
+
+def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
+    buildings = scope_to(user, Building.objects.select_related("grid"))
+    return buildings.filter(grid=grid) if grid is not None else buildings

@@ -4,7 +4,7 @@ from django.shortcuts import render
 from fengqiao.org.scope import get_for
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.pages import render_page
-from fengqiao.places import tree
+from fengqiao.places import maps, selectors
 from fengqiao.places.models import Building, Region
 
 BUILDING_TABLE_LIMIT = 300
@@ -16,8 +16,8 @@ def region_list(request):
     q = request.GET.get("q", "").strip()
     context = {
         "q": q,
-        "results": tree.regions_for(request.user, q=q)[:50] if q else None,
-        "tops": tree.top_regions_for(request.user),
+        "results": selectors.regions_for(request.user, q=q)[:50] if q else None,
+        "tops": selectors.top_regions_for(request.user),
     }
     return render_page(
         request, "places/region_list.html", context, fragment="places/_region_results.html"
@@ -31,19 +31,19 @@ def region_detail(request, code: str):
     region = get_for(user, Region, code=code)
     context = {
         "region": region,
-        "breadcrumbs": tree.breadcrumbs(user, region),
-        "children": tree.children_with_counts(user, region),
+        "breadcrumbs": selectors.breadcrumbs(user, region),
+        "children": selectors.children_with_counts(user, region),
         "units": region.units.all(),
     }
     if region.level == "grid":
-        buildings = list(tree.buildings_for(user, grid=region)[:BUILDING_TABLE_LIMIT])
+        buildings = list(selectors.buildings_for(user, grid=region)[:BUILDING_TABLE_LIMIT])
         heads = building_heads(buildings)
         context["grid_count"] = 1
-        context["map"] = tree.grid_map([region], buildings=buildings, selected=region)
+        context["map"] = maps.grid_map([region], buildings=buildings, selected=region)
         context["responsible"] = responsibles_for_grids([region])[region.pk]
         context["buildings"] = [(b, heads[b.pk]) for b in buildings]
     else:
-        context.update(tree.grids_overview(user, [region]))
+        context.update(maps.grids_overview(user, [region]))
     return render(request, "places/region_detail.html", context)
 
 
@@ -55,6 +55,6 @@ def building_detail(request, pk: int):
         "building": building,
         "heads": building_heads([building])[building.pk],
         "responsible": responsibles_for_grids([building.grid])[building.grid_id],
-        "map": tree.grid_map([building.grid], buildings=[building], selected=building.grid),
+        "map": maps.grid_map([building.grid], buildings=[building], selected=building.grid),
     }
     return render(request, "places/building_detail.html", context)

@@ -111,10 +111,10 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
 
 
 def test_a_map_with_too_many_grids_draws_the_areas_one_level_down(client, world, monkeypatch):
-    from fengqiao.places import tree
+    from fengqiao.places import maps
     from tests.factories import square
 
-    monkeypatch.setattr(tree, "MAP_GRID_LIMIT", 1)
+    monkeypatch.setattr(maps, "MAP_GRID_LIMIT", 1)
     world.community_a.boundary = square(120.0, 30.0, 0.02)
     world.community_a.save()
     client.force_login(world.officer_a)
@@ -139,7 +139,7 @@ def test_the_menu_offers_only_what_the_role_may_open(client, world):
 
 
 def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, monkeypatch):
-    from fengqiao.places import tree
+    from fengqiao.places import maps
     from tests.factories import RegionFactory, square
 
     other_village = RegionFactory(code="330699001002", level="community", parent=world.township_a)
@@ -149,7 +149,7 @@ def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, 
         parent=other_village,
         boundary=square(120.02, 30.0),
     )
-    monkeypatch.setattr(tree, "GRID_TABLE_LIMIT", 2)
+    monkeypatch.setattr(maps, "GRID_TABLE_LIMIT", 2)
     client.force_login(world.officer_a)
     page = client.get(reverse("home")).content.decode()
     assert "我负责的网格" in page and "各网格责任人" not in page

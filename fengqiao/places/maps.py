@@ -1,69 +1,22 @@
-"""Scoped reads over the region tree for pages and the API (merged into selectors later)."""
+"""The maps pages show: grids (or, for big areas, the areas one level down) drawn as SVG,
+with who packages each grid when the list is short enough to read."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from fengqiao.org.scope import scope_for, scope_to
+from fengqiao.org.scope import scope_to
 from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
-from fengqiao.places.models import Building, Region, subtree_q
+from fengqiao.places.models import Region
+from fengqiao.places.selectors import grids_under
 
 # Above this many grids a page shows its map without the grid-by-grid table.
 GRID_TABLE_LIMIT = 80
 # Above this many grids the map draws the areas one level down instead: a county's
 # thousands of grid outlines would weigh megabytes on a phone and show nothing readable.
 MAP_GRID_LIMIT = 400
-
-
-def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
-    regions = scope_to(user, Region.objects.select_related("parent"))
-    q = q.strip()
-    if q:
-        regions = regions.filter(Q(name__icontains=q) | Q(code__startswith=q))
-    if level:
-        regions = regions.filter(level=level)
-    return regions
-
-
-def top_regions_for(user) -> QuerySet[Region]:
-    """The highest nodes the user can see: their granted regions (the roots if unbounded)."""
-    scope = scope_for(user)
-    if scope.everything:
-        return Region.objects.filter(parent__isnull=True)
-    if not scope.region_paths:
-        return Region.objects.none()
-    return Region.objects.filter(path__in=scope.region_paths)
-
-
-def children_with_counts(user, region: Region) -> QuerySet[Region]:
-    return (
-        scope_to(user, region.children.all())
-        .annotate(child_count=Count("children", distinct=True))
-        .order_by("code")
-    )
-
-
-def breadcrumbs(user, region: Region) -> list[tuple[Region, bool]]:
-    """Ancestors of ``region`` from the root, each with whether the user may open it."""
-    scope = scope_for(user)
-    return [(node, scope.covers_region_path(node.path)) for node in region.ancestors()]
-
-
-def grids_under(user, regions) -> QuerySet[Region]:
-    """Grids at or under any of ``regions``, inside the user's scope."""
-    condition = Q()
-    for region in regions:
-        condition |= subtree_q(region.path)
-    if not condition:
-        return Region.objects.none()
-    return scope_to(user, Region.objects.filter(condition, level="grid")).order_by("path")
-
-
-def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
-    buildings = scope_to(user, Building.objects.select_related("grid"))
-    return buildings.filter(grid=grid) if grid is not None else buildings
 
 
 def _shapes(regions, css_class: str, highlighted: set[int] = frozenset()) -> list[MapShape]:
