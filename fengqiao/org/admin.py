@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.org import services
-from fengqiao.org.admin_scope import NotFoundOutsideScope, ScopedAdmin
+from fengqiao.org.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Role, Team, Unit
 from fengqiao.org.rules import DUTY_TARGETS
 from fengqiao.org.scope import scope_for, scope_to
@@ -128,17 +128,10 @@ class AccessGrantAdmin(ScopedAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Roles are the taxonomy's codes: fixed by the code, granted on people."""
+
     list_display = ["code", "__str__"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 User = get_user_model()

@@ -15,6 +15,19 @@ def _is_scoped(model) -> bool:
     return hasattr(model, "scope_region_path") or hasattr(model, "scope_unit_path")
 
 
+class ReadOnlyAdmin:
+    """Shown in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class NotFoundOutsideScope:
     """Out-of-scope and missing records answer 404 in the admin, as in every other view."""
 

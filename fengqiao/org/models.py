@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
+from fengqiao.phones import normalize_phone
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
 
 
@@ -148,6 +149,12 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValidationError as error:
+            raise ValidationError({"phone": error.messages}) from None
 
 
 class Team(models.Model):

@@ -72,3 +72,16 @@ def test_commands_and_jobs_name_their_origin(world):
         audit.record(actor=None, action="test.job")
     event = AuditEvent.objects.get(action="test.job")
     assert event.origin == "command import_grids" and event.actor is None
+
+
+def test_the_audit_admin_shows_a_chief_only_his_jurisdiction_and_cannot_edit(client, world):
+    from django.urls import reverse
+
+    audit.record(actor=world.officer_a, action="test.in_a", obj=world.grid_a1)
+    outside = audit.record(actor=world.officer_b, action="test.in_b", obj=world.grid_b1)
+    client.force_login(world.chief)
+    page = client.get(reverse("admin:audit_auditevent_changelist")).content.decode()
+    assert "test.in_a" in page and "test.in_b" not in page
+    detail = client.get(reverse("admin:audit_auditevent_change", args=[outside.pk]))
+    assert detail.status_code == 404
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
