@@ -2,8 +2,9 @@
 
 Every scoped model names where it sits in the trees, as class attributes holding lookups:
 ``scope_region_path`` (a path in the region tree) and/or ``scope_unit_path`` (a path in
-the police-unit tree). A user's grants open whole subtrees of either tree; a unit grant
-also opens that unit's area. Superusers see everything; anyone else with no grant, nothing.
+the police-unit tree). A user's staff posting (their person's unit or region) and their
+access grants open whole subtrees of either tree; a unit also opens that unit's area.
+Superusers see everything; anyone else with no posting and no grant, nothing.
 """
 
 from __future__ import annotations
@@ -54,15 +55,30 @@ def scope_for(user) -> Scope:
     else:
         region_paths: set[str] = set()
         unit_paths: set[str] = set()
-        for grant in user.access_grants.select_related("region", "unit__jurisdiction"):
-            if grant.region_id:
-                region_paths.add(grant.region.path)
-            else:
-                unit_paths.add(grant.unit.path)
-                region_paths.add(grant.unit.jurisdiction.path)
+        # A person's own posting (unit or region) opens its subtree without a separate
+        # grant; grants add areas beyond it (a bureau analyst, a judicial office).
+        places = [
+            (grant.region, grant.unit)
+            for grant in user.access_grants.select_related("region", "unit__jurisdiction")
+        ]
+        person = _person_of(user)
+        if person is not None and person.active:
+            places.append((person.region, person.unit))
+        for region, unit in places:
+            if region is not None:
+                region_paths.add(region.path)
+            if unit is not None:
+                unit_paths.add(unit.path)
+                region_paths.add(unit.jurisdiction.path)
         scope = Scope(region_paths=_outermost(region_paths), unit_paths=_outermost(unit_paths))
     setattr(user, _CACHE_ATTR, scope)
     return scope
+
+
+def _person_of(user):
+    from fengqiao.org.models import Person
+
+    return Person.objects.select_related("region", "unit__jurisdiction").filter(user=user).first()
 
 
 def forget_scope(user) -> None:

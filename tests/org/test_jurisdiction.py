@@ -169,3 +169,22 @@ def test_admin_site_is_closed_to_staff_without_an_admin_role(client, world):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_a_posting_opens_its_area_without_a_separate_grant(client, world):
+    from tests.factories import PersonFactory, UserFactory
+
+    newcomer = UserFactory(username="newcomer")
+    PersonFactory(user=newcomer, unit=world.station_b, role_codes=["community_police"])
+    client.force_login(newcomer)
+    assert client.get(reverse("places:region", args=[world.grid_b1.code])).status_code == 200
+    assert client.get(reverse("places:region", args=[world.grid_a1.code])).status_code == 404
+
+
+def test_an_inactive_person_loses_the_area_of_the_posting(client, world):
+    person = world.officer_b.person
+    person.active = False
+    person.save()
+    world.officer_b.access_grants.all().delete()
+    client.force_login(world.officer_b)
+    assert client.get(reverse("places:region", args=[world.grid_b1.code])).status_code == 404
