@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "fengqiao.audit",
     "fengqiao.places",
     "fengqiao.org",
+    "fengqiao.disputes",
+    "fengqiao.intake",
     "fengqiao.demo",
 ]
 

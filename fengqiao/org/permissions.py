@@ -25,32 +25,45 @@ _MANAGE_ORG = {
     for model in ("unit", "beat", "person", "team", "assignment", "accessgrant")
 } | {"org.view_accessgrant", "org.view_role", "auth.view_user", "auth.change_user"}
 
+# Cases and reports: everyone who works them reads them; handlers and police change them.
+_READ_WORK = {"disputes.view_case", "intake.view_report"}
+_DO_WORK = _READ_WORK | {"disputes.change_case", "intake.add_report", "intake.change_report"}
+# Building heads, grid workers, volunteers and property staff: their grids, their cases.
+_GROUND_WORK = frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"})
+
 # Full phone numbers of colleagues and volunteers: police and station management only.
 SEE_FULL_PHONE = "org.view_full_phone"
 VIEW_AUDIT = "audit.view_auditevent"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
-    "building_head": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_assignment"}),
-    "grid_worker": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_assignment"}),
-    "volunteer": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_assignment"}),
-    "property_staff": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_assignment"}),
-    "auxiliary_police": frozenset(_VIEW_ALL),
-    "community_police": frozenset(
-        _VIEW_ALL | {SEE_FULL_PHONE, "places.add_building", "places.change_building"}
+    "building_head": frozenset(
+        _VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}
     ),
-    "mediator": frozenset(_VIEW_ALL),
-    "lawyer": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_team"}),
-    "judicial_officer": frozenset(_VIEW_ALL),
-    "court_officer": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_team"}),
-    "procurator": frozenset(_VIEW_PLACES | {"org.view_person", "org.view_team"}),
+    "grid_worker": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}),
+    "volunteer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}),
+    "property_staff": frozenset(
+        _VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}
+    ),
+    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK),
+    "community_police": frozenset(
+        _VIEW_ALL | _DO_WORK | {SEE_FULL_PHONE, "places.add_building", "places.change_building"}
+    ),
+    "mediator": frozenset(_VIEW_ALL | _DO_WORK),
+    "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
+    "judicial_officer": frozenset(_VIEW_ALL | _DO_WORK),
+    "court_officer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
+    "procurator": frozenset(_VIEW_PLACES | _READ_WORK | {"org.view_person", "org.view_team"}),
     "station_chief": frozenset(
         _VIEW_ALL
+        | _DO_WORK
         | {SEE_FULL_PHONE, VIEW_AUDIT, "org.view_accessgrant"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
     ),
-    "analyst": frozenset(_VIEW_ALL | {VIEW_AUDIT}),
-    "admin": frozenset(_VIEW_ALL | _MANAGE_PLACES | _MANAGE_ORG | {SEE_FULL_PHONE, VIEW_AUDIT}),
+    "analyst": frozenset(_VIEW_ALL | _READ_WORK | {VIEW_AUDIT}),
+    "admin": frozenset(
+        _VIEW_ALL | _MANAGE_PLACES | _MANAGE_ORG | _DO_WORK | {SEE_FULL_PHONE, VIEW_AUDIT}
+    ),
 }
 
 # Roles whose holders may open the (scoped) Django admin.

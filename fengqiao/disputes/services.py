@@ -1,0 +1,444 @@
+"""Every write to a case. Each checks role and scope, applies a legal move with a conditional
+update, appends the timeline and the audit trail, all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao import taxonomy
+from fengqiao.audit import services as audit
+from fengqiao.disputes import rules
+from fengqiao.disputes.models import Case, CaseEvent, CaseLink, CaseSequence, Party
+from fengqiao.org.models import Person, Team
+from fengqiao.org.permissions import roles_of
+from fengqiao.org.scope import in_scope
+from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+
+CHANGE_CASE = "disputes.change_case"
+
+_REFUSED = _("这项操作在案件当前状态下不允许")
+
+
+class CaseChanged(ValidationError):
+    """Someone else changed the case first; the page should reload it."""
+
+
+# --- reading a case's place ------------------------------------------------------------
+
+
+def county_code_of(grid: Region) -> str:
+    """The county code on the grid's path (the reference number's prefix)."""
+    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
+    county = Region.objects.filter(code__in=codes, level="county").values_list("code", flat=True)
+    return county.first() or codes[0]
+
+
+def _next_reference(grid: Region, year: int) -> str:
+    county = county_code_of(grid)
+    sequence, _created = CaseSequence.objects.get_or_create(county_code=county, year=year)
+    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): no two cases
+    # ever share a number, and a rolled-back case gives its number back.
+    CaseSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    sequence.refresh_from_db(fields=["last"])
+    return f"{county}-{year}-{sequence.last:06d}"
+
+
+def handlers_for(case: Case, level: int) -> tuple[list[Person], Team | None]:
+    """Who takes the case at ``level``, from the responsibility packages of its place."""
+    plan = rules.handler_plan(level, has_building=case.building_id is not None)
+    if plan.mediation_team:
+        team = (
+            Team.objects.filter(kind=Team.Kind.MEDIATION)
+            .filter(region__path__in=_ancestor_paths(case.grid))
+            .order_by("-region__depth")
+            .first()
+        )
+        return (list(team.members.all()) if team else []), team
+    people: list[Person] = []
+    if "building_head" in plan.duties and case.building_id:
+        people = building_heads([case.building])[case.building_id]
+    packages = responsibles_for_grids([case.grid])[case.grid_id]
+    for duty in plan.duties:
+        if duty == "building_head":
+            continue
+        if duty == "grid_worker" and people and level == 1:
+            break  # level 1: the building head when there is one, else the grid workers
+        people += [p for p in packages.get(duty, []) if p not in people]
+    return people, None
+
+
+def _ancestor_paths(grid: Region) -> list[str]:
+    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
+    return [
+        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR
+        for i in range(len(codes))
+    ]
+
+
+# --- opening a case --------------------------------------------------------------------
+
+
+def open_case(
+    *,
+    actor,
+    title: str,
+    narrative: str,
+    category: str,
+    risk: str,
+    channel: str,
+    grid: Region,
+    building: Building | None = None,
+    address: str = "",
+    request: str = "",
+    level: int | None = None,
+    parties: list[dict] | None = None,
+    report=None,
+    received_at: dt.datetime | None = None,
+) -> Case:
+    """Register a dispute case in state ``received`` and hand it to the people who package
+    its place at its starting level (red starts with the police).
+
+    ``parties`` are dicts with role, name and optionally phone, id_number, address. Called
+    by intake for dispute reports, and by staff who register a case directly.
+    """
+    _check_codes(category=category, risk=risk, channel=channel)
+    level = level or rules.initial_level(risk)
+    if level not in (1, 2, 3):
+        raise ValidationError({"level": _("化解层级只能是 1、2、3")})
+    if not title.strip() or not narrative.strip():
+        raise ValidationError({"narrative": _("请填写事由和简要案情")})
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        case = Case(
+            reference=_next_reference(grid, timezone.localtime(received_at).year),
+            report=report,
+            category=category,
+            risk=risk,
+            level=level,
+            channel=channel,
+            title=title.strip()[:120],
+            narrative=narrative.strip(),
+            request=request.strip(),
+            grid=grid,
+            building=building,
+            address=address.strip(),
+            received_at=received_at,
+        )
+        case.full_clean(exclude=["reference"])
+        case.save()
+        for party in parties or ():
+            add_party(case=case, actor=None, **party)
+        people, team = handlers_for(case, level)
+        case.handlers.set(people)
+        if team is not None:
+            Case.objects.filter(pk=case.pk).update(team=team)
+        _append(
+            case,
+            actor,
+            "received",
+            to_state="received",
+            payload={
+                "level": level,
+                "risk": risk,
+                "handlers": [p.name for p in people],
+            },
+        )
+        audit.record(
+            actor=actor,
+            action="disputes.case_opened",
+            obj=case,
+            changes={"risk": risk, "level": level, "category": category},
+        )
+    return case
+
+
+def add_party(
+    *,
+    case: Case,
+    actor,
+    role: str,
+    name: str,
+    phone: str = "",
+    id_number: str = "",
+    address: str = "",
+) -> Party:
+    from fengqiao.identity import normalize_id_number
+    from fengqiao.phones import normalize_phone
+
+    if actor is not None:
+        _ensure_may(actor, case, "regrade")
+    party = Party(
+        case=case,
+        role=role,
+        name=name.strip(),
+        phone=normalize_phone(phone),
+        id_number=normalize_id_number(id_number),
+        address=address.strip(),
+    )
+    party.full_clean()
+    party.save()
+    if actor is not None:
+        _append(case, actor, "party_added", payload={"name": party.name, "role": role})
+    return party
+
+
+# --- moving a case ---------------------------------------------------------------------
+
+
+def transition(
+    *,
+    case: Case,
+    actor,
+    action: str,
+    note: str = "",
+    payload: dict | None = None,
+    changes: dict | None = None,
+) -> Case:
+    """Apply ``action`` to ``case`` if the actor may and the state allows.
+
+    The write is conditional on the version the actor saw: if someone changed the case
+    meanwhile, nothing is written and CaseChanged says to reload. ``changes`` are extra
+    field values set in the same update (level, risk ...).
+    """
+    _ensure_may(actor, case, action)
+    try:
+        target = rules.next_state(action, case.state)
+    except rules.TransitionError:
+        raise ValidationError(
+            _("%(refused)s（当前状态：%(state)s）")
+            % {"refused": _REFUSED, "state": taxonomy.label("case_state", case.state)}
+        ) from None
+    now = timezone.now()
+    fields = {"state": target, "version": F("version") + 1, **(changes or {})}
+    if case.first_action_at is None and action != "pause":
+        fields["first_action_at"] = now
+    if target in ("agreement", "closed") and case.resolved_at is None:
+        fields["resolved_at"] = now
+    if target in rules.ENDED_STATES:
+        fields["closed_at"] = now
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=case.version).update(**fields)
+        if not updated:
+            raise CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
+        from_state = case.state
+        case.refresh_from_db()
+        _append(
+            case,
+            actor,
+            action,
+            from_state=from_state,
+            to_state=target,
+            note=note,
+            payload=payload or {},
+        )
+        audit.record(
+            actor=actor,
+            action=f"disputes.{action}",
+            obj=case,
+            changes={"state": [from_state, target], **(payload or {})},
+        )
+    return case
+
+
+def accept_case(*, case: Case, actor, note: str = "") -> Case:
+    return transition(case=case, actor=actor, action="accept", note=note)
+
+
+def escalate_case(*, case: Case, actor, reason: str) -> Case:
+    """Move the case one level up and hand it to that level's people (DESIGN: 1→2→3)."""
+    if case.level >= 3:
+        raise ValidationError(_("已是最高层级（三级），无法继续上报"))
+    return _change_level(case, actor, "escalate", case.level + 1, reason)
+
+
+def de_escalate_case(*, case: Case, actor, reason: str) -> Case:
+    if case.level <= 1:
+        raise ValidationError(_("已是一级，无法再下放"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("下放层级必须说明理由")})
+    return _change_level(case, actor, "de_escalate", case.level - 1, reason)
+
+
+def _change_level(case: Case, actor, action: str, level: int, reason: str) -> Case:
+    people, team = handlers_for(case, level)
+    with transaction.atomic():
+        case = transition(
+            case=case,
+            actor=actor,
+            action=action,
+            note=reason,
+            payload={"level": [case.level, level], "handlers": [p.name for p in people]},
+            changes={"level": level, "team": team},
+        )
+        case.handlers.set(people)
+    return case
+
+
+def regrade_case(*, case: Case, actor, risk: str, reason: str) -> Case:
+    """Change the risk grade; lowering it needs a reason (domain-notes §2.4)."""
+    _check_codes(risk=risk)
+    if rules.RISK_ORDER.index(risk) < rules.RISK_ORDER.index(case.risk) and not reason.strip():
+        raise ValidationError({"reason": _("降低风险等级必须说明理由")})
+    return transition(
+        case=case,
+        actor=actor,
+        action="regrade",
+        note=reason,
+        payload={"risk": [case.risk, risk]},
+        changes={"risk": risk},
+    )
+
+
+def pause_clock(*, case: Case, actor, reason: str) -> Case:
+    """The case waits on a party: its clocks stand still until resumed."""
+    if case.paused_since is not None:
+        raise ValidationError(_("计时已经暂停"))
+    return transition(
+        case=case,
+        actor=actor,
+        action="pause",
+        note=reason,
+        changes={"paused_since": timezone.now()},
+    )
+
+
+def resume_clock(*, case: Case, actor, note: str = "") -> Case:
+    if case.paused_since is None:
+        raise ValidationError(_("计时没有暂停"))
+    return transition(
+        case=case,
+        actor=actor,
+        action="resume",
+        note=note,
+        payload={"paused_since": case.paused_since.isoformat()},
+        changes={"paused_since": None},
+    )
+
+
+def transfer_case(*, case: Case, actor, body: str, reason: str) -> Case:
+    """Hand the case to a court, criminal investigation or another department."""
+    if not body.strip() or not reason.strip():
+        raise ValidationError({"body": _("请填写接收单位和移送理由")})
+    return transition(
+        case=case, actor=actor, action="transfer", note=reason, payload={"body": body.strip()}
+    )
+
+
+def withdraw_case(*, case: Case, actor, reason: str) -> Case:
+    return transition(case=case, actor=actor, action="withdraw", note=reason)
+
+
+def merge_case(*, case: Case, actor, into: Case, reason: str = "") -> Case:
+    """Close ``case`` as merged into ``into`` (both must be in the actor's scope)."""
+    if into.pk == case.pk:
+        raise ValidationError({"into": _("不能把案件合并到它自己")})
+    if not in_scope(actor, into) or not into.is_open:
+        raise ValidationError({"into": _("目标案件不存在、不在您的辖区或已办结")})
+    with transaction.atomic():
+        case = transition(
+            case=case,
+            actor=actor,
+            action="merge",
+            note=reason,
+            payload={"into": into.reference},
+            changes={"merged_into": into},
+        )
+        _append(into, actor, "merged_in", payload={"from": case.reference})
+    return case
+
+
+def link_cases(*, case: Case, actor, other: Case, kind: str) -> CaseLink:
+    _ensure_may(actor, case, "regrade")
+    if not in_scope(actor, other):
+        raise ValidationError({"other": _("目标案件不存在或不在您的辖区")})
+    link, _created = CaseLink.objects.get_or_create(from_case=case, to_case=other, kind=kind)
+    _append(case, actor, "linked", payload={"to": other.reference, "kind": kind})
+    return link
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _ensure_may(actor, case: Case, action: str) -> None:
+    """Refuse unless the actor may change cases, sees this one, and may take ``action``.
+
+    Out-of-scope cases are refused in the words used for a missing permission.
+    """
+    refused = _("您没有办理这个案件的权限")
+    if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, case):
+        raise PermissionDenied(refused)
+    is_handler = case.handlers.filter(user=actor).exists()
+    if not rules.may_act(roles_of(actor), action, level=case.level, is_handler=is_handler):
+        raise PermissionDenied(refused)
+
+
+def _append(
+    case: Case,
+    actor,
+    kind: str,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    payload: dict | None = None,
+) -> CaseEvent:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=user,
+        actor_name=_display_name(user),
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        note=note.strip(),
+        payload=payload or {},
+    )
+
+
+def _display_name(user) -> str:
+    if user is None:
+        return ""
+    person = Person.objects.filter(user=user).values_list("name", flat=True).first()
+    return person or user.get_full_name() or user.get_username()
+
+
+def _check_codes(**values) -> None:
+    kinds = {"category": "category", "risk": "risk", "channel": "channel"}
+    for field, value in values.items():
+        if value not in taxonomy.codes(kinds[field]):
+            raise ValidationError({field: _("未知的代码：%(code)s") % {"code": value}})
+
+
+def reopen_for_reporter(*, case: Case, reason: str) -> Case:
+    """The reporter says it is not settled (within 30 days of closing, checked by intake):
+    the case goes back to ``accepted`` at its level, with the same handlers."""
+    try:
+        target = rules.next_state("reopen", case.state)
+    except rules.TransitionError:
+        raise ValidationError(_REFUSED) from None
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+            state=target, closed_at=None, resolved_at=None, version=F("version") + 1
+        )
+        if not updated:
+            raise CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
+        from_state = case.state
+        case.refresh_from_db()
+        _append(
+            case, None, "reopened_by_reporter", from_state=from_state, to_state=target, note=reason
+        )
+        audit.record(
+            actor=None,
+            action="disputes.reopen",
+            obj=case,
+            changes={"state": [from_state, target], "by": "reporter"},
+        )
+    return case

@@ -1,0 +1,130 @@
+"""Reports: everything residents and staff report, from every channel, through one door."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao import taxonomy
+from fengqiao.org.models import Person
+from fengqiao.places.models import Building, Region
+
+
+class Report(models.Model):
+    """One report as it arrived, where it was located, and who it was routed to.
+
+    A dispute report becomes a case (``case``, in disputes); the other kinds are worked
+    here with a simple assign-and-close flow until their own modules exist.
+    """
+
+    class Kind(models.TextChoices):
+        DISPUTE = "dispute", _("矛盾纠纷")
+        HAZARD = "hazard", _("安全隐患")
+        REGISTRY = "registry", _("信息登记（如流动人口）")
+        SUGGESTION = "suggestion", _("意见建议")
+        SERVICE = "service", _("办事求助")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        IN_PROGRESS = "in_progress", _("处理中")
+        CLOSED = "closed", _("已办结")
+
+    class Feedback(models.TextChoices):
+        FIXED = "fixed", _("已解决")
+        PARTLY = "partly", _("部分解决")
+        NOT_FIXED = "not_fixed", _("未解决")
+
+    tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
+    client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("渠道"), max_length=24, choices=taxonomy.choices("channel"))
+    category = models.CharField(
+        _("类别"), max_length=40, choices=taxonomy.choices("category"), blank=True
+    )
+    risk = models.CharField(_("风险等级"), max_length=8, choices=taxonomy.choices("risk"))
+    text = models.TextField(_("内容"))
+    reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    anonymous = models.BooleanField(_("对外匿名"), default=False)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    grid = models.ForeignKey(
+        Region, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="reports"
+    )
+    building = models.ForeignKey(
+        Building,
+        verbose_name=_("楼栋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    near_boundary = models.BooleanField(_("靠近网格边界"), default=False)
+    assignees = models.ManyToManyField(Person, verbose_name=_("责任人"), blank=True)
+    status = models.CharField(
+        _("办理状态"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports_taken",
+    )
+    created_at = models.DateTimeField(_("反映时间"), db_index=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    feedback = models.CharField(_("群众评价"), max_length=16, choices=Feedback.choices, blank=True)
+    satisfaction = models.PositiveSmallIntegerField(_("满意度"), null=True, blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
+    reopened = models.PositiveSmallIntegerField(_("重新打开次数"), default=0)
+    scope_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    scope_region_path = "scope_path"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("群众反映")
+        verbose_name_plural = _("群众反映")
+        indexes = [models.Index(fields=["scope_path", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="satisfaction_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.scope_path = self.grid.path
+        super().save(*args, **kwargs)
+
+    @property
+    def public_name(self) -> str:
+        """What the public sees of the reporter: nothing when they asked to be anonymous."""
+        return "" if self.anonymous else self.reporter_name
+
+
+class ReportPhoto(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("照片"), upload_to="reports/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+
+    def __str__(self) -> str:
+        return self.image.name

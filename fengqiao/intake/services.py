@@ -1,0 +1,377 @@
+"""The one door: every report from every channel enters through ``submit_report``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao import taxonomy
+from fengqiao.audit import services as audit
+from fengqiao.disputes import services as disputes
+from fengqiao.intake.models import Report, ReportPhoto
+from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.phones import normalize_phone
+from fengqiao.places import selectors as places
+from fengqiao.places.models import Building, Region
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on a phone
+TRACKING_LENGTH = 10
+CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+REOPEN_WINDOW = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    created: bool
+
+
+def submit_report(
+    *,
+    channel: str,
+    kind: str,
+    text: str,
+    category: str = "",
+    risk: str = "blue",
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    grid_code: str = "",
+    building: Building | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    client_key: str | None = None,
+    actor=None,
+    photos: list[UploadedFile] | tuple = (),
+    parties: list[dict] | None = None,
+) -> Submission:
+    """Validate, store, locate and route a report; a dispute also opens a case.
+
+    Idempotent on ``client_key``: the same key returns the report it first created
+    (``created`` False) and changes nothing. Every problem is reported at once as a
+    ValidationError keyed by field. Nothing is stored unless everything is.
+    """
+    if client_key:
+        if not CLIENT_KEY.match(client_key):
+            raise ValidationError({"client_key": _("重复提交标识应为 8–64 位字母、数字、- 或 _")})
+        existing = Report.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return Submission(existing, created=False)
+    values = _validated(
+        channel=channel,
+        kind=kind,
+        text=text,
+        category=category,
+        risk=risk,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        photos=photos,
+    )
+    grid, building, near_boundary = _place(
+        lon=lon, lat=lat, address=address, grid_code=grid_code, building=building
+    )
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                tracking_code=_new_tracking_code(),
+                client_key=client_key or None,
+                lon=lon,
+                lat=lat,
+                address=address.strip(),
+                grid=grid,
+                building=building,
+                near_boundary=near_boundary,
+                anonymous=anonymous,
+                reporter=actor if _is_resident(actor) else None,
+                created_by=actor if actor is not None and not _is_resident(actor) else None,
+                created_at=timezone.now(),
+                **values,
+            )
+            report.assignees.set(_responsible(grid, building))
+            for photo in photos:
+                _store_photo(report, photo)
+            if kind == Report.Kind.DISPUTE:
+                disputes.open_case(
+                    actor=actor,
+                    title=_title_of(text),
+                    narrative=values["text"],
+                    category=category,
+                    risk=risk,
+                    channel=channel,
+                    grid=grid,
+                    building=building,
+                    address=address,
+                    parties=parties or _reporter_as_party(values),
+                    report=report,
+                    received_at=report.created_at,
+                )
+                Report.objects.filter(pk=report.pk).update(status=Report.Status.IN_PROGRESS)
+                report.status = Report.Status.IN_PROGRESS
+            audit.record(
+                actor=actor,
+                action="intake.report_submitted",
+                obj=report,
+                changes={"kind": kind, "channel": channel, "grid": grid.code},
+            )
+    except IntegrityError:
+        # The same key submitted twice at once: the first one won; answer with it.
+        if client_key:
+            existing = Report.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return Submission(existing, created=False)
+        raise
+    return Submission(report, created=True)
+
+
+def close_report(*, report: Report, actor, note: str = "") -> Report:
+    """Close a non-dispute report (a dispute closes through its case)."""
+    _ensure_staff_in_scope(actor, report)
+    if report.kind == Report.Kind.DISPUTE:
+        raise ValidationError(_("纠纷类反映随案件办结"))
+    if report.status == Report.Status.CLOSED:
+        raise ValidationError(_("这条反映已经办结"))
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(
+            status=Report.Status.CLOSED, closed_at=timezone.now()
+        )
+        report.refresh_from_db()
+        audit.record(actor=actor, action="intake.report_closed", obj=report, changes={"note": note})
+    return report
+
+
+def record_feedback(*, tracking_code: str, feedback: str, satisfaction: int) -> Report:
+    """The reporter says whether it was fixed, and how satisfied they are (1–5)."""
+    report = find_by_tracking_code(tracking_code)
+    if feedback not in Report.Feedback.values:
+        raise ValidationError({"feedback": _("请选择：已解决、部分解决或未解决")})
+    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        raise ValidationError({"satisfaction": _("满意度请选择 1 到 5 分")})
+    if not _finished(report):
+        raise ValidationError(_("办结后才能评价"))
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(
+            feedback=feedback, satisfaction=satisfaction, feedback_at=timezone.now()
+        )
+        report.refresh_from_db()
+        audit.record(
+            actor=None,
+            action="intake.feedback",
+            obj=report,
+            changes={"feedback": feedback, "satisfaction": satisfaction},
+        )
+    return report
+
+
+def reopen_report(*, tracking_code: str, reason: str) -> Report:
+    """The reporter reopens a finished report within 30 days of it being closed."""
+    report = find_by_tracking_code(tracking_code)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明为什么需要重新处理")})
+    closed_at = _closed_at(report)
+    if closed_at is None:
+        raise ValidationError(_("这条反映还在办理中，不需要重新打开"))
+    if timezone.now() - closed_at > REOPEN_WINDOW:
+        raise ValidationError(_("办结已超过 30 天，请重新提交反映"))
+    with transaction.atomic():
+        Report.objects.filter(pk=report.pk).update(
+            status=Report.Status.IN_PROGRESS
+            if report.kind == Report.Kind.DISPUTE
+            else Report.Status.OPEN,
+            closed_at=None,
+            reopened=report.reopened + 1,
+        )
+        if report.kind == Report.Kind.DISPUTE:
+            disputes.reopen_for_reporter(case=report.case, reason=reason)
+        report.refresh_from_db()
+        audit.record(actor=None, action="intake.reopened", obj=report, changes={"reason": reason})
+    return report
+
+
+def find_by_tracking_code(tracking_code: str) -> Report:
+    code = (tracking_code or "").strip().upper()
+    report = Report.objects.filter(tracking_code=code).first()
+    if report is None:
+        raise ValidationError({"tracking_code": _("没有找到这个查询码，请核对后再试")})
+    return report
+
+
+# --- validation and routing ------------------------------------------------------------
+
+
+def _validated(
+    *, channel, kind, text, category, risk, reporter_name, reporter_phone, photos
+) -> dict:
+    errors: dict[str, str] = {}
+    if channel not in taxonomy.codes("channel"):
+        errors["channel"] = _("未知的渠道")
+    if kind not in Report.Kind.values:
+        errors["kind"] = _("请选择反映类型")
+    if kind == Report.Kind.DISPUTE and category not in taxonomy.codes("category"):
+        errors["category"] = _("请选择纠纷类别")
+    elif category and category not in taxonomy.codes("category"):
+        errors["category"] = _("未知的类别")
+    if risk not in taxonomy.codes("risk"):
+        errors["risk"] = _("未知的风险等级")
+    text = (text or "").strip()
+    if len(text) < 5:
+        errors["text"] = _("请把情况写清楚一些（至少 5 个字）")
+    elif len(text) > 5000:
+        errors["text"] = _("内容太长，请控制在 5000 字以内")
+    try:
+        phone = normalize_phone(reporter_phone)
+    except ValidationError as error:
+        errors["reporter_phone"] = error.messages[0]
+        phone = ""
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}
+    for photo in photos:
+        problem = _photo_problem(photo)
+        if problem:
+            errors["photos"] = problem
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "channel": channel,
+        "kind": kind,
+        "category": category,
+        "risk": risk,
+        "text": text,
+        "reporter_name": reporter_name.strip()[:50],
+        "reporter_phone": phone,
+    }
+
+
+def _place(*, lon, lat, address, grid_code, building) -> tuple[Region, Building | None, bool]:
+    """The grid (and building) of a report: from a map point, a chosen grid or building, or
+    an address that names a building or a place."""
+    if lon is not None or lat is not None:
+        try:
+            location = places.locate(lon, lat)
+        except ValueError as error:
+            raise ValidationError({"lon": str(error)}) from None
+        if location is None:
+            raise ValidationError(
+                {"lon": _("这个位置不在本地任何网格内，请在地图上重新选择或填写地址")}
+            )
+        return location.grid, building, location.near_boundary
+    if building is not None:
+        return building.grid, building, False
+    if grid_code:
+        grid = Region.objects.filter(code=grid_code, level="grid").first()
+        if grid is None:
+            raise ValidationError({"grid_code": _("没有这个网格：%(code)s") % {"code": grid_code}})
+        return grid, None, False
+    found = _place_from_address(address)
+    if found is None:
+        raise ValidationError(
+            {"address": _("无法确定位置：请在地图上点选、选择网格，或填写更具体的地址")}
+        )
+    return found
+
+
+def _place_from_address(address: str) -> tuple[Region, Building | None, bool] | None:
+    text = (address or "").strip()
+    if len(text) < 2:
+        return None
+    building = Building.objects.select_related("grid").filter(address=text).first()
+    if building is not None:
+        return building.grid, building, False
+    # The most specific named place the address mentions: a grid, else the only grid of a
+    # community it mentions.
+    for level in ("grid", "community"):
+        for region in Region.objects.filter(level=level).only("id", "name", "path", "level"):
+            if region.name and region.name in text:
+                if level == "grid":
+                    return region, None, False
+                grids = list(Region.objects.filter(parent=region, level="grid")[:2])
+                if len(grids) == 1:
+                    return grids[0], None, False
+    return None
+
+
+def _responsible(grid: Region, building: Building | None) -> list:
+    people = [
+        person for holders in responsibles_for_grids([grid])[grid.pk].values() for person in holders
+    ]
+    if building is not None:
+        people += building_heads([building])[building.pk]
+    return list(dict.fromkeys(people))
+
+
+def _photo_problem(photo) -> str:
+    if photo.size > MAX_PHOTO_BYTES:
+        return _("照片“%(name)s”太大（最大 8 MB）") % {"name": photo.name}
+    head = photo.read(16)
+    photo.seek(0)
+    if not any(head.startswith(signature) for signature in PHOTO_SIGNATURES):
+        return _("“%(name)s”不是 JPEG、PNG 或 GIF 照片") % {"name": photo.name}
+    return ""
+
+
+def _store_photo(report: Report, photo) -> None:
+    head = photo.read(16)
+    photo.seek(0)
+    content_type = next(t for sig, t in PHOTO_SIGNATURES.items() if head.startswith(sig))
+    ReportPhoto.objects.create(
+        report=report, image=photo, content_type=content_type, size=photo.size
+    )
+
+
+def _new_tracking_code() -> str:
+    for _attempt in range(10):
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+        if not Report.objects.filter(tracking_code=code).exists():
+            return code
+    raise RuntimeError("could not draw a free tracking code")
+
+
+def _title_of(text: str) -> str:
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    return first_line[:30]
+
+
+def _reporter_as_party(values: dict) -> list[dict]:
+    if not values["reporter_name"]:
+        return []
+    return [
+        {"role": "applicant", "name": values["reporter_name"], "phone": values["reporter_phone"]}
+    ]
+
+
+def _is_resident(actor) -> bool:
+    return getattr(actor, "is_authenticated", False) and not hasattr(actor, "person")
+
+
+def _ensure_staff_in_scope(actor, report: Report) -> None:
+    from fengqiao.org.scope import in_scope
+
+    if actor is None or not actor.has_perm("intake.change_report") or not in_scope(actor, report):
+        raise PermissionDenied(_("您没有办理这条反映的权限"))
+
+
+def _finished(report: Report) -> bool:
+    return _closed_at(report) is not None
+
+
+def _closed_at(report: Report):
+    if report.kind == Report.Kind.DISPUTE:
+        case = getattr(report, "case", None)
+        return case.closed_at if case is not None else None
+    return report.closed_at
