@@ -35,8 +35,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 
 # Roles that work cases at each level; station chiefs and administrators act at any level.
+# The police of the place back up level 1 too: they supervise what the ground handles.
 LEVEL_ROLES: dict[int, frozenset[str]] = {
-    1: frozenset({"building_head", "grid_worker", "volunteer", "property_staff"}),
+    1: frozenset(
+        {"building_head", "grid_worker", "volunteer", "property_staff"}
+        | {"community_police", "auxiliary_police"}
+    ),
     2: frozenset({"community_police", "auxiliary_police", "grid_worker"}),
     3: frozenset({"mediator", "lawyer", "judicial_officer", "court_officer", "procurator"}),
 }
@@ -44,8 +48,6 @@ SUPERVISOR_ROLES = frozenset({"station_chief", "admin"})
 # Moving a case between levels, to another body, or merging it: police and supervisors.
 STEERING_ACTIONS = frozenset({"escalate", "de_escalate", "transfer", "merge", "reassign"})
 STEERING_ROLES = frozenset({"community_police"}) | SUPERVISOR_ROLES
-
-RISK_ORDER = ("blue", "yellow", "red")
 
 
 class TransitionError(ValueError):
@@ -79,10 +81,6 @@ def may_act(roles: frozenset[str], action: str, *, level: int, is_handler: bool)
 def initial_level(risk: str) -> int:
     """Where a new case starts: red with the police (level 2), the rest on the ground."""
     return 2 if risk == "red" else 1
-
-
-def raise_risk(risk: str) -> str:
-    return RISK_ORDER[min(RISK_ORDER.index(risk) + 1, len(RISK_ORDER) - 1)]
 
 
 @dataclass(frozen=True)

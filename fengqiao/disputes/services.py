@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import rules
+from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, CaseLink, CaseSequence, Party
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
@@ -284,7 +284,8 @@ def _change_level(case: Case, actor, action: str, level: int, reason: str) -> Ca
 def regrade_case(*, case: Case, actor, risk: str, reason: str) -> Case:
     """Change the risk grade; lowering it needs a reason (domain-notes §2.4)."""
     _check_codes(risk=risk)
-    if rules.RISK_ORDER.index(risk) < rules.RISK_ORDER.index(case.risk) and not reason.strip():
+    order = clocks.GRADES_LOW_TO_HIGH
+    if order.index(risk) < order.index(case.risk) and not reason.strip():
         raise ValidationError({"reason": _("降低风险等级必须说明理由")})
     return transition(
         case=case,
