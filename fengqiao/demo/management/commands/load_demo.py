@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
+from fengqiao.demo.cases import load_cases
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             county,
             password_hash=password_hash,
             progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
+        )
+        counts |= load_cases(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.done()
         if quiet:

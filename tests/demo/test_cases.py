@@ -1,0 +1,56 @@
+"""The demo's reports and cases: consistent with the county's places, people and rules."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Count
+
+from fengqiao.disputes.models import Case, CaseEvent, CaseSequence
+from fengqiao.disputes.rules import TRANSITIONS
+from fengqiao.intake.models import Report
+
+pytestmark = pytest.mark.usefixtures("demo_county")
+
+
+@pytest.fixture
+def db_access(db):
+    return db
+
+
+def test_there_are_cases_in_many_states_grades_and_levels(db_access):
+    assert Case.objects.count() > 20
+    assert set(Case.objects.values_list("risk", flat=True)) == {"red", "yellow", "blue"}
+    assert len(set(Case.objects.values_list("state", flat=True))) >= 4
+    assert Report.objects.exclude(kind="dispute").exists()
+
+
+def test_every_timeline_runs_by_legal_moves_from_intake_to_the_present_state(db_access):
+    for case in Case.objects.prefetch_related("events")[:200]:
+        events = list(case.events.all())
+        assert events[0].kind == "received"
+        state = "received"
+        for event in events[1:]:
+            sources, target = TRANSITIONS[event.kind]
+            assert state in sources, (case.reference, event.kind, state)
+            state = target or state
+            assert event.at >= events[0].at
+        assert state == case.state, case.reference
+
+
+def test_cases_sit_in_their_reports_grid_and_have_handlers_there(db_access):
+    for case in Case.objects.select_related("report", "grid")[:200]:
+        assert case.report.grid_id == case.grid_id
+        assert case.scope_path == case.grid.path
+    with_handlers = Case.objects.annotate(n=Count("handlers")).filter(n__gt=0).count()
+    assert with_handlers >= 0.9 * Case.objects.count()
+
+
+def test_reference_numbers_are_unique_and_the_sequence_continues_after_them(db_access):
+    references = list(Case.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references))
+    for sequence in CaseSequence.objects.all():
+        issued = Case.objects.filter(
+            reference__startswith=f"{sequence.county_code}-{sequence.year}-"
+        ).count()
+        assert sequence.last == issued
+    assert CaseEvent.objects.count() >= Case.objects.count()
