@@ -1,0 +1,746 @@
+"""People's mediation on a case: sessions, the agreement and its signatures, performance of
+its terms, judicial confirmation, and the return visits that follow (domain notes §3, §2.4).
+
+Every write checks role and scope through ``disputes.services`` (the same rules as every other
+move of a case), runs in one transaction, appends the timeline and the audit trail. Moves of
+the case's state go through ``services.transition``:
+
+- the first session of an accepted (or investigating, or failed) case starts mediation;
+  a failed session, which needs its reason, fails it;
+- an agreement taking effect moves the case to ``agreement`` and, as the return visits of
+  its grade are scheduled at once, straight on to ``follow_up`` (two timeline entries);
+- the last return visit found settled closes the case; a relapse reopens it one risk grade
+  higher and cancels the visits still pending (the next agreement schedules new ones).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao import taxonomy
+from fengqiao.audit import services as audit
+from fengqiao.disputes import clocks, rules, services
+from fengqiao.disputes.models import (
+    Agreement,
+    AgreementTerm,
+    Case,
+    JudicialConfirmation,
+    MediationSession,
+    Party,
+    ReturnVisit,
+    Signature,
+)
+from fengqiao.org.models import Person
+from fengqiao.org.scope import scope_to
+
+# Recording what happened on a case (a session, a signature, a visit) needs the same right
+# as any other work on it that leaves its state alone; ``disputes.services`` asks "regrade"
+# for that too (adding a party, linking cases).
+_WORKS_THE_CASE = "regrade"
+# States from which recording a session starts mediation.
+_BEFORE_MEDIATION = frozenset({"accepted", "investigating", "failed"})
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def record_session(
+    *,
+    case: Case,
+    actor,
+    held_at: dt.datetime,
+    place: str,
+    mediators: Iterable[Person],
+    attendees: str = "",
+    record: str,
+    outcome: str,
+    failure_reason: str = "",
+) -> MediationSession:
+    """Record a mediation session held on ``case``.
+
+    The first session of an accepted, investigating or failed case starts mediation
+    (``start_mediation``). A ``failed`` session needs ``failure_reason`` and fails the
+    mediation (``fail_mediation``, art. 26); ``settled`` and ``continued`` leave the state.
+    """
+    action = "start_mediation" if case.state in _BEFORE_MEDIATION else _WORKS_THE_CASE
+    services._ensure_may(actor, case, action)
+    mediators = list(mediators)
+    errors: dict[str, str] = {}
+    if outcome not in MediationSession.Outcome.values:
+        errors["outcome"] = _("请选择调解结果：达成一致、继续调解或调解不成")
+    if held_at is None or timezone.is_naive(held_at):
+        errors["held_at"] = _("请填写调解时间（含时区）")
+    elif held_at > timezone.now():
+        errors["held_at"] = _("调解时间不能晚于现在")
+    if not place.strip():
+        errors["place"] = _("请填写调解地点")
+    if not mediators:
+        errors["mediators"] = _("请至少选择一名调解员")
+    if not record.strip():
+        errors["record"] = _("请填写调解记录")
+    if outcome == MediationSession.Outcome.FAILED and not failure_reason.strip():
+        errors["failure_reason"] = _("调解不成必须说明原因")
+    if case.state != "mediating" and case.state not in _BEFORE_MEDIATION:
+        errors["case"] = _refused_in_state(case, _("不能记录调解"))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if case.state != "mediating":
+            case = services.transition(case=case, actor=actor, action="start_mediation")
+        session = MediationSession.objects.create(
+            case=case,
+            held_at=held_at,
+            place=place.strip(),
+            attendees=attendees.strip(),
+            record=record.strip(),
+            outcome=outcome,
+            failure_reason=failure_reason.strip() if outcome == "failed" else "",
+        )
+        session.mediators.set(mediators)
+        payload = {
+            "session": session.pk,
+            "outcome": outcome,
+            "place": session.place,
+            "mediators": [p.name for p in mediators],
+        }
+        services._append(
+            case, actor, "mediation_session", note=session.failure_reason, payload=payload
+        )
+        audit.record(
+            actor=actor, action="disputes.mediation_session_recorded", obj=session, changes=payload
+        )
+        if outcome == MediationSession.Outcome.FAILED:
+            services.transition(
+                case=case,
+                actor=actor,
+                action="fail_mediation",
+                note=session.failure_reason,
+                payload={"session": session.pk},
+            )
+    return session
+
+
+# --- the agreement -----------------------------------------------------------------------
+
+
+def draft_agreement(
+    *,
+    case: Case,
+    actor,
+    facts: str = "",
+    issues: str = "",
+    responsibility: str = "",
+    terms: Sequence[dict],
+    oral: bool = False,
+    committee: str = "",
+    breach_clause: str = "",
+    reached_on: dt.date | None = None,
+) -> Agreement:
+    """Write down the agreement reached in mediation (arts. 28–29).
+
+    ``terms`` are dicts with ``obligation`` and optionally ``obligor`` (a Party of this case),
+    ``amount`` (yuan), ``manner``, ``place``, ``deadline`` (a date). A written agreement needs
+    the committee, the facts and the matters in dispute, and waits for its signatures and
+    seal (``sign_agreement``, ``apply_seal``). An oral agreement (art. 28: the mediator records
+    its content) takes effect at once, on ``reached_on`` (default today, art. 30).
+    """
+    services._ensure_may(actor, case, "reach_agreement")
+    errors: dict[str, object] = {}
+    if case.state != "mediating":
+        errors["case"] = _refused_in_state(case, _("只有调解中的案件才能制作调解协议"))
+    elif Agreement.objects.filter(case=case, effective_on__isnull=True).exists():
+        errors["case"] = _("本案已有一份尚未生效的调解协议，请先完成签署")
+    if not oral:
+        if not committee.strip():
+            errors["committee"] = _("请填写人民调解委员会名称")
+        if not facts.strip():
+            errors["facts"] = _("请填写纠纷主要事实")
+        if not issues.strip():
+            errors["issues"] = _("请填写争议事项")
+    today = timezone.localdate()
+    if reached_on is not None and reached_on > today:
+        errors["reached_on"] = _("达成协议日期不能晚于今天")
+    term_rows, term_errors = _clean_terms(case, terms)
+    if term_errors:
+        errors["terms"] = term_errors
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        agreement = Agreement.objects.create(
+            case=case,
+            number=_next_agreement_number(case),
+            committee=committee.strip(),
+            oral=oral,
+            facts=facts.strip(),
+            issues=issues.strip(),
+            responsibility=responsibility.strip(),
+            breach_clause=breach_clause.strip(),
+        )
+        for position, row in enumerate(term_rows, start=1):
+            AgreementTerm.objects.create(agreement=agreement, position=position, **row)
+        payload = {"agreement": agreement.number, "oral": oral, "terms": len(term_rows)}
+        services._append(case, actor, "agreement_drafted", payload=payload)
+        audit.record(
+            actor=actor, action="disputes.agreement_drafted", obj=agreement, changes=payload
+        )
+        if oral:
+            _take_effect(agreement, actor, reached_on or today)
+    return agreement
+
+
+def sign_agreement(
+    *,
+    agreement: Agreement,
+    actor,
+    signer: Party | Person,
+    method: str = Signature.Method.SIGN,
+    signed_on: dt.date | None = None,
+) -> Signature:
+    """Record that ``signer`` signed, sealed or fingerprinted the written agreement.
+
+    ``signer`` is a Party of the case, or a Person who mediated it (a mediator of one of its
+    sessions, or one of its handlers). When this completes the signatures and the seal is on,
+    the agreement takes effect on the latest signing date (see ``take_effect``).
+    """
+    case = agreement.case
+    services._ensure_may(actor, case, "reach_agreement")
+    signed_on = signed_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    _check_open_for_signing(agreement, errors)
+    if method not in Signature.Method.values:
+        errors["method"] = _("签署方式只能是签名、盖章或按指印")
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = _("签署日期不能晚于今天")
+    elif signed_on < timezone.localdate(agreement.created_at):
+        errors["signed_on"] = _("签署日期不能早于协议制作日期")
+    if isinstance(signer, Party):
+        row = {"role": Signature.Role.PARTY, "party": signer}
+        if signer.case_id != case.pk:
+            errors["signer"] = _("%(name)s 不是本案当事人") % {"name": signer.name}
+        elif agreement.signatures.filter(party=signer).exists():
+            errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
+    elif isinstance(signer, Person):
+        row = {"role": Signature.Role.MEDIATOR, "person": signer}
+        if not _mediated(signer, case):
+            errors["signer"] = _("%(name)s 不是本案的调解员或承办人") % {"name": signer.name}
+        elif agreement.signatures.filter(person=signer).exists():
+            errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
+    else:
+        raise TypeError("signer must be a Party or a Person")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        signature = Signature.objects.create(
+            agreement=agreement, method=method, signed_on=signed_on, **row
+        )
+        payload = {
+            "agreement": agreement.number,
+            "signer": signer.name,
+            "role": signature.role,
+            "method": method,
+            "signed_on": signed_on.isoformat(),
+        }
+        services._append(case, actor, "agreement_signed", payload=payload)
+        audit.record(
+            actor=actor, action="disputes.agreement_signed", obj=agreement, changes=payload
+        )
+        if not missing_for_effect(agreement):
+            _take_effect(agreement, actor, _completed_on(agreement))
+    return signature
+
+
+def apply_seal(*, agreement: Agreement, actor, sealed_on: dt.date | None = None) -> Agreement:
+    """Record that the committee's seal is on the written agreement. When the signatures are
+    complete too, the agreement takes effect (see ``take_effect``)."""
+    case = agreement.case
+    services._ensure_may(actor, case, "reach_agreement")
+    sealed_on = sealed_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    _check_open_for_signing(agreement, errors)
+    if agreement.seal_applied:
+        errors["seal_applied"] = _("调委会印章已经加盖")
+    if sealed_on > timezone.localdate():
+        errors["sealed_on"] = _("盖章日期不能晚于今天")
+    elif sealed_on < timezone.localdate(agreement.created_at):
+        errors["sealed_on"] = _("盖章日期不能早于协议制作日期")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        updated = Agreement.objects.filter(
+            pk=agreement.pk, seal_applied=False, effective_on__isnull=True
+        ).update(seal_applied=True, sealed_on=sealed_on)
+        if not updated:
+            raise services.CaseChanged(_("这份协议刚刚被其他人修改过，请刷新后再操作"))
+        agreement.refresh_from_db()
+        payload = {"agreement": agreement.number, "sealed_on": sealed_on.isoformat()}
+        services._append(case, actor, "agreement_sealed", payload=payload)
+        audit.record(
+            actor=actor, action="disputes.agreement_sealed", obj=agreement, changes=payload
+        )
+        if not missing_for_effect(agreement):
+            _take_effect(agreement, actor, _completed_on(agreement))
+    return agreement
+
+
+def take_effect(*, agreement: Agreement, actor) -> Agreement:
+    """Make the written agreement effective, refusing while anything art. 29 requires is
+    missing; the message names every party, the mediator or the seal still lacking.
+
+    Signing and sealing call this on their own once complete; it is for a page's "生效" button.
+    """
+    services._ensure_may(actor, agreement.case, "reach_agreement")
+    errors: dict[str, str] = {}
+    _check_open_for_signing(agreement, errors)
+    if errors:
+        raise ValidationError(errors)
+    missing = missing_for_effect(agreement)
+    if missing:
+        raise ValidationError(
+            {"signatures": _("协议尚不能生效，还缺：%(missing)s") % {"missing": "、".join(missing)}}
+        )
+    with transaction.atomic():
+        _take_effect(agreement, actor, _completed_on(agreement))
+    return agreement
+
+
+def missing_for_effect(agreement: Agreement) -> list[str]:
+    """What the written agreement still lacks before it takes effect, in words: each party
+    not yet signed (by name), a mediator's signature, the committee's seal. Empty when
+    complete, and always empty for an oral agreement."""
+    if agreement.oral:
+        return []
+    signed_parties = set(
+        agreement.signatures.filter(party__isnull=False).values_list("party_id", flat=True)
+    )
+    missing = [
+        _("当事人%(name)s的签名") % {"name": party.name}
+        for party in agreement.case.parties.all()
+        if party.pk not in signed_parties
+    ]
+    if not agreement.signatures.filter(role=Signature.Role.MEDIATOR).exists():
+        missing.append(_("调解员签名"))
+    if not agreement.seal_applied:
+        missing.append(_("人民调解委员会印章"))
+    return missing
+
+
+def _take_effect(agreement: Agreement, actor, effective_on: dt.date) -> None:
+    """Set the date, move the case to ``agreement`` then ``follow_up`` with its return visits
+    scheduled by grade. Runs inside the caller's transaction."""
+    updated = Agreement.objects.filter(pk=agreement.pk, effective_on__isnull=True).update(
+        effective_on=effective_on
+    )
+    if not updated:
+        raise services.CaseChanged(_("这份协议刚刚被其他人修改过，请刷新后再操作"))
+    agreement.refresh_from_db()
+    case = Case.objects.get(pk=agreement.case_id)
+    case = services.transition(
+        case=case,
+        actor=actor,
+        action="reach_agreement",
+        payload={"agreement": agreement.number, "effective_on": effective_on.isoformat()},
+    )
+    visits = _schedule_visits(case, agreement, effective_on)
+    services.transition(
+        case=case,
+        actor=actor,
+        action="start_follow_up",
+        payload={"return_visits": [v.due_on.isoformat() for v in visits]},
+    )
+    audit.record(
+        actor=actor,
+        action="disputes.agreement_effective",
+        obj=agreement,
+        changes={"effective_on": effective_on.isoformat(), "oral": agreement.oral},
+    )
+    agreement.case = Case.objects.get(pk=case.pk)
+
+
+# --- performance and judicial confirmation --------------------------------------------------
+
+
+def record_performance(
+    *, term: AgreementTerm, actor, performed_on: dt.date, evidence: str
+) -> AgreementTerm:
+    """Record that ``term`` of an effective agreement was performed, and the proof of it
+    (receipt, transfer record, on-site check). The committee supervises performance (art. 31)."""
+    agreement = term.agreement
+    case = agreement.case
+    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    errors: dict[str, str] = {}
+    if agreement.effective_on is None:
+        errors["term"] = _("协议尚未生效，不能登记履行")
+    elif term.performed_on is not None:
+        errors["term"] = _("这一项已于 %(day)s 履行完毕") % {"day": term.performed_on}
+    if performed_on is None:
+        errors["performed_on"] = _("请填写履行日期")
+    elif performed_on > timezone.localdate():
+        errors["performed_on"] = _("履行日期不能晚于今天")
+    if not evidence.strip():
+        errors["evidence"] = _("请说明履行情况及凭证（如收据、转账记录、现场确认）")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        updated = AgreementTerm.objects.filter(pk=term.pk, performed_on__isnull=True).update(
+            performed_on=performed_on, evidence=evidence.strip()
+        )
+        if not updated:
+            raise services.CaseChanged(_("这一项刚刚被其他人登记过，请刷新后再操作"))
+        term.refresh_from_db()
+        payload = {
+            "agreement": agreement.number,
+            "term": term.position,
+            "performed_on": performed_on.isoformat(),
+        }
+        services._append(case, actor, "term_performed", note=term.evidence, payload=payload)
+        audit.record(actor=actor, action="disputes.term_performed", obj=term, changes=payload)
+    return term
+
+
+def record_judicial_confirmation(
+    *,
+    agreement: Agreement,
+    actor,
+    applied_on: dt.date,
+    court: str,
+    ruling: str = JudicialConfirmation.Ruling.PENDING,
+    ruling_on: dt.date | None = None,
+) -> JudicialConfirmation:
+    """Record the parties' joint application for judicial confirmation (art. 33), and the
+    court's ruling when known. The application must fall within 30 days of the agreement
+    taking effect (``clocks.judicial_confirmation_deadline``); a later one is refused."""
+    case = agreement.case
+    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    errors: dict[str, str] = {}
+    if agreement.effective_on is None:
+        errors["agreement"] = _("协议尚未生效，不能申请司法确认")
+    elif JudicialConfirmation.objects.filter(agreement=agreement).exists():
+        errors["agreement"] = _("这份协议已登记司法确认申请，请登记裁定结果")
+    if not court.strip():
+        errors["court"] = _("请填写受理法院")
+    if applied_on is None:
+        errors["applied_on"] = _("请填写申请日期")
+    elif applied_on > timezone.localdate():
+        errors["applied_on"] = _("申请日期不能晚于今天")
+    elif agreement.effective_on is not None:
+        deadline = clocks.judicial_confirmation_deadline(agreement.effective_on)
+        if applied_on < agreement.effective_on:
+            errors["applied_on"] = _("申请日期不能早于协议生效日期")
+        elif applied_on > deadline:
+            errors["applied_on"] = _(
+                "已超过司法确认申请期限：应在协议生效之日起三十日内（%(deadline)s 前）共同申请"
+            ) % {"deadline": deadline.isoformat()}
+    _check_ruling(ruling, ruling_on, applied_on, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        confirmation = JudicialConfirmation.objects.create(
+            agreement=agreement,
+            applied_on=applied_on,
+            court=court.strip(),
+            ruling=ruling,
+            ruling_on=ruling_on,
+        )
+        payload = {
+            "agreement": agreement.number,
+            "applied_on": applied_on.isoformat(),
+            "court": confirmation.court,
+            "ruling": ruling,
+        }
+        services._append(case, actor, "judicial_confirmation", payload=payload)
+        audit.record(
+            actor=actor, action="disputes.judicial_confirmation", obj=confirmation, changes=payload
+        )
+    return confirmation
+
+
+def record_judicial_ruling(
+    *, confirmation: JudicialConfirmation, actor, ruling: str, ruling_on: dt.date
+) -> JudicialConfirmation:
+    """Record the court's ruling on a pending application: confirmed (enforceable on
+    non-performance) or rejected (the parties may mediate again or sue)."""
+    case = confirmation.agreement.case
+    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    errors: dict[str, str] = {}
+    if confirmation.ruling != JudicialConfirmation.Ruling.PENDING:
+        errors["ruling"] = _("法院已作出裁定，不能重复登记")
+    elif ruling == JudicialConfirmation.Ruling.PENDING:
+        errors["ruling"] = _("请选择裁定结果：确认有效或驳回申请")
+    else:
+        _check_ruling(ruling, ruling_on, confirmation.applied_on, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        updated = JudicialConfirmation.objects.filter(
+            pk=confirmation.pk, ruling=JudicialConfirmation.Ruling.PENDING
+        ).update(ruling=ruling, ruling_on=ruling_on)
+        if not updated:
+            raise services.CaseChanged(_("裁定结果刚刚被其他人登记过，请刷新后再操作"))
+        confirmation.refresh_from_db()
+        payload = {"ruling": ruling, "ruling_on": ruling_on.isoformat()}
+        services._append(case, actor, "judicial_ruling", payload=payload)
+        audit.record(
+            actor=actor, action="disputes.judicial_ruling", obj=confirmation, changes=payload
+        )
+    return confirmation
+
+
+@dataclass(frozen=True)
+class JudicialWindow:
+    """The 30-day window to apply for judicial confirmation, as a page shows it."""
+
+    deadline: dt.date
+    days_left: int  # 0 on the last day, negative once passed
+    applied: bool
+
+    @property
+    def open(self) -> bool:
+        return not self.applied and self.days_left >= 0
+
+
+def judicial_window(agreement: Agreement, today: dt.date | None = None) -> JudicialWindow | None:
+    """The judicial-confirmation window of an effective agreement; None before it takes effect."""
+    if agreement.effective_on is None:
+        return None
+    today = today or timezone.localdate()
+    return JudicialWindow(
+        deadline=clocks.judicial_confirmation_deadline(agreement.effective_on),
+        days_left=clocks.judicial_confirmation_days_left(agreement.effective_on, today),
+        applied=JudicialConfirmation.objects.filter(agreement=agreement).exists(),
+    )
+
+
+# --- return visits -----------------------------------------------------------------------
+
+
+def record_return_visit(
+    *,
+    visit: ReturnVisit,
+    actor,
+    method: str,
+    performance: str,
+    outcome: str,
+    notes: str = "",
+    attitude: str = "",
+    visited_at: dt.datetime | None = None,
+) -> ReturnVisit:
+    """Record a return visit made by ``actor`` (phone or home) and what it found.
+
+    - ``settled``: once no visit is left pending, the case is closed (from ``follow_up``).
+    - ``partly``: if it was the last visit pending, one more is scheduled after the grade's
+      first interval (red 3, yellow 7, blue 30 days), so partial performance is never left
+      unwatched.
+    - ``relapsed``: the visits still pending are cancelled and the case is reopened one risk
+      grade higher (``clocks.regrade_after_relapse``), in the same update; a case that becomes
+      red also moves up to the police level with its handlers. A case already open again is
+      regraded instead.
+    """
+    case = Case.objects.get(pk=visit.case_id)
+    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    visited_at = visited_at or timezone.now()
+    errors: dict[str, str] = {}
+    if not visit.pending:
+        errors["visit"] = _("这次回访已经登记或已取消")
+    if method not in ReturnVisit.Method.values:
+        errors["method"] = _("回访方式只能是电话回访或上门回访")
+    if outcome not in ReturnVisit.Outcome.values:
+        errors["outcome"] = _("请选择回访结果：已化解、部分履行或矛盾反复")
+    if not performance.strip():
+        errors["performance"] = _("请填写协议履行情况")
+    if visited_at > timezone.now():
+        errors["visited_at"] = _("回访时间不能晚于现在")
+    if errors:
+        raise ValidationError(errors)
+    visitor = Person.objects.filter(user=actor).first()
+    with transaction.atomic():
+        updated = ReturnVisit.objects.filter(
+            pk=visit.pk, done_at__isnull=True, cancelled_at__isnull=True
+        ).update(
+            done_at=visited_at,
+            visitor=visitor,
+            method=method,
+            attitude=attitude.strip(),
+            performance=performance.strip(),
+            outcome=outcome,
+            notes=notes.strip(),
+        )
+        if not updated:
+            raise services.CaseChanged(_("这次回访刚刚被其他人登记过，请刷新后再操作"))
+        visit.refresh_from_db()
+        payload = {"due_on": visit.due_on.isoformat(), "method": method, "outcome": outcome}
+        services._append(case, actor, "return_visit", note=visit.performance, payload=payload)
+        audit.record(
+            actor=actor, action="disputes.return_visit_recorded", obj=visit, changes=payload
+        )
+        pending = case.return_visits.filter(done_at__isnull=True, cancelled_at__isnull=True)
+        if outcome == ReturnVisit.Outcome.RELAPSED:
+            _reopen_after_relapse(case, actor, visit, pending)
+        elif pending.exists():
+            pass
+        elif outcome == ReturnVisit.Outcome.PARTLY:
+            due_on = clocks.return_visit_schedule(case.risk, timezone.localdate(visited_at))[0]
+            extra = ReturnVisit.objects.create(case=case, agreement=visit.agreement, due_on=due_on)
+            services._append(
+                case, actor, "return_visit_scheduled", payload={"due_on": extra.due_on.isoformat()}
+            )
+        elif case.state in ("agreement", "follow_up"):
+            services.transition(
+                case=case, actor=actor, action="close", note=_("回访确认纠纷已化解")
+            )
+    visit.case = Case.objects.get(pk=case.pk)
+    return visit
+
+
+def _reopen_after_relapse(case: Case, actor, visit: ReturnVisit, pending: QuerySet) -> None:
+    now = timezone.now()
+    cancelled = [v.isoformat() for v in pending.values_list("due_on", flat=True)]
+    pending.update(cancelled_at=now)
+    risk = clocks.regrade_after_relapse(case.risk)
+    changes: dict[str, object] = {"risk": risk}
+    payload: dict[str, object] = {"risk": [case.risk, risk], "cancelled_visits": cancelled}
+    level = max(case.level, rules.initial_level(risk))
+    people, team = services.handlers_for(case, level)
+    if level != case.level:
+        changes.update(level=level, team=team)
+        payload["level"] = [case.level, level]
+    note = _("回访发现矛盾反复：%(notes)s") % {"notes": visit.performance}
+    if case.state in rules.TRANSITIONS["reopen"][0]:
+        changes.update(closed_at=None, resolved_at=None)
+        case = services.transition(
+            case=case, actor=actor, action="reopen", note=note, payload=payload, changes=changes
+        )
+    else:
+        case = services.transition(
+            case=case, actor=actor, action="regrade", note=note, payload=payload, changes=changes
+        )
+    if "level" in changes:
+        case.handlers.set(people)
+
+
+def _schedule_visits(case: Case, agreement: Agreement, effective_on: dt.date) -> list[ReturnVisit]:
+    return [
+        ReturnVisit.objects.create(case=case, agreement=agreement, due_on=due_on)
+        for due_on in clocks.return_visit_schedule(case.risk, effective_on)
+    ]
+
+
+def return_visits_due(user, *, on: dt.date | None = None) -> QuerySet[ReturnVisit]:
+    """Pending return visits due on or before ``on`` (default today) in the user's
+    jurisdiction, earliest first."""
+    on = on or timezone.localdate()
+    return (
+        scope_to(user, ReturnVisit.objects.select_related("case", "agreement"))
+        .filter(done_at__isnull=True, cancelled_at__isnull=True, due_on__lte=on)
+        .order_by("due_on", "id")
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _refused_in_state(case: Case, what: str) -> str:
+    return _("%(what)s（当前状态：%(state)s）") % {
+        "what": what,
+        "state": taxonomy.label("case_state", case.state),
+    }
+
+
+def _check_open_for_signing(agreement: Agreement, errors: dict[str, str]) -> None:
+    if agreement.oral:
+        errors["agreement"] = _("口头协议无需签名盖章，达成之日即生效")
+    elif agreement.effective_on is not None:
+        errors["agreement"] = _("协议已于 %(day)s 生效，不能再修改签署") % {
+            "day": agreement.effective_on
+        }
+
+
+def _check_ruling(ruling: str, ruling_on, applied_on, errors: dict[str, str]) -> None:
+    if ruling not in JudicialConfirmation.Ruling.values:
+        errors["ruling"] = _("裁定结果只能是审查中、确认有效或驳回申请")
+    elif ruling == JudicialConfirmation.Ruling.PENDING:
+        if ruling_on is not None:
+            errors["ruling_on"] = _("尚未裁定时不填写裁定日期")
+    elif ruling_on is None:
+        errors["ruling_on"] = _("请填写裁定日期")
+    elif ruling_on > timezone.localdate():
+        errors["ruling_on"] = _("裁定日期不能晚于今天")
+    elif applied_on is not None and ruling_on < applied_on:
+        errors["ruling_on"] = _("裁定日期不能早于申请日期")
+
+
+def _clean_terms(case: Case, terms: Sequence[dict]) -> tuple[list[dict], list[str]]:
+    """The terms as model fields, and one message per problem naming the term's number."""
+    rows: list[dict] = []
+    problems: list[str] = []
+    if not terms:
+        return rows, [_("请至少填写一项协议内容")]
+    known = {"obligation", "obligor", "amount", "manner", "place", "deadline"}
+    for number, term in enumerate(terms, start=1):
+
+        def problem(message: str, number: int = number) -> None:
+            problems.append(_("第%(n)d项：%(message)s") % {"n": number, "message": message})
+
+        unknown = set(term) - known
+        if unknown:
+            raise TypeError(f"unknown term fields: {sorted(unknown)}")
+        obligation = str(term.get("obligation") or "").strip()
+        if not obligation:
+            problem(_("请填写协议内容"))
+        obligor = term.get("obligor")
+        if obligor is not None and (not isinstance(obligor, Party) or obligor.case_id != case.pk):
+            problem(_("履行义务人必须是本案当事人"))
+        amount = term.get("amount")
+        if amount is not None and amount != "":
+            try:
+                amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                problem(_("金额必须是数字"))
+                amount = None
+            else:
+                if amount < 0:
+                    problem(_("金额不能为负数"))
+        else:
+            amount = None
+        deadline = term.get("deadline")
+        if deadline is not None and not isinstance(deadline, dt.date):
+            problem(_("履行期限必须是日期"))
+        rows.append(
+            {
+                "obligation": obligation,
+                "obligor": obligor,
+                "amount": amount,
+                "manner": str(term.get("manner") or "").strip(),
+                "place": str(term.get("place") or "").strip(),
+                "deadline": deadline,
+            }
+        )
+    return rows, problems
+
+
+def _next_agreement_number(case: Case) -> str:
+    """The case reference and the agreement's place on the case: 330699-2026-000123-1."""
+    return f"{case.reference}-{Agreement.objects.filter(case=case).count() + 1}"
+
+
+def _completed_on(agreement: Agreement) -> dt.date:
+    """The day the last signature or the seal went on: when a written agreement takes effect."""
+    days = list(agreement.signatures.values_list("signed_on", flat=True))
+    if agreement.sealed_on:
+        days.append(agreement.sealed_on)
+    return max(days)
+
+
+def _mediated(person: Person, case: Case) -> bool:
+    return (
+        MediationSession.objects.filter(case=case, mediators=person).exists()
+        or case.handlers.filter(pk=person.pk).exists()
+    )
