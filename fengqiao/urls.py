@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.places.urls")),
+    path("report/", include("fengqiao.intake.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("fengqiao.api_urls")),

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from fengqiao.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.report, name="report"),
+    path("places/", views.place_options, name="places"),
+    path("thanks/<str:code>/", views.thanks, name="thanks"),
+    path("status/", views.status_lookup, name="status_lookup"),
+    path("status/<str:code>/", views.status, name="status"),
+    path("new/", views.staff_new, name="new"),
+    path("new/related/", views.staff_related, name="related"),
+    path("r/<str:code>/", views.staff_detail, name="detail"),
+    path("r/<str:code>/photos/<int:pk>/", views.staff_photo, name="photo"),
+]

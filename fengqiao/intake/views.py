@@ -1,0 +1,289 @@
+"""The intake pages: the public report form and status page (no login), and the quick
+intake form staff use for walk-ins, phone calls and 110 transfers.
+
+Every write goes through ``intake.services``; the forms only parse, and the services'
+messages are shown next to the fields they name.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fengqiao.audit import services as audit
+from fengqiao.intake import selectors, services
+from fengqiao.intake.forms import (
+    PUBLIC_CHANNELS,
+    FeedbackForm,
+    ReopenForm,
+    ReportForm,
+    StaffReportForm,
+    category_options,
+    new_client_key,
+)
+from fengqiao.intake.models import Report
+from fengqiao.org.permissions import SEE_FULL_PHONE
+from fengqiao.org.scope import in_scope
+from fengqiao.places import selectors as places
+from fengqiao.privacy import display_phone, mask_phone
+
+# --- residents -------------------------------------------------------------------------
+
+
+def report(request):
+    """The public report form. ``?channel=kiosk`` marks reports from a self-service kiosk."""
+    channel = (request.POST if request.method == "POST" else request.GET).get("channel")
+    channel = channel if channel in PUBLIC_CHANNELS else "web"
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                submission = services.submit_report(
+                    channel=channel, actor=_actor(request), **form.submission()
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return redirect("intake:thanks", submission.report.tracking_code)
+    else:
+        form = ReportForm(initial={"client_key": new_client_key(), "kind": "dispute"})
+    context = {
+        "form": form,
+        "channel": channel,
+        "categories": category_options(),
+        **_place_picker(request),
+    }
+    return render(request, "intake/report_form.html", context)
+
+
+@require_GET
+def place_options(request):
+    """The next select of the township → village → grid picker (an htmx fragment)."""
+    if "community" in request.GET:
+        community = request.GET["community"]
+        grids = selectors.public_places(parent_code=community, level="grid") if community else []
+        return render(request, "intake/_grid_select.html", {"grids": grids})
+    township = request.GET.get("township", "")
+    communities = (
+        selectors.public_places(parent_code=township, level="community") if township else []
+    )
+    return render(request, "intake/_place_lower.html", {"communities": communities})
+
+
+def thanks(request, code: str):
+    report = selectors.find_public_report(code)
+    if report is None:
+        raise Http404
+    return render(request, "intake/thanks.html", {"report": report})
+
+
+def status_lookup(request):
+    code = request.GET.get("code", "").strip()
+    if code:
+        report = selectors.find_public_report(code)
+        if report is not None:
+            return redirect("intake:status", report.tracking_code)
+    return render(request, "intake/status_lookup.html", {"code": code, "not_found": bool(code)})
+
+
+def status(request, code: str):
+    """Where a report stands, for whoever holds its tracking code: plain words, public
+    milestones, the reporter's feedback once finished, and reopening within 30 days."""
+    report = selectors.find_public_report(code)
+    if report is None:
+        context = {"code": code, "not_found": True}
+        return render(request, "intake/status_lookup.html", context, status=404)
+    feedback_form, reopen_form = FeedbackForm(), ReopenForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "feedback":
+                feedback_form = FeedbackForm(request.POST)
+                if feedback_form.is_valid():
+                    services.record_feedback(
+                        tracking_code=report.tracking_code,
+                        feedback=feedback_form.cleaned_data["feedback"],
+                        satisfaction=feedback_form.cleaned_data["satisfaction"],
+                    )
+                    messages.success(request, _("谢谢您的评价"))
+                    return redirect("intake:status", report.tracking_code)
+            elif action == "reopen":
+                reopen_form = ReopenForm(request.POST)
+                if reopen_form.is_valid():
+                    services.reopen_report(
+                        tracking_code=report.tracking_code,
+                        reason=reopen_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("已重新交办，工作人员会再与您联系"))
+                    return redirect("intake:status", report.tracking_code)
+        except ValidationError as error:
+            (feedback_form if action == "feedback" else reopen_form).add_service_errors(error)
+    finished = selectors.closed_at_of(report) is not None
+    context = {
+        "report": report,
+        "state_words": selectors.public_state(report),
+        "timeline": selectors.public_timeline(report),
+        "finished": finished,
+        "may_reopen": selectors.may_reopen(report),
+        "feedback_form": feedback_form,
+        "reopen_form": reopen_form,
+        "satisfaction_choices": range(1, 6),
+    }
+    return render(request, "intake/status.html", context)
+
+
+def _actor(request):
+    return request.user if request.user.is_authenticated else None
+
+
+def _place_picker(request) -> dict:
+    """Townships, and (after an error) the villages and grids under what was chosen."""
+    data = request.POST if request.method == "POST" else {}
+    township = data.get("township", "")
+    community = data.get("community", "")
+    return {
+        "townships": selectors.public_places(level="township"),
+        "township": township,
+        "community": community,
+        "communities": selectors.public_places(parent_code=township, level="community")
+        if township
+        else [],
+        "grids": selectors.public_places(parent_code=community, level="grid") if community else [],
+    }
+
+
+# --- staff -----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("intake.add_report", raise_exception=True)
+def staff_new(request):
+    """Quick intake for walk-ins, phone calls and 110 transfers, with possibly related
+    open reports shown beside the form as it is filled in."""
+    user = request.user
+    grids = selectors.staff_grids_for(user).select_related("parent")
+    if request.method == "POST":
+        form = StaffReportForm(request.POST, request.FILES, grids=grids)
+        if form.is_valid():
+            try:
+                submission = services.submit_report(actor=user, **form.submission())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return _after_intake(request, submission.report)
+        related = _related_for(user, request.POST)
+    else:
+        form = StaffReportForm(
+            initial={"client_key": new_client_key(), "kind": "dispute", "risk": "blue"},
+            grids=grids,
+        )
+        related = None
+    context = {
+        "form": form,
+        "categories": category_options(),
+        "related": related,
+    }
+    return render(request, "intake/staff_form.html", context)
+
+
+@login_required
+@permission_required("intake.add_report", raise_exception=True)
+@require_POST
+def staff_related(request):
+    """The related-reports list beside the intake form (an htmx fragment)."""
+    return render(
+        request, "intake/_related.html", {"related": _related_for(request.user, request.POST)}
+    )
+
+
+@login_required
+@permission_required("intake.view_report", raise_exception=True)
+def staff_detail(request, code: str):
+    """One report as staff see it: the reporter's name even when anonymous to the public."""
+    user = request.user
+    report = selectors.get_report_for(user, code)
+    full_phone = bool(report.reporter_phone) and user.has_perm(SEE_FULL_PHONE)
+    if full_phone:
+        # A resident's full number on screen is a read of personal information: log it.
+        audit.record(actor=user, action="intake.report.phone_shown", obj=report)
+    case = getattr(report, "case", None) if report.kind == Report.Kind.DISPUTE else None
+    context = {
+        "report": report,
+        "full_phone": full_phone,
+        "phone_text": display_phone(report.reporter_phone)
+        if full_phone
+        else mask_phone(report.reporter_phone),
+        "case": case,
+        "case_url": _case_url(case) if case is not None else "",
+        "photos": report.photos.all(),
+        "assignees": report.assignees.all(),
+        "state_words": selectors.public_state(report),
+    }
+    return render(request, "intake/detail.html", context)
+
+
+@login_required
+@permission_required("intake.view_report", raise_exception=True)
+def staff_photo(request, code: str, pk: int):
+    """A report's photo, only for staff who may see the report (photos are not public)."""
+    report = selectors.get_report_for(request.user, code)
+    photo = report.photos.filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+
+
+def _after_intake(request, report: Report):
+    if not in_scope(request.user, report):
+        # Located outside the officer's jurisdiction: routed there, nothing to open here.
+        messages.success(
+            request,
+            _("已登记（查询码 %(code)s），按位置交由%(grid)s办理")
+            % {"code": report.tracking_code, "grid": report.grid.name},
+        )
+        return redirect("intake:new")
+    messages.success(request, _("已登记，查询码 %(code)s") % {"code": report.tracking_code})
+    case = getattr(report, "case", None) if report.kind == Report.Kind.DISPUTE else None
+    url = _case_url(case) if case is not None else ""
+    return redirect(url or reverse("intake:detail", args=[report.tracking_code]))
+
+
+def _case_url(case) -> str:
+    try:
+        return reverse("disputes:case", args=[case.reference])
+    except NoReverseMatch:
+        return ""
+
+
+def _related_for(user, data) -> list[selectors.RelatedReport]:
+    address = data.get("address", "").strip()
+    building = None
+    if address:
+        building = places.buildings_for(user).filter(address=address).first()
+    lon, lat = _float(data.get("lon")), _float(data.get("lat"))
+    if (lon is None or lat is None) and building is not None:
+        lon, lat = building.lon, building.lat
+    return selectors.related_reports(
+        user,
+        address=address,
+        building=building,
+        phones=[data.get("applicant_phone", ""), data.get("respondent_phone", "")],
+        names=[data.get("applicant_name", ""), data.get("respondent_name", "")],
+        category=data.get("category", ""),
+        lon=lon,
+        lat=lat,
+    )
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -180 <= number <= 180 else None
