@@ -16,6 +16,7 @@ urlpatterns = [
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.places.urls")),
     path("report/", include("fengqiao.intake.urls")),
+    path("open311/v2/", include("fengqiao.intake.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("fengqiao.api_urls")),

@@ -128,3 +128,33 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class Open311Key(models.Model):
+    """A key that lets one outside program post reports through Open311.
+
+    Only a SHA-256 of the key is stored: the key itself is shown once, when it is made
+    (``fengqiao manage create_open311_key``), and cannot be read back. A key with a
+    ``jurisdiction`` may only post reports located inside that region.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    active = models.BooleanField(_("启用"), default=True)
+    jurisdiction = models.ForeignKey(
+        Region,
+        verbose_name=_("限定区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="open311_keys",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("Open311 接口密钥")
+        verbose_name_plural = _("Open311 接口密钥")
+
+    def __str__(self) -> str:
+        return self.name
