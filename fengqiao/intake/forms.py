@@ -119,6 +119,11 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("client_key"):
+            # Posted without a key (no script, an old page): give this form one now, so
+            # that sending it again after an error cannot make a second report.
+            self.data = self.data.copy()
+            self.data["client_key"] = new_client_key()
         self.fields["lon"].error_messages["invalid"] = _("位置坐标无效，请重新定位或选择网格")
         self.fields["lat"].error_messages["invalid"] = _("位置坐标无效，请重新定位或选择网格")
 

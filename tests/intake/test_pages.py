@@ -309,3 +309,21 @@ def test_related_suggestions_find_same_phone_and_nearby_same_category_not_townsh
     assert nearby.tracking_code in page and "相距约" in page
     assert far_category.tracking_code not in page
     assert other_township.tracking_code not in page
+
+
+def test_a_form_posted_without_a_key_comes_back_with_one(client, world):
+    response = client.post(reverse("intake:report"), _public_form(client_key="", text="吵"))
+    key = re.search(r'name="client_key" value="([^"]*)"', response.content.decode()).group(1)
+    assert len(key) >= 8 and Report.objects.count() == 0
+
+
+def test_related_suggestions_cost_a_fixed_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    for n in range(5):
+        _hazard(world, reporter_phone="13900001111", text=f"楼道里有人飞线充电 {n}")
+    client.force_login(world.officer_a)
+    client.post(reverse("intake:related"), {"applicant_phone": "13900001111"})
+    with django_assert_max_num_queries(12):
+        response = client.post(reverse("intake:related"), {"applicant_phone": "13900001111"})
+    assert response.content.decode().count("同一电话") == 5
