@@ -1,0 +1,459 @@
+"""The cases API: scoped lists and details, staff opening a case, and moves of a case.
+
+Every write goes through ``disputes.services``; this module only reads input, looks the
+case up inside the caller's scope (404 outside it) and turns the services' refusals into
+answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed meanwhile
+(409).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Prefetch, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from fengqiao import taxonomy
+from fengqiao.disputes import rules, services
+from fengqiao.disputes.models import Case, CaseEvent, Party
+from fengqiao.identity import mask_id_number, normalize_id_number
+from fengqiao.org.api_permissions import StaffWithRolePermissions
+from fengqiao.org.models import Person
+from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
+from fengqiao.org.scope import get_for, scope_to
+from fengqiao.phones import normalize_phone
+from fengqiao.places.models import Building, Region
+from fengqiao.privacy import mask_phone
+from fengqiao.scoped_api import ReadOnlyModelSerializer
+
+# --- errors: one shape for every refusal -----------------------------------------------
+
+
+class Refused(exceptions.APIException):
+    """A refusal that names no field (an illegal move): ``{"detail": "..."}``, 400."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "refused"
+
+
+class Conflict(exceptions.APIException):
+    """Someone changed the record first: ``{"detail": "..."}``, 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "changed"
+
+
+def api_error(error: ValidationError) -> exceptions.APIException:
+    """A service's ValidationError as the API answers it: a field dict when the service
+    named fields (``__all__`` becomes ``non_field_errors``), else ``{"detail": ...}``."""
+    if isinstance(error, services.CaseChanged):
+        return Conflict(error.messages[0])
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): list(
+                    messages
+                )
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return Refused("；".join(error.messages))
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+FIELD_ERRORS = OpenApiResponse(
+    description="Field errors, `{field: [message, ...]}`; or `{detail: message}` when the "
+    "refusal names no field."
+)
+NOT_ALLOWED = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such record inside the caller's jurisdiction."
+)
+
+
+def sees_full_numbers(context) -> bool:
+    return context["request"].user.has_perm(SEE_FULL_PHONE)
+
+
+# --- output ----------------------------------------------------------------------------
+
+
+class CaseHandlerSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class CasePartySerializer(ReadOnlyModelSerializer):
+    phone = serializers.SerializerMethodField(
+        help_text="Masked (138****5678) unless the caller's role may see full numbers."
+    )
+    id_number = serializers.SerializerMethodField(
+        help_text="Masked (110***********002X) unless the caller's role may see full numbers."
+    )
+
+    class Meta:
+        model = Party
+        fields = ["id", "role", "name", "phone", "id_number", "address"]
+
+    def get_phone(self, party: Party) -> str:
+        return party.phone if sees_full_numbers(self.context) else mask_phone(party.phone)
+
+    def get_id_number(self, party: Party) -> str:
+        if sees_full_numbers(self.context):
+            return party.id_number
+        return mask_id_number(party.id_number)
+
+
+class CaseEventSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "kind", "from_state", "to_state", "actor_name", "note", "payload"]
+
+
+class CaseSerializer(ReadOnlyModelSerializer):
+    # ``level`` is a plain integer here: a choice field named "level" would collide with
+    # the region levels' enum in the generated schema and rename it.
+    level = serializers.IntegerField(
+        read_only=True, help_text="化解层级：1 网格，2 社区警务，3 专业调解"
+    )
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    report = serializers.SlugRelatedField(
+        slug_field="tracking_code", read_only=True, help_text="The report it came from."
+    )
+    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    handlers = CaseHandlerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "title",
+            "category",
+            "risk",
+            "level",
+            "state",
+            "channel",
+            "grid",
+            "grid_name",
+            "building",
+            "address",
+            "report",
+            "merged_into",
+            "handlers",
+            "received_at",
+            "first_action_at",
+            "resolved_at",
+            "closed_at",
+            "paused_since",
+            "version",
+        ]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    parties = CasePartySerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True, help_text="The timeline, oldest first.")
+    team = serializers.CharField(source="team.name", read_only=True, allow_null=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The moves the caller may make now (for the transitions endpoint)."
+    )
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "narrative",
+            "request",
+            "team",
+            "parties",
+            "events",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        user = self.context["request"].user
+        if not user.has_perm(services.CHANGE_CASE):
+            return []
+        roles = roles_of(user)
+        is_handler = any(person.user_id == user.pk for person in case.handlers.all())
+        return [
+            name
+            for name in ACTIONS
+            if case.state in rules.TRANSITIONS[name][0]
+            and _fits(name, case)
+            and rules.may_act(roles, name, level=case.level, is_handler=is_handler)
+        ]
+
+
+def _fits(action: str, case: Case) -> bool:
+    """The services' own preconditions beyond the state table (levels 1-3, the clock)."""
+    return {
+        "escalate": case.level < 3,
+        "de_escalate": case.level > 1,
+        "pause": case.paused_since is None,
+        "resume": case.paused_since is not None,
+    }.get(action, True)
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+class CasePartyInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Party.Role.choices)
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
+    id_number = serializers.CharField(
+        max_length=30, required=False, default="", allow_blank=True, help_text="居民身份证号码"
+    )
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+    # Checked here too, so a wrong number is reported against its party, not as a whole.
+    def validate_phone(self, value: str) -> str:
+        return _checked(normalize_phone, value)
+
+    def validate_id_number(self, value: str) -> str:
+        return _checked(normalize_id_number, value)
+
+
+def _checked(normalize, value: str) -> str:
+    try:
+        return normalize(value)
+    except ValidationError as error:
+        raise serializers.ValidationError(error.messages) from None
+
+
+class CaseInputSerializer(serializers.Serializer):
+    grid_code = serializers.CharField(max_length=32, help_text="A grid inside your jurisdiction.")
+    building = serializers.CharField(
+        max_length=32, required=False, default="", allow_blank=True, help_text="Building code."
+    )
+    category = serializers.ChoiceField(choices=taxonomy.choices("category"))
+    risk = serializers.ChoiceField(choices=taxonomy.choices("risk"))
+    channel = serializers.ChoiceField(choices=taxonomy.choices("channel"))
+    title = serializers.CharField(max_length=120)
+    narrative = serializers.CharField()
+    request = serializers.CharField(required=False, default="", allow_blank=True)
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    parties = CasePartyInputSerializer(many=True, required=False, default=list)
+
+
+# The moves this API offers, each with the service that makes it. ``reopen`` is the
+# reporter's (by tracking code); reassigning has no service of its own yet.
+ACTIONS = {
+    "accept": "transition",
+    "investigate": "transition",
+    "start_mediation": "transition",
+    "reach_agreement": "transition",
+    "fail_mediation": "transition",
+    "start_follow_up": "transition",
+    "close": "transition",
+    "escalate": "escalate_case",
+    "de_escalate": "de_escalate_case",
+    "regrade": "regrade_case",
+    "pause": "pause_clock",
+    "resume": "resume_clock",
+    "transfer": "transfer_case",
+    "withdraw": "withdraw_case",
+    "merge": "merge_case",
+}
+
+
+class CaseTransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(name, name) for name in ACTIONS])
+    version = serializers.IntegerField(
+        help_text="The case's version as you last read it; a newer one answers 409."
+    )
+    note = serializers.CharField(required=False, default="", allow_blank=True)
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why (escalate, de_escalate, regrade, pause, transfer, withdraw, merge); "
+        "the note stands in when empty.",
+    )
+    risk = serializers.ChoiceField(
+        choices=taxonomy.choices("risk"), required=False, help_text="regrade: the new grade."
+    )
+    body = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="transfer: the receiving body."
+    )
+    into = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="merge: the reference kept."
+    )
+
+    def validate(self, values):
+        if values["action"] == "regrade" and not values.get("risk"):
+            raise serializers.ValidationError({"risk": _("请选择新的风险等级")})
+        if values["action"] == "merge" and not values["into"].strip():
+            raise serializers.ValidationError({"into": _("请填写要合并到的案件编号")})
+        return values
+
+
+# --- the view --------------------------------------------------------------------------
+
+
+class CasePermissions(StaffWithRolePermissions):
+    """Reading needs ``view_case``; opening or moving a case needs ``change_case`` (the
+    permission of everyone who works cases); the services then check role and scope."""
+
+    perms_map = {
+        **StaffWithRolePermissions.perms_map,
+        "POST": ["%(app_label)s.change_%(model_name)s"],
+    }
+
+
+class CaseFilter(filters.FilterSet):
+    state = filters.ChoiceFilter(choices=taxonomy.choices("case_state"))
+    risk = filters.ChoiceFilter(choices=taxonomy.choices("risk"))
+    level = filters.ChoiceFilter(choices=taxonomy.choices("level"))
+    category = filters.ChoiceFilter(choices=taxonomy.choices("category"))
+    grid = filters.CharFilter(field_name="grid__code", label="grid code")
+    q = filters.CharFilter(method="search", label="reference, title or party name contains")
+
+    class Meta:
+        model = Case
+        fields = ["state", "risk", "level", "category", "grid", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        matching = Party.objects.filter(name__icontains=value).values("case_id")
+        return queryset.filter(
+            Q(reference__icontains=value) | Q(title__icontains=value) | Q(pk__in=matching)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases inside your jurisdiction, newest first"),
+    retrieve=extend_schema(
+        summary="One case with its parties, handlers and timeline",
+        responses={200: CaseDetailSerializer, 404: NOT_FOUND},
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Case.objects.select_related("grid", "building", "report", "merged_into")
+    lookup_field = "reference"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = CaseFilter
+    permission_classes = [CasePermissions]
+
+    def get_queryset(self):
+        cases = scope_to(self.request.user, super().get_queryset()).prefetch_related(
+            Prefetch("handlers", queryset=Person.objects.order_by("name", "id"))
+        )
+        if self.action != "list":
+            cases = cases.select_related("team").prefetch_related("parties", "events")
+        return cases
+
+    def get_serializer_class(self):
+        return CaseSerializer if self.action == "list" else CaseDetailSerializer
+
+    def get_object(self) -> Case:
+        """The case inside the caller's scope; missing and outside look the same (404)."""
+        case = get_for(self.request.user, self.get_queryset(), reference=self.kwargs["reference"])
+        self.check_object_permissions(self.request, case)
+        return case
+
+    @extend_schema(
+        summary="Open a case directly (staff)",
+        request=CaseInputSerializer,
+        responses={201: CaseDetailSerializer, 400: FIELD_ERRORS, 403: NOT_ALLOWED},
+    )
+    def create(self, request):
+        given = CaseInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        grid = self._grid_in_scope(values.pop("grid_code"))
+        building = self._building_in(grid, values.pop("building"))
+        try:
+            case = services.open_case(actor=request.user, grid=grid, building=building, **values)
+        except ValidationError as error:
+            raise api_error(error) from None
+        return Response(self._detail(case.reference), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move a case: accept, escalate, regrade, pause, transfer, merge ...",
+        request=CaseTransitionSerializer,
+        responses={
+            200: CaseDetailSerializer,
+            400: FIELD_ERRORS,
+            403: NOT_ALLOWED,
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer, description="The case changed since `version`: reload it."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, reference=None):
+        case = self.get_object()
+        given = CaseTransitionSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        move = given.validated_data
+        if move["version"] != case.version:
+            raise Conflict(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
+        try:
+            _apply(case, request.user, move)
+        except ValidationError as error:
+            raise api_error(error) from None
+        return Response(self._detail(case.reference))
+
+    def _detail(self, reference: str) -> dict:
+        case = self.get_queryset().get(reference=reference)
+        serializer = CaseDetailSerializer(case, context=self.get_serializer_context())
+        return serializer.data
+
+    def _grid_in_scope(self, code: str) -> Region:
+        try:
+            return get_for(self.request.user, Region.objects.filter(level="grid"), code=code)
+        except Http404:
+            raise exceptions.ValidationError(
+                {"grid_code": [_("没有这个网格，或它不在您的辖区内：%(code)s") % {"code": code}]}
+            ) from None
+
+    def _building_in(self, grid: Region, code: str) -> Building | None:
+        if not code:
+            return None
+        building = Building.objects.filter(grid=grid, code=code).first()
+        if building is None:
+            raise exceptions.ValidationError(
+                {"building": [_("这个网格里没有楼栋 %(code)s") % {"code": code}]}
+            )
+        return building
+
+
+def _apply(case: Case, actor, move: dict) -> Case:
+    """Hand the move to its service. PermissionDenied passes through (403)."""
+    name, note = move["action"], move["note"]
+    reason = move["reason"] or note
+    if ACTIONS[name] == "transition":
+        return services.transition(case=case, actor=actor, action=name, note=note)
+    if name == "escalate":
+        return services.escalate_case(case=case, actor=actor, reason=reason)
+    if name == "de_escalate":
+        return services.de_escalate_case(case=case, actor=actor, reason=reason)
+    if name == "regrade":
+        return services.regrade_case(case=case, actor=actor, risk=move["risk"], reason=reason)
+    if name == "pause":
+        return services.pause_clock(case=case, actor=actor, reason=reason)
+    if name == "resume":
+        return services.resume_clock(case=case, actor=actor, note=note)
+    if name == "transfer":
+        return services.transfer_case(case=case, actor=actor, body=move["body"], reason=reason)
+    if name == "withdraw":
+        return services.withdraw_case(case=case, actor=actor, reason=reason)
+    into = scope_to(actor, Case.objects.all()).filter(reference=move["into"].strip()).first()
+    if into is None:
+        raise ValidationError({"into": _("目标案件不存在、不在您的辖区或已办结")})
+    return services.merge_case(case=case, actor=actor, into=into, reason=reason)

@@ -1,0 +1,268 @@
+"""The reports API: scoped lists and details, and staff clients submitting reports.
+
+A report enters only through ``intake.services.submit_report``; this module reads the
+input, keeps the report inside the caller's jurisdiction and answers a replayed
+``Idempotency-Key`` with the report it first created.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from fengqiao import taxonomy
+from fengqiao.disputes.api import (
+    FIELD_ERRORS,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    CasePartyInputSerializer,
+    api_error,
+    sees_full_numbers,
+)
+from fengqiao.intake.models import Report
+from fengqiao.intake.services import submit_report
+from fengqiao.org.models import Person
+from fengqiao.org.scope import get_for, in_scope, scope_to
+from fengqiao.places.models import Building, Region
+from fengqiao.privacy import mask_phone
+from fengqiao.scoped_api import ReadOnlyModelSerializer
+
+KINDS = ", ".join(Report.Kind.values)
+
+# --- output ----------------------------------------------------------------------------
+
+
+class ReportAssigneeSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Person
+        fields = ["id", "name"]
+
+
+class ReportSerializer(ReadOnlyModelSerializer):
+    # ``kind`` is a plain string: a choice field named "kind" would collide with the
+    # police units' enum in the generated schema and rename it.
+    kind = serializers.CharField(read_only=True, help_text=f"One of: {KINDS}.")
+    grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    grid_name = serializers.CharField(source="grid.name", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    case = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, help_text="The case a dispute opened."
+    )
+    assignees = ReportAssigneeSerializer(many=True, read_only=True)
+    reporter_phone = serializers.SerializerMethodField(
+        help_text="Masked (138****5678) unless the caller's role may see full numbers."
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "tracking_code",
+            "kind",
+            "channel",
+            "category",
+            "risk",
+            "status",
+            "text",
+            "reporter_name",
+            "reporter_phone",
+            "anonymous",
+            "lon",
+            "lat",
+            "address",
+            "grid",
+            "grid_name",
+            "building",
+            "near_boundary",
+            "assignees",
+            "case",
+            "created_at",
+            "closed_at",
+            "feedback",
+            "satisfaction",
+            "reopened",
+        ]
+
+    def get_reporter_phone(self, report: Report) -> str:
+        if sees_full_numbers(self.context):
+            return report.reporter_phone
+        return mask_phone(report.reporter_phone)
+
+
+# --- input -----------------------------------------------------------------------------
+
+
+class ReportInputSerializer(serializers.Serializer):
+    """Where it happened: a map point (lon, lat), a grid, a building, or an address."""
+
+    channel = serializers.ChoiceField(choices=taxonomy.choices("channel"))
+    kind = serializers.CharField(max_length=16, help_text=f"One of: {KINDS}.")
+    text = serializers.CharField()
+    category = serializers.ChoiceField(
+        choices=taxonomy.choices("category"),
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Required for disputes.",
+    )
+    risk = serializers.ChoiceField(choices=taxonomy.choices("risk"), default="blue")
+    lon = serializers.FloatField(required=False, allow_null=True, default=None)
+    lat = serializers.FloatField(required=False, allow_null=True, default=None)
+    grid_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)
+    building = serializers.CharField(
+        max_length=32, required=False, default="", allow_blank=True, help_text="Building code."
+    )
+    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    reporter_name = serializers.CharField(
+        max_length=50, required=False, default="", allow_blank=True
+    )
+    reporter_phone = serializers.CharField(
+        max_length=30, required=False, default="", allow_blank=True
+    )
+    anonymous = serializers.BooleanField(
+        default=False, help_text="Hide the reporter's name from the public (staff still see it)."
+    )
+    client_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Same as the Idempotency-Key header: a replay returns the first report.",
+    )
+    parties = CasePartyInputSerializer(
+        many=True, required=False, default=list, help_text="Disputes: the parties, if known."
+    )
+
+
+# --- the view --------------------------------------------------------------------------
+
+
+class ReportFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=Report.Status.choices)
+    kind = filters.ChoiceFilter(choices=Report.Kind.choices)
+    category = filters.ChoiceFilter(choices=taxonomy.choices("category"))
+    grid = filters.CharFilter(field_name="grid__code", label="grid code")
+
+    class Meta:
+        model = Report
+        fields = ["status", "kind", "category", "grid"]
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="8–64 letters, digits, - or _. Sending the same key again returns the report "
+    "it first created (200) instead of a second one.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Reports inside your jurisdiction, newest first"),
+    retrieve=extend_schema(
+        summary="One report by its tracking code",
+        responses={200: ReportSerializer, 404: NOT_FOUND},
+    ),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Report.objects.select_related("grid", "building", "case").prefetch_related(
+        "assignees"
+    )
+    serializer_class = ReportSerializer
+    lookup_field = "tracking_code"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return scope_to(self.request.user, super().get_queryset())
+
+    def get_object(self) -> Report:
+        """The report inside the caller's scope; missing and outside look the same (404)."""
+        code = self.kwargs["tracking_code"].strip().upper()
+        report = get_for(self.request.user, self.get_queryset(), tracking_code=code)
+        self.check_object_permissions(self.request, report)
+        return report
+
+    @extend_schema(
+        summary="Submit a report (a dispute also opens a case)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=ReportInputSerializer,
+        responses={
+            201: ReportSerializer,
+            200: OpenApiResponse(ReportSerializer, description="A replayed key: the first one."),
+            400: FIELD_ERRORS,
+            403: NOT_ALLOWED,
+        },
+    )
+    def create(self, request):
+        given = ReportInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        client_key = self._client_key(values.pop("client_key"))
+        values["building"] = self._building(values["building"])
+        if values["grid_code"]:
+            self._ensure_grid_in_scope(values["grid_code"])
+        try:
+            with transaction.atomic():
+                submission = submit_report(actor=request.user, client_key=client_key, **values)
+                if not in_scope(request.user, submission.report):
+                    # Rolls the new report back; an old one under this key is not shown.
+                    raise self._outside_scope(values, replay=not submission.created)
+        except ValidationError as error:
+            raise api_error(error) from None
+        report = self.get_queryset().get(pk=submission.report.pk)
+        return Response(
+            self.get_serializer(report).data,
+            status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+        )
+
+    def _client_key(self, in_body: str) -> str | None:
+        in_header = self.request.headers.get("Idempotency-Key", "").strip()
+        if in_header and in_body and in_header != in_body:
+            raise exceptions.ValidationError(
+                {"client_key": [_("client_key 与 Idempotency-Key 请求头不一致")]}
+            )
+        return in_header or in_body or None
+
+    def _building(self, code: str) -> Building | None:
+        if not code:
+            return None
+        try:
+            return get_for(self.request.user, Building.objects.select_related("grid"), code=code)
+        except Http404:
+            raise exceptions.ValidationError(
+                {"building": [_("没有这个楼栋，或它不在您的辖区内：%(code)s") % {"code": code}]}
+            ) from None
+
+    def _ensure_grid_in_scope(self, code: str) -> None:
+        grids = scope_to(self.request.user, Region.objects.filter(level="grid", code=code))
+        if not grids.exists():
+            raise exceptions.ValidationError(
+                {"grid_code": [_("没有这个网格，或它不在您的辖区内：%(code)s") % {"code": code}]}
+            )
+
+    @staticmethod
+    def _outside_scope(values: dict, *, replay: bool) -> exceptions.ValidationError:
+        if replay:
+            return exceptions.ValidationError({"client_key": [_("这个重复提交标识已被使用")]})
+        field = (
+            "lon"
+            if values["lon"] is not None or values["lat"] is not None
+            else "building"
+            if values["building"] is not None
+            else "grid_code"
+            if values["grid_code"]
+            else "address"
+        )
+        return exceptions.ValidationError({field: [_("这个位置不在您的辖区内")]})
