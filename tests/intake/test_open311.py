@@ -375,3 +375,13 @@ def test_the_key_command_prints_a_key_once_that_then_works(client, world):
     assert "只显示这一次" in err.getvalue()
     assert _post(client, raw_key).status_code == 200
     assert AuditEvent.objects.filter(action="intake.open311_key_created").count() == 1
+
+
+def test_xml_escapes_text_and_posting_needs_no_csrf_token(world, api_key):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = _post(strict, api_key, description="<b>楼道</b> & 飞线充电 ]]> 很危险")
+    assert response.status_code == 200
+    root = _xml(strict.get(f"{BASE}/requests.xml"))
+    assert root[0].findtext("description") == "<b>楼道</b> & 飞线充电 ]]> 很危险"
