@@ -453,3 +453,18 @@ def test_mediation_records_are_scoped_to_the_case_jurisdiction(world, client):
     ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/disputes/case/add/").status_code == 403
+
+
+def test_a_relapse_found_after_closing_reopens_the_closed_case(world):
+    case = _in_follow_up(world, risk="blue")
+    case = services.transition(case=case, actor=world.officer_a, action="close")
+    mediation.record_return_visit(
+        visit=case.return_visits.get(),
+        actor=world.grid_worker_a1,
+        method="phone",
+        performance="问题再次出现",
+        outcome="relapsed",
+    )
+    case.refresh_from_db()
+    assert (case.state, case.risk, case.closed_at) == ("accepted", "yellow", None)
+    assert AuditEvent.objects.filter(action="disputes.reopen").count() == 1
