@@ -1,0 +1,209 @@
+"""Every read the case pages need, scoped to the reader's jurisdiction.
+
+Lists start from ``cases_for``; a single case comes from ``get_case_for`` (404 for missing and
+out-of-scope alike); the station chief's board from ``board_for``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fengqiao.disputes import clocks, rules
+from fengqiao.disputes.models import Case, CaseEvent, Party
+from fengqiao.org.permissions import roles_of
+from fengqiao.org.scope import get_for, scope_to
+
+# A case that reaches this age without being resolved is "nearing the one-month mark".
+NEAR_MONTH = dt.timedelta(days=25)
+BOARD_LIMIT = 50
+# Searching by phone needs at least this many trailing digits (a masked number shows four).
+PHONE_TAIL_DIGITS = 4
+# Not ended: open, or resolved and still being followed up.
+ACTIVE_STATES = rules.OPEN_STATES | {"agreement", "follow_up"}
+# People who work their own few cases on the ground: their worklist starts at "mine".
+GROUND_ROLES = frozenset({"building_head", "grid_worker", "volunteer", "property_staff"})
+
+
+def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
+    return queryset.select_related("grid", "team").prefetch_related("handlers")
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases that are (approximately) overdue at ``now``, as a database condition.
+
+    A clock's exact state needs the case's pause history (its timeline), which a list filter
+    cannot read row by row. This approximation ignores pauses: a case is flagged when it is
+    unresolved and in an open state, and it was received longer ago than its grade's
+    ``resolve`` limit or the 30-day mediation norm, or longer ago than its ``first_action``
+    limit with no action taken. A case that spent time paused may therefore be flagged a
+    little early; the case page shows the exact clocks (``clocks_of``).
+    """
+    condition = Q(received_at__lt=now - clocks.MEDIATION_MONTH)
+    for grade in clocks.GRADES_LOW_TO_HIGH:
+        limits = clocks.limits_for(grade)
+        condition |= Q(risk=grade, received_at__lt=now - limits.resolve)
+        condition |= Q(
+            risk=grade, first_action_at__isnull=True, received_at__lt=now - limits.first_action
+        )
+    return Q(state__in=rules.OPEN_STATES, resolved_at__isnull=True) & condition
+
+
+def is_ground_worker(user) -> bool:
+    """Ground roles only (building heads, grid workers ...): their worklist starts at "mine"."""
+    roles = roles_of(user)
+    return bool(roles) and roles <= GROUND_ROLES
+
+
+def cases_for(
+    user,
+    *,
+    state: str | None = None,
+    risk: str | None = None,
+    level: int | None = None,
+    category: str | None = None,
+    mine: bool = False,
+    team: bool = False,
+    overdue: bool = False,
+    q: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """The cases in the user's jurisdiction, newest first, narrowed by the filters given.
+
+    ``state`` is a state code, ``"active"`` (not ended) or empty for every state. ``mine``:
+    cases the user handles; ``team``: cases of a team the user belongs to, or handled by a
+    team-mate. ``q`` matches the reference, the title, a party's name, or the last four or
+    more digits of a party's phone. Every row carries ``is_overdue`` (see ``overdue_q``);
+    handlers, grid and team are loaded with it.
+    """
+    now = now or timezone.now()
+    overdue_condition = overdue_q(now)
+    qs = _with_relations(scope_to(user, Case.objects.all())).annotate(
+        is_overdue=ExpressionWrapper(overdue_condition, output_field=BooleanField())
+    )
+    if state == "active":
+        qs = qs.filter(state__in=ACTIVE_STATES)
+    elif state:
+        qs = qs.filter(state=state)
+    if risk:
+        qs = qs.filter(risk=risk)
+    if level:
+        qs = qs.filter(level=level)
+    if category:
+        qs = qs.filter(category=category)
+    if mine:
+        # One person per user, so this join cannot repeat a case.
+        qs = qs.filter(handlers__user=user)
+    if team:
+        teams = Q(team__members__user=user) | Q(handlers__teams__members__user=user)
+        qs = qs.filter(pk__in=Case.objects.filter(teams).values("pk"))
+    if overdue:
+        qs = qs.filter(overdue_condition)
+    if q := q.strip():
+        qs = qs.filter(_search_q(q))
+    return qs
+
+
+def _search_q(q: str) -> Q:
+    parties = Q(name__icontains=q)
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= PHONE_TAIL_DIGITS and digits == q.replace(" ", ""):
+        parties |= Q(phone__endswith=digits)
+    matching = Party.objects.filter(parties).values("case_id")
+    return Q(reference__icontains=q) | Q(title__icontains=q) | Q(pk__in=matching)
+
+
+def get_case_for(user, reference: str) -> Case:
+    """The case with this reference inside the user's jurisdiction, else Http404."""
+    queryset = _with_relations(Case.objects.select_related("building", "merged_into"))
+    return get_for(user, queryset.prefetch_related("parties"), reference=reference)
+
+
+def timeline_of(case: Case) -> list[CaseEvent]:
+    """The case's events, oldest first (the order they happened)."""
+    return list(case.events.order_by("at", "id"))
+
+
+def pauses_of(case: Case, events: list[CaseEvent]) -> list[clocks.Pause]:
+    """The pauses of the case's clocks, from its resume events and its running pause."""
+    pauses: list[clocks.Pause] = []
+    for event in events:
+        started = event.payload.get("paused_since") if event.kind == "resume" else None
+        started_at = parse_datetime(started) if isinstance(started, str) else None
+        if started_at is not None:
+            pauses.append((started_at, event.at))
+    if case.paused_since is not None:
+        pauses.append((case.paused_since, None))
+    return pauses
+
+
+def clocks_of(
+    case: Case, events: list[CaseEvent], now: dt.datetime | None = None
+) -> dict[str, clocks.ClockState]:
+    """The case's three clocks, exact (pauses from the timeline).
+
+    A case that ended without being resolved (transferred, withdrawn, merged) stops its
+    clocks when it ended.
+    """
+    stopped = case.resolved_at or case.closed_at
+    return clocks.case_clocks(
+        case.risk,
+        case.received_at,
+        case.first_action_at,
+        stopped,
+        pauses_of(case, events),
+        now or timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class BoardSection:
+    key: str
+    cases: list[Case]
+    total: int
+
+
+def may_see_board(user) -> bool:
+    return user.is_superuser or bool(roles_of(user) & rules.SUPERVISOR_ROLES)
+
+
+def board_for(user, *, now: dt.datetime | None = None) -> list[BoardSection]:
+    """The station chief's board: what needs a decision now, in the user's jurisdiction.
+
+    - ``red``: red cases still open;
+    - ``overdue``: open cases past a time limit (the ``overdue_q`` approximation);
+    - ``awaiting_team``: cases at level 3 with no mediation team or no handlers yet;
+    - ``near_month``: open, unresolved cases received 25 to 30 days ago.
+    Each section lists at most ``BOARD_LIMIT`` cases, oldest first, with its total.
+    """
+    now = now or timezone.now()
+    open_cases = cases_for(user, now=now).filter(state__in=rules.OPEN_STATES)
+    without_handlers = ~Q(pk__in=Case.handlers.through.objects.values("case_id"))
+    sections = {
+        "red": open_cases.filter(risk="red"),
+        "overdue": open_cases.filter(overdue_q(now)),
+        "awaiting_team": open_cases.filter(level=3).filter(Q(team__isnull=True) | without_handlers),
+        "near_month": open_cases.filter(
+            resolved_at__isnull=True,
+            received_at__lte=now - NEAR_MONTH,
+            received_at__gt=now - clocks.MEDIATION_MONTH,
+        ),
+    }
+    board = []
+    for key, queryset in sections.items():
+        rows = list(queryset.order_by("received_at", "id")[:BOARD_LIMIT])
+        total = len(rows) if len(rows) < BOARD_LIMIT else queryset.count()
+        board.append(BoardSection(key=key, cases=rows, total=total))
+    return board
+
+
+def case_for_merge(user, reference: str) -> Case:
+    """The target of a merge, looked up like any other case (404 outside the scope)."""
+    if not reference.strip():
+        raise Http404
+    return get_case_for(user, reference.strip())

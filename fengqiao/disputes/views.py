@@ -1,0 +1,277 @@
+"""Staff pages for dispute cases: the worklist, the case page with its actions, the board.
+
+Every read goes through ``disputes.selectors`` and every write through ``disputes.services``;
+a refused action comes back on the same page, in the service's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.disputes import clocks, forms, rules, selectors, services
+from fengqiao.disputes.models import Case
+from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
+from fengqiao.pages import render_page
+
+PAGE_SIZE = 50
+VIEW_CASE = "disputes.view_case"
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[forms.ActionForm]
+    run: Callable[..., Case]
+    danger: bool = False
+
+
+def _move(action: str) -> Callable[..., Case]:
+    def run(*, case, actor, data):
+        return services.transition(case=case, actor=actor, action=action, note=data["note"])
+
+    return run
+
+
+def _merge(*, case, actor, data):
+    try:
+        into = selectors.case_for_merge(actor, data["into"])
+    except Http404:
+        raise ValidationError({"into": _("目标案件不存在、不在您的辖区或已办结")}) from None
+    return services.merge_case(case=case, actor=actor, into=into, reason=data["reason"])
+
+
+# The actions the case page offers, in the order it shows them. ``reassign`` and ``reopen``
+# have no staff service yet, so they are not offered.
+ACTIONS: dict[str, Action] = {
+    "accept": Action(
+        forms.NoteForm,
+        lambda *, case, actor, data: services.accept_case(
+            case=case, actor=actor, note=data["note"]
+        ),
+    ),
+    "investigate": Action(forms.NoteForm, _move("investigate")),
+    "start_mediation": Action(forms.NoteForm, _move("start_mediation")),
+    "reach_agreement": Action(forms.NoteForm, _move("reach_agreement")),
+    "fail_mediation": Action(forms.NoteForm, _move("fail_mediation")),
+    "start_follow_up": Action(forms.NoteForm, _move("start_follow_up")),
+    "close": Action(forms.NoteForm, _move("close")),
+    "escalate": Action(
+        forms.ReasonForm,
+        lambda *, case, actor, data: services.escalate_case(
+            case=case, actor=actor, reason=data["reason"]
+        ),
+    ),
+    "de_escalate": Action(
+        forms.ReasonForm,
+        lambda *, case, actor, data: services.de_escalate_case(
+            case=case, actor=actor, reason=data["reason"]
+        ),
+    ),
+    "regrade": Action(
+        forms.RegradeForm,
+        lambda *, case, actor, data: services.regrade_case(
+            case=case, actor=actor, risk=data["risk"], reason=data["reason"]
+        ),
+    ),
+    "pause": Action(
+        forms.ReasonForm,
+        lambda *, case, actor, data: services.pause_clock(
+            case=case, actor=actor, reason=data["reason"]
+        ),
+    ),
+    "resume": Action(
+        forms.NoteForm,
+        lambda *, case, actor, data: services.resume_clock(
+            case=case, actor=actor, note=data["note"]
+        ),
+    ),
+    "transfer": Action(
+        forms.TransferForm,
+        lambda *, case, actor, data: services.transfer_case(
+            case=case, actor=actor, body=data["body"], reason=data["reason"]
+        ),
+        danger=True,
+    ),
+    "withdraw": Action(
+        forms.ReasonForm,
+        lambda *, case, actor, data: services.withdraw_case(
+            case=case, actor=actor, reason=data["reason"]
+        ),
+        danger=True,
+    ),
+    "merge": Action(forms.MergeForm, _merge, danger=True),
+}
+
+
+def _possible_now(case: Case, action: str) -> bool:
+    """Whether the case's state (and level, and clock) allows ``action`` at all."""
+    sources, _target = rules.TRANSITIONS[action]
+    if case.state not in sources:
+        return False
+    if action == "escalate":
+        return case.level < 3
+    if action == "de_escalate":
+        return case.level > 1
+    if action == "pause":
+        return case.paused_since is None
+    if action == "resume":
+        return case.paused_since is not None
+    return True
+
+
+def actions_for(user, case: Case) -> list[str]:
+    """The actions legal on the case now that this user may take (handlers prefetched)."""
+    if not user.has_perm(services.CHANGE_CASE):
+        return []
+    roles = roles_of(user)
+    is_handler = any(person.user_id == user.pk for person in case.handlers.all())
+    return [
+        action
+        for action in ACTIONS
+        if _possible_now(case, action)
+        and rules.may_act(roles, action, level=case.level, is_handler=is_handler)
+    ]
+
+
+def _case_context(request, case: Case, *, failed: tuple[str, forms.ActionForm] | None = None):
+    user = request.user
+    events = selectors.timeline_of(case)
+    panel = []
+    for action in actions_for(user, case):
+        if failed and failed[0] == action:
+            form = failed[1]
+        else:
+            form = ACTIONS[action].form(initial={"version": case.version}, prefix=action)
+        panel.append(
+            {
+                "code": action,
+                "label": forms.ACTION_LABELS[action],
+                "form": form,
+                "danger": ACTIONS[action].danger,
+                "open": bool(failed and failed[0] == action),
+            }
+        )
+    case_clocks = selectors.clocks_of(case, events)
+    return {
+        "case": case,
+        "events": events,
+        "clocks": case_clocks,
+        "overdue": bool(clocks.overdue_now(case_clocks)),
+        "parties": case.parties.all(),
+        "handlers": case.handlers.all(),
+        "actions": panel,
+        "full_details": user.has_perm(SEE_FULL_PHONE),
+        "may_see_board": selectors.may_see_board(user),
+    }
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+def case_list(request):
+    """My worklist: the cases in my jurisdiction, filtered; ground roles start with mine."""
+    user = request.user
+    default_whose = "mine" if selectors.is_ground_worker(user) else "all"
+    form = forms.CaseFilterForm(request.GET, default_whose=default_whose)
+    page = Paginator(selectors.cases_for(user, **form.filters()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"form": form, "page": page, "may_see_board": selectors.may_see_board(user)}
+    return render_page(
+        request, "disputes/case_list.html", context, fragment="disputes/_case_rows.html"
+    )
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+def case_detail(request, reference: str):
+    case = selectors.get_case_for(request.user, reference)
+    return render_page(
+        request,
+        "disputes/case_detail.html",
+        _case_context(request, case),
+        fragment="disputes/_case_body.html",
+    )
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_POST
+def case_act(request, reference: str, action: str):
+    """Take ``action`` on the case through its service.
+
+    Success: htmx gets the refreshed case body, a plain form post is redirected to the case
+    page. Refusal: the case body again with the service's message in the actions panel
+    (htmx swaps only 2xx answers, so it gets 200; a plain post gets 400, 403 or 409).
+    """
+    user = request.user
+    case = selectors.get_case_for(user, reference)
+    if action not in ACTIONS:
+        raise Http404
+    form = ACTIONS[action].form(request.POST, prefix=action)
+    status = 400
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请检查填写的内容"))
+        if form.cleaned_data["version"] != case.version:
+            raise services.CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
+        ACTIONS[action].run(case=case, actor=user, data=form.cleaned_data)
+    except services.CaseChanged as exc:
+        status = 409
+        _add_errors(form, exc)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+    except PermissionDenied as exc:
+        status = 403
+        form.add_error(None, str(exc) or _("您没有办理这个案件的权限"))
+    else:
+        notice = _("已完成：%(action)s") % {"action": forms.ACTION_LABELS[action]}
+        if not request.htmx:
+            messages.success(request, notice)
+            return redirect("disputes:case", reference=case.reference)
+        case = selectors.get_case_for(user, reference)
+        context = {**_case_context(request, case), "notice": notice}
+        return render(request, "disputes/_case_body.html", context)
+    case = selectors.get_case_for(user, reference)
+    context = {
+        **_case_context(request, case, failed=(action, form)),
+        "errors": form.non_field_errors() or [_("请检查填写的内容")],
+        "failed_label": forms.ACTION_LABELS[action],
+    }
+    if request.htmx:
+        return render(request, "disputes/_case_body.html", context)
+    return render(request, "disputes/case_detail.html", context, status=status)
+
+
+def _add_errors(form: forms.ActionForm, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        if not form.errors:
+            form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+def board(request):
+    """The station chief's board: red, overdue, awaiting a team, nearing one month."""
+    if not selectors.may_see_board(request.user):
+        raise PermissionDenied
+    titles = {
+        "red": _("红色案件"),
+        "overdue": _("超时案件"),
+        "awaiting_team": _("已上报三级、等待调解团队"),
+        "near_month": _("临近一个月调解期限"),
+    }
+    sections = [(titles[s.key], s) for s in selectors.board_for(request.user)]
+    context = {"sections": sections}
+    return render(request, "disputes/board.html", context)
