@@ -499,3 +499,37 @@ class ReturnVisit(models.Model):
     @property
     def pending(self) -> bool:
         return self.done_at is None and self.cancelled_at is None
+
+
+class Notification(models.Model):
+    """A message to one person about one case: an overdue clock, an automatic escalation.
+
+    ``key`` makes sending idempotent: the same (person, case, key) is written once, however
+    often the watcher runs.
+    """
+
+    recipient = models.ForeignKey(
+        Person, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    key = models.CharField(max_length=64)
+    message = models.CharField(_("内容"), max_length=200)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    scope_region_path = "case__scope_path"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "case", "key"], name="one_notification_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.message
