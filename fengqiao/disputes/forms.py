@@ -131,4 +131,13 @@ EVENT_LABELS = {
     "linked": _("关联案件"),
     "reopen": _("重新办理"),
     "reopened_by_reporter": _("反映人要求重新办理"),
+    "mediation_session": _("调解"),
+    "agreement_drafted": _("起草调解协议"),
+    "agreement_signed": _("签署调解协议"),
+    "agreement_sealed": _("调解协议盖章"),
+    "term_performed": _("履行协议条款"),
+    "judicial_confirmation": _("申请司法确认"),
+    "judicial_ruling": _("司法确认结果"),
+    "return_visit": _("回访"),
+    "return_visit_scheduled": _("安排回访"),
 }

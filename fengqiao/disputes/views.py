@@ -49,8 +49,9 @@ def _merge(*, case, actor, data):
     return services.merge_case(case=case, actor=actor, into=into, reason=data["reason"])
 
 
-# The actions the case page offers, in the order it shows them. ``reassign`` and ``reopen``
-# have no staff service yet, so they are not offered.
+# The actions the case page offers, in the order it shows them. Not here: ``reach_agreement``
+# and ``start_follow_up`` follow from an agreement taking effect (``disputes.mediation``), so
+# a button must not skip the agreement; ``reassign`` and ``reopen`` have no staff service.
 ACTIONS: dict[str, Action] = {
     "accept": Action(
         forms.NoteForm,
@@ -60,9 +61,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "investigate": Action(forms.NoteForm, _move("investigate")),
     "start_mediation": Action(forms.NoteForm, _move("start_mediation")),
-    "reach_agreement": Action(forms.NoteForm, _move("reach_agreement")),
     "fail_mediation": Action(forms.NoteForm, _move("fail_mediation")),
-    "start_follow_up": Action(forms.NoteForm, _move("start_follow_up")),
     "close": Action(forms.NoteForm, _move("close")),
     "escalate": Action(
         forms.ReasonForm,
@@ -150,7 +149,8 @@ def _case_context(request, case: Case, *, failed: tuple[str, forms.ActionForm] |
         if failed and failed[0] == action:
             form = failed[1]
         else:
-            form = ACTIONS[action].form(initial={"version": case.version}, prefix=action)
+            initial = {"version": case.version, "risk": case.risk}
+            form = ACTIONS[action].form(initial=initial, prefix=action)
         panel.append(
             {
                 "code": action,

@@ -127,14 +127,17 @@ def test_an_illegal_action_is_refused_in_chinese_and_changes_nothing(client, wor
     case_a, _ = cases
     client.force_login(world.officer_a)
     before = _snapshot(case_a)
-    response = _act(client, case_a, "reach_agreement")
+    response = _act(client, case_a, "close")
     assert response.status_code == 400
     assert "这项操作在案件当前状态下不允许" in response.content.decode()
     assert _snapshot(case_a) == before
-    response = _act(client, case_a, "reach_agreement", htmx=True)
+    response = _act(client, case_a, "close", htmx=True)
     assert response.status_code == 200 and "这项操作在案件当前状态下不允许" in (
         response.content.decode()
     )
+    assert _snapshot(case_a) == before
+    # An agreement is reached by the agreement taking effect, never by a bare button.
+    assert _act(client, case_a, "reach_agreement").status_code == 404
     assert _snapshot(case_a) == before
 
 
