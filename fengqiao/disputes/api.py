@@ -9,10 +9,8 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,13 +18,13 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from fengqiao import taxonomy
-from fengqiao.disputes import rules, services
+from fengqiao.disputes import rules, selectors, services
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.identity import mask_id_number, normalize_id_number
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.org.models import Person
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
-from fengqiao.org.scope import get_for, scope_to
+from fengqiao.org.scope import get_for
 from fengqiao.phones import normalize_phone
 from fengqiao.places.models import Building, Region
 from fengqiao.privacy import mask_phone
@@ -312,56 +310,60 @@ class CasePermissions(StaffWithRolePermissions):
     }
 
 
-class CaseFilter(filters.FilterSet):
-    state = filters.ChoiceFilter(choices=taxonomy.choices("case_state"))
-    risk = filters.ChoiceFilter(choices=taxonomy.choices("risk"))
-    level = filters.ChoiceFilter(choices=taxonomy.choices("level"))
-    category = filters.ChoiceFilter(choices=taxonomy.choices("category"))
-    grid = filters.CharFilter(field_name="grid__code", label="grid code")
-    q = filters.CharFilter(method="search", label="reference, title or party name contains")
+class CaseQuerySerializer(serializers.Serializer):
+    """The list's filters: the worklist's own (``disputes.selectors.cases_for``)."""
 
-    class Meta:
-        model = Case
-        fields = ["state", "risk", "level", "category", "grid", "q"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        matching = Party.objects.filter(name__icontains=value).values("case_id")
-        return queryset.filter(
-            Q(reference__icontains=value) | Q(title__icontains=value) | Q(pk__in=matching)
-        )
+    state = serializers.ChoiceField(
+        choices=[("active", _("未结束")), *taxonomy.choices("case_state")],
+        required=False,
+        help_text="A state, or `active` for every case not ended.",
+    )
+    risk = serializers.ChoiceField(choices=taxonomy.choices("risk"), required=False)
+    level = serializers.ChoiceField(choices=taxonomy.choices("level"), required=False)
+    category = serializers.ChoiceField(choices=taxonomy.choices("category"), required=False)
+    grid = serializers.CharField(required=False, help_text="Grid code.")
+    mine = serializers.BooleanField(required=False, help_text="Only cases you handle.")
+    overdue = serializers.BooleanField(required=False, help_text="Only (approximately) overdue.")
+    q = serializers.CharField(
+        required=False,
+        help_text="Reference, title, a party's name, or the last 4+ digits of a party's phone.",
+    )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Cases inside your jurisdiction, newest first"),
+    list=extend_schema(
+        summary="Cases inside your jurisdiction, newest first",
+        parameters=[CaseQuerySerializer],
+        responses={200: CaseSerializer(many=True), 400: FIELD_ERRORS},
+    ),
     retrieve=extend_schema(
         summary="One case with its parties, handlers and timeline",
         responses={200: CaseDetailSerializer, 404: NOT_FOUND},
     ),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Case.objects.select_related("grid", "building", "report", "merged_into")
+    queryset = Case.objects.none()  # reads go through disputes.selectors
     lookup_field = "reference"
     lookup_value_regex = r"[^/]+"
-    filterset_class = CaseFilter
+    filter_backends = []
     permission_classes = [CasePermissions]
 
     def get_queryset(self):
-        cases = scope_to(self.request.user, super().get_queryset()).prefetch_related(
-            Prefetch("handlers", queryset=Person.objects.order_by("name", "id"))
+        query = CaseQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        grid = filters.pop("grid", "")
+        cases = selectors.cases_for(self.request.user, **filters).select_related(
+            "building", "report", "merged_into"
         )
-        if self.action != "list":
-            cases = cases.select_related("team").prefetch_related("parties", "events")
-        return cases
+        return cases.filter(grid__code=grid) if grid else cases
 
     def get_serializer_class(self):
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
     def get_object(self) -> Case:
         """The case inside the caller's scope; missing and outside look the same (404)."""
-        case = get_for(self.request.user, self.get_queryset(), reference=self.kwargs["reference"])
+        case = selectors.get_case_for(self.request.user, self.kwargs["reference"])
         self.check_object_permissions(self.request, case)
         return case
 
@@ -380,7 +382,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             case = services.open_case(actor=request.user, grid=grid, building=building, **values)
         except ValidationError as error:
             raise api_error(error) from None
-        return Response(self._detail(case.reference), status=status.HTTP_201_CREATED)
+        return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Move a case: accept, escalate, regrade, pause, transfer, merge ...",
@@ -407,12 +409,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             _apply(case, request.user, move)
         except ValidationError as error:
             raise api_error(error) from None
-        return Response(self._detail(case.reference))
+        return Response(self._detail(case))
 
-    def _detail(self, reference: str) -> dict:
-        case = self.get_queryset().get(reference=reference)
-        serializer = CaseDetailSerializer(case, context=self.get_serializer_context())
-        return serializer.data
+    def _detail(self, case: Case) -> dict:
+        """The case as it is now, read back through the same lookup as the detail."""
+        case = selectors.get_case_for(self.request.user, case.reference)
+        return CaseDetailSerializer(case, context=self.get_serializer_context()).data
 
     def _grid_in_scope(self, code: str) -> Region:
         try:
@@ -453,7 +455,8 @@ def _apply(case: Case, actor, move: dict) -> Case:
         return services.transfer_case(case=case, actor=actor, body=move["body"], reason=reason)
     if name == "withdraw":
         return services.withdraw_case(case=case, actor=actor, reason=reason)
-    into = scope_to(actor, Case.objects.all()).filter(reference=move["into"].strip()).first()
-    if into is None:
-        raise ValidationError({"into": _("目标案件不存在、不在您的辖区或已办结")})
+    try:
+        into = selectors.case_for_merge(actor, move["into"])
+    except Http404:
+        raise ValidationError({"into": _("目标案件不存在、不在您的辖区或已办结")}) from None
     return services.merge_case(case=case, actor=actor, into=into, reason=reason)

@@ -31,6 +31,7 @@ from fengqiao.disputes.api import (
     api_error,
     sees_full_numbers,
 )
+from fengqiao.intake import selectors
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
@@ -176,21 +177,19 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Report.objects.select_related("grid", "building", "case").prefetch_related(
-        "assignees"
-    )
+    queryset = Report.objects.none()  # reads go through intake.selectors
     serializer_class = ReportSerializer
     lookup_field = "tracking_code"
     lookup_value_regex = r"[^/]+"
     filterset_class = ReportFilter
 
     def get_queryset(self):
-        return scope_to(self.request.user, super().get_queryset())
+        reports = selectors.reports_for(self.request.user)
+        return reports.select_related("case").prefetch_related("assignees")
 
     def get_object(self) -> Report:
         """The report inside the caller's scope; missing and outside look the same (404)."""
-        code = self.kwargs["tracking_code"].strip().upper()
-        report = get_for(self.request.user, self.get_queryset(), tracking_code=code)
+        report = selectors.get_report_for(self.request.user, self.kwargs["tracking_code"])
         self.check_object_permissions(self.request, report)
         return report
 
@@ -221,7 +220,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     raise self._outside_scope(values, replay=not submission.created)
         except ValidationError as error:
             raise api_error(error) from None
-        report = self.get_queryset().get(pk=submission.report.pk)
+        report = selectors.get_report_for(request.user, submission.report.tracking_code)
         return Response(
             self.get_serializer(report).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,

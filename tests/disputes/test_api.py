@@ -125,6 +125,21 @@ def test_cases_filter_by_state_risk_level_category_grid_and_search(world, case_a
     assert references(q="宅基地") == {red.reference}
     assert references(q="赵某") == {case_a.reference, red.reference}
     assert references(q=case_a.reference) == {case_a.reference}
+    assert references(q="1111") == {case_a.reference, red.reference}  # a party phone tail
+    assert references(state="active") == {case_a.reference, red.reference}
+
+
+def test_a_grid_worker_filters_to_the_cases_he_handles(world, case_a):
+    red = _case(risk="red", text="宅基地边界纠纷，双方已动手")
+    officer = _api(world.officer_a).get(reverse("api:case-list"), {"mine": "true"}).json()
+    assert {row["reference"] for row in officer["results"]} == {red.reference}
+    worker = _api(world.grid_worker_a1).get(reverse("api:case-list"), {"mine": "true"}).json()
+    assert {row["reference"] for row in worker["results"]} == {case_a.reference, red.reference}
+
+
+def test_an_unknown_filter_value_is_a_field_error(world, case_a):
+    response = _api(world.officer_a).get(reverse("api:case-list"), {"risk": "purple"})
+    assert response.status_code == 400 and "risk" in response.json()
 
 
 def test_the_case_list_does_not_grow_queries_with_cases(world, django_assert_max_num_queries):
