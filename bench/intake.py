@@ -1,0 +1,732 @@
+"""How fast is the one door? Run by hand: ``python bench/intake.py [--quick] [--backends ...]``.
+
+For each backend (SQLite, PostgreSQL) it builds a throwaway database, migrates it and loads a
+small demo county (``load_demo --scale 0.05``: real grids, buildings and responsible
+people), then measures, all in the same run:
+
+- **raw**: single-row ``INSERT`` into ``intake_report`` through the connection's cursor in
+  autocommit mode, so each row is its own committed transaction like one submission. The
+  parameters are prepared before the clock starts. This is the baseline.
+- **service**: ``intake.services.submit_report`` called in a loop with dispute and hazard
+  reports at random points inside the demo's grids, each with its own ``client_key``:
+  validation, locate, routing, the report, its assignees, for disputes the case (reference
+  number, party, handlers, timeline event, audit) and the report's audit row.
+  Target: at least a quarter of the raw insert rate.
+- **HTTP**: the real server (``fengqiao demo`` on a free port: waitress, 6 threads) over the
+  same database, driven by an open-loop load generator in this process (threads and
+  ``http.client``, keep-alive) at a fixed rate, POSTing to ``/api/v1/reports/`` (token of the
+  demo login ``police``, an ``Idempotency-Key`` per request), else to the public form
+  ``/report/``. Latency runs from the moment a request was due to be sent to the end of its
+  response, so a client or server that falls behind shows up in the figures.
+  Target: p99 under 100 ms at 50 requests/s.
+
+Each backend runs in a subprocess of this script (Django's settings are per process) and
+hands its figures back as one JSON line. PostgreSQL gets a scratch database
+(``fengqiao_bench``) created through the ``postgres`` maintenance database and dropped at
+the end; it is skipped, with a line saying so, when the server cannot be reached.
+``--profile`` adds a cProfile of the service loop (printed to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+SCRATCH_DB = "fengqiao_bench"
+API_PATH = "/api/v1/reports/"
+FORM_PATH = "/report/"
+
+DISPUTES = [
+    ("neighbourhood", "楼上邻居装修噪音持续到深夜，多次沟通无果，双方在楼道发生争吵。"),
+    ("neighbourhood", "邻居在公共楼道堆放杂物，占用消防通道，劝说后拒不清理。"),
+    ("property_management", "小区物业费上涨未经业主大会同意，部分业主拒缴，与物业对峙。"),
+    ("labour", "工地包工头拖欠十二名工人三个月工资，工人聚集在项目部讨薪。"),
+    ("marriage_family", "夫妻因子女抚养和家庭开支长期争吵，女方请求社区帮助调解。"),
+    ("housing_homestead", "两户村民因宅基地边界砌墙发生纠纷，一方已推倒围墙。"),
+    ("damage_compensation", "电动车在小区内撞伤老人，双方就医疗费赔偿数额争执不下。"),
+    ("consumer", "顾客在超市购买的食品过期，要求十倍赔偿，商家只同意退货。"),
+    ("contract", "租客提前退租，房东扣押全部押金，双方对合同条款理解不一。"),
+]
+HAZARDS = [
+    "小区地下车库有电动车违规充电，私拉电线，存在火灾隐患。",
+    "老旧小区三号楼外墙瓷砖松动脱落，下方是儿童游乐区。",
+    "河边护栏断裂约五米，晚上没有照明，行人容易落水。",
+    "沿街商铺门口液化气罐露天存放，周边人流密集。",
+    "菜市场消防通道被摊位占用，灭火器已过期。",
+]
+MOBILE_PREFIXES = ["130", "135", "138", "139", "150", "158", "177", "186", "188", "189"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰"]
+
+
+# --- the parent: one subprocess per backend, then the table -----------------------------
+
+
+def run_backends(args: argparse.Namespace) -> None:
+    print(
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; demo scale {args.scale}; "
+        f"{args.reports} service submissions, {args.raw_rows} raw inserts; "
+        f"HTTP {args.rate:g} req/s for {args.seconds:g} s; load average {load_average()}"
+    )
+    results = []
+    for backend in args.backends:
+        data_dir = tempfile.mkdtemp(prefix=f"fq-bench-intake-{backend}-")
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"DATABASE_URL", "FENGQIAO_DEBUG"}
+        }
+        env.update(
+            FENGQIAO_DATA_DIR=data_dir,
+            DJANGO_SETTINGS_MODULE="fengqiao.settings",
+            FENGQIAO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        )
+        scratch_url = None
+        try:
+            if backend == "postgres":
+                scratch_url, problem = create_scratch_database(args.pg_url)
+                if scratch_url is None:
+                    print(f"\npostgres: SKIPPED: {problem}")
+                    continue
+                env["DATABASE_URL"] = scratch_url
+            print(f"\n{backend}: running (progress on stderr) ...", flush=True)
+            results.append(run_child(backend, args, env))
+        finally:
+            if scratch_url is not None:
+                drop_scratch_database(args.pg_url)
+            shutil.rmtree(data_dir, ignore_errors=True)
+    if results:
+        print_table(results)
+    print(f"load average at the end: {load_average()} (other work on the machine skews figures)")
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_child(backend: str, args: argparse.Namespace, env: dict) -> dict:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        backend,
+        "--reports",
+        str(args.reports),
+        "--raw-rows",
+        str(args.raw_rows),
+        "--rate",
+        str(args.rate),
+        "--seconds",
+        str(args.seconds),
+        "--scale",
+        str(args.scale),
+        "--api-user",
+        args.api_user,
+    ]
+    if args.profile:
+        command.append("--profile")
+    if args.no_http:
+        command.append("--no-http")
+    done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"{backend}: the benchmark subprocess failed (exit {done.returncode})")
+    return json.loads(lines[-1])
+
+
+def pg_url_for(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+def create_scratch_database(maintenance_url: str) -> tuple[str | None, str]:
+    """A fresh, empty ``fengqiao_bench`` (dropped first if a crashed run left one)."""
+    try:
+        import psycopg
+
+        with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
+    except Exception as error:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        return None, f"PostgreSQL unreachable at {maintenance_url}: {first_line or error!r}"
+    return pg_url_for(maintenance_url, SCRATCH_DB), ""
+
+
+def drop_scratch_database(maintenance_url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(maintenance_url, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
+
+
+def print_table(results: list[dict]) -> None:
+    columns = [
+        ("backend", "backend", "{}"),
+        ("raw inserts/s", "raw_rate", "{:,.0f}"),
+        ("service reports/s", "service_rate", "{:,.1f}"),
+        ("ratio % (>=25)", "ratio_pct", "{:.1f}"),
+        ("svc p50 ms", "service_p50_ms", "{:.1f}"),
+        ("svc p99 ms", "service_p99_ms", "{:.1f}"),
+        ("HTTP req/s", "http_rate", "{:.1f}"),
+        ("HTTP p50 ms", "http_p50_ms", "{:.1f}"),
+        ("HTTP p95 ms", "http_p95_ms", "{:.1f}"),
+        ("HTTP p99 ms (<100)", "http_p99_ms", "{:.1f}"),
+        ("HTTP errors", "http_errors", "{}"),
+    ]
+    cells = [
+        [
+            "-" if result.get(key) is None else fmt.format(result[key])
+            for _title, key, fmt in columns
+        ]
+        for result in results
+    ]
+    widths = [
+        max(len(title), *(len(row[i]) for row in cells))
+        for i, (title, _k, _f) in enumerate(columns)
+    ]
+    print()
+    print("  ".join(title.rjust(w) for (title, _k, _f), w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    print()
+    for result in results:
+        name = result["backend"]
+        print(
+            f"{name}: {result['grids']} grids, {result['people']} people; queries per "
+            f"submission: dispute {result['queries_dispute']}, hazard {result['queries_hazard']}"
+        )
+        print(f"{name}: service verdict: {verdict(result['ratio_pct'] >= 25)} (ratio >= 25 %)")
+        if result.get("http_skipped"):
+            print(f"{name}: HTTP: SKIPPED: {result['http_skipped']}")
+            continue
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result["http_statuses"].items()))
+        print(
+            f"{name}: HTTP {result['http_endpoint']}: {result['http_sent']} sent at "
+            f"{result['http_target_rate']:g}/s, statuses {statuses}; "
+            f"{result['http_stored']} reports stored; max {result['http_max_ms']:.1f} ms; "
+            f"verdict: {verdict(result['http_p99_ms'] < 100 and not result['http_errors'])} "
+            "(p99 < 100 ms, no errors)"
+        )
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+# --- the child: one backend, settings from the environment ------------------------------
+
+
+def run_one_backend(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from fengqiao.intake.models import Report
+    from fengqiao.org.models import Person
+    from fengqiao.places.models import Region
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_demo", scale=args.scale, verbosity=0)
+    progress(f"migrated and loaded the demo county in {time.perf_counter() - started:.1f} s")
+
+    grids = list(Region.objects.filter(level="grid").exclude(boundary=None))
+    rng = random.Random(2026)
+    points = points_inside(grids, args.reports + args.warmup + 50, rng)
+    payloads = [report_payload(point, rng) for point in points]
+    result: dict = {
+        "backend": connection.vendor if connection.vendor != "postgresql" else "postgres",
+        "grids": len(grids),
+        "people": Person.objects.count(),
+    }
+
+    # Warm-up: the first locate builds the grid index; first queries fill caches.
+    warm, payloads = payloads[: args.warmup], payloads[args.warmup :]
+    for payload in warm:
+        submit(payload)
+    dispute = next(p for p in payloads if p["kind"] == "dispute")
+    hazard = next(p for p in payloads if p["kind"] == "hazard")
+    payloads = [p for p in payloads if p is not dispute and p is not hazard]
+    result["queries_dispute"], result["queries_hazard"] = count_queries(dispute, hazard)
+
+    result["raw_rate"] = bench_raw_insert(args.raw_rows, grids, rng)
+    progress(f"raw INSERT: {result['raw_rate']:,.0f} rows/s ({args.raw_rows} rows)")
+
+    before = Report.objects.count()
+    latencies, elapsed = bench_service(payloads[: args.reports])
+    assert Report.objects.count() - before == args.reports, "not every submission was stored"
+    result["service_rate"] = args.reports / elapsed
+    result["service_p50_ms"] = percentile(latencies, 50) * 1000
+    result["service_p99_ms"] = percentile(latencies, 99) * 1000
+    result["ratio_pct"] = 100 * result["service_rate"] / result["raw_rate"]
+    progress(
+        f"service: {result['service_rate']:,.1f} reports/s, "
+        f"p50 {result['service_p50_ms']:.1f} ms, p99 {result['service_p99_ms']:.1f} ms"
+    )
+
+    if args.profile:
+        show_queries(next(p for p in fresh_payloads(grids, 20, rng) if p["kind"] == "dispute"))
+        profile_service(payloads[args.reports :][:50] + fresh_payloads(grids, 150, rng))
+
+    if args.no_http:
+        result["http_skipped"] = "--no-http"
+    else:
+        user = get_user_model().objects.get(username=args.api_user)
+        result.update(bench_http(args, grids, rng, user))
+    print(json.dumps(result))
+
+
+def progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def points_inside(grids: list, n: int, rng: random.Random) -> list[tuple[float, float]]:
+    """``n`` points, each uniformly inside a randomly chosen grid (rejection sampling)."""
+    import shapely
+    from shapely.geometry import shape
+
+    shapes = [shape(grid.boundary) for grid in grids]
+    for geometry in shapes:
+        shapely.prepare(geometry)
+    points = []
+    while len(points) < n:
+        geometry = rng.choice(shapes)
+        minx, miny, maxx, maxy = geometry.bounds
+        for _attempt in range(50):
+            lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+            if shapely.contains_xy(geometry, lon, lat):
+                break
+        else:
+            point = geometry.representative_point()
+            lon, lat = point.x, point.y
+        points.append((round(lon, 6), round(lat, 6)))
+    return points
+
+
+def report_payload(point: tuple[float, float], rng: random.Random) -> dict:
+    """A dispute (60 %) or a hazard report from a named resident at ``point``."""
+    name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+    phone = rng.choice(MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
+    if rng.random() < 0.6:
+        category, text = rng.choice(DISPUTES)
+        kind, risk = "dispute", rng.choices(["blue", "yellow", "red"], [70, 25, 5])[0]
+    else:
+        category, text = rng.choice(["", "public_safety_hazard"]), rng.choice(HAZARDS)
+        kind, risk = "hazard", rng.choices(["blue", "yellow"], [80, 20])[0]
+    return {
+        "channel": "web",
+        "kind": kind,
+        "category": category,
+        "risk": risk,
+        "text": text,
+        "lon": point[0],
+        "lat": point[1],
+        "reporter_name": name,
+        "reporter_phone": phone,
+        "client_key": uuid.uuid4().hex,
+    }
+
+
+def fresh_payloads(grids: list, n: int, rng: random.Random) -> list[dict]:
+    return [report_payload(point, rng) for point in points_inside(grids, n, rng)]
+
+
+def submit(payload: dict, actor=None):
+    from fengqiao.intake.services import submit_report
+
+    submission = submit_report(actor=actor, **payload)
+    assert submission.created, "a fresh client_key returned an old report"
+    return submission
+
+
+def count_queries(*payloads: dict) -> list[int]:
+    """Queries one submission of each payload runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for payload in payloads:
+        with CaptureQueriesContext(connection) as captured:
+            submit(payload)
+        counts.append(len(captured))
+    return counts
+
+
+def show_queries(payload: dict) -> None:
+    """Every query of one dispute submission, on stderr."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        submit(payload)
+    print(f"\n--- the {len(captured)} queries of one dispute submission ---", file=sys.stderr)
+    for query in captured:
+        print(f"  {query['sql'][:150]}", file=sys.stderr)
+
+
+def bench_service(payloads: list[dict]) -> tuple[list[float], float]:
+    latencies = []
+    start = time.perf_counter()
+    for payload in payloads:
+        t0 = time.perf_counter()
+        submit(payload)
+        latencies.append(time.perf_counter() - t0)
+    return latencies, time.perf_counter() - start
+
+
+def bench_raw_insert(rows: int, grids: list, rng: random.Random) -> float:
+    """Rows/s of single-row INSERTs into intake_report, each committed on its own.
+
+    Django runs in autocommit outside ``atomic``: every ``execute`` is one transaction. The
+    rows have every column the service writes (a real grid, its scope path); they are
+    deleted afterwards so the service and HTTP legs see the same table as without them.
+    """
+    from django.db import connection
+    from django.utils import timezone
+
+    from fengqiao.intake.models import Report
+
+    fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(Report._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"INSERT INTO {table} ({column_list}) VALUES ({', '.join(['%s'] * len(fields))})"
+    params = []
+    for i, (lon, lat) in enumerate(points_inside(grids, rows, rng)):
+        grid = rng.choice(grids)
+        report = Report(
+            tracking_code=f"RAW{i:09d}",
+            client_key=f"raw-{uuid.uuid4().hex}",
+            kind="hazard",
+            channel="web",
+            risk="blue",
+            text=rng.choice(HAZARDS),
+            reporter_name="王芳",
+            reporter_phone="+8613812345678",
+            lon=lon,
+            lat=lat,
+            grid=grid,
+            scope_path=grid.path,
+            created_at=timezone.now(),
+        )
+        params.append([f.get_db_prep_save(f.pre_save(report, True), connection) for f in fields])
+    assert connection.get_autocommit(), "the raw baseline must run in autocommit"
+    with connection.cursor() as cursor:
+        start = time.perf_counter()
+        for row in params:
+            cursor.execute(sql, row)
+        elapsed = time.perf_counter() - start
+    Report.objects.filter(client_key__startswith="raw-").delete()
+    return rows / elapsed
+
+
+def profile_service(payloads: list[dict]) -> None:
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    for payload in payloads:
+        submit(payload)
+    profiler.disable()
+    elapsed = time.perf_counter() - start
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"fengqiao|django/db/models/(query|base)", 40)
+    stats.sort_stats("tottime").print_stats(25)
+    print(
+        f"\n--- cProfile of {len(payloads)} submissions ({len(payloads) / elapsed:.1f}/s "
+        "under the profiler) ---",
+        file=sys.stderr,
+    )
+    print(out.getvalue(), file=sys.stderr, flush=True)
+
+
+# --- HTTP: the real server and an open-loop load generator ------------------------------
+
+
+def bench_http(args: argparse.Namespace, grids: list, rng: random.Random, user) -> dict:
+    from django.urls import Resolver404, resolve
+
+    from fengqiao.intake.models import Report
+
+    endpoint = None
+    for path in (API_PATH, FORM_PATH):
+        try:
+            resolve(path)
+        except Resolver404:
+            continue
+        endpoint = path
+        break
+    if endpoint is None:
+        progress("HTTP: SKIPPED: no intake endpoint yet")
+        return {"http_skipped": f"no intake endpoint yet ({API_PATH} nor {FORM_PATH})"}
+
+    if endpoint == API_PATH:
+        # The API refuses a report outside the caller's jurisdiction: stay inside it.
+        grids = [grid for grid in grids if grid.pk in in_scope_grid_ids(user)]
+    total = max(1, round(args.rate * args.seconds))
+    payloads = fresh_payloads(grids, total + 5, rng)
+    log_path = Path(os.environ["FENGQIAO_DATA_DIR"]) / "server.log"
+    port = free_port()
+    server = start_server(port, args.scale, log_path)
+    try:
+        if endpoint == API_PATH:
+            requests = api_requests(payloads, user)
+        else:
+            requests = form_requests(payloads, port)
+        warm, requests = requests[:5], requests[5:]
+        for request in warm:  # builds the server's grid index, opens its connections
+            send_once(port, request)
+        before = Report.objects.count()
+        progress(f"HTTP: {endpoint} at {args.rate:g} req/s for {args.seconds:g} s on port {port}")
+        outcome = open_loop(port, requests, args.rate)
+        stored = Report.objects.count() - before
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    latencies = [latency for latency, status in outcome["results"] if is_success(status)]
+    statuses: dict[str, int] = {}
+    for _latency, status in outcome["results"]:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    errors = sum(count for status, count in statuses.items() if not is_success(status))
+    if errors:
+        progress(f"HTTP: {errors} errors; server log tail:\n{tail(log_path)}")
+    figures = {
+        "http_endpoint": endpoint,
+        "http_target_rate": args.rate,
+        "http_sent": len(requests),
+        "http_rate": len(latencies) / outcome["elapsed"],
+        "http_errors": errors,
+        "http_statuses": statuses,
+        "http_stored": stored,
+        "http_p50_ms": percentile(latencies, 50) * 1000,
+        "http_p95_ms": percentile(latencies, 95) * 1000,
+        "http_p99_ms": percentile(latencies, 99) * 1000,
+        "http_max_ms": max(latencies, default=math.nan) * 1000,
+    }
+    progress(
+        f"HTTP: {figures['http_rate']:.1f} req/s achieved, p50 {figures['http_p50_ms']:.1f} ms, "
+        f"p99 {figures['http_p99_ms']:.1f} ms, {errors} errors"
+    )
+    return figures
+
+
+def in_scope_grid_ids(user) -> set[int]:
+    from fengqiao.org.scope import scope_to
+    from fengqiao.places.models import Region
+
+    return set(scope_to(user, Region.objects.filter(level="grid")).values_list("pk", flat=True))
+
+
+def is_success(status) -> bool:
+    return str(status).isdigit() and 200 <= int(status) < 400
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, scale: float, log_path: Path) -> subprocess.Popen:
+    """``fengqiao demo`` on ``port`` (the county is loaded, so it only migrates and serves)."""
+    command = [sys.executable, "-m", "fengqiao.cli", "demo", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--scale", str(scale)]
+    log = log_path.open("w")
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if "Fengqiao is serving" in log_path.read_text(errors="replace"):
+            return server
+        if server.poll() is not None:
+            break
+        time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"the server did not start; its log:\n{tail(log_path)}")
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def api_requests(payloads: list[dict], user) -> list[tuple]:
+    """POSTs to the REST API with the user's token; the client key travels as a header.
+
+    The user must be staff with a role that may submit reports (the demo's ``police``)."""
+    from rest_framework.authtoken.models import Token
+
+    token, _created = Token.objects.get_or_create(user=user)
+    requests = []
+    for payload in payloads:
+        body = {key: value for key, value in payload.items() if key != "client_key"}
+        body["channel"] = "phone"  # a member of staff taking a call down
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Token {token.key}",
+            "Idempotency-Key": payload["client_key"],
+        }
+        requests.append(("POST", API_PATH, json.dumps(body).encode(), headers))
+    return requests
+
+
+def form_requests(payloads: list[dict], port: int) -> list[tuple]:
+    """POSTs of the public form, with the CSRF cookie and token a browser would send."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", FORM_PATH)
+    response = conn.getresponse()
+    html = response.read().decode(errors="replace")
+    cookies = "; ".join(
+        value.split(";", 1)[0] for key, value in response.getheaders() if key == "Set-Cookie"
+    )
+    conn.close()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if response.status != 200 or "csrftoken=" not in cookies or token is None:
+        raise SystemExit(f"GET {FORM_PATH} gave {response.status} without a CSRF cookie and token")
+    requests = []
+    for payload in payloads:
+        fields = {key: value for key, value in payload.items() if value != ""}
+        fields["csrfmiddlewaretoken"] = token.group(1)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookies,
+            "Referer": f"http://127.0.0.1:{port}{FORM_PATH}",
+        }
+        requests.append(("POST", FORM_PATH, urlencode(fields).encode(), headers))
+    return requests
+
+
+def send_once(port: int, request: tuple) -> int:
+    import http.client
+
+    method, path, body, headers = request
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body, headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def open_loop(port: int, requests: list[tuple], rate: float, workers: int = 48) -> dict:
+    """Send request i at start + i/rate whatever happened to earlier ones.
+
+    A dispatcher hands each request, at its due time, to a pool of client threads that keep
+    their connections open. Latency is measured from the due time, so a request that waited
+    for a free client thread (or a slow server) counts its wait.
+    """
+    import http.client
+    import queue
+
+    due: queue.Queue = queue.Queue()
+    results: list = [None] * len(requests)
+    finished = [0.0]
+
+    def client() -> None:
+        conn = None
+        while (item := due.get()) is not None:
+            i, due_at, (method, path, body, headers) = item
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request(method, path, body, headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+                if response.will_close:
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as error:
+                status = type(error).__name__
+                if conn is not None:
+                    conn.close()
+                conn = None
+            done = time.perf_counter()
+            results[i] = (done - due_at, status)
+            finished[0] = max(finished[0], done)
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter() + 0.05
+    for i, request in enumerate(requests):
+        due_at = start + i / rate
+        delay = due_at - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        due.put((i, due_at, request))
+    for _thread in threads:
+        due.put(None)
+    for thread in threads:
+        thread.join()
+    return {"results": results, "elapsed": finished[0] - start}
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--backends", nargs="+", choices=["sqlite", "postgres"], default=["sqlite", "postgres"]
+    )
+    parser.add_argument("--reports", type=int, default=500, help="service submissions")
+    parser.add_argument("--raw-rows", type=int, default=5000, help="raw single-row INSERTs")
+    parser.add_argument("--rate", type=float, default=50, help="HTTP requests per second")
+    parser.add_argument("--seconds", type=float, default=20, help="HTTP run length")
+    parser.add_argument("--scale", type=float, default=0.05, help="demo county size")
+    parser.add_argument("--api-user", default="police", help="demo login that owns the token")
+    parser.add_argument(
+        "--pg-url", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG_URL), help="maintenance DB"
+    )
+    parser.add_argument("--profile", action="store_true", help="cProfile the service loop")
+    parser.add_argument("--no-http", action="store_true", help="skip the HTTP leg")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 50 reports, 5 s HTTP")
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.warmup = 10
+    if args.quick:
+        args.reports, args.raw_rows, args.seconds = 50, 1000, 5
+    if args.child:
+        run_one_backend(args)
+    else:
+        run_backends(args)
+
+
+if __name__ == "__main__":
+    main()
