@@ -50,6 +50,7 @@ def demo(args: argparse.Namespace) -> int:
     print(f"数据目录 / data directory: {settings.DATA_DIR}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_demo", scale=args.scale, verbosity=1)
+    _start_deadline_watcher()
     print(
         f"枫桥已启动 / Fengqiao is serving at http://{args.host}:{args.port}/  (Ctrl+C 停止)",
         flush=True,
@@ -59,6 +60,35 @@ def demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("已停止 / stopped")
     return 0
+
+
+WATCH_EVERY_SECONDS = 600
+
+
+def _start_deadline_watcher() -> None:
+    """The one-machine demo has no task worker or cron: a thread runs the deadline watcher
+    every ten minutes (production runs `fengqiao manage db_worker` or cron instead)."""
+    import threading
+
+    def watch() -> None:
+        from django.db import close_old_connections
+
+        from fengqiao.audit.context import origin
+        from fengqiao.disputes.deadlines import check_deadlines
+
+        stop = threading.Event()
+        while not stop.wait(WATCH_EVERY_SECONDS):
+            try:
+                with origin("task check_deadlines"):
+                    check_deadlines()
+            except Exception:  # noqa: BLE001 — a failed round must not stop the next one
+                import logging
+
+                logging.getLogger("fengqiao").exception("deadline watcher failed")
+            finally:
+                close_old_connections()
+
+    threading.Thread(target=watch, name="deadline-watcher", daemon=True).start()
 
 
 def _bind(host: str, port: int):
