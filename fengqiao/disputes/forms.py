@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
+from fengqiao.disputes.models import JudicialConfirmation, MediationSession, ReturnVisit, Signature
 
 
 class CaseFilterForm(forms.Form):
@@ -103,6 +104,174 @@ class MergeForm(OptionalReasonForm):
     into = forms.CharField(label=_("并入案件编号"), max_length=32)
 
     field_order = ["into", "reason", "version"]
+
+
+# --- mediation: one small form per step of the mediation path ---------------------------------
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+_TEXT = {"rows": 3}
+
+
+class SessionForm(forms.Form):
+    held_at = forms.DateTimeField(
+        label=_("调解时间"), widget=_DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+    place = forms.CharField(label=_("调解地点"), max_length=200)
+    mediators = forms.ModelMultipleChoiceField(
+        label=_("调解员"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    attendees = forms.CharField(
+        label=_("参加人员"),
+        required=False,
+        max_length=2000,
+        help_text=_("姓名之间用顿号隔开"),
+    )
+    record = forms.CharField(label=_("调解记录"), widget=forms.Textarea(attrs=_TEXT))
+    outcome = forms.ChoiceField(label=_("调解结果"), choices=MediationSession.Outcome.choices)
+    failure_reason = forms.CharField(
+        label=_("调解不成的原因"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, mediators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediators"].queryset = mediators
+
+
+class AgreementForm(forms.Form):
+    """The agreement with its terms: three empty rows, of which the filled ones count."""
+
+    committee = forms.CharField(label=_("人民调解委员会"), required=False, max_length=120)
+    facts = forms.CharField(
+        label=_("纠纷主要事实"), required=False, widget=forms.Textarea(attrs=_TEXT)
+    )
+    issues = forms.CharField(
+        label=_("争议事项"), required=False, widget=forms.Textarea(attrs=_TEXT)
+    )
+    responsibility = forms.CharField(
+        label=_("各方责任"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    breach_clause = forms.CharField(
+        label=_("违约责任"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    oral = forms.BooleanField(label=_("口头协议（达成即生效，无需签名盖章）"), required=False)
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.terms = TermFormSet(
+            self.data if self.is_bound else None,
+            prefix=f"{self.prefix}-term" if self.prefix else "term",
+            form_kwargs={"parties": parties},
+        )
+
+    def is_valid(self) -> bool:
+        main = super().is_valid()
+        return self.terms.is_valid() and main
+
+    def cleaned_terms(self) -> list[dict]:
+        return [row for form in self.terms.forms if (row := form.term()) is not None]
+
+
+class TermForm(forms.Form):
+    """One row of the agreement's terms; a row left empty is skipped."""
+
+    obligation = forms.CharField(label=_("协议内容"), required=False, max_length=2000)
+    obligor = forms.ModelChoiceField(
+        label=_("履行义务人"), queryset=None, required=False, empty_label=_("（不指定）")
+    )
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+        error_messages={
+            "invalid": _("金额必须是数字"),
+            "min_value": _("金额不能为负数"),
+            "max_decimal_places": _("金额最多保留两位小数（到分）"),
+        },
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    manner = forms.CharField(label=_("履行方式"), required=False, max_length=200)
+    place = forms.CharField(label=_("履行地点"), required=False, max_length=200)
+    deadline = forms.DateField(label=_("履行期限"), required=False, widget=_DATE)
+
+    def __init__(self, *args, parties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligor"].queryset = parties
+
+    def term(self) -> dict | None:
+        """The row as ``draft_agreement`` wants it, or None when the row was left empty."""
+        data = self.cleaned_data
+        if not any(data.get(name) not in (None, "") for name in self.fields):
+            return None
+        return {name: data.get(name) for name in self.fields}
+
+
+TermFormSet = forms.formset_factory(TermForm, extra=3, max_num=10, validate_max=True)
+
+
+class SignForm(forms.Form):
+    method = forms.ChoiceField(label=_("签署方式"), choices=Signature.Method.choices)
+    signed_on = forms.DateField(label=_("签署日期"), required=False, widget=_DATE)
+
+
+class SealForm(forms.Form):
+    sealed_on = forms.DateField(label=_("盖章日期"), required=False, widget=_DATE)
+
+
+class EffectForm(forms.Form):
+    """No fields: the button asks the service whether the agreement may take effect."""
+
+
+class JudicialForm(forms.Form):
+    applied_on = forms.DateField(label=_("申请日期"), widget=_DATE)
+    court = forms.CharField(label=_("受理法院"), max_length=120)
+    ruling = forms.ChoiceField(label=_("裁定结果"), choices=JudicialConfirmation.Ruling.choices)
+    ruling_on = forms.DateField(label=_("裁定日期"), required=False, widget=_DATE)
+
+
+class RulingForm(forms.Form):
+    ruling = forms.ChoiceField(
+        label=_("裁定结果"),
+        choices=[c for c in JudicialConfirmation.Ruling.choices if c[0] != "pending"],
+    )
+    ruling_on = forms.DateField(label=_("裁定日期"), widget=_DATE)
+
+
+class PerformanceForm(forms.Form):
+    performed_on = forms.DateField(label=_("履行日期"), widget=_DATE)
+    evidence = forms.CharField(
+        label=_("履行情况及凭证"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VisitForm(forms.Form):
+    method = forms.ChoiceField(label=_("回访方式"), choices=ReturnVisit.Method.choices)
+    performance = forms.CharField(
+        label=_("协议履行情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.ChoiceField(label=_("回访结果"), choices=ReturnVisit.Outcome.choices)
+    attitude = forms.CharField(label=_("当事人态度"), required=False, max_length=2000)
+    notes = forms.CharField(
+        label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+MEDIATION_LABELS = {
+    "session": _("记录调解"),
+    "draft": _("制作调解协议"),
+    "sign": _("登记签署"),
+    "seal": _("加盖调委会印章"),
+    "effect": _("确认协议生效"),
+    "judicial": _("登记司法确认申请"),
+    "ruling": _("登记法院裁定"),
+    "perform": _("登记履行"),
+    "visit": _("登记回访"),
+}
 
 
 # What each action's button says; the timeline names its events the same way.

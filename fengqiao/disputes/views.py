@@ -13,14 +13,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from fengqiao.disputes import clocks, forms, rules, selectors, services
-from fengqiao.disputes.models import Case
+from fengqiao.disputes import clocks, forms, mediation, paperwork, rules, selectors, services
+from fengqiao.disputes.models import Case, JudicialConfirmation
+from fengqiao.org.models import Person
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
+from fengqiao.org.selectors import people_for
 from fengqiao.pages import render_page
 
 PAGE_SIZE = 50
@@ -141,7 +145,13 @@ def actions_for(user, case: Case) -> list[str]:
     ]
 
 
-def _case_context(request, case: Case, *, failed: tuple[str, forms.ActionForm] | None = None):
+def _case_context(
+    request,
+    case: Case,
+    *,
+    failed: tuple[str, forms.ActionForm] | None = None,
+    step_failed: tuple[str, str, object] | None = None,
+):
     user = request.user
     events = selectors.timeline_of(case)
     panel = []
@@ -171,6 +181,7 @@ def _case_context(request, case: Case, *, failed: tuple[str, forms.ActionForm] |
         "actions": panel,
         "full_details": user.has_perm(SEE_FULL_PHONE),
         "may_see_board": selectors.may_see_board(user),
+        "mediation": _mediation_context(user, case, step_failed),
     }
 
 
@@ -275,3 +286,424 @@ def board(request):
     sections = [(titles[s.key], s) for s in selectors.board_for(request.user)]
     context = {"sections": sections}
     return render(request, "disputes/board.html", context)
+
+
+# --- mediation on the case page ----------------------------------------------------------------
+# Sessions, the agreement and its signatures, performance, judicial confirmation and return
+# visits: each form posts to ``mediation_step``, which calls the one service of that step.
+
+# People with these roles in the reader's jurisdiction may be named as a session's mediators,
+# besides the case's handlers, its team and the reader.
+MEDIATOR_ROLES = ("mediator", "lawyer", "judicial_officer")
+# States in which a session may be recorded (the first one starts mediation).
+SESSION_STATES = frozenset({"accepted", "investigating", "failed", "mediating"})
+
+
+def may_mediate(user, case: Case) -> bool:
+    """Whether the user may record mediation on the case: the actions panel's rule, for the
+    work that ``disputes.mediation`` guards with ``reach_agreement`` (handlers prefetched)."""
+    if not user.has_perm(services.CHANGE_CASE):
+        return False
+    is_handler = any(person.user_id == user.pk for person in case.handlers.all())
+    return rules.may_act(roles_of(user), "reach_agreement", level=case.level, is_handler=is_handler)
+
+
+def mediator_choices(user, case: Case) -> QuerySet[Person]:
+    """Whom a session may name as mediators: handlers, the case's team, people in scope with
+    a mediating role, and the reader."""
+    ids = {person.pk for person in case.handlers.all()}
+    if case.team_id:
+        ids |= set(case.team.members.values_list("pk", flat=True))
+    ids |= set(people_for(user).filter(roles__code__in=MEDIATOR_ROLES).values_list("pk", flat=True))
+    own = getattr(user, "person", None)
+    if own is not None:
+        ids.add(own.pk)
+    return Person.objects.filter(pk__in=ids, active=True).order_by("name", "id")
+
+
+def _signers(case: Case, records: paperwork.CaseRecords) -> list[dict]:
+    """Who signs the pending agreement: every party, then everyone who mediated the case."""
+    agreement = records.agreement
+    by_party = {s.party_id: s for s in agreement.signatures.all() if s.party_id}
+    by_person = {s.person_id: s for s in agreement.signatures.all() if s.person_id}
+    signers = [
+        {
+            "key": f"party-{party.pk}",
+            "name": party.name,
+            "role": party.get_role_display(),
+            "signature": by_party.get(party.pk),
+        }
+        for party in case.parties.all()
+    ]
+    mediators: list[Person] = []
+    for session in records.sessions:
+        mediators += [p for p in session.mediators.all() if p not in mediators]
+    mediators += [p for p in case.handlers.all() if p not in mediators]
+    signers += [
+        {
+            "key": f"person-{person.pk}",
+            "name": person.name,
+            "role": _("调解员"),
+            "signature": by_person.get(person.pk),
+        }
+        for person in mediators
+    ]
+    return signers
+
+
+def _mediation_context(user, case: Case, failed: tuple[str, str, object] | None) -> dict:
+    """The mediation sections: records for every reader, forms for those who may act."""
+    records = paperwork.records_of(case)
+    agreement = records.agreement
+    today = timezone.localdate()
+
+    def form(step: str, target: str, build: Callable[[], object]):
+        if failed and failed[0] == step and failed[1] == target:
+            return failed[2]
+        return build()
+
+    context: dict = {
+        "records": records,
+        "agreement": agreement,
+        "acting": may_mediate(user, case),
+        "open_step": f"{failed[0]}-{failed[1]}" if failed else "",
+        "visits": [{"visit": v} for v in records.visits],
+    }
+    pending = agreement if agreement is not None and agreement.effective_on is None else None
+    effective = agreement if agreement is not None and agreement.effective_on else None
+    if effective is not None:
+        context["window"] = mediation.judicial_window(effective, today)
+        context["terms"] = [{"term": term} for term in effective.terms.all()]
+    if not context["acting"]:
+        return context
+
+    if case.state in SESSION_STATES:
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        context["session_form"] = form(
+            "session",
+            "",
+            lambda: forms.SessionForm(
+                prefix="session", mediators=mediator_choices(user, case), initial={"held_at": now}
+            ),
+        )
+    if case.state == "mediating" and pending is None:
+        context["draft_form"] = form(
+            "draft", "", lambda: forms.AgreementForm(prefix="draft", parties=case.parties.all())
+        )
+    if pending is not None and not pending.oral:
+        signers = _signers(case, records)
+        for signer in signers:
+            if signer["signature"] is None:
+                key = signer["key"]
+                signer["form"] = form(
+                    "sign",
+                    key,
+                    lambda key=key: forms.SignForm(
+                        prefix=f"sign-{key}", initial={"signed_on": today}
+                    ),
+                )
+        context["signers"] = signers
+        context["missing"] = mediation.missing_for_effect(pending)
+        if not pending.seal_applied:
+            context["seal_form"] = form(
+                "seal", "", lambda: forms.SealForm(prefix="seal", initial={"sealed_on": today})
+            )
+        context["effect_form"] = form("effect", "", lambda: forms.EffectForm(prefix="effect"))
+    if effective is not None:
+        confirmation = records.confirmation
+        if confirmation is None and context["window"].open:
+            context["judicial_form"] = form(
+                "judicial",
+                "",
+                lambda: forms.JudicialForm(prefix="judicial", initial={"applied_on": today}),
+            )
+        elif (
+            confirmation is not None and confirmation.ruling == JudicialConfirmation.Ruling.PENDING
+        ):
+            context["ruling_form"] = form(
+                "ruling",
+                "",
+                lambda: forms.RulingForm(prefix="ruling", initial={"ruling_on": today}),
+            )
+        for row in context["terms"]:
+            term = row["term"]
+            if term.performed_on is None:
+                row["open"] = bool(failed and failed[:2] == ("perform", str(term.pk)))
+                row["form"] = form(
+                    "perform",
+                    str(term.pk),
+                    lambda term=term: forms.PerformanceForm(
+                        prefix=f"perform-{term.pk}", initial={"performed_on": today}
+                    ),
+                )
+    for row in context["visits"]:
+        visit = row["visit"]
+        if visit.pending:
+            row["open"] = bool(failed and failed[:2] == ("visit", str(visit.pk)))
+            row["form"] = form(
+                "visit",
+                str(visit.pk),
+                lambda visit=visit: forms.VisitForm(prefix=f"visit-{visit.pk}"),
+            )
+    return context
+
+
+@dataclass
+class Step:
+    """A bound form and the service call that runs once it is valid."""
+
+    form: object
+    run: Callable[[], object]
+
+
+def _session_step(request, case: Case, target: str) -> Step:
+    form = forms.SessionForm(
+        request.POST, prefix="session", mediators=mediator_choices(request.user, case)
+    )
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_session(
+            case=case,
+            actor=request.user,
+            held_at=data["held_at"],
+            place=data["place"],
+            mediators=data["mediators"],
+            attendees=data["attendees"],
+            record=data["record"],
+            outcome=data["outcome"],
+            failure_reason=data["failure_reason"],
+        )
+
+    return Step(form, run)
+
+
+def _draft_step(request, case: Case, target: str) -> Step:
+    form = forms.AgreementForm(request.POST, prefix="draft", parties=case.parties.all())
+
+    def run():
+        data = form.cleaned_data
+        return mediation.draft_agreement(
+            case=case,
+            actor=request.user,
+            committee=data["committee"],
+            facts=data["facts"],
+            issues=data["issues"],
+            responsibility=data["responsibility"],
+            breach_clause=data["breach_clause"],
+            oral=data["oral"],
+            terms=form.cleaned_terms(),
+        )
+
+    return Step(form, run)
+
+
+def _pending_agreement(case: Case):
+    agreement = paperwork.records_of(case).agreement
+    if agreement is None or agreement.effective_on is not None:
+        raise Http404
+    return agreement
+
+
+def _effective_agreement(case: Case):
+    agreement = paperwork.records_of(case).agreement
+    if agreement is None or agreement.effective_on is None:
+        raise Http404
+    return agreement
+
+
+def _sign_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    kind, _dash, pk = target.partition("-")
+    if kind == "party":
+        signer = case.parties.filter(pk=pk if pk.isdigit() else None).first()
+    elif kind == "person":
+        signer = Person.objects.filter(pk=pk if pk.isdigit() else None).first()
+    else:
+        signer = None
+    if signer is None:
+        raise Http404
+    form = forms.SignForm(request.POST, prefix=f"sign-{target}")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.sign_agreement(
+            agreement=agreement,
+            actor=request.user,
+            signer=signer,
+            method=data["method"],
+            signed_on=data["signed_on"],
+        )
+
+    return Step(form, run)
+
+
+def _seal_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    form = forms.SealForm(request.POST, prefix="seal")
+    return Step(
+        form,
+        lambda: mediation.apply_seal(
+            agreement=agreement, actor=request.user, sealed_on=form.cleaned_data["sealed_on"]
+        ),
+    )
+
+
+def _effect_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    form = forms.EffectForm(request.POST, prefix="effect")
+    return Step(form, lambda: mediation.take_effect(agreement=agreement, actor=request.user))
+
+
+def _judicial_step(request, case: Case, target: str) -> Step:
+    agreement = _effective_agreement(case)
+    form = forms.JudicialForm(request.POST, prefix="judicial")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_judicial_confirmation(
+            agreement=agreement,
+            actor=request.user,
+            applied_on=data["applied_on"],
+            court=data["court"],
+            ruling=data["ruling"],
+            ruling_on=data["ruling_on"],
+        )
+
+    return Step(form, run)
+
+
+def _ruling_step(request, case: Case, target: str) -> Step:
+    confirmation = paperwork.records_of(case).confirmation
+    if confirmation is None:
+        raise Http404
+    form = forms.RulingForm(request.POST, prefix="ruling")
+    return Step(
+        form,
+        lambda: mediation.record_judicial_ruling(
+            confirmation=confirmation,
+            actor=request.user,
+            ruling=form.cleaned_data["ruling"],
+            ruling_on=form.cleaned_data["ruling_on"],
+        ),
+    )
+
+
+def _perform_step(request, case: Case, target: str) -> Step:
+    agreement = _effective_agreement(case)
+    term = agreement.terms.filter(pk=target if target.isdigit() else None).first()
+    if term is None:
+        raise Http404
+    form = forms.PerformanceForm(request.POST, prefix=f"perform-{target}")
+    return Step(
+        form,
+        lambda: mediation.record_performance(
+            term=term,
+            actor=request.user,
+            performed_on=form.cleaned_data["performed_on"],
+            evidence=form.cleaned_data["evidence"],
+        ),
+    )
+
+
+def _visit_step(request, case: Case, target: str) -> Step:
+    visit = case.return_visits.filter(pk=target if target.isdigit() else None).first()
+    if visit is None:
+        raise Http404
+    form = forms.VisitForm(request.POST, prefix=f"visit-{target}")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_return_visit(
+            visit=visit,
+            actor=request.user,
+            method=data["method"],
+            performance=data["performance"],
+            outcome=data["outcome"],
+            attitude=data["attitude"],
+            notes=data["notes"],
+        )
+
+    return Step(form, run)
+
+
+MEDIATION_STEPS: dict[str, Callable[..., Step]] = {
+    "session": _session_step,
+    "draft": _draft_step,
+    "sign": _sign_step,
+    "seal": _seal_step,
+    "effect": _effect_step,
+    "judicial": _judicial_step,
+    "ruling": _ruling_step,
+    "perform": _perform_step,
+    "visit": _visit_step,
+}
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_POST
+def mediation_step(request, reference: str, step: str):
+    """One step of mediation on the case, through its service (``disputes.mediation``).
+
+    The record a step works on (a signer, a term, a visit) is named by the ``target`` field
+    and looked up on this case only. Answers as ``case_act`` does: htmx gets the refreshed
+    case body (200 even when refused, with the errors next to the fields), a plain post a
+    redirect or the page with 400, 403 or 409.
+    """
+    user = request.user
+    case = selectors.get_case_for(user, reference)
+    if step not in MEDIATION_STEPS:
+        raise Http404
+    target = request.POST.get("target", "")
+    prepared = MEDIATION_STEPS[step](request, case, target)
+    form = prepared.form
+    status = 400
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请检查填写的内容"))
+        prepared.run()
+    except services.CaseChanged as exc:
+        status = 409
+        _add_errors(form, exc)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+    except PermissionDenied as exc:
+        status = 403
+        form.add_error(None, str(exc) or _("您没有办理这个案件的权限"))
+    else:
+        notice = _("已完成：%(action)s") % {"action": forms.MEDIATION_LABELS[step]}
+        if not request.htmx:
+            messages.success(request, notice)
+            return redirect("disputes:case", reference=case.reference)
+        case = selectors.get_case_for(user, reference)
+        context = {**_case_context(request, case), "notice": notice}
+        return render(request, "disputes/_case_body.html", context)
+    case = selectors.get_case_for(user, reference)
+    context = _case_context(request, case, step_failed=(step, target, form))
+    if request.htmx:
+        return render(request, "disputes/_case_body.html", context)
+    return render(request, "disputes/case_detail.html", context, status=status)
+
+
+# --- printable paperwork -----------------------------------------------------------------------
+
+PRINTS: dict[str, Callable[..., bytes]] = {
+    "file": paperwork.print_case_file,
+    "agreement": paperwork.print_agreement,
+    "intake": paperwork.print_intake_register,
+}
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_GET
+def case_pdf(request, reference: str, document: str):
+    """A PDF of the case's paperwork (the whole file, the agreement, the intake register),
+    inline, named by the reference; the print is written to the audit trail."""
+    case = selectors.get_case_for(request.user, reference)
+    data = PRINTS[document](case=case, actor=request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.reference}-{document}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
