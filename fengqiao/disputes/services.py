@@ -4,9 +4,10 @@ update, appends the timeline and the audit trail, all in one transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,25 +34,45 @@ class CaseChanged(ValidationError):
 # --- reading a case's place ------------------------------------------------------------
 
 
-def county_code_of(grid: Region) -> str:
-    """The county code on the grid's path (the reference number's prefix)."""
-    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
+@functools.lru_cache(maxsize=4096)
+def _county_code_on(path: str) -> str:
+    # Safe to keep: a region's code and parent never change, so neither does its path.
+    codes = [code for code in path.split(PATH_SEPARATOR) if code]
     county = Region.objects.filter(code__in=codes, level="county").values_list("code", flat=True)
     return county.first() or codes[0]
 
 
+def county_code_of(grid: Region) -> str:
+    """The county code on the grid's path (the reference number's prefix)."""
+    return _county_code_on(grid.path)
+
+
 def _next_reference(grid: Region, year: int) -> str:
     county = county_code_of(grid)
-    sequence, _created = CaseSequence.objects.get_or_create(county_code=county, year=year)
-    # The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite): no two cases
-    # ever share a number, and a rolled-back case gives its number back.
-    CaseSequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
-    sequence.refresh_from_db(fields=["last"])
-    return f"{county}-{year}-{sequence.last:06d}"
+    # One statement takes the row lock (PostgreSQL) or the write lock (SQLite) and reads the
+    # new value: no two cases ever share a number, and a rolled-back case gives it back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {CaseSequence._meta.db_table} SET last = last + 1 "
+            "WHERE county_code = %s AND year = %s RETURNING last",
+            [county, year],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        try:
+            with transaction.atomic():
+                CaseSequence.objects.create(county_code=county, year=year, last=1)
+            return f"{county}-{year}-{1:06d}"
+        except IntegrityError:
+            return _next_reference(grid, year)  # another case created the year's row first
+    return f"{county}-{year}-{row[0]:06d}"
 
 
-def handlers_for(case: Case, level: int) -> tuple[list[Person], Team | None]:
-    """Who takes the case at ``level``, from the responsibility packages of its place."""
+def handlers_for(
+    case: Case, level: int, packages: dict | None = None
+) -> tuple[list[Person], Team | None]:
+    """Who takes the case at ``level``, from the responsibility packages of its place
+    (``packages``: the grid's entry of ``responsibles_for_grids``, if the caller has it)."""
     plan = rules.handler_plan(level, has_building=case.building_id is not None)
     if plan.mediation_team:
         team = (
@@ -64,7 +85,8 @@ def handlers_for(case: Case, level: int) -> tuple[list[Person], Team | None]:
     people: list[Person] = []
     if "building_head" in plan.duties and case.building_id:
         people = building_heads([case.building])[case.building_id]
-    packages = responsibles_for_grids([case.grid])[case.grid_id]
+    if packages is None:
+        packages = responsibles_for_grids([case.grid])[case.grid_id]
     for duty in plan.duties:
         if duty == "building_head":
             continue
@@ -101,6 +123,7 @@ def open_case(
     parties: list[dict] | None = None,
     report=None,
     received_at: dt.datetime | None = None,
+    packages: dict | None = None,
 ) -> Case:
     """Register a dispute case in state ``received`` and hand it to the people who package
     its place at its starting level (red starts with the police).
@@ -131,14 +154,17 @@ def open_case(
             address=address.strip(),
             received_at=received_at,
         )
-        case.full_clean(exclude=["reference"])
+        # Codes and texts are checked above; the foreign keys come from our own lookups, so
+        # full_clean's one query per key would only re-read what was just read.
+        case.clean_fields(exclude=["reference", "report", "grid", "building", "team"])
+        people, team = handlers_for(case, level, packages)
+        case.team = team
         case.save()
         for party in parties or ():
             add_party(case=case, actor=None, **party)
-        people, team = handlers_for(case, level)
-        case.handlers.set(people)
-        if team is not None:
-            Case.objects.filter(pk=case.pk).update(team=team)
+        Case.handlers.through.objects.bulk_create(
+            [Case.handlers.through(case_id=case.pk, person_id=p.pk) for p in people]
+        )
         _append(
             case,
             actor,
@@ -182,7 +208,7 @@ def add_party(
         id_number=normalize_id_number(id_number),
         address=address.strip(),
     )
-    party.full_clean()
+    party.clean_fields(exclude=["case"])
     party.save()
     if actor is not None:
         _append(case, actor, "party_added", payload={"name": party.name, "role": role})

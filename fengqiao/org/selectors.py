@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
@@ -47,10 +47,15 @@ def responsibles_for_grids(
 
     region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
     if region_duties:
-        for assignment in Assignment.objects.filter(
-            _active_q(day), duty__in=region_duties, region__code__in=codes
-        ).select_related("person", "region"):
-            holders[(assignment.duty, assignment.region.code)].append(assignment.person)
+        # Only the region's code is needed: loading the region would parse its polygon.
+        for assignment in (
+            Assignment.objects.filter(
+                _active_q(day), duty__in=region_duties, region__code__in=codes
+            )
+            .select_related("person")
+            .annotate(region_code=F("region__code"))
+        ):
+            holders[(assignment.duty, assignment.region_code)].append(assignment.person)
 
     if Duty.COMMUNITY_POLICE in duties:
         beat_areas: dict[int, list[str]] = defaultdict(list)
