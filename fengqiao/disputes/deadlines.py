@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules
@@ -20,9 +21,9 @@ from fengqiao.disputes.models import Case, CaseEvent, Notification
 from fengqiao.disputes.services import _append, handlers_for
 
 CLOCK_LABELS = {
-    "first_action": "首次处置",
-    "resolve": "化解",
-    "mediation_month": "一个月调解",
+    "first_action": gettext_lazy("首次处置"),
+    "resolve": gettext_lazy("化解"),
+    "mediation_month": gettext_lazy("一个月调解"),
 }
 WATCHED_EVENTS = ("pause", "resume", "overdue", "auto_escalate")
 

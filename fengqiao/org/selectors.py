@@ -54,6 +54,7 @@ def responsibles_for_grids(
             )
             .select_related("person")
             .annotate(region_code=F("region__code"))
+            .order_by()
         ):
             holders[(assignment.duty, assignment.region_code)].append(assignment.person)
 
@@ -63,9 +64,13 @@ def responsibles_for_grids(
             "beat_id", "region__code"
         ):
             beat_areas[beat_id].append(code)
-        for assignment in Assignment.objects.filter(
-            _active_q(day), duty=Duty.COMMUNITY_POLICE, beat_id__in=beat_areas
-        ).select_related("person"):
+        for assignment in (
+            Assignment.objects.filter(
+                _active_q(day), duty=Duty.COMMUNITY_POLICE, beat_id__in=beat_areas
+            )
+            .select_related("person")
+            .order_by()
+        ):
             for code in beat_areas[assignment.beat_id]:
                 holders[(Duty.COMMUNITY_POLICE, code)].append(assignment.person)
 
