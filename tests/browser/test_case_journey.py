@@ -10,6 +10,7 @@ import pytest
 
 from fengqiao.disputes import services
 from fengqiao.intake.services import submit_report
+from tests.browser.conftest import screenshot_dir
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +59,7 @@ def test_a_resident_reports_a_dispute_on_a_phone_and_opens_its_status(world, pag
 
 
 def test_grid_worker_accepts_and_the_officer_mediates_to_an_effective_agreement(
-    world, page, logged_in_page, page_errors
+    world, page, logged_in_page, page_errors, tmp_path
 ):
     case = _report()
     services.add_party(case=case, actor=None, role="respondent", name="赵某")
@@ -113,6 +114,7 @@ def test_grid_worker_accepts_and_the_officer_mediates_to_an_effective_agreement(
     visits = page.locator("#case-visits")
     expect(visits).to_be_visible()
     expect(visits.locator("li.visit").first).to_contain_text("待回访")
+    page.screenshot(path=screenshot_dir(tmp_path) / "case-agreement-effective.png", full_page=True)
     assert page_errors == []
 
 
