@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.disputes import views
+from fengqiao.disputes import mediation_views, views
 
 app_name = "disputes"
 urlpatterns = [
@@ -8,13 +8,22 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/act/<slug:action>/", views.case_act, name="act"),
-    path("<str:reference>/mediation/<slug:step>/", views.mediation_step, name="mediation"),
-    path("<str:reference>/file.pdf", views.case_pdf, {"document": "file"}, name="file_pdf"),
+    path(
+        "<str:reference>/mediation/<slug:step>/", mediation_views.mediation_step, name="mediation"
+    ),
+    path(
+        "<str:reference>/file.pdf", mediation_views.case_pdf, {"document": "file"}, name="file_pdf"
+    ),
     path(
         "<str:reference>/agreement.pdf",
-        views.case_pdf,
+        mediation_views.case_pdf,
         {"document": "agreement"},
         name="agreement_pdf",
     ),
-    path("<str:reference>/intake.pdf", views.case_pdf, {"document": "intake"}, name="intake_pdf"),
+    path(
+        "<str:reference>/intake.pdf",
+        mediation_views.case_pdf,
+        {"document": "intake"},
+        name="intake_pdf",
+    ),
 ]

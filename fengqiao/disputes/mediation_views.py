@@ -1,0 +1,285 @@
+"""The mediation steps and the printable case file, posted from the case page.
+
+Each step binds its form and calls the one service of that step (``disputes.mediation``);
+a refusal comes back on the case page next to the form, in the service's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from fengqiao.disputes import forms, mediation, paperwork, selectors, services
+from fengqiao.disputes.mediation_panel import mediator_choices
+from fengqiao.disputes.models import Case
+from fengqiao.disputes.views import VIEW_CASE, _add_errors, _case_context
+from fengqiao.org.models import Person
+
+
+@dataclass
+class Step:
+    """A bound form and the service call that runs once it is valid."""
+
+    form: object
+    run: Callable[[], object]
+
+
+def _session_step(request, case: Case, target: str) -> Step:
+    form = forms.SessionForm(
+        request.POST, prefix="session", mediators=mediator_choices(request.user, case)
+    )
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_session(
+            case=case,
+            actor=request.user,
+            held_at=data["held_at"],
+            place=data["place"],
+            mediators=data["mediators"],
+            attendees=data["attendees"],
+            record=data["record"],
+            outcome=data["outcome"],
+            failure_reason=data["failure_reason"],
+        )
+
+    return Step(form, run)
+
+
+def _draft_step(request, case: Case, target: str) -> Step:
+    form = forms.AgreementForm(request.POST, prefix="draft", parties=case.parties.all())
+
+    def run():
+        data = form.cleaned_data
+        return mediation.draft_agreement(
+            case=case,
+            actor=request.user,
+            committee=data["committee"],
+            facts=data["facts"],
+            issues=data["issues"],
+            responsibility=data["responsibility"],
+            breach_clause=data["breach_clause"],
+            oral=data["oral"],
+            terms=form.cleaned_terms(),
+        )
+
+    return Step(form, run)
+
+
+def _pending_agreement(case: Case):
+    agreement = paperwork.records_of(case).agreement
+    if agreement is None or agreement.effective_on is not None:
+        raise Http404
+    return agreement
+
+
+def _effective_agreement(case: Case):
+    agreement = paperwork.records_of(case).agreement
+    if agreement is None or agreement.effective_on is None:
+        raise Http404
+    return agreement
+
+
+def _sign_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    kind, _dash, pk = target.partition("-")
+    if kind == "party":
+        signer = case.parties.filter(pk=pk if pk.isdigit() else None).first()
+    elif kind == "person":
+        signer = Person.objects.filter(pk=pk if pk.isdigit() else None).first()
+    else:
+        signer = None
+    if signer is None:
+        raise Http404
+    form = forms.SignForm(request.POST, prefix=f"sign-{target}")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.sign_agreement(
+            agreement=agreement,
+            actor=request.user,
+            signer=signer,
+            method=data["method"],
+            signed_on=data["signed_on"],
+        )
+
+    return Step(form, run)
+
+
+def _seal_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    form = forms.SealForm(request.POST, prefix="seal")
+    return Step(
+        form,
+        lambda: mediation.apply_seal(
+            agreement=agreement, actor=request.user, sealed_on=form.cleaned_data["sealed_on"]
+        ),
+    )
+
+
+def _effect_step(request, case: Case, target: str) -> Step:
+    agreement = _pending_agreement(case)
+    form = forms.EffectForm(request.POST, prefix="effect")
+    return Step(form, lambda: mediation.take_effect(agreement=agreement, actor=request.user))
+
+
+def _judicial_step(request, case: Case, target: str) -> Step:
+    agreement = _effective_agreement(case)
+    form = forms.JudicialForm(request.POST, prefix="judicial")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_judicial_confirmation(
+            agreement=agreement,
+            actor=request.user,
+            applied_on=data["applied_on"],
+            court=data["court"],
+            ruling=data["ruling"],
+            ruling_on=data["ruling_on"],
+        )
+
+    return Step(form, run)
+
+
+def _ruling_step(request, case: Case, target: str) -> Step:
+    confirmation = paperwork.records_of(case).confirmation
+    if confirmation is None:
+        raise Http404
+    form = forms.RulingForm(request.POST, prefix="ruling")
+    return Step(
+        form,
+        lambda: mediation.record_judicial_ruling(
+            confirmation=confirmation,
+            actor=request.user,
+            ruling=form.cleaned_data["ruling"],
+            ruling_on=form.cleaned_data["ruling_on"],
+        ),
+    )
+
+
+def _perform_step(request, case: Case, target: str) -> Step:
+    agreement = _effective_agreement(case)
+    term = agreement.terms.filter(pk=target if target.isdigit() else None).first()
+    if term is None:
+        raise Http404
+    form = forms.PerformanceForm(request.POST, prefix=f"perform-{target}")
+    return Step(
+        form,
+        lambda: mediation.record_performance(
+            term=term,
+            actor=request.user,
+            performed_on=form.cleaned_data["performed_on"],
+            evidence=form.cleaned_data["evidence"],
+        ),
+    )
+
+
+def _visit_step(request, case: Case, target: str) -> Step:
+    visit = case.return_visits.filter(pk=target if target.isdigit() else None).first()
+    if visit is None:
+        raise Http404
+    form = forms.VisitForm(request.POST, prefix=f"visit-{target}")
+
+    def run():
+        data = form.cleaned_data
+        return mediation.record_return_visit(
+            visit=visit,
+            actor=request.user,
+            method=data["method"],
+            performance=data["performance"],
+            outcome=data["outcome"],
+            attitude=data["attitude"],
+            notes=data["notes"],
+        )
+
+    return Step(form, run)
+
+
+MEDIATION_STEPS: dict[str, Callable[..., Step]] = {
+    "session": _session_step,
+    "draft": _draft_step,
+    "sign": _sign_step,
+    "seal": _seal_step,
+    "effect": _effect_step,
+    "judicial": _judicial_step,
+    "ruling": _ruling_step,
+    "perform": _perform_step,
+    "visit": _visit_step,
+}
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_POST
+def mediation_step(request, reference: str, step: str):
+    """One step of mediation on the case, through its service (``disputes.mediation``).
+
+    The record a step works on (a signer, a term, a visit) is named by the ``target`` field
+    and looked up on this case only. Answers as ``case_act`` does: htmx gets the refreshed
+    case body (200 even when refused, with the errors next to the fields), a plain post a
+    redirect or the page with 400, 403 or 409.
+    """
+    user = request.user
+    case = selectors.get_case_for(user, reference)
+    if step not in MEDIATION_STEPS:
+        raise Http404
+    target = request.POST.get("target", "")
+    prepared = MEDIATION_STEPS[step](request, case, target)
+    form = prepared.form
+    status = 400
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请检查填写的内容"))
+        prepared.run()
+    except services.CaseChanged as exc:
+        status = 409
+        _add_errors(form, exc)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+    except PermissionDenied as exc:
+        status = 403
+        form.add_error(None, str(exc) or _("您没有办理这个案件的权限"))
+    else:
+        notice = _("已完成：%(action)s") % {"action": forms.MEDIATION_LABELS[step]}
+        if not request.htmx:
+            messages.success(request, notice)
+            return redirect("disputes:case", reference=case.reference)
+        case = selectors.get_case_for(user, reference)
+        context = {**_case_context(request, case), "notice": notice}
+        return render(request, "disputes/_case_body.html", context)
+    case = selectors.get_case_for(user, reference)
+    context = _case_context(request, case, step_failed=(step, target, form))
+    if request.htmx:
+        return render(request, "disputes/_case_body.html", context)
+    return render(request, "disputes/case_detail.html", context, status=status)
+
+
+# --- printable paperwork -----------------------------------------------------------------------
+
+PRINTS: dict[str, Callable[..., bytes]] = {
+    "file": paperwork.print_case_file,
+    "agreement": paperwork.print_agreement,
+    "intake": paperwork.print_intake_register,
+}
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_GET
+def case_pdf(request, reference: str, document: str):
+    """A PDF of the case's paperwork (the whole file, the agreement, the intake register),
+    inline, named by the reference; the print is written to the audit trail."""
+    case = selectors.get_case_for(request.user, reference)
+    data = PRINTS[document](case=case, actor=request.user)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{case.reference}-{document}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
