@@ -499,6 +499,10 @@ def run_pages(args: argparse.Namespace) -> list[dict]:
             say(f"  {login} {label} ...")
             result = measure(client, url, args.warmup, args.requests)
             results.append({"login": login, "page": label, **result})
+            say(
+                f"    p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
+                f"{result['queries']} queries, all SQL {result['all_p50']:.1f} ms"
+            )
     return results
 
 
