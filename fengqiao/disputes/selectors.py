@@ -207,3 +207,20 @@ def case_for_merge(user, reference: str) -> Case:
     if not reference.strip():
         raise Http404
     return get_case_for(user, reference.strip())
+
+
+UNREAD_SHOWN = 20
+
+
+def unread_notifications_for(user) -> list:
+    """The reader's unread reminders (overdue clocks, cases escalated to them), newest first."""
+    from fengqiao.disputes.models import Notification
+
+    person = getattr(user, "person", None)
+    if person is None:
+        return []
+    return list(
+        Notification.objects.filter(recipient=person, read_at__isnull=True)
+        .select_related("case")
+        .order_by("-created_at")[:UNREAD_SHOWN]
+    )

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules
-from fengqiao.disputes.models import Case, CaseEvent, CaseLink, CaseSequence, Party
+from fengqiao.disputes.models import (
+    Case,
+    CaseEvent,
+    CaseLink,
+    CaseSequence,
+    Notification,
+    Party,
+)
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope
@@ -469,3 +476,13 @@ def reopen_for_reporter(*, case: Case, reason: str) -> Case:
             changes={"state": [from_state, target], "by": "reporter"},
         )
     return case
+
+
+def mark_notifications_read(*, user, case: Case) -> int:
+    """The reader opened the case: their reminders about it are read."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return 0
+    return Notification.objects.filter(recipient=person, case=case, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -192,7 +192,12 @@ def case_list(request):
     page = Paginator(selectors.cases_for(user, **form.filters()), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"form": form, "page": page, "may_see_board": selectors.may_see_board(user)}
+    context = {
+        "form": form,
+        "page": page,
+        "may_see_board": selectors.may_see_board(user),
+        "notifications": selectors.unread_notifications_for(user),
+    }
     return render_page(
         request, "disputes/case_list.html", context, fragment="disputes/_case_rows.html"
     )
@@ -202,6 +207,7 @@ def case_list(request):
 @permission_required(VIEW_CASE, raise_exception=True)
 def case_detail(request, reference: str):
     case = selectors.get_case_for(request.user, reference)
+    services.mark_notifications_read(user=request.user, case=case)
     return render_page(
         request,
         "disputes/case_detail.html",

@@ -83,3 +83,16 @@ def test_the_task_and_the_command_run_the_same_watcher(world, capsys):
     assert watch_deadlines.call() == {"flagged": 1, "escalated": 0}
     call_command("check_deadlines")
     assert "flagged 0" in capsys.readouterr().out
+
+
+def test_reminders_show_on_the_worklist_until_the_case_is_opened(client, world):
+    from django.urls import reverse
+
+    case = _case_received(world, hours_ago=30)
+    check_deadlines()
+    client.force_login(world.grid_worker_a1)
+    worklist = client.get(reverse("disputes:cases")).content.decode()
+    assert "我的提醒" in worklist and case.reference in worklist
+    client.get(reverse("disputes:case", args=[case.reference]))
+    assert Notification.objects.get(case=case).read_at is not None
+    assert "我的提醒" not in client.get(reverse("disputes:cases")).content.decode()

@@ -320,5 +320,5 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
         (world.chief, reverse("disputes:board")),
     ]:
         client.force_login(user)
-        with django_assert_max_num_queries(18):
+        with django_assert_max_num_queries(20):
             assert client.get(url).status_code == 200
