@@ -17,7 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from fengqiao.disputes.models import Case, CaseEvent, CaseSequence, Party
+from fengqiao.disputes import clocks
+from fengqiao.disputes.models import (
+    Agreement,
+    AgreementTerm,
+    Case,
+    CaseEvent,
+    CaseSequence,
+    MediationSession,
+    Party,
+    ReturnVisit,
+    Signature,
+)
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from fengqiao.org.models import Team
@@ -406,6 +417,119 @@ class _Builder:
                 events.append(event)
         Party.objects.bulk_create(parties, batch_size=BATCH)
         CaseEvent.objects.bulk_create(events, batch_size=BATCH)
+        self._write_mediation()
+
+    def _write_mediation(self) -> None:
+        """Sessions, agreements (terms, signatures, seal) and return visits that match each
+        case's timeline, so a case in 'agreement' has the agreement to show."""
+        sessions, session_mediators, agreements, plans = [], [], [], []
+        for case, events, handler_ids in zip(self.cases, self.events, self.handlers, strict=True):
+            kinds = {event.kind: event.at for event in events}
+            if "start_mediation" not in kinds:
+                continue
+            failed = "fail_mediation" in kinds
+            held_at = kinds["start_mediation"]
+            sessions.append(
+                MediationSession(
+                    case_id=case.pk,
+                    held_at=held_at,
+                    place=f"{case.grid.name}调解室",
+                    attendees="双方当事人",
+                    record="双方陈述了各自的意见，调解员释法说理。",
+                    outcome="failed"
+                    if failed
+                    else ("settled" if "reach_agreement" in kinds else "continued"),
+                    failure_reason="双方分歧较大" if failed else "",
+                )
+            )
+            session_mediators.append(handler_ids[:1])
+            if "reach_agreement" in kinds and handler_ids:
+                effective = timezone.localtime(kinds["reach_agreement"]).date()
+                agreements.append(
+                    Agreement(
+                        case_id=case.pk,
+                        number=f"{case.reference}-1",
+                        committee=f"{case.grid.name.split('第')[0]}人民调解委员会",
+                        facts=case.narrative,
+                        issues=case.request,
+                        responsibility="双方各有责任，经调解自愿达成协议。",
+                        seal_applied=True,
+                        sealed_on=effective,
+                        effective_on=effective,
+                    )
+                )
+                plans.append((case, handler_ids[0], effective))
+        MediationSession.objects.bulk_create(sessions, batch_size=BATCH)
+        through = MediationSession.mediators.through
+        through.objects.bulk_create(
+            [
+                through(mediationsession_id=s.pk, person_id=pk)
+                for s, ids in zip(sessions, session_mediators, strict=True)
+                for pk in ids
+            ],
+            batch_size=BATCH,
+        )
+        Agreement.objects.bulk_create(agreements, batch_size=BATCH)
+        parties_by_case = defaultdict(list)
+        for party in Party.objects.filter(case_id__in=[c.pk for c, _h, _e in plans]).order_by("pk"):
+            parties_by_case[party.case_id].append(party)
+        terms, signatures, visits = [], [], []
+        for agreement, (case, mediator_id, effective) in zip(agreements, plans, strict=True):
+            parties = parties_by_case[case.pk]
+            respondent = parties[-1] if parties else None
+            terms.append(
+                AgreementTerm(
+                    agreement_id=agreement.pk,
+                    position=1,
+                    obligation="按协议约定履行义务",
+                    obligor_id=respondent.pk if respondent else None,
+                    amount=self.rng.choice([None, 500, 2000, 6000]),
+                    manner="当面交付",
+                    deadline=effective + dt.timedelta(days=15),
+                    performed_on=effective + dt.timedelta(days=10)
+                    if case.state == "closed"
+                    else None,
+                )
+            )
+            signatures += [
+                Signature(
+                    agreement_id=agreement.pk,
+                    role="party",
+                    party_id=party.pk,
+                    method="sign",
+                    signed_on=effective,
+                )
+                for party in parties
+            ]
+            signatures.append(
+                Signature(
+                    agreement_id=agreement.pk,
+                    role="mediator",
+                    person_id=mediator_id,
+                    method="sign",
+                    signed_on=effective,
+                )
+            )
+            for due in clocks.return_visit_schedule(case.risk, effective):
+                done = due < self.now.date() - dt.timedelta(days=3)
+                if case.state == "closed" and not done:
+                    continue  # closed before this visit fell due
+                at = timezone.make_aware(dt.datetime.combine(due, dt.time(10)))
+                visits.append(
+                    ReturnVisit(
+                        case_id=case.pk,
+                        agreement_id=agreement.pk,
+                        due_on=due,
+                        done_at=at if done else None,
+                        visitor_id=mediator_id if done else None,
+                        method="phone" if done else "",
+                        outcome="settled" if done else "",
+                        performance="已按协议履行" if done else "",
+                    )
+                )
+        AgreementTerm.objects.bulk_create(terms, batch_size=BATCH)
+        Signature.objects.bulk_create(signatures, batch_size=BATCH)
+        ReturnVisit.objects.bulk_create(visits, batch_size=BATCH)
 
     # --- small draws ---------------------------------------------------------------------
 

@@ -54,3 +54,17 @@ def test_reference_numbers_are_unique_and_the_sequence_continues_after_them(db_a
         ).count()
         assert sequence.last == issued
     assert CaseEvent.objects.count() >= Case.objects.count()
+
+
+def test_cases_past_an_agreement_have_an_effective_signed_agreement(db_access):
+    from fengqiao.disputes.models import Agreement
+
+    for case in Case.objects.filter(state__in=["agreement", "follow_up"]):
+        agreement = Agreement.objects.get(case=case)
+        assert agreement.effective_on is not None and agreement.seal_applied
+        signed = set(agreement.signatures.filter(role="party").values_list("party", flat=True))
+        assert signed == set(case.parties.values_list("pk", flat=True))
+        assert agreement.signatures.filter(role="mediator").exists()
+    assert Case.objects.filter(state="follow_up", return_visits__isnull=False).exists() or not (
+        Case.objects.filter(state="follow_up").exists()
+    )
