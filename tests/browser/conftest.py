@@ -102,6 +102,14 @@ def screenshot_dir(tmp_path: Path) -> Path:
     return path
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has finished swapping: new content gets its htmx behaviour only when
+    the settle step runs, so a control can be enabled yet not listening for a moment."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(".htmx-request, .htmx-settling")).to_have_count(0)
+
+
 def log_in(page, username: str, password: str = PASSWORD) -> None:
     """Fill in and send the real login form, the way a person would."""
     page.goto("/accounts/login/")

@@ -10,7 +10,7 @@ import pytest
 
 from fengqiao.disputes import services
 from fengqiao.intake.services import submit_report
-from tests.browser.conftest import screenshot_dir
+from tests.browser.conftest import htmx_settled, screenshot_dir
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def test_a_resident_reports_a_dispute_on_a_phone_and_opens_its_status(world, pag
     page.get_by_label("乡镇（街道）").select_option(label=world.township_a.name)
     community = page.get_by_label("村（社区）")
     expect(community).to_be_enabled()
+    htmx_settled(page)
     community.select_option(label=world.community_a.name)
     grid = page.get_by_label("网格", exact=True)
     expect(grid).to_be_enabled()
