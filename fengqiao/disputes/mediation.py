@@ -40,7 +40,7 @@ from fengqiao.disputes.models import (
     Signature,
 )
 from fengqiao.org.models import Person
-from fengqiao.org.scope import scope_to
+from fengqiao.org.scope import person_of, scope_to
 
 # Recording what happened on a case (a session, a signature, a visit) needs the same right
 # as any other work on it that leaves its state alone; ``disputes.services`` asks "regrade"
@@ -560,7 +560,7 @@ def record_return_visit(
         errors["visited_at"] = _("回访时间不能晚于现在")
     if errors:
         raise ValidationError(errors)
-    visitor = Person.objects.filter(user=actor).first()
+    visitor = person_of(actor)
     with transaction.atomic():
         updated = ReturnVisit.objects.filter(
             pk=visit.pk, done_at__isnull=True, cancelled_at__isnull=True

@@ -25,7 +25,7 @@ from fengqiao.disputes.models import (
 )
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
-from fengqiao.org.scope import in_scope
+from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
 
@@ -440,8 +440,8 @@ def _append(
 def _display_name(user) -> str:
     if user is None:
         return ""
-    person = Person.objects.filter(user=user).values_list("name", flat=True).first()
-    return person or user.get_full_name() or user.get_username()
+    person = person_of(user)
+    return (person.name if person else "") or user.get_full_name() or user.get_username()
 
 
 def _check_codes(**values) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -220,7 +221,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     raise self._outside_scope(values, replay=not submission.created)
         except ValidationError as error:
             raise api_error(error) from None
-        report = selectors.get_report_for(request.user, submission.report.tracking_code)
+        report = submission.report
+        prefetch_related_objects([report], "assignees")
         return Response(
             self.get_serializer(report).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,

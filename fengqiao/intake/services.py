@@ -17,6 +17,7 @@ from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
 from fengqiao.intake.models import Report, ReportPhoto
+from fengqiao.org.scope import person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.phones import normalize_phone
 from fengqiao.places import selectors as places
@@ -116,8 +117,9 @@ def submit_report(
             )
             for photo in photos:
                 _store_photo(report, photo)
+            case = None
             if kind == Report.Kind.DISPUTE:
-                disputes.open_case(
+                case = disputes.open_case(
                     actor=actor,
                     title=_title_of(text),
                     narrative=values["text"],
@@ -132,6 +134,8 @@ def submit_report(
                     received_at=report.created_at,
                     packages=packages,
                 )
+            # Callers read the report's case next (a page, an API answer): spare the query.
+            Report.case.related.set_cached_value(report, case)
             audit.record(
                 actor=actor,
                 action="intake.report_submitted",
@@ -361,7 +365,7 @@ def _reporter_as_party(values: dict) -> list[dict]:
 
 
 def _is_resident(actor) -> bool:
-    return getattr(actor, "is_authenticated", False) and not hasattr(actor, "person")
+    return getattr(actor, "is_authenticated", False) and person_of(actor) is None
 
 
 def _ensure_staff_in_scope(actor, report: Report) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.contrib.auth.backends import ModelBackend
 
+from fengqiao.org.scope import person_of
+
 _VIEW_PLACES = {"places.view_region", "places.view_building"}
 _VIEW_ORG = {
     "org.view_unit",
@@ -79,9 +81,8 @@ def roles_of(user) -> frozenset[str]:
         return cached
     roles: frozenset[str] = frozenset()
     if getattr(user, "is_authenticated", False) and user.is_active:
-        roles = frozenset(
-            user.person.roles.values_list("code", flat=True) if hasattr(user, "person") else ()
-        )
+        person = person_of(user)
+        roles = frozenset(person.roles.values_list("code", flat=True) if person else ())
     setattr(user, _ROLES_ATTR, roles)
     return roles
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
@@ -59,9 +60,11 @@ def scope_for(user) -> Scope:
         # grant; grants add areas beyond it (a bureau analyst, a judicial office).
         places = [
             (grant.region, grant.unit)
-            for grant in user.access_grants.select_related("region", "unit__jurisdiction")
+            for grant in user.access_grants.select_related("region", "unit__jurisdiction").defer(
+                *_BOUNDARIES
+            )
         ]
-        person = _person_of(user)
+        person = person_of(user)
         if person is not None and person.active:
             places.append((person.region, person.unit))
         for region, unit in places:
@@ -75,10 +78,31 @@ def scope_for(user) -> Scope:
     return scope
 
 
-def _person_of(user):
+# Postings are read for their paths; parsing the polygons would be most of the cost.
+_BOUNDARIES = ("region__boundary", "unit__jurisdiction__boundary")
+
+
+def person_of(user):
+    """The user's staff profile with its posting, or None (a resident, an anonymous visitor).
+
+    Read once per user object and kept in Django's own cache of the reverse one-to-one
+    relation, so ``user.person`` and ``hasattr(user, "person")`` reuse it too.
+    """
     from fengqiao.org.models import Person
 
-    return Person.objects.select_related("region", "unit__jurisdiction").filter(user=user).first()
+    if not getattr(user, "is_authenticated", False):
+        return None
+    relation = get_user_model().person.related
+    if relation.is_cached(user):
+        return relation.get_cached_value(user)
+    person = (
+        Person.objects.select_related("region", "unit__jurisdiction")
+        .defer(*_BOUNDARIES)
+        .filter(user=user)
+        .first()
+    )
+    relation.set_cached_value(user, person)
+    return person
 
 
 def forget_scope(user) -> None:
@@ -125,4 +149,20 @@ def get_for(user, queryset: QuerySet | type[Model], **lookup) -> Model:
 
 
 def in_scope(user, obj: Model) -> bool:
-    return scope_to(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
+    """Whether ``obj`` lies inside the user's jurisdiction: read off the object when it
+    carries its own paths, else asked of the database."""
+    model = type(obj)
+    region_field = getattr(model, "scope_region_path", None)
+    unit_field = getattr(model, "scope_unit_path", None)
+    fields = [field for field in (region_field, unit_field) if field]
+    if not all("__" not in field and field in obj.__dict__ for field in fields):
+        return scope_to(user, model._default_manager.filter(pk=obj.pk)).exists()
+    scope = scope_for(user)
+    if scope.everything:
+        return True
+    region_path = getattr(obj, region_field) if region_field else None
+    unit_path = getattr(obj, unit_field) if unit_field else None
+    return bool(
+        (region_path and any(region_path.startswith(p) for p in scope.region_paths))
+        or (unit_path and any(unit_path.startswith(p) for p in scope.unit_paths))
+    )
