@@ -136,9 +136,20 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", type=_scale, default=1.0, help="演示县规模（首次启动时） / demo county size"
     )
     commands.add_parser("manage", help="Django manage.py")
+    commands.add_parser(
+        "triage",
+        help="分级：标准输入 JSON Lines → 标准输出 / grade JSON Lines from stdin",
+        description='Each stdin line {"id", "text", "lang"?} gets one stdout line '
+        '{"id", "category", "risk", "dispatch", "level", "signals"}, '
+        'or {"id", "error"}.',
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args)
+    if args.command == "triage":
+        from fengqiao.triage.cli import run
+
+        run(sys.stdin.buffer, sys.stdout)
     return 0
 
 

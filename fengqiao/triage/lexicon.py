@@ -1,0 +1,271 @@
+"""Curated words for the red-flag and context signals (domain-notes §2.2), and the cues that
+cancel or soften them. Text is normalised first (NFKC, lower case), so full-width and
+capitals need no patterns of their own. Each entry is a regular expression."""
+
+from __future__ import annotations
+
+_NUM = r"(?:\d+|[一二两三四五六七八九十百几]+)"
+
+SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
+    "threat_to_kill": (
+        r"(?:杀|砍|捅|弄|整|打|搞|掐|勒|毒)(?:死|了)(?:你|他|她|我|他们|你们|全家|一家|对方|人)",
+        r"杀(?:人|你|他|她|全家|了他|了你)|(?:砍|捅|杀|弄|掐|整)死|砍人|捅人|(?:要|想|准备)打死",
+        r"(?:要|想|扬言|说要|准备|迟早|早晚)(?:把\w{1,3})?(?:杀|砍|捅|宰|弄死|整死)",
+        r"同归于尽|拼命|跟(?:你|他|她)拼了|拼了这条命|要(?:你|他|她|我)的?命|埋了(?:你|他|她)|让(?:你|他|她)见血",
+        r"你死我活|血债血还|灭(?:门|你全家)|不让(?:你|他|她)活|让(?:你|他|她)(?:好看|活不成|偿命)",
+        r"放火烧|烧死|炸(?:死|了你|了他|掉)|泼(?:汽油|硫酸)|废了(?:你|他)|打断(?:你|他)的腿",
+        r"\bkill (?:you|him|her|them|us|everyone|the whole)",
+        r"\b(?:i'?ll|i will|gonna|going to|threatened to|threatening to|said he'?d|said she'?d)"
+        r" (?:kill|murder|stab|burn|hurt|beat)",
+        r"\bdie together\b|\bmurder\b|\bdeath threats?\b|\bthreatened (?:his|her|their) li(?:fe|ves)",
+        r"\bbreak (?:my|your|his|her|their) (?:legs?|hands?|arms?|neck|bones)|\bbeat \w+ to death",
+        r"\b(?:poison|stab|burn down|set fire to)\b",
+    ),
+    "weapon": (
+        r"(?:菜|水果|砍|柴|尖|西瓜|杀猪|剔骨)刀|匕首|刀子|动刀|一把刀",
+        r"(?:拿|持|握|举|提|挥|掏|亮|抄|带)(?:着|出|起|了)?(?:一把|把)?(?:刀|斧|棍|枪)",
+        r"斧头|斧子|铁棍|木棍|棍子|棍棒|钢管|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
+        r"酒瓶|弹弓|(?:手|猎|气|土)枪|枪支|开枪|硫酸|弩|(?:泼|浇|拿|带|提|拎|扛)(?:着|了)?(?:一桶|一瓶)?汽油|汽油(?:桶|瓶)",
+        r"\b(?:knife|knives|machete|cleaver|axe|hatchet|gun|pistol|rifle|crowbar|hammer)\b",
+        r"\b(?:iron bar|metal pipe|steel pipe|baseball bat|brick|acid attack|wrench)\b",
+        r"\b(?:can|jerry ?can|bottle|canister) of (?:petrol|gasoline)\b",
+    ),
+    "injury": (
+        r"受(?:了)?伤|打伤|砍伤|捅伤|刺伤|咬伤|撞伤|烫伤|摔伤|伤(?:得|的)?(?:很重|不轻|严重)",
+        r"(?:摔|打|踢|撞)断|流血|出血|头破血流|满脸是血|骨折|缝了?"
+        + _NUM
+        + r"?针|鼻青脸肿|淤青|昏迷|不省人事",
+        r"送(?:到|去|往)?(?:医院|急诊)|(?:叫|打)(?:了)?120|住院|轻伤|重伤|轻微伤|伤情鉴定",
+        r"倒(?:在)?地(?:上)?(?:不起|了)?|打晕|被打(?:了|得)|满头是血|见血|打破(?:了)?(?:头|额头|脸|鼻子|嘴)",
+        r"\b(?:hurt|injured|injuries|injury|wounded|bleeding|bled|broken (?:arm|leg|nose|rib|ribs|jaw))",
+        r"\b(?:bruised?|bruises|black eye|stitches|unconscious|concussion|ambulance|hospitali[sz]ed|taken to hospital)\b",
+    ),
+    "alcohol": (
+        r"喝(?:了)?(?:酒|醉|多了|大了)|醉酒|酒后|醉醺醺|耍酒疯|一身酒气|喝高了|酗酒",
+        r"\b(?:drunk|drunken|alcohol|intoxicated|after drinking|been drinking|wasted)\b",
+    ),
+    "crowd_gathering": (
+        r"聚集|围堵|堵(?:住)?(?:大)?门|堵(?:住)?(?:路|马路|道路)|拉(?:起)?横幅|打横幅|拉条幅",
+        r"门(?:口)?(?:被\w{0,6})?堵(?:了|住|死)|静坐|围攻|聚众|群殴|械斗|烧纸钱?|摆花圈|抬棺|停尸|集体(?:上访|讨薪|围)",
+        r"(?:十几|几十|上百|数十|[1-9]\d+多?|[二三四五六七八九]十多?|[一二两三四五六七八九几]百多?)"
+        r"(?:个|名|位|号)?(?:人|村民|工人|业主|家属|家长|群众)",
+        r"\b(?:crowd|mob|dozens of|a group of \d\d|blocking the (?:gate|road|entrance))",
+        r"\b(?:banners?|sit-in|protesters?|gathered outside|surrounded the)\b",
+    ),
+    "vulnerable_person": (
+        r"走失|走丢|失联|失踪|找不到(?:了|人)|找不着|不见了|(?:未|没有?|还没)回(?:家|来)|下落不明",
+        r"老年痴呆|痴呆|阿尔茨海默|失智|认知障碍|智力(?:障碍|残疾)|智障|自闭症|孕妇|怀孕|瘫痪|残疾",
+        r"精神(?:病|障碍|分裂|异常|失常)|发病|犯病|躁狂|独居老人|空巢老人|无人照顾",
+        r"\b(?:dementia|alzheimer|wandered off|missing (?:child|kid|boy|girl|elder|grandma|grandpa))",
+        r"\b(?:is missing|went missing|gone missing|can'?t find (?:him|her|them)|nobody has seen)",
+        r"\b(?:hasn'?t (?:come|came) (?:back|home)|didn'?t come home|not come home)",
+        r"\b(?:pregnant|autis(?:m|tic)|disabled|schizophreni|psychotic|mental (?:illness|disorder))",
+    ),
+    "suicide_risk": (
+        r"自杀|轻生|跳楼|跳河|跳江|跳桥|上吊|割腕|喝(?:了)?(?:农药|敌敌畏|百草枯)|吞(?:了)?(?:安眠药|药)",
+        r"不想活|不活了|活不下去|活着没意思|寻死|一死了之|死了算了|死给(?:你|他|她|你们)看|没什么好留恋",
+        r"(?:农药|安眠药|药|绳子|炭)(?:我)?(?:都|已经)?(?:买好|准备好)了",
+        r"(?:站|坐|爬|人)(?:在|到|上)?(?:了)?(?:楼顶|天台|窗台|窗户外|桥上|桥栏|河边)",
+        r"\b(?:suicid\w*|kill (?:myself|himself|herself|themselves)|jump off|end (?:my|his|her) life)",
+        r"\b(?:don'?t want to live|overdose|on the roof(?:top)?|ledge)\b",
+    ),
+    "repeated_police_calls": (
+        r"(?:多|几|数|好几|三|四|五|六|七|八|九|十|\d+)次(?:报警|打110|打了110|出警)",
+        r"报(?:了)?" + _NUM + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
+        r"\b(?:called (?:the )?police (?:\w+ )?(?:times|again)|police (?:have )?(?:came|come|been) "
+        r"(?:\w+ )?times|repeated (?:police )?calls|third call|\d+ calls? to (?:the )?police)",
+    ),
+    "failed_mediation": (
+        r"调解(?:失败|不成|无果|未果|没(?:有)?(?:成|用|结果))|(?:多次|几次|" + _NUM + r"次)调解",
+        r"调(?:解)?了?" + _NUM + r"次|协调(?:多次|几次)?(?:无果|未果|不成)|调不下来",
+        r"\bmediation\W+(?:\w+\W+){0,2}failed",
+        r"\b(?:mediation (?:failed|broke down|went nowhere)|failed mediation|mediated (?:twice|"
+        r"several times|\w+ times))",
+    ),
+    "minor_involved": (
+        r"未成年|孩子|小孩|儿童|(?<!大)学生|初中生|高中生|小学生|幼儿园|婴儿|宝宝|少年|男童|女童",
+        r"(?:[1-9]|1[0-7]|[一二三四五六七八九]|十[一二三四五六七]?)岁(?:的)?(?:男孩|女孩|孩子|儿子|女儿|小孩)",
+        r"\b(?:child|children|kid|kids|minor|student|pupil|teen|teenager|baby|toddler)s?\b",
+        r"\b(?:son|daughter|boy|girl)\b",
+    ),
+    "money_amount": (
+        r"\d+(?:\.\d+)?\s*(?:万|千|百)?\s*(?:元|块|rmb|w\b)|\d+(?:\.\d+)?\s*万",
+        r"[一二两三四五六七八九十百千]+(?:万|千)(?:元|块)?|[一二两三四五六七八九十百千]+(?:元|块钱)",
+        r"[¥￥$]\s*\d|\b\d[\d,]*(?:\.\d+)?\s*(?:yuan|rmb|dollars?)\b",
+    ),
+    "domestic_violence": (
+        r"家暴|家庭暴力|(?:打|殴打|虐待)(?:老婆|妻子|媳妇|老公|丈夫|孩子|父母|老人)",
+        r"(?:老公|丈夫|男人|老婆|妻子)(?:又|经常|总是)?(?:打|殴打|动手)",
+        r"\b(?:domestic (?:violence|abuse)|(?:husband|wife|partner|boyfriend) (?:beat|hit|hits|beats|"
+        r"punched|slapped|choked))",
+    ),
+    "property_damage": (
+        r"砸(?:了|坏|烂|碎|毁)?|打砸|损坏|毁坏|划(?:了)?(?:车|漆)|推倒|烧(?:了|毁)|扎(?:了)?(?:轮胎|胎)",
+        r"\b(?:smashed|vandali[sz]ed|damaged|keyed (?:my|his|her) car|broke (?:the|my|our) windows?)",
+    ),
+    "intimidation": (
+        r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|胶水",
+        r"寄刀片|冥币|跟踪|堵(?:在)?(?:我)?家门口|骚扰电话|半夜敲门|砸门",
+        r"\b(?:threat(?:en|ened|ening|s)?|intimidat\w*|harass\w*|stalk\w*|dead (?:rat|cat|bird|dog))",
+        r"\b(?:glued|superglue|smeared|dog mess|faeces|feces|excrement)\b",
+    ),
+    "petition_threat": (
+        r"上访|信访|进京|去北京|到北京|(?:去|到|闹到)(?:省里|省政府|市里|市政府|县政府|区政府|镇政府)",
+        r"围(?:堵)?(?:政府|镇政府|乡政府)|越级",
+        r"\b(?:petition\w*|go to beijing|besiege|march on the government)",
+    ),
+}
+
+# Words that make a signal not so: "没有动刀", "没人受伤", "nobody was hurt". A Chinese
+# negation counts within a few characters before the word, unless "就/要/..." comes between:
+# "不还钱就杀了你" is a threat, not the denial of one.
+NEGATION_ZH = r"没有|没(?!想到)|未(?!成年)|并未|不是|不曾|无(?![果奈论法])|没人|别(?!人)|不用|不需要|并非|否认"
+NEGATION_WINDOW = 4
+NEGATION_BREAKS = r"就|要|便|再|会|但|却"
+NEGATION_EN = (
+    r"\b(?:no|not|never|without|nobody|none|no one|didn'?t|wasn'?t|weren'?t|isn'?t|hasn'?t|"
+    r"haven'?t|don'?t|doesn'?t)\b(?:\s+\w+){0,2}\s*$"
+)
+
+# Worry or prevention: the thing feared has not happened ("怕他动刀", "in case he ...").
+SPECULATION = (
+    r"怕|担心|害怕|恐怕|万一|会不会|以防|防止|预防|避免|生怕|提防|是否",
+    r"\b(?:afraid|worried|worry|fear|might|may|could|in case|prevent|avoid|whether)\b",
+)
+
+# Told second hand, or already over: still a signal, but nothing to dispatch to.
+HEARSAY = (
+    r"听说|据说|听人说|传言|有人说|转述",
+    r"\b(?:heard that|rumou?r|apparently|reportedly|someone said)\b",
+)
+PAST = (
+    r"上周|上个?月|去年|前年|前几天|前天|昨天|昨晚|之前|以前|曾经|曾|当时|那次|上次|几天前|"
+    r"\d+天前|年前|月前",
+    r"\b(?:previously|last (?:week|month|year|night)|yesterday|ago|earlier|used to|once)\b",
+)
+NOW = (
+    r"正在|现在|马上|此刻|还在|快来|赶紧|立即|速来|刚刚|刚才|眼下|当前|目前|一直在|快点|救命",
+    r"\b(?:now|right now|currently|still|hurry|come quickly|urgent|immediately|help)\b",
+)
+
+# Words typical of each category. They reach the model as tokens ("kw_medical"), so a report
+# using a word the corpus never saw still leans the right way.
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "marriage_family": (
+        r"老公|老婆|丈夫|妻子|媳妇|离婚|彩礼|嫁妆|赡养|养老|抚养|抚养费|探视|婆婆|公公|岳父|岳母|"
+        r"儿媳|女婿|兄弟姐妹|遗产|继承|分家|前夫|前妻|男朋友|女朋友|对象|婚外|出轨|家暴|小姑子",
+        r"\b(?:husband|wife|divorce|custody|alimony|in-laws?|mother-in-law|inheritance|"
+        r"boyfriend|girlfriend|ex-wife|ex-husband|marriage|bride price|elderly parents?)\b",
+    ),
+    "neighbourhood": (
+        r"邻居|楼上|楼下|隔壁|对门|噪音|吵闹|漏水|渗水|楼道|堆放|杂物|宠物|狗叫|遛狗|晾衣|"
+        r"油烟机|空调外机|广场舞|装修声|拖椅子|车位被占|挡光",
+        r"\b(?:neighbou?rs?|upstairs|downstairs|next door|noise|noisy|leak(?:ing)?|corridor|"
+        r"barking|dog poo|shared hallway)\b",
+    ),
+    "housing_homestead": (
+        r"宅基地|院墙|围墙|盖房|建房|翻建|翻修房|房屋|滴水|排水沟|地基|房界|过道|老宅|祖屋|"
+        r"房产证|确权|违建|加盖|屋檐",
+        r"\b(?:homestead|house plot|boundary wall|rebuild(?:ing)?|village house|eaves)\b",
+    ),
+    "contract": (
+        r"借钱|借款|欠款|欠钱|欠条|借条|还钱|押金|房租|租金|房东|租客|合同|违约|定金|订金|"
+        r"装修款|合伙|担保|利息|高利贷|转账记录|分期",
+        r"\b(?:loan|lent|borrow(?:ed)?|debt|iou|deposit|rent|landlord|tenant|lease|contract|"
+        r"owes? me|pay (?:me )?back|renovation contractor)\b",
+    ),
+    "production_business": (
+        r"生意|合伙|摊位|摊贩|商户|货款|供货|鱼塘|养殖|种植|合作社|灌溉|抢客|同行|竞争|厂家|"
+        r"经销|加盟|门面|客源|作坊|收购",
+        r"\b(?:business|supplier|stall|vendor|competitor|wholesale|co-?op|fish pond|"
+        r"farm(?:ing)?|goods payment)\b",
+    ),
+    "damage_compensation": (
+        r"赔偿|赔钱|医药费|医疗费|咬伤|撞倒|摔倒|砸坏|损坏|弄坏|划伤|烫伤|误工费|营养费|"
+        r"高空坠物|狗咬|被狗",
+        r"\b(?:compensat\w*|damages?|bitten|dog bite|medical bills?|broke my|damaged my)\b",
+    ),
+    "forest_land": (
+        r"土地|山林|林地|耕地|承包地|责任田|地界|田埂|界桩|自留地|荒山|林权|坟地|祖坟|"
+        r"流转|水渠|放水|浇地|抢水|果园|竹林|茶园",
+        r"\b(?:farmland|forest|woodland|field boundary|land contract|irrigation|orchard|"
+        r"bamboo|grave|land rights?)\b",
+    ),
+    "land_acquisition_demolition": (
+        r"拆迁|征地|征收|补偿款|安置|安置房|拆除|强拆|棚改|旧改|搬迁|评估价|补偿标准|"
+        r"回迁|过渡费|青苗费",
+        r"\b(?:demolition|demolish\w*|requisition|expropriat\w*|resettle\w*|relocation|"
+        r"compensation package|eviction for)\b",
+    ),
+    "environmental_pollution": (
+        r"污染|臭味|异味|排放|废水|污水|废气|粉尘|扬尘|烟尘|黑烟|噪声扰民|化工厂|养猪场|"
+        r"养殖场|搅拌站|焚烧|排污|刺鼻|油漆味|河水变",
+        r"\b(?:pollut\w*|smell|stink|odou?r|fumes|smoke|dust|sewage|waste ?water|"
+        r"factory|chemical plant|pig farm|discharg\w*)\b",
+    ),
+    "labour": (
+        r"工资|欠薪|讨薪|拖欠工资|包工头|工钱|工地|老板跑路|辞退|开除|加班费|社保|工伤|"
+        r"劳动合同|仲裁|试用期|打工|工人|员工|农民工|年底结账",
+        r"\b(?:wages?|salary|salaries|unpaid|back pay|overtime|fired|dismiss\w*|employer|"
+        r"boss|workers?|work injury|labou?r|arbitration)\b",
+    ),
+    "consumer": (
+        r"商家|店家|退款|退货|买的|购买|网购|快递|超市|过期|假货|充值|会员卡|预付卡|健身房|"
+        r"美容|理发|培训班|维修|售后|发票|三无|缺斤少两",
+        r"\b(?:refund|shop|store|seller|bought|purchase\w*|expired|fake|membership|gym|"
+        r"prepaid|after-sales|receipt|customer service)\b",
+    ),
+    "medical": (
+        r"医院|医生|护士|手术|治疗|诊所|卫生院|输液|打针|误诊|医疗事故|病人|患者|医闹|"
+        r"急诊|病历|尸检|医调委|药房|抢救",
+        r"\b(?:hospital|doctor|nurse|surgery|clinic|patient|misdiagnos\w*|treatment|"
+        r"malpractice|medical (?:error|dispute))\b",
+    ),
+    "traffic_accident": (
+        r"撞|车祸|追尾|剐蹭|刮蹭|电动车|摩托车|交通事故|肇事|逃逸|交警|责任认定|定损|"
+        r"保险公司|骑手|司机|开车|倒车",
+        r"\b(?:crash\w*|collision|collided|rear-ended|hit by a (?:car|bike|scooter)|"
+        r"traffic accident|driver|e-?bike|scooter|hit-and-run|insurance)\b",
+    ),
+    "property_management": (
+        r"物业|物业费|业委会|业主委员会|电梯|停车费|门禁|保安|小区管理|公共维修基金|"
+        r"绿化|垃圾清运|地下车库|物管",
+        r"\b(?:property management|management company|management fee|owners'? committee|"
+        r"lift|elevator|security guards?|parking fee)\b",
+    ),
+    "other": (
+        r"村务|村委|选举|低保|补贴|名单|祠堂|寺庙|宗族|赌债|份子钱|群里骂|网上骂|造谣|"
+        r"诽谤|广场|公示",
+        r"\b(?:village committee|election|subsidy|temple|clan|gambling debt|slander|rumou?rs?)\b",
+    ),
+    "campus": (
+        r"学校|老师|班主任|校长|同学|霸凌|欺凌|学生|幼儿园|校门口|家长群|体育课|课间|"
+        r"补课|校车|食堂|宿舍|辅导班",
+        r"\b(?:school|teacher|classmates?|bull(?:y|ied|ying)|kindergarten|principal|"
+        r"head ?teacher|school gate|pupils?)\b",
+    ),
+    "missing_person": (
+        r"走失|走丢|失踪|找不到|不见了|没回家|失联|寻人|监控|最后一次见|穿着|身高|"
+        r"寻找|帮忙找",
+        r"\b(?:missing|lost|wandered|can'?t find|last seen|wearing|search(?:ing)? for|"
+        r"hasn'?t come home)\b",
+    ),
+    "mental_health_incident": (
+        r"精神病|精神障碍|精神分裂|发病|犯病|躁狂|抑郁|幻听|妄想|停药|住院治疗|"
+        r"精神卫生中心|肇事肇祸|胡言乱语|疯",
+        r"\b(?:mental(?:ly)?|psychiatric|schizophreni\w*|bipolar|psychosis|episode|"
+        r"off (?:his|her) meds|medication|hallucinat\w*|delusion\w*)\b",
+    ),
+    "telecom_fraud": (
+        r"诈骗|骗子|被骗|转账|验证码|安全账户|冒充|客服|刷单|投资|理财|贷款|征信|"
+        r"网恋|杀猪盘|中奖|退款链接|共享屏幕|反诈",
+        r"\b(?:scam\w*|fraud\w*|swindl\w*|transfer(?:red)?|verification code|safe account|"
+        r"impersonat\w*|investment|phishing|fake (?:police|customer service))\b",
+    ),
+    "public_safety_hazard": (
+        r"隐患|高空抛物|飞线充电|私拉电线|充电|消防通道|灭火器|井盖|燃气|煤气|漏气|"
+        r"起火|着火|电线|护栏|坍塌|危房|松动|脱落|堵塞",
+        r"\b(?:hazard|fire exit|fire escape|extinguisher|manhole|gas leak|wiring|"
+        r"charging|thrown from|fell from|collapse|loose tiles?|railing)\b",
+    ),
+}

@@ -1,0 +1,123 @@
+"""Finding the red-flag and context signals in a text, aware of negation, worry and hearsay.
+
+A word counts only in the clause it stands in: "没有动刀，但是打伤了人" has an injury and no
+weapon. A negation just before the word cancels it; worry ("怕他动刀") cancels it too.
+Hearsay and the past keep the signal but mark it as not live, which is what separates a
+threat to report from a threat to dispatch to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fengqiao.triage import lexicon
+
+CLAUSE_END = re.compile(r"[。！？!?；;，,\n]|\.(?:\s|$)|\s-\s")
+
+
+def _compile(patterns: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+_SIGNALS = {name: _compile(patterns) for name, patterns in lexicon.SIGNAL_PATTERNS.items()}
+_NEGATION_ZH = re.compile(lexicon.NEGATION_ZH)
+_NEGATION_EN = re.compile(lexicon.NEGATION_EN)
+_NEGATION_BREAKS = re.compile(lexicon.NEGATION_BREAKS)
+_SPECULATION = _compile(lexicon.SPECULATION)
+_HEARSAY = _compile(lexicon.HEARSAY)
+_PAST = _compile(lexicon.PAST)
+_NOW = _compile(lexicon.NOW)
+
+NAMES: tuple[str, ...] = tuple(lexicon.SIGNAL_PATTERNS)
+# The signals that make a report red on their own (domain-notes §2.2, items 1-6).
+RED = frozenset(
+    {
+        "threat_to_kill",
+        "weapon",
+        "injury",
+        "crowd_gathering",
+        "suicide_risk",
+        "repeated_police_calls",
+        "failed_mediation",
+        "intimidation",
+        "petition_threat",
+    }
+)
+# The ones police can act on at the scene, when they are happening now.
+DISPATCHABLE = frozenset(
+    {"threat_to_kill", "weapon", "injury", "crowd_gathering", "suicide_risk", "vulnerable_person"}
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal, the words that raised it, and whether it is live (happening now, told
+    first hand) or reported (past or second hand)."""
+
+    name: str
+    words: tuple[str, ...]
+    live: bool
+
+
+def find_signals(text: str) -> list[Signal]:
+    """The signals in normalised ``text`` (see ``text.normalise``), in lexicon order."""
+    clauses = _clauses(text)
+    found: list[Signal] = []
+    for name, pattern in _SIGNALS.items():
+        words: list[str] = []
+        live = False
+        for start, clause in clauses:
+            for match in pattern.finditer(clause):
+                before = clause[: match.start()]
+                if _negated(before) or _SPECULATION.search(before):
+                    continue
+                words.append(match.group(0))
+                live = live or _is_live(text, start, clause)
+        if words:
+            found.append(Signal(name, tuple(dict.fromkeys(words)), live))
+    return found
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    clauses, start = [], 0
+    for end in CLAUSE_END.finditer(text):
+        clauses.append((start, text[start : end.start()]))
+        start = end.end()
+    clauses.append((start, text[start:]))
+    return [(s, c) for s, c in clauses if c.strip()]
+
+
+def _negated(before: str) -> bool:
+    if _NEGATION_EN.search(before):
+        return True
+    tail = before[-(lexicon.NEGATION_WINDOW + 4) :]
+    matches = list(_NEGATION_ZH.finditer(tail))
+    if not matches:
+        return False
+    last = matches[-1]
+    gap = tail[last.end() :]
+    return len(gap) <= lexicon.NEGATION_WINDOW and not _NEGATION_BREAKS.search(gap)
+
+
+def _is_live(text: str, start: int, clause: str) -> bool:
+    """Told first hand and not placed in the past, or placed explicitly in the present."""
+    context = text[max(0, start - 40) : start + len(clause)]
+    if _NOW.search(clause):
+        return True
+    return not (_HEARSAY.search(context) or _PAST.search(context))
+
+
+def danger_now(text: str, found: list[Signal]) -> bool:
+    """A live danger police can act on, and words saying it is happening now."""
+    return bool(_NOW.search(text)) and any(s.live and s.name in DISPATCHABLE for s in found)
+
+
+_CATEGORY_WORDS = {
+    category: _compile(patterns) for category, patterns in lexicon.CATEGORY_WORDS.items()
+}
+
+
+def category_hints(text: str) -> list[str]:
+    """The categories whose typical words appear in normalised ``text``, once each."""
+    return [category for category, pattern in _CATEGORY_WORDS.items() if pattern.search(text)]
