@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, rules
-from fengqiao.disputes.models import Case, CaseEvent, Notification
+from fengqiao.disputes import clocks, rules, services
+from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.disputes.services import _append, handlers_for
 
 CLOCK_LABELS = {
@@ -86,7 +86,7 @@ def _watch(case: Case, now: dt.datetime, report: DeadlineReport) -> None:
                 payload={"clock": name},
                 note=_("%(clock)s时限已超期") % {"clock": CLOCK_LABELS.get(name, name)},
             )
-            _notify(
+            services.notify(
                 case.handlers.all(),
                 case,
                 f"overdue:{name}",
@@ -132,17 +132,10 @@ def _escalate_by_rule(case: Case, reason: str) -> None:
             obj=case,
             changes={"reason": reason, "level": [level - 1, level]},
         )
-        _notify(
+        services.notify(
             people,
             case,
             f"escalated:{level}",
             _("%(ref)s 已按规则上报到%(level)s级，由您承办")
             % {"ref": case.reference, "level": level},
         )
-
-
-def _notify(people, case: Case, key: str, message: str) -> None:
-    Notification.objects.bulk_create(
-        [Notification(recipient=p, case=case, key=key, message=message[:200]) for p in people],
-        ignore_conflicts=True,
-    )

@@ -139,9 +139,11 @@ def open_case(
     by intake for dispute reports, and by staff who register a case directly.
     """
     _check_codes(category=category, risk=risk, channel=channel)
-    level = level or rules.initial_level(risk)
+    if level is None:
+        level = rules.initial_level(risk)
     if level not in (1, 2, 3):
         raise ValidationError({"level": _("化解层级只能是 1、2、3")})
+    level = max(level, rules.initial_level(risk))  # red starts with the police
     if not title.strip() or not narrative.strip():
         raise ValidationError({"narrative": _("请填写事由和简要案情")})
     received_at = received_at or timezone.now()
@@ -183,6 +185,18 @@ def open_case(
                 "handlers": [p.name for p in people],
             },
         )
+        if risk == "red":
+            # Red goes to the beat's community police at once, whoever handles it.
+            police = (packages or responsibles_for_grids([grid])[grid.pk]).get(
+                "community_police", []
+            )
+            notify(
+                list(dict.fromkeys([*police, *people])),
+                case,
+                "red:received",
+                _("红色预警：%(ref)s %(title)s，请立即处置")
+                % {"ref": case.reference, "title": case.title},
+            )
         audit.record(
             actor=actor,
             action="disputes.case_opened",
@@ -190,6 +204,14 @@ def open_case(
             changes={"risk": risk, "level": level, "category": category},
         )
     return case
+
+
+def notify(people, case: Case, key: str, message: str) -> None:
+    """A reminder to each of ``people`` about ``case``; the same key is sent once per person."""
+    Notification.objects.bulk_create(
+        [Notification(recipient=p, case=case, key=key, message=message[:200]) for p in people],
+        ignore_conflicts=True,
+    )
 
 
 def add_party(

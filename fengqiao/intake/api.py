@@ -94,6 +94,9 @@ class ReportSerializer(ReadOnlyModelSerializer):
             "feedback",
             "satisfaction",
             "reopened",
+            "dispatch",
+            "needs_grading",
+            "triage",
         ]
 
     def get_reporter_phone(self, report: Report) -> str:
@@ -116,9 +119,15 @@ class ReportInputSerializer(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="Required for disputes.",
+        help_text="Left out, triage reads it from the text.",
     )
-    risk = serializers.ChoiceField(choices=taxonomy.choices("risk"), default="blue")
+    risk = serializers.ChoiceField(
+        choices=taxonomy.choices("risk"),
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Left out, triage grades the text.",
+    )
     lon = serializers.FloatField(required=False, allow_null=True, default=None)
     lat = serializers.FloatField(required=False, allow_null=True, default=None)
     grid_code = serializers.CharField(max_length=32, required=False, default="", allow_blank=True)

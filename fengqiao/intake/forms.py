@@ -151,7 +151,9 @@ class StaffReportForm(ReportForm):
 
     channel = forms.ChoiceField(label=_("来源渠道"), required=False)
     risk = forms.ChoiceField(
-        label=_("风险等级"), choices=taxonomy.choices("risk"), required=False, initial="blue"
+        label=_("风险等级"),
+        choices=[("", _("由系统研判"))] + taxonomy.choices("risk"),
+        required=False,
     )
     grid_code = forms.ChoiceField(label=_("网格"), required=False)
     applicant_name = forms.CharField(label=_("申请人姓名"), required=False, max_length=100)
@@ -214,7 +216,7 @@ class StaffReportForm(ReportForm):
         return {
             **super().submission(),
             "channel": data["channel"],
-            "risk": data["risk"] or "blue",
+            "risk": data["risk"],
             "reporter_name": data["applicant_name"],
             "reporter_phone": data["applicant_phone"],
             "parties": self.parties(),

@@ -87,6 +87,11 @@ class Report(models.Model):
     feedback_at = models.DateTimeField(null=True, blank=True)
     reopened = models.PositiveSmallIntegerField(_("重新打开次数"), default=0)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
+    # What triage read in the text (category, risk, dispatch, level, signals with their
+    # words), kept as predicted; null with needs_grading when triage could not run.
+    triage = models.JSONField(_("智能研判"), null=True, blank=True)
+    dispatch = models.BooleanField(_("需要出警"), default=False)
+    needs_grading = models.BooleanField(_("待人工研判"), default=False)
 
     scope_region_path = "scope_path"
 
@@ -158,3 +163,30 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TriageFeedback(models.Model):
+    """A person's correction of triage: what it predicted and what the report was graded.
+
+    Written whenever staff choose a category, grade, level or dispatch other than the
+    prediction, so the corpus can grow from real use (``export_triage_feedback``).
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="triage_feedback")
+    text = models.TextField()
+    predicted = models.JSONField()
+    final = models.JSONField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+
+    scope_region_path = "report__scope_path"
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("研判纠正")
+        verbose_name_plural = _("研判纠正")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.predicted} -> {self.final}"

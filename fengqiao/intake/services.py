@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
+from fengqiao.intake import grading
 from fengqiao.intake.models import Report, ReportPhoto
 from fengqiao.org.scope import person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
@@ -49,7 +50,9 @@ def submit_report(
     kind: str,
     text: str,
     category: str = "",
-    risk: str = "blue",
+    risk: str = "",
+    level: int | None = None,
+    dispatch: bool | None = None,
     lon: float | None = None,
     lat: float | None = None,
     address: str = "",
@@ -63,7 +66,12 @@ def submit_report(
     photos: list[UploadedFile] | tuple = (),
     parties: list[dict] | None = None,
 ) -> Submission:
-    """Validate, store, locate and route a report; a dispute also opens a case.
+    """Validate, grade, store, locate and route a report; a dispute also opens a case.
+
+    Triage reads the text and fills in whatever the caller left out (category, risk,
+    level, dispatch); its prediction is kept on the report, and a member of staff who
+    grades differently leaves a correction for the corpus. If triage fails the report is
+    stored all the same, flagged for manual grading.
 
     Idempotent on ``client_key``: the same key returns the report it first created
     (``created`` False) and changes nothing. Every problem is reported at once as a
@@ -88,6 +96,10 @@ def submit_report(
     grid, building, near_boundary = _place(
         lon=lon, lat=lat, address=address, grid_code=grid_code, building=building
     )
+    chosen = {"category": category or None, "risk": risk or None, "level": level}
+    chosen["dispatch"] = dispatch
+    prediction = grading.grade(values["text"])
+    values.update(_graded(kind, chosen, prediction))
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -100,6 +112,8 @@ def submit_report(
                 building=building,
                 near_boundary=near_boundary,
                 anonymous=anonymous,
+                triage=prediction,
+                needs_grading=prediction is None,
                 reporter=actor if _is_resident(actor) else None,
                 created_by=actor if actor is not None and not _is_resident(actor) else None,
                 created_at=timezone.now(),
@@ -123,8 +137,9 @@ def submit_report(
                     actor=actor,
                     title=_title_of(text),
                     narrative=values["text"],
-                    category=category,
-                    risk=risk,
+                    category=values["category"],
+                    risk=values["risk"],
+                    level=level or (prediction or {}).get("level"),
                     channel=channel,
                     grid=grid,
                     building=building,
@@ -136,6 +151,8 @@ def submit_report(
                 )
             # Callers read the report's case next (a page, an API answer): spare the query.
             Report.case.related.set_cached_value(report, case)
+            if not _is_resident(actor):
+                grading.record_corrections(report, chosen, actor)
             audit.record(
                 actor=actor,
                 action="intake.report_submitted",
@@ -235,11 +252,9 @@ def _validated(
         errors["channel"] = _("未知的渠道")
     if kind not in Report.Kind.values:
         errors["kind"] = _("请选择反映类型")
-    if kind == Report.Kind.DISPUTE and category not in taxonomy.codes("category"):
-        errors["category"] = _("请选择纠纷类别")
-    elif category and category not in taxonomy.codes("category"):
+    if category and category not in taxonomy.codes("category"):
         errors["category"] = _("未知的类别")
-    if risk not in taxonomy.codes("risk"):
+    if risk and risk not in taxonomy.codes("risk"):
         errors["risk"] = _("未知的风险等级")
     text = (text or "").strip()
     if len(text) < 5:
@@ -262,11 +277,22 @@ def _validated(
     return {
         "channel": channel,
         "kind": kind,
-        "category": category,
-        "risk": risk,
         "text": text,
         "reporter_name": reporter_name.strip()[:50],
         "reporter_phone": phone,
+    }
+
+
+def _graded(kind: str, chosen: dict, prediction: dict | None) -> dict:
+    """The report's grading: what the caller chose, else triage's reading, else the safe
+    defaults (a dispute nobody could classify is "other", to be graded by hand)."""
+    guess = prediction or {}
+    fallback_category = "other" if kind == Report.Kind.DISPUTE else ""
+    dispatch = chosen["dispatch"]
+    return {
+        "category": chosen["category"] or guess.get("category") or fallback_category,
+        "risk": chosen["risk"] or guess.get("risk") or "blue",
+        "dispatch": guess.get("dispatch", False) if dispatch is None else dispatch,
     }
 
 

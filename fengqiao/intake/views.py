@@ -180,7 +180,7 @@ def staff_new(request):
         related = _related_for(user, request.POST)
     else:
         form = StaffReportForm(
-            initial={"client_key": new_client_key(), "kind": "dispute", "risk": "blue"},
+            initial={"client_key": new_client_key(), "kind": "dispute"},
             grids=grids,
         )
         related = None

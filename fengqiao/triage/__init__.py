@@ -15,7 +15,7 @@ from fengqiao.triage import model, signals
 from fengqiao.triage.signals import Signal
 from fengqiao.triage.text import LANGS, TriageInputError, checked, language_of, normalise
 
-__all__ = ["Signal", "Triage", "TriageInputError", "classify", "LANGS"]
+__all__ = ["LANGS", "Signal", "Triage", "TriageInputError", "classify", "language_of", "normalise"]
 
 # Matters that belong to the police from the start, whatever their grade.
 POLICE_MATTERS = frozenset({"missing_person", "mental_health_incident", "telecom_fraud"})
@@ -68,7 +68,7 @@ def classify(text, lang: str | None = None) -> Triage:
         level=level,
         signals=tuple(found),
         lang=lang or language_of(clean),
-        confidence=round(scores["category"][category], 3),
+        confidence=round(float(scores["category"][category]), 3),
     )
 
 

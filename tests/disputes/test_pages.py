@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
-from fengqiao.disputes.models import Case, CaseEvent, Party
+from fengqiao.disputes.models import Case, CaseEvent, Notification, Party
 from fengqiao.intake.services import submit_report
 
 
 def _case(*, risk="yellow", lon=120.005, text="楼上每天半夜拖椅子，沟通多次没用", **extra) -> Case:
+    # Graded by hand, so the pages under test do not depend on triage's reading of the text.
+    extra.setdefault("level", 2 if risk == "red" else 1)
     return submit_report(
         channel="web",
         kind="dispute",
@@ -200,6 +202,8 @@ def test_filters_narrow_the_worklist(client, world, cases):
     old = _case(text="三个月前的老纠纷")
     Case.objects.filter(pk=old.pk).update(received_at=timezone.now() - dt.timedelta(days=40))
     services.accept_case(case=case_a, actor=world.officer_a)
+    # The red case's warning names it above the list; only the list is under test here.
+    Notification.objects.all().delete()
     client.force_login(world.officer_a)
     url = reverse("disputes:cases")
 
