@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -134,7 +134,7 @@ def _search_q(q: str) -> Q:
 
 def get_case_for(user, reference: str) -> Case:
     """The case with this reference inside the user's jurisdiction, else Http404."""
-    queryset = _with_relations(Case.objects.select_related("building", "merged_into"))
+    queryset = _with_relations(Case.objects.select_related("building", "merged_into", "report"))
     return get_for(user, queryset.prefetch_related("parties"), reference=reference)
 
 
@@ -189,21 +189,25 @@ def may_see_board(user) -> bool:
 def board_for(user, *, now: dt.datetime | None = None) -> list[BoardSection]:
     """The station chief's board: what needs a decision now, in the user's jurisdiction.
 
-    - ``red``: red cases still open;
+    - ``red``: red cases still open and unresolved;
     - ``overdue``: open cases past a time limit (the ``overdue_q`` approximation);
     - ``awaiting_team``: cases at level 3 with no mediation team or no handlers yet;
     - ``near_month``: open, unresolved cases received 25 to 30 days ago.
     Each section lists at most ``BOARD_LIMIT`` cases, oldest first, with its total.
     """
     now = now or timezone.now()
-    open_cases = cases_for(user, now=now).filter(state__in=rules.OPEN_STATES)
-    without_handlers = ~Q(pk__in=Case.handlers.through.objects.values("case_id"))
+    # Open and unresolved, spelled as the partial index "disputes_case_open" is.
+    open_cases = cases_for(user, now=now).filter(
+        state__in=sorted(rules.OPEN_STATES), resolved_at__isnull=True
+    )
+    # NOT EXISTS, not NOT IN: the database can then anti-join instead of hashing (or worse,
+    # rescanning) every handler row of every case.
+    without_handlers = ~Exists(Case.handlers.through.objects.filter(case_id=OuterRef("pk")))
     sections = {
         "red": open_cases.filter(risk="red"),
         "overdue": open_cases.filter(overdue_q(now)),
         "awaiting_team": open_cases.filter(level=3).filter(Q(team__isnull=True) | without_handlers),
         "near_month": open_cases.filter(
-            resolved_at__isnull=True,
             received_at__lte=now - NEAR_MONTH,
             received_at__gt=now - clocks.MEDIATION_MONTH,
         ),

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from fengqiao import triage
 from fengqiao.audit.models import AuditEvent
@@ -99,3 +100,23 @@ def test_an_unwritable_export_file_is_a_clear_error(world, tmp_path):
 
     with pytest.raises(CommandError, match="无法写入"):
         call_command("export_triage_feedback", output=str(tmp_path / "no" / "such" / "dir.jsonl"))
+
+
+def test_the_officer_sees_what_triage_read_on_the_report_and_the_case(client, world):
+    report = _submit(text=RED_TEXT)
+    client.force_login(world.officer_a)
+    for url in (
+        reverse("intake:detail", args=[report.tracking_code]),
+        reverse("disputes:case", args=[report.case.reference]),
+    ):
+        page = client.get(url).content.decode()
+        assert "智能研判" in page and "建议立即出警" in page
+        assert "持有或使用凶器" in page and "菜刀" in page
+
+
+def test_a_report_triage_could_not_read_asks_for_manual_grading(client, world, monkeypatch):
+    monkeypatch.setattr(triage, "classify", lambda *a, **k: 1 / 0)
+    report = _submit()
+    client.force_login(world.officer_a)
+    page = client.get(reverse("intake:detail", args=[report.tracking_code])).content.decode()
+    assert "系统未能自动研判" in page

@@ -1,0 +1,50 @@
+"""The "智能研判" panel: what triage read in a report, in words an officer can check."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy
+
+from fengqiao import taxonomy
+
+register = template.Library()
+
+SIGNAL_LABELS = {
+    "threat_to_kill": gettext_lazy("扬言杀人、伤人或同归于尽"),
+    "weapon": gettext_lazy("持有或使用凶器"),
+    "alcohol": gettext_lazy("酒后"),
+    "injury": gettext_lazy("有人受伤"),
+    "crowd_gathering": gettext_lazy("人员聚集、堵路堵门"),
+    "vulnerable_person": gettext_lazy("涉及弱势人员（老人、病人、孕妇等）"),
+    "suicide_risk": gettext_lazy("轻生风险"),
+    "repeated_police_calls": gettext_lazy("多次报警"),
+    "failed_mediation": gettext_lazy("多次调解未成"),
+    "minor_involved": gettext_lazy("涉及未成年人"),
+    "money_amount": gettext_lazy("涉及金额"),
+    "domestic_violence": gettext_lazy("家庭暴力"),
+    "property_damage": gettext_lazy("毁坏财物"),
+    "intimidation": gettext_lazy("恐吓、骚扰"),
+    "petition_threat": gettext_lazy("扬言上访、闹访"),
+}
+
+
+@register.inclusion_tag("intake/_triage.html")
+def triage_panel(report):
+    """The prediction stored on ``report`` (or that it awaits manual grading)."""
+    prediction = getattr(report, "triage", None)
+    if not prediction:
+        return {"needs_grading": bool(getattr(report, "needs_grading", False))}
+    return {
+        "prediction": prediction,
+        "category": taxonomy.label("category", prediction["category"]),
+        "risk": prediction["risk"],
+        "risk_label": taxonomy.label("risk", prediction["risk"]),
+        "signals": [
+            {
+                "label": SIGNAL_LABELS.get(signal["name"], signal["name"]),
+                "words": signal["words"],
+                "live": signal["live"],
+            }
+            for signal in prediction["signals"]
+        ],
+    }
