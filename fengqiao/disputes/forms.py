@@ -298,6 +298,7 @@ EVENT_LABELS = {
     "party_added": _("添加当事人"),
     "merged_in": _("有案件并入"),
     "linked": _("关联案件"),
+    "auto_regrade": _("风险预警升级"),
     "reopen": _("重新办理"),
     "reopened_by_reporter": _("反映人要求重新办理"),
     "mediation_session": _("调解"),

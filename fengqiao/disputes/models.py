@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
-from fengqiao.disputes.rules import OPEN_STATES
+from fengqiao.disputes.rules import ACTIVE_STATES, OPEN_STATES
 from fengqiao.org.models import Person, Team
 from fengqiao.places.models import Building, Region
 
@@ -107,12 +107,27 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["scope_path", "state", "-received_at"]),
             models.Index(fields=["risk", "state"]),
-            # Open cases are a few percent of all: the overdue filter and the board count
-            # them through this small index instead of the whole jurisdiction's history.
+            models.Index(fields=["address"], name="disputes_case_address"),
+            # Open and active cases are a few percent of all: lists, counts and the board
+            # walk these small indexes newest (or oldest) first, filtering the jurisdiction
+            # inside the index, instead of the whole county's history.
             models.Index(
-                fields=["scope_path", "risk", "received_at", "first_action_at"],
+                fields=[
+                    "received_at",
+                    "id",
+                    "scope_path",
+                    "risk",
+                    "level",
+                    "team",
+                    "first_action_at",
+                ],
                 condition=models.Q(state__in=sorted(OPEN_STATES), resolved_at__isnull=True),
                 name="disputes_case_open",
+            ),
+            models.Index(
+                fields=["received_at", "id", "scope_path"],
+                condition=models.Q(state__in=sorted(ACTIVE_STATES)),
+                name="disputes_case_active",
             ),
         ]
 
@@ -147,6 +162,12 @@ class Party(models.Model):
         ordering = ["case", "id"]
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
+        # Early warning finds the same person across cases by these (warnings.py).
+        indexes = [
+            models.Index(fields=["id_number"], name="disputes_party_id_number"),
+            models.Index(fields=["phone"], name="disputes_party_phone"),
+            models.Index(fields=["name"], name="disputes_party_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name

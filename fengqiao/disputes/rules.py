@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 OPEN_STATES = frozenset({"received", "accepted", "investigating", "mediating", "failed"})
 ENDED_STATES = frozenset({"closed", "transferred", "withdrawn", "merged"})
+# Not ended: open, or settled and still followed up.
+ACTIVE_STATES = OPEN_STATES | {"agreement", "follow_up"}
 
 # action -> (states it may start from, the state it leads to; None keeps the state)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {

@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.permissions import roles_of
-from fengqiao.org.scope import get_for, scope_to
+from fengqiao.org.scope import get_for, in_scope, scope_to
 
 # A case that reaches this age without being resolved is "nearing the one-month mark".
 NEAR_MONTH = dt.timedelta(days=25)
@@ -25,7 +25,7 @@ BOARD_LIMIT = 50
 # Searching by phone needs at least this many trailing digits (a masked number shows four).
 PHONE_TAIL_DIGITS = 4
 # Not ended: open, or resolved and still being followed up.
-ACTIVE_STATES = rules.OPEN_STATES | {"agreement", "follow_up"}
+ACTIVE_STATES = rules.ACTIVE_STATES
 # People who work their own few cases on the ground: their worklist starts at "mine".
 GROUND_ROLES = frozenset({"building_head", "grid_worker", "volunteer", "property_staff"})
 
@@ -88,7 +88,7 @@ def cases_for(
         is_overdue=ExpressionWrapper(overdue_condition, output_field=BooleanField())
     )
     if state == "active":
-        qs = qs.filter(state__in=ACTIVE_STATES)
+        qs = qs.filter(state__in=sorted(ACTIVE_STATES))  # as the partial index spells it
     elif state:
         qs = qs.filter(state=state)
     if risk:
@@ -218,6 +218,13 @@ def board_for(user, *, now: dt.datetime | None = None) -> list[BoardSection]:
         total = len(rows) if len(rows) < BOARD_LIMIT else queryset.count()
         board.append(BoardSection(key=key, cases=rows, total=total))
     return board
+
+
+def related_for(user, case: Case) -> list:
+    """The case's related cases (``warnings.related_cases``) that the user may see."""
+    from fengqiao.disputes.warnings import related_cases
+
+    return [r for r in related_cases(case) if in_scope(user, r.case)]
 
 
 def case_for_merge(user, reference: str) -> Case:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, rules
+from fengqiao.disputes import clocks, rules, warnings
 from fengqiao.disputes.models import (
     Case,
     CaseEvent,
@@ -203,6 +203,7 @@ def open_case(
             obj=case,
             changes={"risk": risk, "level": level, "category": category},
         )
+        warnings.after_opening(case)
     return case
 
 
@@ -446,7 +447,7 @@ def _append(
     payload: dict | None = None,
 ) -> CaseEvent:
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         at=timezone.now(),
         actor=user,
@@ -457,6 +458,9 @@ def _append(
         note=note.strip(),
         payload=payload or {},
     )
+    if user is not None and event.note:
+        warnings.after_note(case, event.note)
+    return event
 
 
 def _display_name(user) -> str:

@@ -174,6 +174,7 @@ def _case_context(
         "clocks": case_clocks,
         "overdue": bool(clocks.overdue_now(case_clocks)),
         "parties": case.parties.all(),
+        "related": selectors.related_for(user, case),
         "handlers": case.handlers.all(),
         "actions": panel,
         "full_details": user.has_perm(SEE_FULL_PHONE),

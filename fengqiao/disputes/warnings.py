@@ -1,0 +1,214 @@
+"""Early warning: the cases a case is related to, and the rules that raise its grade.
+
+Most homicides among acquaintances start as ordinary disputes nobody graded red
+(domain-notes §2.1), so repetition is itself a signal: the same parties again within 90
+days, a third police call about them, a second failed mediation, a red-flag word in a new
+note. Each rule raises the grade by itself, records why on the timeline and in the audit
+log, and warns the people who must act. Lowering a grade stays a person's decision, with a
+reason (``services.regrade_case``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rapidfuzz import fuzz
+
+from fengqiao.audit import services as audit
+from fengqiao.disputes import clocks
+from fengqiao.disputes.models import Case, MediationSession, Party
+from fengqiao.org.selectors import responsibles_for_grids
+from fengqiao.triage import signals
+from fengqiao.triage.text import normalise
+
+REPEAT_WINDOW = dt.timedelta(days=90)
+SAME_PLACE_WINDOW = dt.timedelta(days=30)
+POLICE_CHANNELS = ("alarm_110", "one_click_alarm")
+POLICE_CALLS = 3
+FAILED_SESSIONS = 2
+NAME_SIMILARITY = 85  # rapidfuzz ratio: one wrong character in a three-character name
+CANDIDATES = 300  # rows read per source; more than this is a crowd, not a history
+
+REASON_LABELS = {
+    "same_id_number": gettext_lazy("同一身份证号"),
+    "same_phone": gettext_lazy("同一电话"),
+    "same_name_village": gettext_lazy("同村同名（或近似）当事人"),
+    "same_building": gettext_lazy("同一楼栋"),
+    "same_address": gettext_lazy("同一地址"),
+    "same_grid_category": gettext_lazy("同网格同类纠纷（30 天内）"),
+}
+# A grade is raised only on a sure identity; a similar name is shown, never acted on.
+PARTY_REASONS = frozenset({"same_id_number", "same_phone"})
+# Danger words in a note; police calls and failed mediations are counted, not read.
+NOTE_RED = signals.RED - {"repeated_police_calls", "failed_mediation"}
+
+
+@dataclass(frozen=True)
+class Related:
+    case: Case
+    reasons: tuple[str, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(REASON_LABELS[r]) for r in self.reasons]
+
+    @property
+    def same_parties(self) -> bool:
+        return bool(PARTY_REASONS & set(self.reasons))
+
+
+def related_cases(case: Case, *, limit: int = 20) -> list[Related]:
+    """Other cases sharing a party (ID number or phone exactly; a name, allowing a typo,
+    in the same village), the building or address, or the grid and category within 30
+    days; newest first."""
+    reasons: dict[int, set[str]] = defaultdict(set)
+    for reason, case_ids in _matches(case):
+        for case_id in case_ids:
+            if case_id != case.pk:
+                reasons[case_id].add(reason)
+    rows = Case.objects.filter(pk__in=reasons).order_by("-received_at", "-id")[:limit]
+    return [Related(row, tuple(sorted(reasons[row.pk]))) for row in rows]
+
+
+def _matches(case: Case):
+    """(reason, case ids) pairs: one query for shared parties, one for names in the
+    village, one for the same building, address, or grid and category."""
+    parties = list(case.parties.all())
+    ids = {p.id_number for p in parties if p.id_number}
+    phones = {p.phone for p in parties if p.phone}
+    if ids or phones:
+        shared = Party.objects.filter(Q(id_number__in=ids) | Q(phone__in=phones))
+        for case_id, id_number, phone in shared.values_list("case_id", "id_number", "phone")[
+            :CANDIDATES
+        ]:
+            if id_number and id_number in ids:
+                yield "same_id_number", [case_id]
+            if phone and phone in phones:
+                yield "same_phone", [case_id]
+    names = {p.name.strip() for p in parties if len(p.name.strip()) >= 2}
+    if names:
+        yield "same_name_village", _similar_names(case, names)
+    place = Q(
+        grid_id=case.grid_id,
+        category=case.category,
+        received_at__gte=case.received_at - SAME_PLACE_WINDOW,
+        received_at__lte=case.received_at + SAME_PLACE_WINDOW,
+    )
+    if case.building_id:
+        place |= Q(building_id=case.building_id)
+    if case.address.strip():
+        place |= Q(address=case.address.strip())
+    nearby = Case.objects.filter(place).values_list(
+        "pk", "building_id", "address", "grid_id", "category", "received_at"
+    )[:CANDIDATES]
+    for pk, building_id, address, grid_id, category, received_at in nearby:
+        if case.building_id and building_id == case.building_id:
+            yield "same_building", [pk]
+        if case.address.strip() and address == case.address.strip():
+            yield "same_address", [pk]
+        if (
+            grid_id == case.grid_id
+            and category == case.category
+            and abs(received_at - case.received_at) <= SAME_PLACE_WINDOW
+        ):
+            yield "same_grid_category", [pk]
+
+
+def _similar_names(case: Case, names: set[str]) -> list[int]:
+    """Parties in the same village whose name is the same or one slip away."""
+    village = case.scope_path.rstrip("/").rsplit("/", 1)[0] + "/"
+    same_surname = Q()
+    for surname in {name[0] for name in names}:
+        same_surname |= Q(name__startswith=surname)
+    candidates = (
+        Party.objects.filter(same_surname)
+        .filter(case__scope_path__gte=village, case__scope_path__lt=village[:-1] + "0")
+        .values_list("case_id", "name")[:CANDIDATES]
+    )
+    return [
+        case_id
+        for case_id, name in candidates
+        if any(fuzz.ratio(name, wanted) >= NAME_SIMILARITY for wanted in names)
+    ]
+
+
+# --- rules that raise the grade ----------------------------------------------------------
+
+RULE_MESSAGES = {
+    "repeat_parties": gettext_lazy("同一当事人 90 天内再次发生纠纷（%(refs)s），风险等级上调"),
+    "police_calls": gettext_lazy("涉及同一当事人的报警已达 %(n)s 次，风险等级上调为红色"),
+    "failed_mediations": gettext_lazy("调解已 %(n)s 次未成，风险等级上调为红色"),
+    "red_signal": gettext_lazy("新记录中出现红色风险信号（%(words)s），风险等级上调为红色"),
+}
+
+
+def after_opening(case: Case) -> None:
+    """Rules for a new case: the same parties again within 90 days; a third police call."""
+    related = [r for r in related_cases(case, limit=50) if r.same_parties]
+    earlier = [r.case for r in related if case.received_at - REPEAT_WINDOW <= r.case.received_at]
+    if earlier:
+        refs = "、".join(c.reference for c in earlier[:3])
+        raise_grade(case, "repeat_parties", {"refs": refs})
+    calls = sum(1 for r in related if r.case.channel in POLICE_CHANNELS)
+    calls += case.channel in POLICE_CHANNELS
+    if calls >= POLICE_CALLS:
+        raise_grade(case, "police_calls", {"n": calls}, to="red")
+
+
+def after_failed_session(case: Case) -> None:
+    failed = MediationSession.objects.filter(
+        case=case, outcome=MediationSession.Outcome.FAILED
+    ).count()
+    if failed >= FAILED_SESSIONS:
+        raise_grade(case, "failed_mediations", {"n": failed}, to="red")
+
+
+def after_note(case: Case, note: str) -> None:
+    """A red-flag word, said as fact, in anything newly written on the case."""
+    if not note.strip() or case.risk == "red":
+        return
+    found = [s for s in signals.find_signals(normalise(note)) if s.name in NOTE_RED]
+    if found:
+        words = "、".join(word for s in found for word in s.words)
+        raise_grade(case, "red_signal", {"words": words}, to="red")
+
+
+def raise_grade(case: Case, rule: str, detail: dict, *, to: str | None = None) -> bool:
+    """One grade up (or up to ``to``), with the rule and its evidence on the timeline; the
+    handlers and, for red, the beat's community police are told. Never lowers a grade."""
+    from fengqiao.disputes import services  # services calls these rules when it writes
+
+    order = clocks.GRADES_LOW_TO_HIGH
+    case.refresh_from_db(fields=["risk", "version"])
+    current = order.index(case.risk)
+    target = order.index(to) if to else min(current + 1, len(order) - 1)
+    if target <= current:
+        return False
+    old, new = case.risk, order[target]
+    message = RULE_MESSAGES[rule] % detail
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+            risk=new, version=F("version") + 1
+        )
+        if not updated:
+            return False  # changed meanwhile; the next note or case looks again
+        case.refresh_from_db(fields=["risk", "version"])
+        payload = {"rule": rule, "risk": [old, new], **{k: str(v) for k, v in detail.items()}}
+        services._append(case, None, "auto_regrade", note=message, payload=payload)
+        audit.record(actor=None, action="disputes.auto_regrade", obj=case, changes=payload)
+        people = list(case.handlers.all())
+        if new == "red":
+            people += responsibles_for_grids([case.grid])[case.grid_id].get("community_police", [])
+        services.notify(
+            list(dict.fromkeys(people)),
+            case,
+            f"raised:{rule}:{new}",
+            _("%(ref)s：%(why)s") % {"ref": case.reference, "why": message},
+        )
+    return True

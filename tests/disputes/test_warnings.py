@@ -1,0 +1,138 @@
+"""Early warning: related cases, and the rules that raise a grade and say why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from fengqiao.audit.models import AuditEvent
+from fengqiao.disputes import mediation, services
+from fengqiao.disputes.models import Case, Notification
+from fengqiao.disputes.warnings import related_cases
+from fengqiao.intake.services import submit_report
+from fengqiao.org.models import Person
+
+
+def _case(*, phone="13900001111", name="王某", channel="walk_in", lon=120.005, **extra) -> Case:
+    values = {
+        "channel": channel,
+        "kind": "dispute",
+        "category": "neighbourhood",
+        "risk": "blue",
+        "level": 1,
+        "text": "邻居家空调外机滴水，商量过几次",
+        "lon": lon,
+        "lat": 30.005,
+        "reporter_name": name,
+        "reporter_phone": phone,
+    }
+    return submit_report(**{**values, **extra}).report.case
+
+
+def _rule_events(case: Case) -> list[dict]:
+    return [e.payload for e in case.events.filter(kind="auto_regrade")]
+
+
+def test_cases_sharing_a_phone_are_related_wherever_they_are(world):
+    first = _case(lon=120.005)
+    other_place = _case(lon=120.015, category="contract", text="借了两千块钱一直没还")
+    unrelated = _case(phone="13700002222", name="孙某", lon=120.015, category="labour")
+    found = {r.case.pk: r.reasons for r in related_cases(other_place)}
+    assert "same_phone" in found[first.pk]
+    assert unrelated.pk not in found
+
+
+def test_the_same_name_in_the_same_village_is_related_and_elsewhere_is_not(world):
+    here = _case(phone="", name="李建国")
+    again = _case(phone="", name="李建国", category="contract", text="欠钱不还的事又吵起来")
+    far = _case(phone="", name="李建国", lon=120.105, category="contract")
+    found = {r.case.pk: r.reasons for r in related_cases(again)}
+    assert "same_name_village" in found[here.pk]
+    assert far.pk not in found or "same_name_village" not in found[far.pk]
+
+
+def test_a_second_dispute_between_the_same_parties_within_90_days_raises_the_grade(world):
+    first = _case()
+    second = _case(category="contract", text="又因为借钱的事吵起来了")
+    second.refresh_from_db()
+    assert second.risk == "yellow"
+    (event,) = _rule_events(second)
+    assert event["rule"] == "repeat_parties" and first.reference in event["refs"]
+    assert AuditEvent.objects.filter(action="disputes.auto_regrade", object_id=str(second.pk))
+
+
+def test_an_earlier_dispute_long_ago_does_not_raise_the_grade(world):
+    first = _case()
+    Case.objects.filter(pk=first.pk).update(received_at=timezone.now() - dt.timedelta(days=200))
+    second = _case(category="contract", text="又因为借钱的事吵起来了")
+    second.refresh_from_db()
+    assert second.risk == "blue" and not _rule_events(second)
+
+
+def test_a_third_police_call_about_the_same_people_makes_it_red(world):
+    for _ in range(2):
+        _case(channel="alarm_110")
+    third = _case(channel="alarm_110")
+    third.refresh_from_db()
+    assert third.risk == "red"
+    assert "police_calls" in {e["rule"] for e in _rule_events(third)}
+    warned = Notification.objects.filter(case=third, key="raised:police_calls:red")
+    assert "officer_a" in {n.recipient.name for n in warned}
+
+
+def test_a_red_flag_in_a_new_note_makes_the_case_red_and_says_why(world):
+    case = _case()
+    services.accept_case(case=case, actor=world.grid_worker_a1, note="对方扬言要杀了他全家")
+    case.refresh_from_db()
+    assert case.risk == "red"
+    (event,) = _rule_events(case)
+    assert event["rule"] == "red_signal" and "杀" in event["words"]
+
+
+def test_a_note_that_denies_the_danger_raises_nothing(world):
+    case = _case()
+    services.accept_case(case=case, actor=world.grid_worker_a1, note="双方没有动刀，也没人受伤")
+    case.refresh_from_db()
+    assert case.risk == "blue" and not _rule_events(case)
+
+
+def test_two_failed_mediations_make_the_case_red(world):
+    case = services.accept_case(case=_case(), actor=world.grid_worker_a1)
+    mediator = Person.objects.get(user=world.grid_worker_a1)
+    for reason in ("一方拒绝到场", "赔偿数额差距大"):
+        mediation.record_session(
+            case=Case.objects.get(pk=case.pk),
+            actor=world.grid_worker_a1,
+            held_at=timezone.now() - dt.timedelta(hours=1),
+            place="甲村调解室",
+            mediators=[mediator],
+            attendees="王某",
+            record="双方各执一词",
+            outcome="failed",
+            failure_reason=reason,
+        )
+    case.refresh_from_db()
+    assert case.risk == "red"
+    assert "failed_mediations" in {e["rule"] for e in _rule_events(case)}
+
+
+def test_lowering_a_raised_grade_needs_a_reason(world):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    case = _case()
+    services.accept_case(case=case, actor=world.officer_a, note="他说要砍死对方")
+    case.refresh_from_db()
+    with pytest.raises(ValidationError):
+        services.regrade_case(case=case, actor=world.officer_a, risk="yellow", reason=" ")
+
+
+def test_the_case_page_lists_related_cases_with_their_reasons(client, world):
+    first = _case()
+    second = _case(category="contract", text="借钱的事又吵起来")
+    client.force_login(world.officer_a)
+    page = client.get(reverse("disputes:case", args=[second.reference])).content.decode()
+    assert "关联案件与历史" in page and first.reference in page and "同一电话" in page
+    assert "风险预警升级" in page
