@@ -6,6 +6,7 @@ app_name = "disputes"
 urlpatterns = [
     path("", views.case_list, name="cases"),
     path("board/", views.board, name="board"),
+    path("watch/", views.watch_list, name="watch"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/act/<slug:action>/", views.case_act, name="act"),
     path(

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.disputes import clocks, forms, rules, selectors, services
+from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
 from fengqiao.disputes.mediation_panel import mediation_context
 from fengqiao.disputes.models import Case
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
@@ -197,6 +197,7 @@ def case_list(request):
         "form": form,
         "page": page,
         "may_see_board": selectors.may_see_board(user),
+        "may_see_watch_list": watch.may_see_watch_list(user),
         "notifications": selectors.unread_notifications_for(user),
     }
     return render_page(
@@ -273,6 +274,21 @@ def _add_errors(form: forms.ActionForm, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+def watch_list(request):
+    """民转刑风险: the station's most dangerous live cases and people, with next actions."""
+    if not watch.may_see_watch_list(request.user):
+        raise PermissionDenied
+    watched = watch.watch_list_for(request.user)
+    context = {
+        "watched": watched,
+        "people": watch.people_in_several(watched),
+        "week": watch.week_summary_for(request.user),
+    }
+    return render(request, "disputes/watch.html", context)
 
 
 @login_required

@@ -136,3 +136,30 @@ def test_the_case_page_lists_related_cases_with_their_reasons(client, world):
     page = client.get(reverse("disputes:case", args=[second.reference])).content.decode()
     assert "关联案件与历史" in page and first.reference in page and "同一电话" in page
     assert "风险预警升级" in page
+
+
+def test_the_watch_list_ranks_red_first_with_reasons_next_steps_and_the_week(client, world):
+    calm = _case(phone="13600003333", name="周某", category="labour", text="工资晚发了几天")
+    raised = _case()
+    services.accept_case(case=raised, actor=world.officer_a, note="对方扬言要同归于尽")
+    yellow = _case(phone="13500004444", name="吴某", risk="yellow", category="consumer")
+    client.force_login(world.chief)
+    page = client.get(reverse("disputes:watch")).content.decode()
+    assert "民转刑风险名单" in page and "近 7 天" in page
+    assert page.index(raised.reference) < page.index(yellow.reference)
+    assert calm.reference not in page  # blue: not on the list
+    assert "新记录中出现红色风险信号" in page and "下一步" in page
+
+
+def test_people_in_several_watched_cases_are_listed_once_with_their_cases(client, world):
+    first = _case(risk="yellow")
+    second = _case(risk="yellow", category="contract", text="借钱的事又吵起来")
+    client.force_login(world.officer_a)
+    page = client.get(reverse("disputes:watch")).content.decode()
+    assert "多起案件涉及的人员" in page
+    assert "139****1111" in page and first.reference in page and second.reference in page
+
+
+def test_ground_workers_do_not_get_the_watch_list(client, world):
+    client.force_login(world.grid_worker_a1)
+    assert client.get(reverse("disputes:watch")).status_code == 403
