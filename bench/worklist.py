@@ -338,10 +338,10 @@ def top_up(count: int) -> None:
         step = time.perf_counter()
         cursor.execute(
             """
-            INSERT INTO disputes_party (role, name, phone, id_number, address, case_id)
-            SELECT 'applicant', a, phone_a, '', '', id FROM bench_new
+            INSERT INTO disputes_party (role, name, phone, id_number, address, case_id, scope_path)
+            SELECT 'applicant', a, phone_a, '', '', id, path FROM bench_new
             UNION ALL
-            SELECT 'respondent', b, phone_b, '', '', id FROM bench_new
+            SELECT 'respondent', b, phone_b, '', '', id, path FROM bench_new
             """
         )
         say(f"  parties: {time.perf_counter() - step:.1f}s")

@@ -411,6 +411,7 @@ class _Builder:
         ):
             for party in case_parties:
                 party.case_id = case.pk
+                party.scope_path = case.scope_path
                 parties.append(party)
             for event in case_events:
                 event.case_id = case.pk

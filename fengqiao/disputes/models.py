@@ -108,6 +108,7 @@ class Case(models.Model):
             models.Index(fields=["scope_path", "state", "-received_at"]),
             models.Index(fields=["risk", "state"]),
             models.Index(fields=["address"], name="disputes_case_address"),
+            models.Index(fields=["grid", "category", "received_at"], name="disputes_case_place"),
             # Open and active cases are a few percent of all: lists, counts and the board
             # walk these small indexes newest (or oldest) first, filtering the jurisdiction
             # inside the index, instead of the whole county's history.
@@ -157,6 +158,10 @@ class Party(models.Model):
     phone = models.CharField(_("电话"), max_length=20, blank=True)
     id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    # The case's place, copied so "this name in this village" is one index range.
+    scope_path = models.CharField(max_length=255, editable=False, default="")
+
+    scope_region_path = "scope_path"
 
     class Meta:
         ordering = ["case", "id"]
@@ -166,11 +171,15 @@ class Party(models.Model):
         indexes = [
             models.Index(fields=["id_number"], name="disputes_party_id_number"),
             models.Index(fields=["phone"], name="disputes_party_phone"),
-            models.Index(fields=["name"], name="disputes_party_name"),
+            models.Index(fields=["name", "scope_path"], name="disputes_party_name"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.scope_path = self.case.scope_path
+        super().save(*args, **kwargs)
 
 
 class CaseEventQuerySet(models.QuerySet):

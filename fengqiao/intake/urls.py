@@ -11,6 +11,7 @@ urlpatterns = [
     path("status/<str:code>/", views.status, name="status"),
     path("new/", views.staff_new, name="new"),
     path("new/related/", views.staff_related, name="related"),
+    path("new/suggest/", views.staff_suggest, name="suggest"),
     path("r/<str:code>/", views.staff_detail, name="detail"),
     path("r/<str:code>/photos/<int:pk>/", views.staff_photo, name="photo"),
 ]

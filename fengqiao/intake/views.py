@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.audit import services as audit
-from fengqiao.intake import selectors, services
+from fengqiao.intake import grading, selectors, services
 from fengqiao.intake.forms import (
     PUBLIC_CHANNELS,
     FeedbackForm,
@@ -28,10 +28,13 @@ from fengqiao.intake.forms import (
     new_client_key,
 )
 from fengqiao.intake.models import Report
+from fengqiao.intake.templatetags.triage import panel_context
 from fengqiao.org.permissions import SEE_FULL_PHONE
 from fengqiao.org.scope import in_scope
 from fengqiao.places import selectors as places
 from fengqiao.privacy import display_phone, mask_phone
+
+MIN_SUGGEST_CHARS = 5  # what the form itself requires of a report's text
 
 # --- residents -------------------------------------------------------------------------
 
@@ -190,6 +193,16 @@ def staff_new(request):
         "related": related,
     }
     return render(request, "intake/staff_form.html", context)
+
+
+@login_required
+@permission_required("intake.add_report", raise_exception=True)
+@require_POST
+def staff_suggest(request):
+    """Triage's reading of the text being typed (an htmx fragment beside the form)."""
+    text = request.POST.get("text", "").strip()
+    prediction = grading.grade(text) if len(text) >= MIN_SUGGEST_CHARS else None
+    return render(request, "intake/_triage.html", panel_context(prediction, live=True))
 
 
 @login_required

@@ -120,3 +120,17 @@ def test_a_report_triage_could_not_read_asks_for_manual_grading(client, world, m
     client.force_login(world.officer_a)
     page = client.get(reverse("intake:detail", args=[report.tracking_code])).content.decode()
     assert "系统未能自动研判" in page
+
+
+def test_the_staff_form_suggests_a_grading_while_the_text_is_typed(client, world):
+    client.force_login(world.officer_a)
+    suggestion = client.post(reverse("intake:suggest"), {"text": RED_TEXT}).content.decode()
+    assert "系统研判建议" in suggestion and "建议立即出警" in suggestion and "菜刀" in suggestion
+    assert client.post(reverse("intake:suggest"), {"text": "吵"}).content.decode().strip() == ""
+    form = client.get(reverse("intake:new")).content.decode()
+    assert 'id="triage-suggestion"' in form and "由系统研判" in form
+
+
+def test_residents_cannot_ask_for_suggestions(client, world):
+    client.force_login(world.resident)
+    assert client.post(reverse("intake:suggest"), {"text": RED_TEXT}).status_code == 403

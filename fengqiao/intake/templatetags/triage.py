@@ -31,11 +31,19 @@ SIGNAL_LABELS = {
 @register.inclusion_tag("intake/_triage.html")
 def triage_panel(report):
     """The prediction stored on ``report`` (or that it awaits manual grading)."""
-    prediction = getattr(report, "triage", None)
+    return panel_context(
+        getattr(report, "triage", None), needs_grading=getattr(report, "needs_grading", False)
+    )
+
+
+def panel_context(prediction: dict | None, *, needs_grading: bool = False, live=False) -> dict:
+    """What ``intake/_triage.html`` shows of a prediction; ``live`` for a suggestion made
+    while the officer is still typing."""
     if not prediction:
-        return {"needs_grading": bool(getattr(report, "needs_grading", False))}
+        return {"needs_grading": needs_grading}
     return {
         "prediction": prediction,
+        "live": live,
         "category": taxonomy.label("category", prediction["category"]),
         "risk": prediction["risk"],
         "risk_label": taxonomy.label("risk", prediction["risk"]),
