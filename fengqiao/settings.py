@@ -6,6 +6,7 @@ FENGQIAO_SECRET_KEY   the signing key; generated once into the data directory if
 FENGQIAO_DEBUG        "1" for development tracebacks (never in production)
 FENGQIAO_ALLOWED_HOSTS comma-separated host names (default: localhost only)
 FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HTTPS, HSTS
+FENGQIAO_CACHE_DIR    where triage keeps its trained model (default: the user cache directory)
 """
 
 from __future__ import annotations
