@@ -29,6 +29,7 @@ from fengqiao.disputes.models import (
     ReturnVisit,
     Signature,
 )
+from fengqiao.intake import grading
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from fengqiao.org.models import Team
@@ -40,6 +41,7 @@ CASES_PER_FULL_GRID_YEAR = 2.5
 CASES_PER_SPARSE_GRID_YEAR = 0.1
 OTHER_REPORTS_SHARE = 0.2  # hazards, suggestions, service requests beside the disputes
 BATCH = 2000
+TRIAGED_DAYS = dt.timedelta(days=60)
 
 # category -> (weight, templates); {a} {b} are party names, {n} a number, {m} an amount
 STORIES: dict[str, tuple[int, list[str]]] = {
@@ -382,6 +384,11 @@ class _Builder:
     # --- writing -------------------------------------------------------------------------
 
     def write(self) -> None:
+        # Recent reports show what triage read, as they would had they come through the door.
+        recent = self.now - TRIAGED_DAYS
+        for report in self.reports:
+            if report.created_at >= recent:
+                report.triage = grading.grade(report.text)
         Report.objects.bulk_create(self.reports, batch_size=BATCH)
         order = sorted(range(len(self.cases)), key=lambda i: self.cases[i].received_at)
         last_by_year: dict[int, int] = defaultdict(int)

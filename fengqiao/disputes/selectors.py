@@ -21,7 +21,7 @@ from fengqiao.org.scope import get_for, in_scope, scope_to
 
 # A case that reaches this age without being resolved is "nearing the one-month mark".
 NEAR_MONTH = dt.timedelta(days=25)
-BOARD_LIMIT = 50
+BOARD_LIMIT = 20  # a phone screen or two per section; the worklist filters show the rest
 # Searching by phone needs at least this many trailing digits (a masked number shows four).
 PHONE_TAIL_DIGITS = 4
 # Not ended: open, or resolved and still being followed up.
