@@ -42,8 +42,6 @@ REASON_LABELS = {
     "same_address": gettext_lazy("同一地址"),
     "same_grid_category": gettext_lazy("同网格同类纠纷（30 天内）"),
 }
-# A grade is raised only on a sure identity; the same name is shown, never acted on.
-PARTY_REASONS = frozenset({"same_id_number", "same_phone"})
 # Danger words in a note; police calls and failed mediations are counted, not read.
 NOTE_RED = signals.RED - {"repeated_police_calls", "failed_mediation"}
 
@@ -56,10 +54,6 @@ class Related:
     @property
     def labels(self) -> list[str]:
         return [str(REASON_LABELS[r]) for r in self.reasons]
-
-    @property
-    def same_parties(self) -> bool:
-        return bool(PARTY_REASONS & set(self.reasons))
 
 
 def related_cases(case: Case, *, limit: int = 20) -> list[Related]:
@@ -149,16 +143,44 @@ RULE_MESSAGES = {
 
 
 def after_opening(case: Case) -> None:
-    """Rules for a new case: the same parties again within 90 days; a third police call."""
-    related = [r for r in related_cases(case, limit=50) if r.same_parties]
-    earlier = [r.case for r in related if case.received_at - REPEAT_WINDOW <= r.case.received_at]
-    if earlier:
-        refs = "、".join(c.reference for c in earlier[:3])
+    """Rules for a new case: the same people (ID number or phone) in another dispute within
+    90 days; a third police call about them."""
+    earlier = _same_people_cases(case)
+    recent = [c for c in earlier if case.received_at - REPEAT_WINDOW <= c["received_at"]]
+    if recent:
+        refs = "、".join(c["reference"] for c in recent[:3])
         raise_grade(case, "repeat_parties", {"refs": refs})
-    calls = sum(1 for r in related if r.case.channel in POLICE_CHANNELS)
+    calls = sum(1 for c in earlier if c["channel"] in POLICE_CHANNELS)
     calls += case.channel in POLICE_CHANNELS
     if calls >= POLICE_CALLS:
         raise_grade(case, "police_calls", {"n": calls}, to="red")
+
+
+def _same_people_cases(case: Case) -> list[dict]:
+    """Other cases with a party of the same ID number or phone, newest first, in one query.
+    A grade is raised only on such a sure identity; the same name is shown, never acted on."""
+    parties = list(case.parties.all())
+    ids = {p.id_number for p in parties if p.id_number}
+    phones = {p.phone for p in parties if p.phone}
+    if not ids and not phones:
+        return []
+    rows = (
+        Party.objects.filter(Q(id_number__in=ids) | Q(phone__in=phones))
+        .exclude(case=case)
+        .order_by("-case__received_at")
+        .values("case_id", "case__reference", "case__received_at", "case__channel")[:CANDIDATES]
+    )
+    cases: dict[int, dict] = {}
+    for row in rows:
+        cases.setdefault(
+            row["case_id"],
+            {
+                "reference": row["case__reference"],
+                "received_at": row["case__received_at"],
+                "channel": row["case__channel"],
+            },
+        )
+    return list(cases.values())
 
 
 def after_failed_session(case: Case) -> None:
