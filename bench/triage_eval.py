@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score  # noqa: E402
 
 from fengqiao import triage  # noqa: E402
-from fengqiao.triage import corpus, model  # noqa: E402
+from fengqiao.triage import corpus, model, signals  # noqa: E402
 from fengqiao.triage.taxonomy import CATEGORIES  # noqa: E402
 
 KEYWORDS = {
@@ -89,6 +89,17 @@ def scores(truth: list[corpus.Example], predicted: list[dict]) -> dict:
     }
 
 
+def signal_scores(truth: list[corpus.Example], predicted: list[dict]) -> dict:
+    """Per signal: how many examples carry it, and the lexicon's recall and precision."""
+    table = {}
+    for name in signals.NAMES:
+        actual = [name in t.signals for t in truth]
+        said = [name in p["signals"] for p in predicted]
+        recall, precision = recall_precision(actual, said)
+        table[name] = (sum(actual), recall, precision)
+    return table
+
+
 TARGETS = {
     "red recall": 0.95,
     "red precision": 0.75,
@@ -123,6 +134,11 @@ def main() -> int:
         verdict = "" if target is None else (" met" if value >= target else " MISSED")
         shown = f">={target}" if target else ""
         print(f"{name:<20} {value:>8.3f} {theirs[name]:>9.3f} {shown:>8}{verdict}")
+
+    print("\nsignals (lexicon) against the labels, development set:")
+    print(f"  {'signal':<24} {'labelled':>8} {'recall':>7} {'precision':>9}")
+    for name, (labelled, recall, precision) in signal_scores(dev, ours).items():
+        print(f"  {name:<24} {labelled:>8} {recall:>7.2f} {precision:>9.2f}")
 
     if args.matrix:
         labels = [c for c in CATEGORIES if any(e.category == c for e in dev)]

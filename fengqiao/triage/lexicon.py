@@ -11,6 +11,9 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:杀|砍|捅|弄|整|打|搞|掐|勒|毒)(?:死|了)(?:你|他|她|我|他们|你们|全家|一家|对方|人)",
         r"杀(?:人|你|他|她|全家|了他|了你)|(?:砍|捅|杀|弄|掐|整)死|砍人|捅人|(?:要|想|准备)打死",
         r"(?:要|想|扬言|说要|准备|迟早|早晚)(?:把\w{1,3})?(?:杀|砍|捅|宰|弄死|整死)",
+        r"让(?:你|他|她|我)(?:住院|躺着出去|见红|残废|陪葬)|(?:全家|一家)陪葬|(?:找|叫|带)人(?:来)?(?:收拾|砍|打|弄)",
+        r"收拾(?:你|他|她)|一把火烧|烧了(?:你|我|他|她)家|把(?:你|我|他|她)的?腿打断|打断(?:我|你|他|她)的?腿",
+        r"一起死|谁(?:敢)?(?:靠近|过来|拆)就(?:砍|杀|点火|拍死|弄死)|拍死|废了|弄残",
         r"同归于尽|拼命|跟(?:你|他|她)拼了|拼了这条命|要(?:你|他|她|我)的?命|埋了(?:你|他|她)|让(?:你|他|她)见血",
         r"你死我活|血债血还|灭(?:门|你全家)|不让(?:你|他|她)活|让(?:你|他|她)(?:好看|活不成|偿命)",
         r"放火烧|烧死|炸(?:死|了你|了他|掉)|泼(?:汽油|硫酸)|废了(?:你|他)|打断(?:你|他)的腿",
@@ -20,6 +23,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdie together\b|\bmurder\b|\bdeath threats?\b|\bthreatened (?:his|her|their) li(?:fe|ves)",
         r"\bbreak (?:my|your|his|her|their) (?:legs?|hands?|arms?|neck|bones)|\bbeat \w+ to death",
         r"\b(?:poison|stab|burn down|set fire to)\b",
+        r"\b(?:sort (?:you|him|her) out|teach (?:you|him|her) a lesson|you'?ll regret|i'?ll get you|come after (?:me|you|him|her))",
     ),
     "weapon": (
         r"(?:菜|水果|砍|柴|尖|西瓜|杀猪|剔骨)刀|匕首|刀子|动刀|一把刀",
@@ -35,10 +39,12 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:摔|打|踢|撞)断|流血|出血|头破血流|满脸是血|骨折|缝了?"
         + _NUM
         + r"?针|鼻青脸肿|淤青|昏迷|不省人事",
-        r"送(?:到|去|往)?(?:医院|急诊)|(?:叫|打)(?:了)?120|住院|轻伤|重伤|轻微伤|伤情鉴定",
+        r"送(?:到|去|往)?(?:医院|急诊)|(?:叫|打)(?:了)?120|打(?:到|进)(?:了)?医院|轻伤|重伤|轻微伤|伤情鉴定",
         r"倒(?:在)?地(?:上)?(?:不起|了)?|打晕|被打(?:了|得)|满头是血|见血|打破(?:了)?(?:头|额头|脸|鼻子|嘴)",
+        r"(?:都|全)是血|满脸血|擦伤|擦破|划伤|划了一道口子|割伤|呛伤|切断|骨裂|扭伤|咬破|肿了|摔坐|撞倒",
         r"\b(?:hurt|injured|injuries|injury|wounded|bleeding|bled|broken (?:arm|leg|nose|rib|ribs|jaw))",
         r"\b(?:bruised?|bruises|black eye|stitches|unconscious|concussion|ambulance|hospitali[sz]ed|taken to hospital)\b",
+        r"\b(?:cut (?:above|on|open)|gash|fractured?|sprained|knocked (?:him|her|me) (?:down|over)|bitten)\b",
     ),
     "alcohol": (
         r"喝(?:了)?(?:酒|醉|多了|大了)|醉酒|酒后|醉醺醺|耍酒疯|一身酒气|喝高了|酗酒",
@@ -47,10 +53,14 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "crowd_gathering": (
         r"聚集|围堵|堵(?:住)?(?:大)?门|堵(?:住)?(?:路|马路|道路)|拉(?:起)?横幅|打横幅|拉条幅",
         r"门(?:口)?(?:被\w{0,6})?堵(?:了|住|死)|静坐|围攻|聚众|群殴|械斗|烧纸钱?|摆花圈|抬棺|停尸|集体(?:上访|讨薪|围)",
-        r"(?:十几|几十|上百|数十|[1-9]\d+多?|[二三四五六七八九]十多?|[一二两三四五六七八九几]百多?)"
-        r"(?:个|名|位|号)?(?:人|村民|工人|业主|家属|家长|群众)",
+        # A count of people counts only where they are: "三十多人围在门口", not "三十多人被扣了工资".
+        r"(?:十几|十多|十来|十余|几十|上百|数十|百余|二三十|三四十|[1-9]\d+(?:多|余|来)?|[二三四五六七八九]十(?:多|余|来)?|[一二两三四五六七八九几]百(?:多|余)?)"
+        r"(?:个|名|位|号|户)?\w{0,4}?(?:围|堵|聚|冲|拿着|手持|占着|坐在|对峙|站在)",
+        r"围了(?:十|几|二|三|四|五|[1-9]\d)|对峙|占着不走|冲进|掀翻",
         r"\b(?:crowd|mob|dozens of|a group of \d\d|blocking the (?:gate|road|entrance))",
         r"\b(?:banners?|sit-in|protesters?|gathered outside|surrounded the)\b",
+        r"\b(?:stand-?off|blocked (?:both lanes|the (?:road|gate|entrance|pier))|stormed)\b",
+        r"\b(?:a dozen|dozen|fifteen|twenty|thirty|forty|fifty|\d{2,}) (?:\w+ )?(?:men|villagers|people|workers|fishermen|relatives|members|owners)\b",
     ),
     "vulnerable_person": (
         r"走失|走丢|失联|失踪|找不到(?:了|人)|找不着|不见了|(?:未|没有?|还没)回(?:家|来)|下落不明",
@@ -65,18 +75,24 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"自杀|轻生|跳楼|跳河|跳江|跳桥|上吊|割腕|喝(?:了)?(?:农药|敌敌畏|百草枯)|吞(?:了)?(?:安眠药|药)",
         r"不想活|不活了|活不下去|活着没意思|寻死|一死了之|死了算了|死给(?:你|他|她|你们)看|没什么好留恋",
         r"(?:农药|安眠药|药|绳子|炭)(?:我)?(?:都|已经)?(?:买好|准备好)了",
+        r"(?:要|就)?(?:从楼上)?跳下去|吃了一(?:堆|瓶|把)药|(?:拿|提|举)着.{0,4}(?:农药|敌敌畏)|(?:刀|剪刀|玻璃)(?:架在|对着)自己|划伤自己|死在这(?:里|儿)?|撑不住了|走了之",
         r"(?:站|坐|爬|人)(?:在|到|上)?(?:了)?(?:楼顶|天台|窗台|窗户外|桥上|桥栏|河边)",
         r"\b(?:suicid\w*|kill (?:myself|himself|herself|themselves)|jump off|end (?:my|his|her) life)",
         r"\b(?:don'?t want to live|overdose|on the roof(?:top)?|ledge)\b",
+        r"\b(?:end it all|hurt (?:himself|herself|myself)|take (?:his|her|my) (?:own )?life|locked (?:himself|herself) in)",
     ),
     "repeated_police_calls": (
         r"(?:多|几|数|好几|三|四|五|六|七|八|九|十|\d+)次(?:报警|打110|打了110|出警)",
         r"报(?:了)?" + _NUM + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
+        r"报(?:了)?警(?:了)?(?:已)?(?:有)?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)次|(?:打|拨)了?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)(?:次|回)110",
+        r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
         r"\b(?:called (?:the )?police (?:\w+ )?(?:times|again)|police (?:have )?(?:came|come|been) "
+        r"\b(?:third|fourth|fifth|sixth|seventh|\d+(?:rd|th)) (?:call|attendance|call-out|time)\b",
+        r"\b(?:reported to (?:the )?police|calls? 110|called 110) (?:\w+ )?(?:\d+|three|four|five|six|several|many) times",
         r"(?:\w+ )?times|repeated (?:police )?calls|third call|\d+ calls? to (?:the )?police)",
     ),
     "failed_mediation": (
-        r"调解(?:失败|不成|无果|未果|没(?:有)?(?:成|用|结果))|(?:多次|几次|" + _NUM + r"次)调解",
+        r"调解(?:失败|不成|无果|未果|没(?:有)?(?:成|用|结果))|(?:多次|几次|(?:[两二三四五六七八九十]|[2-9])次)调解",
         r"调(?:解)?了?" + _NUM + r"次|协调(?:多次|几次)?(?:无果|未果|不成)|调不下来",
         r"\bmediation\W+(?:\w+\W+){0,2}failed",
         r"\b(?:mediation (?:failed|broke down|went nowhere)|failed mediation|mediated (?:twice|"
@@ -101,7 +117,9 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "property_damage": (
         r"砸(?:了|坏|烂|碎|毁)?|打砸|损坏|毁坏|划(?:了)?(?:车|漆)|推倒|烧(?:了|毁)|扎(?:了)?(?:轮胎|胎)",
+        r"摔东西|撞(?:碎|裂|坏|瘪)|掰断|(?:车|门|漆)(?:被)?划|被划|烫(?:了)?(?:好几个|一个)?洞|踹(?:坏|门)|踢坏|弄坏|砍坏|剪断|变形",
         r"\b(?:smashed|vandali[sz]ed|damaged|keyed (?:my|his|her) car|broke (?:the|my|our) windows?)",
+        r"\b(?:dented|scratched|shattered|cracked|ripped out|kicked in|burn(?:ed|t) a hole)\b",
     ),
     "intimidation": (
         r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|胶水",
@@ -110,7 +128,8 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:glued|superglue|smeared|dog mess|faeces|feces|excrement)\b",
     ),
     "petition_threat": (
-        r"上访|信访|进京|去北京|到北京|(?:去|到|闹到)(?:省里|省政府|市里|市政府|县政府|区政府|镇政府)",
+        r"上访|信访|进京|去北京|到北京|闹到(?:省里|市里|县里|区里|镇上|\w{0,2}政府)",
+        r"(?:去|到)(?:省里|省政府|市里|市政府|县政府|区政府|镇政府)(?:门口)?(?:闹|拉横幅|静坐|讨说法|告)",
         r"围(?:堵)?(?:政府|镇政府|乡政府)|越级",
         r"\b(?:petition\w*|go to beijing|besiege|march on the government)",
     ),
