@@ -50,8 +50,7 @@ class Triage:
 
 def classify(text, lang: str | None = None) -> Triage:
     """Grade one report's text (Chinese, English or both)."""
-    if lang is not None and lang not in LANGS:
-        raise TriageInputError("lang", f"未知语言 / unknown lang: {lang!r} (zh, en, mixed)")
+    lang = _lang_code(lang)
     clean = normalise(checked(text))
     found = signals.find_signals(clean)
     scores = model.current().predict(clean, found)
@@ -70,6 +69,17 @@ def classify(text, lang: str | None = None) -> Triage:
         lang=lang or language_of(clean),
         confidence=round(float(scores["category"][category]), 3),
     )
+
+
+def _lang_code(lang) -> str | None:
+    """``zh``, ``en`` or ``mixed`` from what a client sends: also "zh-CN", "zh_Hans", "EN";
+    nothing (or empty) means "find out"."""
+    if lang is None or (isinstance(lang, str) and not lang.strip()):
+        return None
+    code = lang.strip().lower().replace("_", "-").split("-")[0] if isinstance(lang, str) else ""
+    if code not in LANGS:
+        raise TriageInputError("lang", f"未知语言 / unknown lang: {lang!r} (zh, en, mixed)")
+    return code
 
 
 def _risk(found: list[Signal], scores: dict, category: str) -> str:

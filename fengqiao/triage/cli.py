@@ -28,7 +28,8 @@ def run(source: BinaryIO, out: TextIO) -> int:
 
 def _answer(raw: bytes, number: int) -> dict:
     try:
-        line = raw.decode("utf-8")
+        # A file saved by Windows tools may start with a byte-order mark.
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError:
         return {"id": None, "error": f"line {number}: not UTF-8"}
     try:

@@ -64,3 +64,19 @@ def test_bad_lines_get_an_error_line_and_the_run_goes_on():
     assert "error" not in answers[0] and "error" not in answers[-1]
     for answer in answers[1:-1]:
         assert set(answer) == {"id", "error"} and answer["error"]
+
+
+def test_a_byte_order_mark_and_language_tags_are_understood():
+    stdin = (
+        "\ufeff"
+        + json.dumps({"id": "a", "text": "邻居家狗天天叫", "lang": "zh-CN"}, ensure_ascii=False)
+        + "\r\n"
+        + json.dumps({"id": "b", "text": "My neighbour's dog barks all night", "lang": "EN"})
+        + "\n"
+        + json.dumps({"id": "c", "text": "邻居吵架", "lang": ""}, ensure_ascii=False)
+        + "\n"
+    ).encode()
+    answers, done = run_cli(stdin)
+    assert done.returncode == 0
+    assert [a["id"] for a in answers] == ["a", "b", "c"]
+    assert all("error" not in a for a in answers)
