@@ -21,7 +21,7 @@ __all__ = ["LANGS", "Signal", "Triage", "TriageInputError", "classify", "languag
 POLICE_MATTERS = frozenset({"missing_person", "mental_health_incident", "telecom_fraud"})
 # Thresholds chosen on the development set (bench/triage_eval.py): missing a red case costs
 # far more than an officer's look at a yellow one.
-RED_THRESHOLD = 0.3
+RED_THRESHOLD = 0.25
 DISPATCH_THRESHOLD = 0.5
 DISPATCH_CERTAIN = 0.9
 

@@ -42,9 +42,11 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"送(?:到|去|往)?(?:医院|急诊)|(?:叫|打)(?:了)?120|打(?:到|进)(?:了)?医院|轻伤|重伤|轻微伤|伤情鉴定",
         r"倒(?:在)?地(?:上)?(?:不起|了)?|打晕|被打(?:了|得)|满头是血|见血|打破(?:了)?(?:头|额头|脸|鼻子|嘴)",
         r"(?:都|全)是血|满脸血|擦伤|擦破|划伤|划了一道口子|割伤|呛伤|切断|骨裂|扭伤|咬破|肿了|摔坐|撞倒",
+        r"头破|磕(?:掉|破|伤)|(?:被|让)(?:狗|它)咬|狗咬|伤残|拉伤|打青|(?:青|紫|肿)了|起不来|(?:把|将)\w{1,3}打了",
         r"\b(?:hurt|injured|injuries|injury|wounded|bleeding|bled|broken (?:arm|leg|nose|rib|ribs|jaw))",
         r"\b(?:bruised?|bruises|black eye|stitches|unconscious|concussion|ambulance|hospitali[sz]ed|taken to hospital)\b",
         r"\b(?:cut (?:above|on|open)|gash|fractured?|sprained|knocked (?:him|her|me) (?:down|over)|bitten)\b",
+        r"\b(?:chipped|swollen|dislocated|by (?:her|his) hair|beaten up|got hurt)\b",
     ),
     "alcohol": (
         r"喝(?:了)?(?:酒|醉|多了|大了)|醉酒|酒后|醉醺醺|耍酒疯|一身酒气|喝高了|酗酒",
@@ -66,10 +68,12 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"走失|走丢|失联|失踪|找不到(?:了|人)|找不着|不见了|(?:未|没有?|还没)回(?:家|来)|下落不明",
         r"老年痴呆|痴呆|阿尔茨海默|失智|认知障碍|智力(?:障碍|残疾)|智障|自闭症|孕妇|怀孕|瘫痪|残疾",
         r"精神(?:病|障碍|分裂|异常|失常)|发病|犯病|躁狂|独居老人|空巢老人|无人照顾",
+        r"精神(?:疾病|科)|精卫|双相|抑郁症|躁郁|糊涂了|轮椅|卧床|瘫在床|(?:八|九)十多岁|[89]\d岁",
         r"\b(?:dementia|alzheimer|wandered off|missing (?:child|kid|boy|girl|elder|grandma|grandpa))",
         r"\b(?:is missing|went missing|gone missing|can'?t find (?:him|her|them)|nobody has seen)",
         r"\b(?:hasn'?t (?:come|came) (?:back|home)|didn'?t come home|not come home)",
         r"\b(?:pregnant|autis(?:m|tic)|disabled|schizophreni|psychotic|mental (?:illness|disorder))",
+        r"\b(?:bipolar|depression|depressed|wheelchair|bedridden|confused (?:elderly|old)|[89]\d(?:-year-old| years old))",
     ),
     "suicide_risk": (
         r"自杀|轻生|跳楼|跳河|跳江|跳桥|上吊|割腕|喝(?:了)?(?:农药|敌敌畏|百草枯)|吞(?:了)?(?:安眠药|药)",
@@ -112,20 +116,27 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "domestic_violence": (
         r"家暴|家庭暴力|(?:打|殴打|虐待)(?:老婆|妻子|媳妇|老公|丈夫|孩子|父母|老人)",
         r"(?:老公|丈夫|男人|老婆|妻子)(?:又|经常|总是)?(?:打|殴打|动手)",
+        r"(?:老公|丈夫|男人|男朋友|男友|前夫|媳妇|老婆|妻子|婆婆|公公|儿子|女婿)\w{0,6}(?:扇|掐|拧|踹|打伤|打破|拽|揪)",
+        r"(?:限制|不让)(?:其|我|她)?(?:外出|出门)|没收(?:其|我|她)?的?手机|打(?:伤|破)(?:其|他|她)?(?:母亲|父亲|妻子|老婆|丈夫)",
         r"\b(?:domestic (?:violence|abuse)|(?:husband|wife|partner|boyfriend) (?:beat|hit|hits|beats|"
         r"punched|slapped|choked))",
+        r"\b(?:husband|boyfriend|partner|ex)\W+(?:\w+\W+){0,3}?(?:dragged|hit|beat|beats|choked|strangled|slapped|twisted|won'?t let)\b",
     ),
     "property_damage": (
         r"砸(?:了|坏|烂|碎|毁)?|打砸|损坏|毁坏|划(?:了)?(?:车|漆)|推倒|烧(?:了|毁)|扎(?:了)?(?:轮胎|胎)",
         r"摔东西|撞(?:碎|裂|坏|瘪)|掰断|(?:车|门|漆)(?:被)?划|被划|烫(?:了)?(?:好几个|一个)?洞|踹(?:坏|门)|踢坏|弄坏|砍坏|剪断|变形",
+        r"(?:摔|碰|打|敲|压|踩)(?:坏|碎|瘪|裂|烂)|折了|砍(?:倒|了\w{0,3}树)|烧(?:坏|黑)|熏黑|刮倒|掀翻|挖了|拆了",
         r"\b(?:smashed|vandali[sz]ed|damaged|keyed (?:my|his|her) car|broke (?:the|my|our) windows?)",
         r"\b(?:dented|scratched|shattered|cracked|ripped out|kicked in|burn(?:ed|t) a hole)\b",
+        r"\b(?:cut down|broke (?:my|his|her|the|our)|destroyed|wrecked|torn down)\b",
     ),
     "intimidation": (
         r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|胶水",
         r"寄刀片|冥币|跟踪|堵(?:在)?(?:我)?家门口|骚扰电话|半夜敲门|砸门",
+        r"泼(?:了)?(?:红)?(?:油漆|漆|粪|屎|废液)|放哀乐|多管闲事|知道你(?:家)?住(?:哪|在哪)|派人上门|你等着|走着瞧|让你(?:另一条)?\w{0,3}(?:断|好看)",
         r"\b(?:threat(?:en|ened|ening|s)?|intimidat\w*|harass\w*|stalk\w*|dead (?:rat|cat|bird|dog))",
         r"\b(?:glued|superglue|smeared|dog mess|faeces|feces|excrement)\b",
+        r"\b(?:i know where you live|blackmail\w*|you'?ll see|watch your back)\b",
     ),
     "petition_threat": (
         r"上访|信访|进京|去北京|到北京|闹到(?:省里|市里|县里|区里|镇上|\w{0,2}政府)",
