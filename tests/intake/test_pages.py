@@ -326,3 +326,9 @@ def test_related_suggestions_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.post(reverse("intake:related"), {"applicant_phone": "13900001111"})
     assert response.content.decode().count("同一电话") == 5
+
+
+def test_a_resident_who_is_not_sure_of_the_category_leaves_it_to_triage(client, world):
+    client.post(reverse("intake:report"), _public_form(category=""))
+    report = Report.objects.get()
+    assert report.category == report.triage["category"] and report.case.category == report.category
