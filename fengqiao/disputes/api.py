@@ -126,11 +126,16 @@ class CaseSerializer(ReadOnlyModelSerializer):
     )
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
-    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     report = serializers.SlugRelatedField(
-        slug_field="tracking_code", read_only=True, help_text="The report it came from."
+        slug_field="tracking_code",
+        read_only=True,
+        allow_null=True,
+        help_text="The report it came from.",
     )
-    merged_into = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    merged_into = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
     handlers = CaseHandlerSerializer(many=True, read_only=True)
 
     class Meta:

@@ -58,9 +58,19 @@ class ReportSerializer(ReadOnlyModelSerializer):
     kind = serializers.CharField(read_only=True, help_text=f"One of: {KINDS}.")
     grid = serializers.SlugRelatedField(slug_field="code", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True)
-    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     case = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True, help_text="The case a dispute opened."
+        slug_field="reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The case a dispute opened.",
+    )
+    # Blank until known: a report's category (non-disputes may have none) and feedback.
+    category = serializers.ChoiceField(
+        choices=taxonomy.choices("category"), read_only=True, allow_blank=True
+    )
+    feedback = serializers.ChoiceField(
+        choices=Report.Feedback.choices, read_only=True, allow_blank=True
     )
     assignees = ReportAssigneeSerializer(many=True, read_only=True)
     reporter_phone = serializers.SerializerMethodField(

@@ -239,6 +239,12 @@ def _errors(fmt: str, status: int, problems: list[tuple[str, str]]) -> HttpRespo
     return _render(fmt, "errors", "error", rows, status=status)
 
 
+def not_found_errors(path: str) -> HttpResponse:
+    """The spec's error list for an address that is no Open311 resource."""
+    fmt = "xml" if path.rstrip("/").endswith(".xml") else "json"
+    return _errors(fmt, 404, [("", _("没有这个接口地址：%(path)s") % {"path": path})])
+
+
 def _w3(moment: dt.datetime | None) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 

@@ -7,7 +7,7 @@ from fengqiao.scoped_api import ReadOnlyModelSerializer, ScopedReadOnlyViewSet
 
 
 class UnitSerializer(ReadOnlyModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     jurisdiction = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -39,8 +39,8 @@ class BeatViewSet(ScopedReadOnlyViewSet):
 
 class PersonSerializer(ReadOnlyModelSerializer):
     roles = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    unit = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     phone = serializers.SerializerMethodField(
         help_text="Masked (138****5678) unless the caller's role may see full numbers."
     )
@@ -61,9 +61,9 @@ class PersonViewSet(ScopedReadOnlyViewSet):
 
 
 class AssignmentSerializer(ReadOnlyModelSerializer):
-    beat = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    building = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    beat = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    building = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Assignment

@@ -15,7 +15,7 @@ from fengqiao.scoped_api import ReadOnlyModelSerializer, ScopedReadOnlyViewSet
 
 
 class RegionSerializer(ReadOnlyModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     level_label = serializers.CharField(read_only=True)
 
     class Meta:
