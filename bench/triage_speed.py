@@ -4,7 +4,7 @@
 1. ``triage.classify`` on every corpus text (``--repeat`` passes, one core, model already
    loaded): median and p95 ms per text, beside jieba's segmentation of the same texts in
    the same run (the cheapest thing triage must do anyway). Target: median under 2 ms.
-2. ``disputes.warnings.related_cases`` for ``--lookups`` random cases of the million-case
+2. ``disputes.early_warning.related_cases`` for ``--lookups`` random cases of the million-case
    PostgreSQL database that ``bench/worklist.py`` builds (``fengqiao_bench_wl``; skipped
    with a line saying so when it is missing): p50/p95 ms, beside the raw SQL of its
    cheapest source (parties by phone) run through the cursor. Target: p95 under 20 ms.
@@ -79,8 +79,8 @@ def related_speed(db: str, lookups: int) -> None:
     django.setup()
     from django.db import connection
 
+    from fengqiao.disputes.early_warning import related_cases
     from fengqiao.disputes.models import Case, Party
-    from fengqiao.disputes.warnings import related_cases
 
     total = Case.objects.count()
     rng = random.Random(7)
@@ -108,7 +108,7 @@ def related_speed(db: str, lookups: int) -> None:
     each = found / lookups
     print(f"related cases: {lookups} lookups over {total:,} cases ({each:.1f} found each)")
     print(f"  {'':<28} {'p50 ms':>10} {'p95 ms':>8}")
-    print(row("warnings.related_cases", ours, 0.5, 0.95, 28))
+    print(row("early_warning.related_cases", ours, 0.5, 0.95, 28))
     print(row("raw: parties by phone", raw, 0.5, 0.95, 28))
     print(f"  target p95 < 20 ms: {'met' if percentile(ours, 0.95) < 20 else 'MISSED'}")
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, rules, services, warnings
+from fengqiao.disputes import clocks, early_warning, rules, services
 from fengqiao.disputes.models import (
     Agreement,
     AgreementTerm,
@@ -126,7 +126,7 @@ def record_session(
                 note=session.failure_reason,
                 payload={"session": session.pk},
             )
-            warnings.after_failed_session(case)
+            early_warning.after_failed_session(case)
     return session
 
 

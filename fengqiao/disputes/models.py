@@ -167,7 +167,7 @@ class Party(models.Model):
         ordering = ["case", "id"]
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
-        # Early warning finds the same person across cases by these (warnings.py).
+        # Early warning finds the same person across cases by these (early_warning.py).
         indexes = [
             models.Index(fields=["id_number"], name="disputes_party_id_number"),
             models.Index(fields=["phone"], name="disputes_party_phone"),

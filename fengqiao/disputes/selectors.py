@@ -221,8 +221,8 @@ def board_for(user, *, now: dt.datetime | None = None) -> list[BoardSection]:
 
 
 def related_for(user, case: Case) -> list:
-    """The case's related cases (``warnings.related_cases``) that the user may see."""
-    from fengqiao.disputes.warnings import related_cases
+    """The case's related cases (``early_warning.related_cases``) that the user may see."""
+    from fengqiao.disputes.early_warning import related_cases
 
     return [r for r in related_cases(case) if in_scope(user, r.case)]
 

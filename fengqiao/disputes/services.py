@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, rules, warnings
+from fengqiao.disputes import clocks, early_warning, rules
 from fengqiao.disputes.models import (
     Case,
     CaseEvent,
@@ -203,7 +203,7 @@ def open_case(
             obj=case,
             changes={"risk": risk, "level": level, "category": category},
         )
-        warnings.after_opening(case)
+        early_warning.after_opening(case)
     return case
 
 
@@ -459,7 +459,7 @@ def _append(
         payload=payload or {},
     )
     if user is not None and event.note:
-        warnings.after_note(case, event.note)
+        early_warning.after_note(case, event.note)
     return event
 
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import mediation, services
+from fengqiao.disputes.early_warning import related_cases
 from fengqiao.disputes.models import Case, Notification
-from fengqiao.disputes.warnings import related_cases
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
 
