@@ -142,10 +142,10 @@ RULE_MESSAGES = {
 }
 
 
-def after_opening(case: Case) -> None:
-    """Rules for a new case: the same people (ID number or phone) in another dispute within
-    90 days; a third police call about them."""
-    earlier = _same_people_cases(case)
+def after_opening(case: Case, parties: list[Party]) -> None:
+    """Rules for a new case (with the parties it was opened with): the same people (ID
+    number or phone) in another dispute within 90 days; a third police call about them."""
+    earlier = _same_people_cases(case, parties)
     recent = [c for c in earlier if case.received_at - REPEAT_WINDOW <= c["received_at"]]
     if recent:
         refs = "、".join(c["reference"] for c in recent[:3])
@@ -156,10 +156,9 @@ def after_opening(case: Case) -> None:
         raise_grade(case, "police_calls", {"n": calls}, to="red")
 
 
-def _same_people_cases(case: Case) -> list[dict]:
+def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
     """Other cases with a party of the same ID number or phone, newest first, in one query.
     A grade is raised only on such a sure identity; the same name is shown, never acted on."""
-    parties = list(case.parties.all())
     ids = {p.id_number for p in parties if p.id_number}
     phones = {p.phone for p in parties if p.phone}
     if not ids and not phones:
@@ -220,7 +219,7 @@ def raise_grade(case: Case, rule: str, detail: dict, *, to: str | None = None) -
         )
         if not updated:
             return False  # changed meanwhile; the next note or case looks again
-        case.refresh_from_db(fields=["risk", "version"])
+        case.risk, case.version = new, case.version + 1
         payload = {"rule": rule, "risk": [old, new], **{k: str(v) for k, v in detail.items()}}
         services._append(case, None, "auto_regrade", note=message, payload=payload)
         audit.record(actor=None, action="disputes.auto_regrade", obj=case, changes=payload)

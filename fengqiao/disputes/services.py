@@ -169,8 +169,7 @@ def open_case(
         people, team = handlers_for(case, level, packages)
         case.team = team
         case.save()
-        for party in parties or ():
-            add_party(case=case, actor=None, **party)
+        added = [add_party(case=case, actor=None, **party) for party in parties or ()]
         Case.handlers.through.objects.bulk_create(
             [Case.handlers.through(case_id=case.pk, person_id=p.pk) for p in people]
         )
@@ -203,7 +202,7 @@ def open_case(
             obj=case,
             changes={"risk": risk, "level": level, "category": category},
         )
-        early_warning.after_opening(case)
+        early_warning.after_opening(case, added)
     return case
 
 
