@@ -129,6 +129,7 @@ def _same_names(case: Case, names: set[str]) -> list[int]:
 
 
 def _plain(name: str) -> str:
+    # Not triage's normalise: that lower-cases, and names are stored as written.
     return "".join(unicodedata.normalize("NFKC", name).split()).replace("·", "")
 
 

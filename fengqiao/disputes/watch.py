@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.disputes import rules
+from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party, ReturnVisit
 from fengqiao.disputes.selectors import cases_for
 from fengqiao.org.permissions import roles_of
@@ -136,13 +136,26 @@ def _reasons(case: Case, raise_notes: list[str]) -> list[str]:
 
 
 def _next_action(case: Case, visits: dict[int, dt.date]) -> str:
+    """The next step, with the grade's own time limits (``clocks.limits_for``)."""
     red = case.risk == "red"
+    limits = clocks.limits_for(case.risk)
+    hours = int(limits.first_action.total_seconds() // 3600)
+    resolve_days = limits.resolve.days
     if case.state == "received":
-        return _("立即受理，1 小时内处置并联系双方") if red else _("24 小时内受理并联系双方")
+        if red:
+            return _("立即受理，%(hours)s 小时内处置并联系双方") % {"hours": hours}
+        return _("%(hours)s 小时内受理并联系双方") % {"hours": hours}
     if case.state in ("accepted", "investigating"):
-        return _("24 小时内制定化解方案，专业调解力量介入") if red else _("3 日内组织首次调解")
+        if limits.professional_team is not None:
+            team_hours = int(limits.professional_team.total_seconds() // 3600)
+            return _("%(hours)s 小时内制定化解方案，专业调解力量介入") % {"hours": team_hours}
+        if limits.first_session is not None:
+            return _("%(days)s 日内组织首次调解") % {"days": limits.first_session.days}
+        return _("组织调解，争取 %(days)s 日内化解") % {"days": resolve_days}
     if case.state == "mediating":
-        return _("每日跟进，稳控双方情绪") if red else _("跟进调解，争取 15 日内化解")
+        if red:
+            return _("每日跟进，稳控双方情绪")
+        return _("跟进调解，争取 %(days)s 日内化解") % {"days": resolve_days}
     if case.state == "failed":
         return _("上报三级，或告知双方仲裁、诉讼途径")
     if case.pk in visits:

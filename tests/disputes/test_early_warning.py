@@ -149,6 +149,9 @@ def test_the_watch_list_ranks_red_first_with_reasons_next_steps_and_the_week(cli
     assert page.index(raised.reference) < page.index(yellow.reference)
     assert calm.reference not in page  # blue: not on the list
     assert "新记录中出现红色风险信号" in page and "下一步" in page
+    # Next steps carry the grade's own time limits (taxonomy.json's default_time_limits).
+    assert "24 小时内制定化解方案" in page  # red, accepted: professional team within 24 h
+    assert "24 小时内受理并联系双方" in page  # yellow, received: first action within 24 h
 
 
 def test_people_in_several_watched_cases_are_listed_once_with_their_cases(client, world):
