@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "fengqiao.audit",
     "fengqiao.places",
     "fengqiao.org",
+    "fengqiao.registry",
     "fengqiao.disputes",
     "fengqiao.intake",
     "fengqiao.demo",

@@ -30,8 +30,29 @@ _MANAGE_ORG = {
 # Cases and reports: everyone who works them reads them; handlers and police change them.
 _READ_WORK = {"disputes.view_case", "intake.view_report"}
 _DO_WORK = _READ_WORK | {"disputes.change_case", "intake.add_report", "intake.change_report"}
+# The registry ("four reals"): the ground sees addresses and houses and reports tenants;
+# police keep the registry; full ID and phone numbers only by a logged reveal.
+_REGISTRY_MODELS = ("address", "house", "resident", "establishment", "keyperson", "carevisit")
+_REGISTRY_VIEW = {f"registry.view_{model}" for model in _REGISTRY_MODELS} | {
+    "registry.view_tenantreport"
+}
+_REGISTRY_GROUND = {
+    "registry.view_address",
+    "registry.view_house",
+    "registry.add_tenantreport",
+}
+_REGISTRY_KEEP = (
+    _REGISTRY_VIEW
+    | {f"registry.{a}_{m}" for a in ("add", "change") for m in _REGISTRY_MODELS}
+    | {"registry.add_tenantreport", "registry.change_tenantreport"}
+)
+REVEAL_IDENTITY = "registry.reveal_identity"
+SEE_SENSITIVE_POPULATION = "registry.view_sensitive_population"
+
 # Building heads, grid workers, volunteers and property staff: their grids, their cases.
-_GROUND_WORK = frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"})
+_GROUND_WORK = frozenset(
+    _VIEW_PLACES | _DO_WORK | _REGISTRY_GROUND | {"org.view_person", "org.view_assignment"}
+)
 
 # Full phone numbers of colleagues and volunteers: police and station management only.
 SEE_FULL_PHONE = "org.view_full_phone"
@@ -39,17 +60,18 @@ VIEW_AUDIT = "audit.view_auditevent"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
-    "building_head": frozenset(
-        _VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}
-    ),
-    "grid_worker": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}),
-    "volunteer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}),
-    "property_staff": frozenset(
-        _VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_assignment"}
-    ),
-    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK),
+    "building_head": _GROUND_WORK,
+    # Grid workers collect the registry in their grids (masked numbers only).
+    "grid_worker": _GROUND_WORK | {"registry.view_resident", "registry.view_establishment"},
+    "volunteer": _GROUND_WORK,
+    "property_staff": _GROUND_WORK,
+    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK | _REGISTRY_KEEP),
     "community_police": frozenset(
-        _VIEW_ALL | _DO_WORK | {SEE_FULL_PHONE, "places.add_building", "places.change_building"}
+        _VIEW_ALL
+        | _DO_WORK
+        | _REGISTRY_KEEP
+        | {SEE_FULL_PHONE, REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION}
+        | {"places.add_building", "places.change_building", "registry.merge_resident"}
     ),
     "mediator": frozenset(_VIEW_ALL | _DO_WORK),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
@@ -59,12 +81,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "station_chief": frozenset(
         _VIEW_ALL
         | _DO_WORK
+        | _REGISTRY_KEEP
         | {SEE_FULL_PHONE, VIEW_AUDIT, "org.view_accessgrant"}
+        | {REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION, "registry.merge_resident"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
     ),
-    "analyst": frozenset(_VIEW_ALL | _READ_WORK | {VIEW_AUDIT}),
+    "analyst": frozenset(_VIEW_ALL | _READ_WORK | _REGISTRY_VIEW | {VIEW_AUDIT}),
     "admin": frozenset(
-        _VIEW_ALL | _MANAGE_PLACES | _MANAGE_ORG | _DO_WORK | {SEE_FULL_PHONE, VIEW_AUDIT}
+        _VIEW_ALL
+        | _MANAGE_PLACES
+        | _MANAGE_ORG
+        | _DO_WORK
+        | _REGISTRY_KEEP
+        | {SEE_FULL_PHONE, VIEW_AUDIT, "registry.merge_resident"}
     ),
 }
 

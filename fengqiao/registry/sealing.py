@@ -1,0 +1,72 @@
+"""Personal numbers at rest: sealed (AES-GCM) for showing on reveal, keyed-hashed for lookup.
+
+A full ID number or phone is never stored in the clear. ``digest`` is an HMAC, so a search
+by full number is an indexed equality without the number in the database, and a stolen
+table cannot be reversed by hashing every possible ID (the key is not in the table).
+
+The key is ``FENGQIAO_REGISTRY_KEY`` (base64 of 32 bytes), else generated once into the data
+directory; it is separate from SECRET_KEY so rotating the signing key loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import os
+import secrets
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_NONCE_BYTES = 12
+
+
+@functools.cache
+def _keys() -> tuple[AESGCM, bytes]:
+    master = _master_key()
+    # Two keys from one secret, so a leaked lookup key does not open the sealed values.
+    seal_key = hmac.new(master, b"fengqiao-registry-seal", hashlib.sha256).digest()
+    digest_key = hmac.new(master, b"fengqiao-registry-digest", hashlib.sha256).digest()
+    return AESGCM(seal_key), digest_key
+
+
+def _master_key() -> bytes:
+    configured = os.environ.get("FENGQIAO_REGISTRY_KEY")
+    if configured:
+        return base64.urlsafe_b64decode(configured)
+    key_file = settings.DATA_DIR / "registry_key"
+    if not key_file.exists():
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
+        key_file.chmod(0o600)
+    return base64.urlsafe_b64decode(key_file.read_text(encoding="ascii").strip())
+
+
+def seal(value: str) -> str:
+    """``value`` encrypted and authenticated, as ASCII ("" stays "")."""
+    if not value:
+        return ""
+    cipher, _ = _keys()
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    sealed = cipher.encrypt(nonce, value.encode("utf-8"), None)
+    return base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal(token: str) -> str:
+    """The value ``seal`` was given; raises ``cryptography.exceptions.InvalidTag`` if the
+    token was altered or sealed with another key."""
+    if not token:
+        return ""
+    cipher, _ = _keys()
+    raw = base64.urlsafe_b64decode(token.encode("ascii"))
+    return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode("utf-8")
+
+
+def digest(value: str) -> str:
+    """The keyed hash used to find a record by its full number ("" for blank)."""
+    if not value:
+        return ""
+    _, key = _keys()
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,0 +1,133 @@
+"""Every read of the registry a page, the API or another module needs, scoped to the user.
+
+Sensitive key-population records (medical, minors, domestic violence) are left out for
+users without their own permission; opening a resident's record is written to the audit
+log (``open_resident``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from fengqiao.org.scope import get_for, scope_to
+from fengqiao.places.models import subtree_q
+from fengqiao.registry import services
+from fengqiao.registry.care import SEE_SENSITIVE
+from fengqiao.registry.models import (
+    Address,
+    Establishment,
+    House,
+    KeyPerson,
+    Resident,
+    TenantReport,
+)
+
+
+def addresses_for(user) -> QuerySet[Address]:
+    return scope_to(user, Address.objects.select_related("grid"))
+
+
+def houses_for(user) -> QuerySet[House]:
+    return scope_to(user, House.objects.select_related("address"))
+
+
+def residents_for(user, *, residence_type: str = "", within: str = "") -> QuerySet[Resident]:
+    """Residents in the user's jurisdiction, optionally of one type and under one region."""
+    residents = scope_to(user, Resident.objects.select_related("house__address"))
+    if residence_type:
+        residents = residents.filter(residence_type=residence_type)
+    if within:
+        residents = residents.filter(subtree_q(within, "scope_path"))
+    return residents
+
+
+def establishments_for(user) -> QuerySet[Establishment]:
+    return scope_to(user, Establishment.objects.select_related("address"))
+
+
+def key_people_for(user, *, active: bool = True) -> QuerySet[KeyPerson]:
+    records = scope_to(
+        user, KeyPerson.objects.select_related("resident", "officer").filter(active=active)
+    )
+    if not user.has_perm(SEE_SENSITIVE):
+        records = records.filter(sensitive=False)
+    return records
+
+
+def overdue_visits_for(user, *, today: dt.date | None = None) -> QuerySet[KeyPerson]:
+    """Key people whose visit is past due: the user's own first when they are the officer."""
+    today = today or timezone.localdate()
+    return key_people_for(user).filter(next_visit_due__lt=today).order_by("next_visit_due")
+
+
+def pending_tenant_reports_for(user) -> QuerySet[TenantReport]:
+    return scope_to(
+        user,
+        TenantReport.objects.select_related("house__address", "reported_by").filter(
+            status=TenantReport.Status.PENDING
+        ),
+    )
+
+
+def tenant_reports_by(user) -> QuerySet[TenantReport]:
+    """What the user has reported, newest first (a building head's own list)."""
+    return TenantReport.objects.select_related("house__address").filter(reported_by=user)
+
+
+def get_address_for(user, pk) -> Address:
+    return get_for(user, addresses_for(user), pk=pk)
+
+
+def get_house_for(user, pk) -> House:
+    return get_for(user, houses_for(user), pk=pk)
+
+
+def get_establishment_for(user, pk) -> Establishment:
+    return get_for(user, establishments_for(user), pk=pk)
+
+
+def get_key_person_for(user, pk) -> KeyPerson:
+    return get_for(user, key_people_for(user), pk=pk)
+
+
+def get_tenant_report_for(user, pk) -> TenantReport:
+    return get_for(user, TenantReport.objects.select_related("house__address"), pk=pk)
+
+
+def open_resident(user, pk) -> Resident:
+    """The resident (404 outside the user's jurisdiction); the read is audited."""
+    resident = get_for(user, residents_for(user), pk=pk)
+    services.record_read(actor=user, record=resident)
+    return resident
+
+
+def resident_by_document(id_number: str) -> Resident | None:
+    """Job-level lookup (no user scope): the resident registered with this number, used
+    to link a dispute party or a reporter to the registry."""
+    return services.duplicate_of(id_number)
+
+
+def population_counts(user, *, within: str = "") -> dict[str, int]:
+    """Residents living here now by residence type, always computed from the records."""
+    residents = residents_for(user, within=within).filter(house__isnull=False)
+    rows = residents.values("residence_type").annotate(n=Count("id"))
+    counts = {row["residence_type"]: row["n"] for row in rows}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def floating_by_building(user, *, grid_path: str) -> QuerySet:
+    """Per building in a grid: how many residents and how many of them are floating."""
+    return (
+        residents_for(user, within=grid_path)
+        .filter(house__isnull=False, house__address__building__isnull=False)
+        .values("house__address__building_id", "house__address__building__name")
+        .annotate(
+            residents=Count("id"),
+            floating=Count("id", filter=Q(residence_type=Resident.ResidenceType.FLOATING)),
+        )
+        .order_by("house__address__building__name")
+    )
