@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.places.urls")),
+    path("registry/", include("fengqiao.registry.urls")),
     path("cases/", include("fengqiao.disputes.urls")),
     path("report/", include("fengqiao.intake.urls")),
     path("open311/v2/", include("fengqiao.intake.open311_urls")),
