@@ -101,7 +101,10 @@ def test_reveal_is_refused_to_a_grid_worker_and_outside_the_jurisdiction(world, 
 
 def test_merge_moves_every_link_to_the_kept_record(world, registry):
     duplicate = services.register_resident(
-        actor=world.county_admin, house=registry.house_a, name="张叁", id_number="330699198001010057"
+        actor=world.county_admin,
+        house=registry.house_a,
+        name="张叁",
+        id_number="330699198001010057",
     )
     kept = services.merge_residents(
         actor=world.county_admin, keep=registry.zhang, duplicate=duplicate, reason="同一人"
