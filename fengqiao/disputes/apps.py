@@ -6,3 +6,8 @@ class DisputesConfig(AppConfig):
     name = "fengqiao.disputes"
     label = "disputes"
     verbose_name = _("矛盾纠纷")
+
+    def ready(self) -> None:
+        from fengqiao.disputes import registry_panels
+
+        registry_panels.register()

@@ -74,6 +74,14 @@ class Case(models.Model):
         related_name="cases",
     )
     address = models.CharField(_("地点"), max_length=200, blank=True)
+    std_address = models.ForeignKey(
+        "registry.Address",
+        verbose_name=_("标准地址"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
     handlers = models.ManyToManyField(
         Person, verbose_name=_("承办人"), related_name="cases", blank=True
     )
@@ -158,6 +166,15 @@ class Party(models.Model):
     phone = models.CharField(_("电话"), max_length=20, blank=True)
     id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
+    # Linked when the ID number is one the registry knows (``add_party``).
+    resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("实有人口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dispute_parties",
+    )
     # The case's place, copied so "this name in this village" is one index range.
     scope_path = models.CharField(max_length=255, editable=False, default="")
 

@@ -28,6 +28,7 @@ from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.registry import selectors as registry
 
 CHANGE_CASE = "disputes.change_case"
 
@@ -125,6 +126,7 @@ def open_case(
     grid: Region,
     building: Building | None = None,
     address: str = "",
+    std_address=None,
     request: str = "",
     level: int | None = None,
     parties: list[dict] | None = None,
@@ -161,11 +163,14 @@ def open_case(
             grid=grid,
             building=building,
             address=address.strip(),
+            std_address=std_address,
             received_at=received_at,
         )
         # Codes and texts are checked above; the foreign keys come from our own lookups, so
         # full_clean's one query per key would only re-read what was just read.
-        case.clean_fields(exclude=["reference", "report", "grid", "building", "team"])
+        case.clean_fields(
+            exclude=["reference", "report", "grid", "building", "team", "std_address"]
+        )
         people, team = handlers_for(case, level, packages)
         case.team = team
         case.save()
@@ -229,15 +234,17 @@ def add_party(
 
     if actor is not None:
         _ensure_may(actor, case, "regrade")
+    id_number = normalize_id_number(id_number)
     party = Party(
         case=case,
         role=role,
         name=name.strip(),
         phone=normalize_phone(phone),
-        id_number=normalize_id_number(id_number),
+        id_number=id_number,
         address=address.strip(),
+        resident=registry.resident_by_document(id_number),
     )
-    party.clean_fields(exclude=["case"])
+    party.clean_fields(exclude=["case", "resident"])
     party.save()
     if actor is not None:
         _append(case, actor, "party_added", payload={"name": party.name, "role": role})

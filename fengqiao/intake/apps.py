@@ -6,3 +6,8 @@ class IntakeConfig(AppConfig):
     name = "fengqiao.intake"
     label = "intake"
     verbose_name = _("群众反映")
+
+    def ready(self) -> None:
+        from fengqiao.intake import registry_panels
+
+        registry_panels.register()

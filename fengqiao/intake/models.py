@@ -57,6 +57,24 @@ class Report(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # The registry's records this report is about, when intake could tell (exact or
+    # near-exact address match; the one resident with the reporter's phone).
+    std_address = models.ForeignKey(
+        "registry.Address",
+        verbose_name=_("标准地址"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    reporter_resident = models.ForeignKey(
+        "registry.Resident",
+        verbose_name=_("反映人（实有人口）"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
     grid = models.ForeignKey(
         Region, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="reports"
     )

@@ -23,6 +23,8 @@ from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.phones import normalize_phone
 from fengqiao.places import selectors as places
 from fengqiao.places.models import Building, Region
+from fengqiao.registry import selectors as registry
+from fengqiao.registry.matching import community_path_of
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on a phone
 TRACKING_LENGTH = 10
@@ -96,6 +98,10 @@ def submit_report(
     grid, building, near_boundary = _place(
         lon=lon, lat=lat, address=address, grid_code=grid_code, building=building
     )
+    std_address = registry.standard_address_for(
+        address, within=community_path_of(grid.path)
+    ) or registry.door_address_of(building)
+    reporter_resident = registry.resident_by_phone(values["reporter_phone"])
     chosen = {"category": category or None, "risk": risk or None, "level": level}
     chosen["dispatch"] = dispatch
     prediction = grading.grade(values["text"])
@@ -108,6 +114,8 @@ def submit_report(
                 lon=lon,
                 lat=lat,
                 address=address.strip(),
+                std_address=std_address,
+                reporter_resident=reporter_resident,
                 grid=grid,
                 building=building,
                 near_boundary=near_boundary,
@@ -144,6 +152,7 @@ def submit_report(
                     grid=grid,
                     building=building,
                     address=address,
+                    std_address=std_address,
                     parties=parties or _reporter_as_party(values),
                     report=report,
                     received_at=report.created_at,

@@ -49,7 +49,7 @@ class AddressMatcher:
             "pk", "tail", "full_text", "scope_path"
         ).iterator(chunk_size=5000):
             self._by_tail[tail].append((pk, full_text, path))
-            community = _community_of(path)
+            community = community_path_of(path)
             self._tails_under[community].append(tail)
 
     def match(self, text: str) -> Match | None:
@@ -135,7 +135,7 @@ def _inside(rows: list[tuple[int, str, str]], region_paths: list[str]) -> list:
     ]
 
 
-def _community_of(grid_path: str) -> str:
+def community_path_of(grid_path: str) -> str:
     """The community's path above a grid's (a grid sits right under its community)."""
     return grid_path[: grid_path.rstrip("/").rfind("/") + 1]
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.places.models import subtree_q
-from fengqiao.registry import services
+from fengqiao.registry import sealing, services
 from fengqiao.registry.care import SEE_SENSITIVE
+from fengqiao.registry.matching import match_address
 from fengqiao.registry.models import (
     Address,
     Establishment,
@@ -24,6 +25,9 @@ from fengqiao.registry.models import (
     Resident,
     TenantReport,
 )
+
+# A typed address is linked to a standard one only when this similar (0–100).
+LINK_SCORE = 92
 
 
 def addresses_for(user) -> QuerySet[Address]:
@@ -110,6 +114,33 @@ def resident_by_document(id_number: str) -> Resident | None:
     return services.duplicate_of(id_number)
 
 
+def resident_by_phone(phone: str) -> Resident | None:
+    """Job-level lookup: the one resident with this phone (None when none or several share
+    it, since a family phone must not link a report to the wrong person)."""
+    if not phone:
+        return None
+    found = list(Resident.objects.filter(phone_hash=sealing.digest(phone))[:2])
+    return found[0] if len(found) == 1 else None
+
+
+def standard_address_for(text: str, *, within: str) -> Address | None:
+    """Job-level lookup: the standard address a typed ``text`` in the subtree ``within``
+    means, when the match is exact or nearly so (a report must not land on a neighbour's)."""
+    if not text.strip():
+        return None
+    match = match_address(text, within=within)
+    if match is None or match.score < LINK_SCORE:
+        return None
+    return Address.objects.filter(pk=match.address_id).first()
+
+
+def door_address_of(building) -> Address | None:
+    """The building's own (door-level) standard address, if the registry has it."""
+    if building is None:
+        return None
+    return Address.objects.filter(building=building, kind=Address.Kind.DOOR).first()
+
+
 def population_counts(user, *, within: str = "") -> dict[str, int]:
     """Residents living here now by residence type, always computed from the records."""
     residents = residents_for(user, within=within).filter(house__isnull=False)
@@ -130,4 +161,37 @@ def floating_by_building(user, *, grid_path: str) -> QuerySet:
             floating=Count("id", filter=Q(residence_type=Resident.ResidenceType.FLOATING)),
         )
         .order_by("house__address__building__name")
+    )
+
+
+# --- for the registry's pages ----------------------------------------------------------
+
+
+def get_resident_for(user, pk) -> Resident:
+    """The resident (404 outside the user's jurisdiction), without auditing a read: for
+    acting on a record the page already showed (a reveal audits itself)."""
+    return get_for(user, residents_for(user), pk=pk)
+
+
+def tenant_reports_for(user, *, resident=None, address=None) -> QuerySet[TenantReport]:
+    """Tenant reports in the user's jurisdiction about one resident or one address."""
+    reports = scope_to(user, TenantReport.objects.select_related("house__address"))
+    if resident is not None:
+        reports = reports.filter(resident=resident)
+    if address is not None:
+        reports = reports.filter(house__address=address)
+    return reports
+
+
+def floating_by_grid(user) -> QuerySet:
+    """Per grid path: how many residents live there now and how many are floating."""
+    return (
+        residents_for(user)
+        .filter(house__isnull=False)
+        .values("scope_path")
+        .annotate(
+            residents=Count("id"),
+            floating=Count("id", filter=Q(residence_type=Resident.ResidenceType.FLOATING)),
+        )
+        .order_by("scope_path")
     )
