@@ -5,6 +5,7 @@ from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
 from fengqiao.places import api as places_api
+from fengqiao.registry import api as registry_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -13,11 +14,16 @@ router.register("units", org_api.UnitViewSet, basename="unit")
 router.register("beats", org_api.BeatViewSet, basename="beat")
 router.register("people", org_api.PersonViewSet, basename="person")
 router.register("assignments", org_api.AssignmentViewSet, basename="assignment")
+router.register("addresses", registry_api.AddressViewSet, basename="address")
+router.register("houses", registry_api.HouseViewSet, basename="house")
+router.register("residents", registry_api.ResidentViewSet, basename="resident")
+router.register("establishments", registry_api.EstablishmentViewSet, basename="establishment")
 router.register("reports", intake_api.ReportViewSet, basename="report")
 router.register("cases", disputes_api.CaseViewSet, basename="case")
 
 app_name = "api"
 urlpatterns = [
     path("locate/", places_api.LocateView.as_view(), name="locate"),
+    path("address-match/", registry_api.AddressMatchView.as_view(), name="address-match"),
     *router.urls,
 ]
