@@ -1,3 +1,19 @@
 from django.urls import path
 
-urlpatterns: list = []
+from fengqiao.registry import views
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("residents/<int:pk>/reveal/<slug:field>/", views.resident_reveal, name="resident_reveal"),
+    path("residents/<int:pk>/enrol/", views.resident_enrol, name="resident_enrol"),
+    path("addresses/<int:pk>/", views.address_detail, name="address"),
+    path("addresses/<int:pk>/verify/", views.address_verify, name="address_verify"),
+    path("units/<int:pk>/", views.unit_detail, name="unit"),
+    path("care/", views.care_list, name="care_list"),
+    path("care/<int:pk>/", views.care_detail, name="care"),
+    path("tenants/", views.tenant_queue, name="tenants"),
+    path("tenants/new/", views.tenant_new, name="tenant_new"),
+    path("tenants/<int:pk>/<slug:action>/", views.tenant_review, name="tenant_review"),
+    path("counts/", views.counts, name="counts"),
+]

@@ -1,0 +1,180 @@
+"""Forms of the registry's pages. They parse what was typed and hand it to the services;
+the services decide what is valid, and their messages are put back next to the fields."""
+
+from __future__ import annotations
+
+import secrets
+from itertools import groupby
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fengqiao import taxonomy
+from fengqiao.registry.care import SENSITIVE_KINDS
+from fengqiao.registry.models import ID_TYPE_CHOICES, CareVisit, KeyPerson, TenantReport
+
+
+def new_client_key() -> str:
+    """A fresh idempotency key for one form: sending the same form again reuses it."""
+    return secrets.token_urlsafe(18)
+
+
+class ServiceErrors:
+    """Put a service's ValidationError next to the fields it names (the registry sits
+    below intake, so it keeps its own copy of this small rule rather than import it)."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class RevealForm(ServiceErrors, forms.Form):
+    reason = forms.CharField(
+        label=_("查看理由"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("如：核查租户身份、联系家属")}),
+    )
+
+
+class EnrolForm(ServiceErrors, forms.Form):
+    kind = forms.ChoiceField(label=_("人群类别"))
+    care_level = forms.TypedChoiceField(
+        label=_("关注等级"),
+        choices=KeyPerson.CareLevel.choices,
+        coerce=int,
+        initial=KeyPerson.CareLevel.REGULAR,
+    )
+    since = forms.DateField(
+        label=_("纳入日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args, may_see_sensitive: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (code, label)
+            for code, label in taxonomy.choices("key_population")
+            if may_see_sensitive or code not in SENSITIVE_KINDS
+        ]
+        self.fields["since"].initial = timezone.localdate
+
+
+class CareVisitForm(ServiceErrors, forms.Form):
+    visited_on = forms.DateField(
+        label=_("走访日期"),
+        required=False,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    method = forms.ChoiceField(
+        label=_("方式"),
+        choices=CareVisit.Method.choices,
+        initial=CareVisit.Method.HOME,
+        widget=forms.RadioSelect,
+    )
+    finding = forms.CharField(
+        label=_("走访情况"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class HouseChoiceField(forms.ModelChoiceField):
+    """Houses grouped by building (or grid), labelled by the short address a building
+    head knows: "3组12号 2室" rather than the full standard address."""
+
+    def label_from_instance(self, house) -> str:
+        return f"{house.address.tail} {house.label}".strip()
+
+    def _get_choices(self):
+        houses = list(self.queryset) if self.queryset is not None else []
+
+        def group(house):
+            address = house.address
+            return address.building.name if address.building else address.grid.name
+
+        grouped = [
+            (name, [(house.pk, self.label_from_instance(house)) for house in members])
+            for name, members in groupby(sorted(houses, key=group), key=group)
+        ]
+        return [("", _("请选择房屋")), *grouped]
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+class TenantReportForm(ServiceErrors, forms.Form):
+    """What a building head fills in on a phone: the house, in or out, who, when."""
+
+    house = HouseChoiceField(
+        label=_("房屋"),
+        queryset=None,
+        error_messages={"required": _("请选择房屋"), "invalid_choice": _("请从列表中选择房屋")},
+    )
+    kind = forms.ChoiceField(
+        label=_("入住还是搬离"),
+        choices=TenantReport.Kind.choices,
+        initial=TenantReport.Kind.MOVE_IN,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(label=_("租户姓名"), required=False, max_length=50)
+    id_type = forms.ChoiceField(
+        label=_("证件类型"), choices=ID_TYPE_CHOICES, initial="resident_id", required=False
+    )
+    id_number = forms.CharField(
+        label=_("证件号码"),
+        required=False,
+        max_length=24,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号（可不填）"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    moved_on = forms.DateField(
+        label=_("日期"),
+        required=False,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(label=_("备注（可不填）"), required=False, max_length=200)
+    client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, houses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["house"].queryset = houses
+        if self.is_bound and not self.data.get("client_key"):
+            # Sent without a key (no script, an old page): give it one now, so that
+            # sending it again after an error cannot make a second report.
+            self.data = self.data.copy()
+            self.data["client_key"] = new_client_key()
+
+    def submission(self) -> dict:
+        """The cleaned values as ``report_tenant`` keyword arguments."""
+        data = self.cleaned_data
+        return {
+            "house": data["house"],
+            "kind": data["kind"],
+            "name": data["name"],
+            "id_type": data["id_type"] or "resident_id",
+            "id_number": data["id_number"],
+            "phone": data["phone"],
+            "moved_on": data["moved_on"],
+            "note": data["note"],
+            "client_key": data["client_key"] or None,
+        }
+
+
+class ReviewForm(ServiceErrors, forms.Form):
+    """Verify (an optional note) or send back (a reason) a tenant report."""
+
+    note = forms.CharField(label=_("核实意见"), required=False, max_length=200)
+    reason = forms.CharField(label=_("退回原因"), required=False, max_length=200)

@@ -1,0 +1,441 @@
+"""The registry's pages: one search box over the beat; a resident's, an address's and a
+unit's page; key people and their visits; tenant reports from the ground and the police's
+review queue; resident counts per grid and building.
+
+Reads go through ``registry.selectors`` (a resident's page through ``open_resident``, which
+audits the read) and writes through the services; a refused write comes back next to the
+field it names. Related cases and reports come from ``registry.panels``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
+from fengqiao.pages import render_page
+from fengqiao.places import selectors as places
+from fengqiao.privacy import display_phone
+from fengqiao.registry import care, panels, rules, selectors, services, tenants
+from fengqiao.registry.forms import (
+    CareVisitForm,
+    EnrolForm,
+    RevealForm,
+    ReviewForm,
+    TenantReportForm,
+    new_client_key,
+)
+from fengqiao.registry.models import Address, Employment, Occupancy, Resident
+from fengqiao.registry.search import search as search_registry
+
+VIEW_ADDRESS = "registry.view_address"
+VIEW_RESIDENT = "registry.view_resident"
+VIEW_UNIT = "registry.view_establishment"
+VIEW_KEY_PERSON = "registry.view_keyperson"
+ADD_TENANT_REPORT = "registry.add_tenantreport"
+REVIEW_TENANT_REPORT = "registry.change_tenantreport"
+PAGE_SIZE = 50
+RECENT_REPORTS = 10
+ADDRESS_ELEMENTS = (
+    "road",
+    "door_number",
+    "compound",
+    "village_group",
+    "building_no",
+    "unit_no",
+    "floor",
+    "room",
+)
+REVEAL_LABELS = {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")}
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW_ADDRESS, raise_exception=True)
+def search(request):
+    """The search box: live results as one types (htmx gets only the results)."""
+    user = request.user
+    query = request.GET.get("q", "")
+    results = search_registry(user, query)
+    # A building head sees addresses and houses, not people or units.
+    if not user.has_perm(VIEW_RESIDENT):
+        results.residents = []
+    if not user.has_perm(VIEW_UNIT):
+        results.establishments = []
+    context = {
+        "q": query,
+        "results": results,
+        "counts": selectors.population_counts(user) if user.has_perm(VIEW_RESIDENT) else None,
+    }
+    return render_page(
+        request, "registry/search.html", context, fragment="registry/_search_results.html"
+    )
+
+
+# --- residents -------------------------------------------------------------------------
+
+
+def _resident_context(request, resident: Resident, **extra) -> dict:
+    user = request.user
+    key_records = (
+        selectors.key_people_for(user)
+        .filter(resident=resident)
+        .prefetch_related("visits")
+        .order_by("next_visit_due")
+    )
+    may_enrol = user.has_perm("registry.add_keyperson")
+    context = {
+        "resident": resident,
+        "may_reveal": user.has_perm(REVEAL_IDENTITY),
+        "reveals": [
+            {"field": field, "label": label, "masked": _masked(resident, field)}
+            for field, label in REVEAL_LABELS.items()
+        ],
+        "occupancies": Occupancy.objects.filter(resident=resident).select_related("house__address"),
+        "key_records": key_records,
+        "employments": Employment.objects.filter(resident=resident).select_related("establishment"),
+        "tenant_reports": selectors.tenant_reports_for(user, resident=resident)
+        if user.has_perm("registry.view_tenantreport")
+        else [],
+        "panels": panels.panels_for(user, "resident", resident),
+        "enrol_form": EnrolForm(may_see_sensitive=user.has_perm(SEE_SENSITIVE_POPULATION))
+        if may_enrol
+        else None,
+    }
+    context.update(extra)
+    return context
+
+
+def _masked(record, field: str) -> str:
+    return record.id_masked if field == "id_number" else record.phone_masked
+
+
+@login_required
+@permission_required(VIEW_RESIDENT, raise_exception=True)
+def resident_detail(request, pk: int):
+    resident = selectors.open_resident(request.user, pk)
+    return render(request, "registry/resident_detail.html", _resident_context(request, resident))
+
+
+@login_required
+@permission_required(REVEAL_IDENTITY, raise_exception=True)
+@require_POST
+def resident_reveal(request, pk: int, field: str):
+    """The full ID or phone in place of the masked one, for a stated reason (audited by
+    ``services.reveal``). htmx gets the field's fragment; a plain post, the whole page."""
+    if field not in REVEAL_LABELS:
+        raise Http404
+    resident = selectors.get_resident_for(request.user, pk)
+    form = RevealForm(request.POST, prefix=field)
+    reveal = {"field": field, "label": REVEAL_LABELS[field], "masked": _masked(resident, field)}
+    status = 200
+    if form.is_valid():
+        try:
+            value = services.reveal(
+                actor=request.user,
+                record=resident,
+                field=field,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            status = 400
+        else:
+            reveal["value"] = display_phone(value) if field == "phone" else value
+    else:
+        status = 400
+    reveal["form"] = form
+    context = {"resident": resident, "reveal": reveal, "may_reveal": True}
+    if request.htmx:
+        # htmx swaps only 2xx answers: a refusal is shown in place like a success.
+        return render(request, "registry/_reveal.html", context)
+    page = _resident_context(request, resident)
+    page["reveals"] = [reveal if r["field"] == field else r for r in page["reveals"]]
+    return render(request, "registry/resident_detail.html", page, status=status)
+
+
+@login_required
+@permission_required("registry.add_keyperson", raise_exception=True)
+@require_POST
+def resident_enrol(request, pk: int):
+    """Put the resident under care (a key population); errors come back on the page."""
+    user = request.user
+    resident = selectors.get_resident_for(user, pk)
+    form = EnrolForm(request.POST, may_see_sensitive=user.has_perm(SEE_SENSITIVE_POPULATION))
+    if form.is_valid():
+        try:
+            record = care.enrol_key_person(
+                actor=user,
+                resident=resident,
+                kind=form.cleaned_data["kind"],
+                care_level=form.cleaned_data["care_level"],
+                since=form.cleaned_data["since"],
+                note=form.cleaned_data["note"],
+                officer=getattr(user, "person", None),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("已纳入%(kind)s，首次走访 %(due)s 前完成")
+                % {"kind": record.kind_label, "due": record.next_visit_due},
+            )
+            return redirect("registry:resident", pk=resident.pk)
+    context = _resident_context(request, resident, enrol_form=form, enrol_open=True)
+    return render(request, "registry/resident_detail.html", context, status=400)
+
+
+# --- addresses and units ---------------------------------------------------------------
+
+
+def _address_context(request, address) -> dict:
+    user = request.user
+    living = Resident.objects.filter(moved_out__isnull=True).order_by("name")
+    houses = selectors.houses_for(user).filter(address=address)
+    if user.has_perm(VIEW_RESIDENT):
+        houses = houses.prefetch_related(Prefetch("residents", queryset=living))
+    return {
+        "address": address,
+        "elements": [
+            (Address._meta.get_field(name).verbose_name, getattr(address, name))
+            for name in ADDRESS_ELEMENTS
+            if getattr(address, name)
+        ],
+        "houses": houses,
+        "show_residents": user.has_perm(VIEW_RESIDENT),
+        "units": selectors.establishments_for(user).filter(address=address)
+        if user.has_perm(VIEW_UNIT)
+        else [],
+        "tenant_reports": selectors.tenant_reports_for(user, address=address)[:RECENT_REPORTS]
+        if user.has_perm("registry.view_tenantreport")
+        else [],
+        "may_verify": user.has_perm("registry.change_address"),
+        "may_report_tenant": user.has_perm(ADD_TENANT_REPORT),
+        "panels": panels.panels_for(user, "address", address),
+    }
+
+
+@login_required
+@permission_required(VIEW_ADDRESS, raise_exception=True)
+def address_detail(request, pk: int):
+    address = selectors.get_address_for(request.user, pk)
+    return render(request, "registry/address_detail.html", _address_context(request, address))
+
+
+@login_required
+@permission_required("registry.change_address", raise_exception=True)
+@require_POST
+def address_verify(request, pk: int):
+    """Mark the address checked on the ground now (htmx swaps the verification line)."""
+    address = selectors.get_address_for(request.user, pk)
+    services.verify_address(actor=request.user, address=address)
+    if request.htmx:
+        context = {"address": address, "may_verify": True, "notice": _("已核实")}
+        return render(request, "registry/_address_verified.html", context)
+    messages.success(request, _("已核实"))
+    return redirect("registry:address", pk=address.pk)
+
+
+@login_required
+@permission_required(VIEW_UNIT, raise_exception=True)
+def unit_detail(request, pk: int):
+    unit = selectors.get_establishment_for(request.user, pk)
+    employees = Employment.objects.filter(establishment=unit).select_related("resident")
+    context = {
+        "unit": unit,
+        "employees": employees.filter(until__isnull=True),
+        "show_residents": request.user.has_perm(VIEW_RESIDENT),
+    }
+    return render(request, "registry/unit_detail.html", context)
+
+
+# --- key people under care -------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW_KEY_PERSON, raise_exception=True)
+def care_list(request):
+    """Key people in the jurisdiction, the most overdue first."""
+    today = timezone.localdate()
+    records = selectors.key_people_for(request.user).select_related("resident__house__address")
+    overdue_only = request.GET.get("overdue") == "1"
+    if overdue_only:
+        records = records.filter(next_visit_due__lt=today)
+    page = Paginator(records.order_by("next_visit_due", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "rows": [(r, rules.days_overdue(r.next_visit_due, today)) for r in page.object_list],
+        "overdue_only": overdue_only,
+        "overdue_count": selectors.overdue_visits_for(request.user, today=today).count(),
+    }
+    return render(request, "registry/care_list.html", context)
+
+
+@login_required
+@permission_required(VIEW_KEY_PERSON, raise_exception=True)
+def care_detail(request, pk: int):
+    """A key person's visits, and the form to record one (posted here)."""
+    user = request.user
+    record = selectors.get_key_person_for(user, pk)
+    may_visit = user.has_perm("registry.add_carevisit")
+    form = CareVisitForm(request.POST or None) if may_visit else None
+    status = 200
+    if request.method == "POST":
+        if not may_visit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                care.record_care_visit(actor=user, key_person=record, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                record.refresh_from_db()
+                messages.success(
+                    request,
+                    _("已记录走访，下次走访 %(due)s 前完成") % {"due": record.next_visit_due},
+                )
+                return redirect("registry:care", pk=record.pk)
+        status = 400
+    context = {
+        "record": record,
+        "days_overdue": rules.days_overdue(record.next_visit_due, timezone.localdate()),
+        "visits": record.visits.all(),
+        "form": form,
+    }
+    return render(request, "registry/care_detail.html", context, status=status)
+
+
+# --- tenant reports --------------------------------------------------------------------
+
+
+def _report_houses(user):
+    return selectors.houses_for(user).select_related("address__building", "address__grid")
+
+
+@login_required
+@permission_required(ADD_TENANT_REPORT, raise_exception=True)
+def tenant_new(request):
+    """A building head's phone form: which house, in or out, who. A second tap of the
+    same form (same client key) adds nothing."""
+    user = request.user
+    houses = _report_houses(user)
+    if request.method == "POST":
+        form = TenantReportForm(request.POST, houses=houses)
+        if form.is_valid():
+            try:
+                tenants.report_tenant(actor=user, **form.submission())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("已提交，等待社区民警核实"))
+                return redirect("registry:tenant_new")
+        status = 400
+    else:
+        initial = {"client_key": new_client_key(), "house": request.GET.get("house")}
+        form = TenantReportForm(initial=initial, houses=houses)
+        status = 200
+    context = {
+        "form": form,
+        # The house select's first choice is the "choose" prompt.
+        "has_houses": len(form.fields["house"].widget.choices) > 1,
+        "recent": selectors.tenant_reports_by(user)[:RECENT_REPORTS],
+    }
+    return render(request, "registry/tenant_new.html", context, status=status)
+
+
+@login_required
+@permission_required(REVIEW_TENANT_REPORT, raise_exception=True)
+def tenant_queue(request):
+    """Reports waiting for the community police, oldest first."""
+    reports = selectors.pending_tenant_reports_for(request.user).order_by("reported_at", "id")
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/tenant_queue.html", {"page": page})
+
+
+@login_required
+@permission_required(REVIEW_TENANT_REPORT, raise_exception=True)
+@require_POST
+def tenant_review(request, pk: int, action: str):
+    """Verify or send back one report; htmx swaps the report's row."""
+    user = request.user
+    if action not in ("verify", "reject"):
+        raise Http404
+    report = selectors.get_tenant_report_for(user, pk)
+    form = ReviewForm(request.POST, prefix=f"r{report.pk}")
+    status = 200
+    if form.is_valid():
+        try:
+            if action == "verify":
+                report = tenants.verify_tenant_report(
+                    actor=user, report=report, note=form.cleaned_data["note"]
+                )
+                notice = _("已核实，人员信息已更新")
+            else:
+                report = tenants.reject_tenant_report(
+                    actor=user, report=report, reason=form.cleaned_data["reason"]
+                )
+                notice = _("已退回")
+        except ValidationError as error:
+            form.add_service_errors(error)
+            status = 400
+        else:
+            if not request.htmx:
+                messages.success(request, notice)
+                return redirect("registry:tenants")
+            context = {"report": report, "form": form, "notice": notice}
+            return render(request, "registry/_tenant_review.html", context)
+    else:
+        status = 400
+    context = {"report": report, "form": form, "failed": action}
+    if request.htmx:
+        return render(request, "registry/_tenant_review.html", context)
+    reports = selectors.pending_tenant_reports_for(user).order_by("reported_at", "id")
+    page = Paginator(reports, PAGE_SIZE).get_page(1)
+    return render(
+        request,
+        "registry/tenant_queue.html",
+        {"page": page, "failed_report": report.pk, "failed_form": form},
+        status=status,
+    )
+
+
+# --- counts ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VIEW_RESIDENT, raise_exception=True)
+def counts(request):
+    """Residents and floating residents per grid, and per building in one chosen grid;
+    always counted from the records themselves."""
+    user = request.user
+    by_grid = list(selectors.floating_by_grid(user))
+    grids = {
+        grid.path: grid
+        for grid in places.regions_for(user)
+        .filter(path__in=[row["scope_path"] for row in by_grid])
+        .select_related(None)
+        .defer("boundary")
+    }
+    rows = [(grids.get(row["scope_path"]), row) for row in by_grid]
+    chosen = next((g for g in grids.values() if g.code == request.GET.get("grid")), None)
+    context = {
+        "totals": selectors.population_counts(user),
+        "rows": rows,
+        "chosen": chosen,
+        "buildings": selectors.floating_by_building(user, grid_path=chosen.path) if chosen else [],
+    }
+    return render(request, "registry/counts.html", context)
