@@ -16,6 +16,11 @@ from fengqiao.registry.care import SENSITIVE_KINDS
 from fengqiao.registry.models import ID_TYPE_CHOICES, CareVisit, KeyPerson, TenantReport
 
 
+def date_picker() -> forms.DateInput:
+    """A phone's date picker; it reads and writes ISO dates whatever the language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 def new_client_key() -> str:
     """A fresh idempotency key for one form: sending the same form again reuses it."""
     return secrets.token_urlsafe(18)
@@ -23,7 +28,12 @@ def new_client_key() -> str:
 
 class ServiceErrors:
     """Put a service's ValidationError next to the fields it names (the registry sits
-    below intake, so it keeps its own copy of this small rule rather than import it)."""
+    below intake, so it keeps its own copy of this small rule rather than import it).
+    Labels carry no colon: the pages put each label above its field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
     def add_service_errors(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):
@@ -50,9 +60,7 @@ class EnrolForm(ServiceErrors, forms.Form):
         coerce=int,
         initial=KeyPerson.CareLevel.REGULAR,
     )
-    since = forms.DateField(
-        label=_("纳入日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=_("纳入日期"), required=False, widget=date_picker())
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
     def __init__(self, *args, may_see_sensitive: bool = False, **kwargs):
@@ -70,7 +78,7 @@ class CareVisitForm(ServiceErrors, forms.Form):
         label=_("走访日期"),
         required=False,
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_picker(),
     )
     method = forms.ChoiceField(
         label=_("方式"),
@@ -143,7 +151,7 @@ class TenantReportForm(ServiceErrors, forms.Form):
         label=_("日期"),
         required=False,
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_picker(),
     )
     note = forms.CharField(label=_("备注（可不填）"), required=False, max_length=200)
     client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)

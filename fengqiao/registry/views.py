@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -337,16 +338,22 @@ def tenant_new(request):
         form = TenantReportForm(request.POST, houses=houses)
         if form.is_valid():
             try:
-                tenants.report_tenant(actor=user, **form.submission())
+                report, _created = tenants.report_tenant(actor=user, **form.submission())
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 messages.success(request, _("已提交，等待社区民警核实"))
-                return redirect("registry:tenant_new")
+                # The next report is often for the same house: keep it chosen.
+                return redirect(f"{reverse('registry:tenant_new')}?house={report.house_id}")
         status = 400
     else:
-        initial = {"client_key": new_client_key(), "house": request.GET.get("house")}
-        form = TenantReportForm(initial=initial, houses=houses)
+        form = TenantReportForm(initial={"client_key": new_client_key()}, houses=houses)
+        choices = form.fields["house"].widget.choices
+        offered = {str(pk) for _group, options in choices[1:] for pk, _label in options}
+        if request.GET.get("house") in offered:
+            form.initial["house"] = request.GET["house"]
+        elif len(offered) == 1:
+            form.initial["house"] = offered.pop()
         status = 200
     context = {
         "form": form,

@@ -92,6 +92,8 @@ def test_a_grid_worker_reports_a_tenant_and_sees_it_waiting(client, world, regis
     assert "已提交，等待社区民警核实" in page
     assert "王小二" in page and "待核实" in page
     assert ID_WANG not in page
+    # Ready for the next tenant of the same house.
+    assert f'<option value="{registry.house_a.pk}" selected>' in page
 
 
 def test_a_double_submit_makes_one_report(client, world, registry):
