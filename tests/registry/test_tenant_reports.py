@@ -217,3 +217,14 @@ def test_grid_workers_cannot_review_and_other_townships_cannot_see(client, world
     assert _review(client, report, "verify").status_code == 404
     assert _review(client, report, "approve").status_code == 404
     assert _state(report) == before
+
+
+def test_a_plain_post_without_a_reason_shows_the_queue_with_the_error(client, world, report):
+    client.force_login(world.officer_a)
+    before = _state(report)
+    url = reverse("registry:tenant_review", args=[report.pk, "reject"])
+    response = client.post(url, {})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<html" in page and "请写明退回原因" in page and f"tenant-report-{report.pk}" in page
+    assert _state(report) == before
