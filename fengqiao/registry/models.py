@@ -478,3 +478,42 @@ class TenantReport(SealedIdentity):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
+
+
+class ImportJob(models.Model):
+    """An uploaded import file between its check and its commit, and what came of it.
+
+    The file is kept here (not on disk) so a dry run and the commit that follows read the
+    same bytes, whichever process serves them; it is emptied once the import is done.
+    """
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("待检查")
+        INVALID = "invalid", _("检查未通过")
+        CHECKED = "checked", _("检查通过，待确认")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("导入失败")
+
+    kind = models.CharField(_("导入类型"), max_length=16)
+    filename = models.CharField(_("文件名"), max_length=255)
+    content = models.BinaryField(editable=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.UPLOADED
+    )
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    error_count = models.PositiveIntegerField(_("问题数"), default=0)
+    errors = models.JSONField(default=list, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("批量导入")
+        verbose_name_plural = _("批量导入")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename}"
