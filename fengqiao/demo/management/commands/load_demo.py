@@ -13,6 +13,7 @@ from fengqiao import taxonomy
 from fengqiao.demo.cases import load_cases
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
+from fengqiao.demo.registry import load_registry
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
 from fengqiao.org.models import AccessGrant
@@ -60,6 +61,9 @@ class Command(BaseCommand):
             progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
         )
         counts |= load_cases(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= load_registry(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.done()
