@@ -16,6 +16,8 @@ import csv
 import datetime as dt
 import gc
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO, NamedTuple
@@ -44,6 +46,8 @@ BATCH = 1000
 # SQLite allows 999 parameters per statement; an IN list stays below it.
 IN_CHUNK = 900
 GC_THRESHOLD = 100_000
+_FIRST_SHEET = "xl/worksheets/sheet1.xml"
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 HEADER_SEARCH_ROWS = 5  # an exported file has a title line above its header
 FILE = N_("文件")
 
@@ -210,21 +214,19 @@ def read_rows(kind: str, file_obj: BinaryIO, filename: str) -> Iterator[dict]:
 
 
 def estimate_rows(file_obj: BinaryIO, filename: str) -> int | None:
-    """The data rows an .xlsx says it has (its recorded dimensions), for progress; None
-    when unknown (CSV, or a workbook that does not record them)."""
+    """The data rows an .xlsx says it has (the first sheet's recorded dimension), for
+    progress; None when unknown (CSV, or a workbook that does not record it). Reads only
+    the sheet's first bytes: openpyxl would parse the whole sheet when it is missing."""
     if not (filename or "").lower().endswith(".xlsx"):
         return None
     try:
-        workbook = load_workbook(file_obj, read_only=True, data_only=True)
-        try:
-            max_row = workbook.worksheets[0].max_row
-        finally:
-            workbook.close()
-    except Exception:  # noqa: BLE001 - a broken file is reported by read_rows
-        return None
+        with zipfile.ZipFile(file_obj) as archive, archive.open(_FIRST_SHEET) as sheet:
+            found = _DIMENSION.search(sheet.read(4096))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        found = None
     finally:
         file_obj.seek(0)
-    return max(max_row - 1, 0) if max_row else None
+    return max(int(found[1]) - 1, 0) if found else None
 
 
 def _unknown_kind(kind: str) -> str:
