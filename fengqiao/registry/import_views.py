@@ -159,24 +159,29 @@ def _run(job: ImportJob, user, *, commit: bool) -> None:
         )
     finally:
         cache.delete(key)
-    job.rows = report.rows
-    job.error_count = report.error_count
-    job.errors = [list(error) for error in report.errors]
-    job.counts = {**(report.created or report.counts), "skipped": report.skipped}
-    fields = ["rows", "error_count", "errors", "counts", "status"]
+    started = job.status
+    changes = {
+        "rows": report.rows,
+        "error_count": report.error_count,
+        "errors": [list(error) for error in report.errors],
+        "counts": {**(report.created or report.counts), "skipped": report.skipped},
+    }
     if report.committed:
-        job.status = ImportJob.Status.DONE
-        job.finished_at = timezone.now()
-        job.content = b""  # the records are in the registry now; the file is not kept
-        fields += ["finished_at", "content"]
+        # The records are in the registry now; the file is not kept.
+        changes |= {"status": ImportJob.Status.DONE, "finished_at": timezone.now(), "content": b""}
     elif report.ok:
-        job.status = ImportJob.Status.CHECKED
+        changes["status"] = ImportJob.Status.CHECKED
     else:
-        job.status = ImportJob.Status.INVALID
+        changes["status"] = ImportJob.Status.INVALID
         if commit:
-            job.finished_at = timezone.now()
-            fields.append("finished_at")
-    job.save(update_fields=fields)
+            changes["finished_at"] = timezone.now()
+    # Conditional on the status this run started from: of two confirmations sent at once,
+    # the one that lost (its rows were registered by the other) does not overwrite "done".
+    if ImportJob.objects.filter(pk=job.pk, status=started).update(**changes):
+        for name, value in changes.items():
+            setattr(job, name, value)
+    else:
+        job.refresh_from_db(fields=["status", "rows", "error_count", "errors", "counts"])
 
 
 @login_required

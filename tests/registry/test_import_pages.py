@@ -142,3 +142,15 @@ def test_progress_is_read_from_the_cache_while_running(client, world, registry):
     run(client, job)
     finished = client.get(url)
     assert finished.status_code == import_views.STOP_POLLING
+
+
+def test_a_second_confirmation_does_not_undo_a_finished_import(client, world, registry):
+    client.force_login(world.officer_a)
+    job = job_of(upload(client, [person(1)]))
+    run(client, job)
+    stale = ImportJob.objects.get(pk=job.pk)  # what a second, simultaneous request read
+    run(client, job, commit=True)
+    import_views._run(stale, world.officer_a, commit=True)  # finds the person registered
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.error_count == 0
+    assert Resident.objects.filter(id_hash=_hash(1)).count() == 1
