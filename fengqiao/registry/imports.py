@@ -95,7 +95,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "grid", "网格编码", N_("必填，您辖区内网格的编码"), "330699001001G01", required=True
         ),
-        Column("text", "地址", N_("必填，街路巷门牌或小区楼栋单元室"), "人民路8号", required=True),
+        Column(
+            "text",
+            "地址",
+            N_("必填，街路巷门牌或小区楼栋单元室"),
+            "人民路8号",
+            required=True,
+            max_length=255,
+        ),
         Column("building", "楼栋编码", N_("可选，该网格内已登记楼栋的编码"), text=True),
         Column("lon", "经度", N_("可选，WGS84 经度，如 120.0051"), "120.0051"),
         Column("lat", "纬度", N_("可选，WGS84 纬度，如 30.0049"), "30.0049"),
@@ -466,6 +473,7 @@ class _Importer:
         self.report = report
         self.scope = scope_for(actor)
         self.labels = {column.key: column.label for column in COLUMNS[self.kind]}
+        self.limits = {column.key: column.max_length for column in COLUMNS[self.kind]}
         self.items: list[tuple] = []
         self._matchers: list[AddressMatcher] | None = None
         self._matched: dict[str, tuple[int | None, str]] = {}
@@ -485,9 +493,11 @@ class _Importer:
             for message in messages:
                 self.error(row, key, message)
 
-    def text(self, values: dict, key: str, limit: int) -> str | None:
-        """The column's text squeezed of repeated spaces; None (and an error) if too long."""
+    def text(self, values: dict, key: str) -> str | None:
+        """The column's text squeezed of repeated spaces; None (and an error) when longer
+        than the column's ``max_length``."""
         value = " ".join(str(values.get(key, "")).split())
+        limit = self.limits[key]
         if limit and len(value) > limit:
             label = self.labels[key]
             self.error(
@@ -601,8 +611,8 @@ class _ResidentImporter(_Importer):
             moved_in=values.get("moved_in", ""),
         )
         self.errors(row, found)
-        hukou = self.text(values, "hukou_place", 120)
-        label = self.text(values, "house_label", 20)
+        hukou = self.text(values, "hukou_place")
+        label = self.text(values, "house_label")
         address_id = self.address_id(values)
         number = cleaned.get("id_number")
         if number:
@@ -710,7 +720,7 @@ class _AddressImporter(_Importer):
     def check(self, values: dict) -> None:
         row = values["_row"]
         grid = self._grid(str(values.get("grid", "")).strip(), row)
-        text = self.text(values, "text", 255)
+        text = self.text(values, "text")
         if not text:
             if text == "":
                 self.error(row, "text", _("请填写地址"))
@@ -836,8 +846,8 @@ class _HouseImporter(_Importer):
             }
         )
         self.errors(row, found)
-        label = self.text(values, "label", 20)
-        owner = self.text(values, "owner_name", 50)
+        label = self.text(values, "label")
+        owner = self.text(values, "owner_name")
         address_id = self.address_id(values)
         if address_id is None or label is None:
             return
@@ -893,8 +903,8 @@ class _UnitImporter(_Importer):
             security_phone=str(values.get("security_phone", "")),
         )
         self.errors(row, found)
-        in_charge = self.text(values, "in_charge_name", 50)
-        security = self.text(values, "security_name", 50)
+        in_charge = self.text(values, "in_charge_name")
+        security = self.text(values, "security_name")
         employees = self._count(values)
         address_id = self.address_id(values)
         code = cleaned.get("credit_code")

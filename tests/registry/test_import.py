@@ -373,3 +373,9 @@ def test_the_command_checks_its_arguments(world, tmp_path, args, message):
 def test_the_command_refuses_a_missing_file(world):
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_registry", "/nonexistent.xlsx", kind="residents", user="officer_a")
+
+
+def test_text_longer_than_its_column_allows_is_an_error(world, registry):
+    report = run(world.officer_a, "residents", [person(1, 户籍地="浙" * 121)], commit=False)
+    assert [(e.row, e.field) for e in report.errors] == [(2, "户籍地")]
+    assert "120" in report.errors[0].message
