@@ -48,6 +48,7 @@ LOGINS = ("police", "chief", "admin")
 NAME_POOL = 3000
 TOKEN_POOL = 2000
 MATCH_SAMPLE = 3000
+IMPORT_AREA_CODE = "330602"
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -403,7 +404,8 @@ def import_rows(count: int, addresses: list[str]) -> list[list[str]]:
     rows = []
     for _ in range(count):
         male = rng.random() < 0.5
-        number = drawer._id_number("330699", rng.randint(18, 80), male=male)
+        # Another county's code: the demo's residents (330699) are already registered.
+        number = drawer._id_number(IMPORT_AREA_CODE, rng.randint(18, 80), male=male)
         rows.append(
             [
                 drawer._name(male)[1],
