@@ -195,36 +195,3 @@ def floating_by_grid(user) -> QuerySet:
         )
         .order_by("scope_path")
     )
-
-
-# --- for the registry's pages ----------------------------------------------------------
-
-
-def get_resident_for(user, pk) -> Resident:
-    """The resident (404 outside the user's jurisdiction), without auditing a read: for
-    acting on a record the page already showed (a reveal audits itself)."""
-    return get_for(user, residents_for(user), pk=pk)
-
-
-def tenant_reports_for(user, *, resident=None, address=None) -> QuerySet[TenantReport]:
-    """Tenant reports in the user's jurisdiction about one resident or one address."""
-    reports = scope_to(user, TenantReport.objects.select_related("house__address"))
-    if resident is not None:
-        reports = reports.filter(resident=resident)
-    if address is not None:
-        reports = reports.filter(house__address=address)
-    return reports
-
-
-def floating_by_grid(user) -> QuerySet:
-    """Per grid path: how many residents live there now and how many are floating."""
-    return (
-        residents_for(user)
-        .filter(house__isnull=False)
-        .values("scope_path")
-        .annotate(
-            residents=Count("id"),
-            floating=Count("id", filter=Q(residence_type=Resident.ResidenceType.FLOATING)),
-        )
-        .order_by("scope_path")
-    )
