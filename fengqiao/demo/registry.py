@@ -37,13 +37,12 @@ from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from faker.providers.person.zh_CN import Provider as ChineseNames
-from pypinyin import lazy_pinyin
 
 from fengqiao import identity
 from fengqiao.disputes.models import Party
 from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.places.models import Building, Region
-from fengqiao.registry import checks, names, rules, sealing
+from fengqiao.registry import checks, names, rules
 from fengqiao.registry.address_text import AddressParts, parse
 from fengqiao.registry.care import SENSITIVE_KINDS
 from fengqiao.registry.models import (
@@ -166,17 +165,7 @@ class _Sealed:
         self.birth_date = None
         self.sex = ""
 
-    def set_phone(self, phone: str) -> None:
-        """``SealedIdentity.set_phone`` for the demo's mainland mobiles (+86 and 11 digits),
-        masked without ``phonenumbers`` (25 µs a number, seconds at scale 1); the test
-        ``test_sealed_phones_match_the_model`` holds the two to the same result."""
-        if not (phone.startswith("+861") and len(phone) == 14):
-            SealedIdentity.set_phone(self, phone)
-            return
-        self.phone_sealed = sealing.seal(phone)
-        self.phone_hash = sealing.digest(phone)
-        self.phone_masked = f"{phone[3:6]}****{phone[-4:]}"
-        self.phone_last4 = phone[-4:]
+    set_phone = SealedIdentity.set_phone
 
 
 class _Table:
@@ -255,8 +244,6 @@ class _RegistryBuilder:
         self.used_credit: set[str] = set(
             Establishment.objects.exclude(credit_code="").values_list("credit_code", flat=True)
         )
-        self.pinyin: dict[tuple[str, str], tuple[str, str]] = {}
-        self.syllables: dict[str, list[str]] = {}
         self.linked: list[Party] = []  # case parties registered as residents
         self.counts: dict[str, int] = {}
         self.key_candidates: list[tuple[int, str, str, int]] = []  # resident, kind, path, grid
@@ -634,25 +621,8 @@ class _RegistryBuilder:
         )
 
     def _pinyin(self, surname: str, name: str) -> tuple[str, str]:
-        """(pinyin, initials) as ``registry.names`` writes them. A drawn name is read as
-        surname, then given name, from cached parts: a quarter of a million names one by
-        one take seconds. (Reading the whole name can join the surname to the given name
-        as a word, 殷红 yānhóng in 殷红霞; apart, the surname keeps its reading.)"""
-        key = (surname, name)
-        if key not in self.pinyin:
-            if surname:
-                parts = self._syllables(surname, names.syllables) + self._syllables(
-                    name[len(surname) :], _given_syllables
-                )
-            else:
-                parts = names.syllables(name)
-            self.pinyin[key] = ("".join(parts), "".join(part[0] for part in parts if part))
-        return self.pinyin[key]
-
-    def _syllables(self, text: str, read) -> list[str]:
-        if text not in self.syllables:
-            self.syllables[text] = read(text)
-        return self.syllables[text]
+        """(pinyin, initials) as ``registry.names`` writes them."""
+        return names.pinyin_of(name), names.initials_of(name)
 
     def _date_after(self, years_back: int, *, years: int) -> dt.date:
         """A day in the last ``years`` years, and no more than ``years_back`` years ago."""
@@ -801,11 +771,6 @@ def _showcase_town() -> str:
 
 def _family_name(person: _Person) -> str:
     return person.surname or person.name[0]
-
-
-def _given_syllables(given: str) -> list[str]:
-    """A given name's syllables: no surname readings apply here."""
-    return [part.lower() for part in lazy_pinyin(given, errors=lambda chars: list(chars))]
 
 
 def _age_of(number: str, today: dt.date) -> int:
