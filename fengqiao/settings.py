@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "fengqiao.registry",
     "fengqiao.disputes",
     "fengqiao.intake",
+    "fengqiao.community",
     "fengqiao.demo",
 ]
 

@@ -49,9 +49,27 @@ _REGISTRY_KEEP = (
 REVEAL_IDENTITY = "registry.reveal_identity"
 SEE_SENSITIVE_POPULATION = "registry.view_sensitive_population"
 
+# Community groups: the ground and the police talk in them; police and chiefs broadcast,
+# raise alerts and moderate. Residents act through their memberships, not permissions.
+_COMMUNITY_TALK = {"community.view_group", "community.add_message"}
+_COMMUNITY_RUN = _COMMUNITY_TALK | {
+    "community.add_group",
+    "community.change_group",
+    "community.change_message",
+    "community.add_broadcast",
+    "community.view_broadcast",
+    "community.add_alert",
+    "community.change_alert",
+    "community.view_alert",
+}
+
 # Building heads, grid workers, volunteers and property staff: their grids, their cases.
 _GROUND_WORK = frozenset(
-    _VIEW_PLACES | _DO_WORK | _REGISTRY_GROUND | {"org.view_person", "org.view_assignment"}
+    _VIEW_PLACES
+    | _DO_WORK
+    | _REGISTRY_GROUND
+    | _COMMUNITY_TALK
+    | {"community.view_alert", "org.view_person", "org.view_assignment"}
 )
 
 # Full phone numbers of colleagues and volunteers: police and station management only.
@@ -65,11 +83,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "grid_worker": _GROUND_WORK | {"registry.view_resident", "registry.view_establishment"},
     "volunteer": _GROUND_WORK,
     "property_staff": _GROUND_WORK,
-    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK | _REGISTRY_KEEP),
+    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK | _REGISTRY_KEEP | _COMMUNITY_TALK),
     "community_police": frozenset(
         _VIEW_ALL
         | _DO_WORK
         | _REGISTRY_KEEP
+        | _COMMUNITY_RUN
         | {SEE_FULL_PHONE, REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION}
         | {"places.add_building", "places.change_building", "registry.merge_resident"}
     ),
@@ -82,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ALL
         | _DO_WORK
         | _REGISTRY_KEEP
+        | _COMMUNITY_RUN
         | {SEE_FULL_PHONE, VIEW_AUDIT, "org.view_accessgrant"}
         | {REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION, "registry.merge_resident"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
@@ -93,6 +113,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _MANAGE_ORG
         | _DO_WORK
         | _REGISTRY_KEEP
+        | _COMMUNITY_RUN
+        | {"community.view_outboundtarget", "community.add_outboundtarget"}
+        | {"community.change_outboundtarget", "community.view_outbounddelivery"}
         | {SEE_FULL_PHONE, VIEW_AUDIT, "registry.merge_resident"}
     ),
 }

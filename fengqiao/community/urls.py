@@ -1,0 +1,9 @@
+from django.urls import include, path
+
+app_name = "community"
+
+# Groups and messages (views.py), broadcasts and alerts (notice_views.py) list their own.
+urlpatterns = [
+    path("", include("fengqiao.community.group_urls")),
+    path("notices/", include("fengqiao.community.notice_urls")),
+]
