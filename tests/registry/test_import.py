@@ -226,7 +226,7 @@ def test_every_kind_has_a_template_with_a_guide(kind):
 
 
 def test_the_error_list_is_capped_but_counted(world, registry, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ERRORS", 3)
+    monkeypatch.setattr(imports.report, "MAX_ERRORS", 3)
     rows = [person(n, 手机号码="123") for n in range(1, 11)]
     report = run(world.officer_a, "residents", rows, commit=False)
     assert report.error_count == 10
@@ -234,7 +234,7 @@ def test_the_error_list_is_capped_but_counted(world, registry, monkeypatch):
 
 
 def test_progress_is_reported(world, registry, monkeypatch):
-    monkeypatch.setattr(imports, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(imports.importer, "PROGRESS_EVERY", 2)
     seen = []
     imports.run_import(
         actor=world.officer_a,
