@@ -132,6 +132,10 @@ class Message(models.Model):
     alert = models.ForeignKey(
         "Alert", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    # A private note (a sensitive matter's answer): seen by this person and staff only.
+    recipient = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     scope_region_path = "group__scope_path"
 
@@ -403,3 +407,25 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}→{self.target_id} {self.status}"
+
+
+class JoinConfirmation(models.Model):
+    """A resident joining by invitation: the phone is confirmed by a six-digit code, kept
+    only as a hash, valid for a few minutes and for a few attempts."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    display_name = models.CharField(_("姓名或昵称"), max_length=50)
+    phone = models.CharField(_("手机号码"), max_length=20)
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("入群验证")
+        verbose_name_plural = _("入群验证")
+        indexes = [models.Index(fields=["phone", "created_at"], name="community_join_phone")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name}→{self.group_id}"
