@@ -63,30 +63,39 @@ def demo(args: argparse.Namespace) -> int:
 
 
 WATCH_EVERY_SECONDS = 600
+OUTBOUND_EVERY_SECONDS = 30
 
 
 def _start_deadline_watcher() -> None:
     """The one-machine demo has no task worker or cron: a thread runs the deadline watcher
-    every ten minutes (production runs `fengqiao manage db_worker` or cron instead)."""
+    every ten minutes and sends due outbound pushes every 30 seconds (production runs
+    `fengqiao manage db_worker` or cron, and `deliver_outbound --loop`, instead)."""
     import threading
 
     def watch() -> None:
+        import logging
+
         from django.db import close_old_connections
 
         from fengqiao.audit.context import origin
+        from fengqiao.community.bridge import deliver_due
         from fengqiao.disputes.deadlines import check_deadlines
 
         stop = threading.Event()
-        while not stop.wait(WATCH_EVERY_SECONDS):
-            try:
-                with origin("task check_deadlines"):
-                    check_deadlines()
-            except Exception:  # noqa: BLE001 — a failed round must not stop the next one
-                import logging
-
-                logging.getLogger("fengqiao").exception("deadline watcher failed")
-            finally:
-                close_old_connections()
+        rounds = 0
+        while not stop.wait(OUTBOUND_EVERY_SECONDS):
+            rounds += 1
+            jobs = [("deliver_outbound", deliver_due)]
+            if rounds % (WATCH_EVERY_SECONDS // OUTBOUND_EVERY_SECONDS) == 0:
+                jobs.append(("check_deadlines", check_deadlines))
+            for name, job in jobs:
+                try:
+                    with origin(f"task {name}"):
+                        job()
+                except Exception:  # noqa: BLE001 — a failed round must not stop the next one
+                    logging.getLogger("fengqiao").exception("%s failed", name)
+                finally:
+                    close_old_connections()
 
     threading.Thread(target=watch, name="deadline-watcher", daemon=True).start()
 
