@@ -21,6 +21,7 @@ from fengqiao.intake.models import Report, ReportPhoto
 from fengqiao.org.scope import person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.phones import normalize_phone
+from fengqiao.photos import content_type_of, photo_problem
 from fengqiao.places import selectors as places
 from fengqiao.places.models import Building, Region
 from fengqiao.registry import selectors as registry
@@ -30,13 +31,6 @@ TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read alo
 TRACKING_LENGTH = 10
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_PHOTOS = 6
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-PHOTO_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
 REOPEN_WINDOW = dt.timedelta(days=30)
 
 
@@ -278,7 +272,7 @@ def _validated(
     if len(photos) > MAX_PHOTOS:
         errors["photos"] = _("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}
     for photo in photos:
-        problem = _photo_problem(photo)
+        problem = photo_problem(photo)
         if problem:
             errors["photos"] = problem
     if errors:
@@ -361,22 +355,9 @@ def _responsible(packages: dict, building: Building | None) -> list:
     return list(dict.fromkeys(people))
 
 
-def _photo_problem(photo) -> str:
-    if photo.size > MAX_PHOTO_BYTES:
-        return _("照片“%(name)s”太大（最大 8 MB）") % {"name": photo.name}
-    head = photo.read(16)
-    photo.seek(0)
-    if not any(head.startswith(signature) for signature in PHOTO_SIGNATURES):
-        return _("“%(name)s”不是 JPEG、PNG 或 GIF 照片") % {"name": photo.name}
-    return ""
-
-
 def _store_photo(report: Report, photo) -> None:
-    head = photo.read(16)
-    photo.seek(0)
-    content_type = next(t for sig, t in PHOTO_SIGNATURES.items() if head.startswith(sig))
     ReportPhoto.objects.create(
-        report=report, image=photo, content_type=content_type, size=photo.size
+        report=report, image=photo, content_type=content_type_of(photo), size=photo.size
     )
 
 
