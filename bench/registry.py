@@ -85,13 +85,13 @@ def setup_data(args) -> dict[str, float]:
 def top_up(count: int) -> None:
     from django.db import connection, transaction
 
-    from fengqiao.demo.registry import _RegistryBuilder
+    from fengqiao.demo.registry import RegistryBuilder
     from fengqiao.places.models import Building, Region
     from fengqiao.registry import names
     from fengqiao.registry.models import Resident
 
     rng = random.Random(7)
-    drawer = _RegistryBuilder(7, __import__("datetime").date.today())
+    drawer = RegistryBuilder(7, __import__("datetime").date.today())
     pool = []
     for _ in range(NAME_POOL):
         _surname, name = drawer._name(rng.random() < 0.5)
@@ -397,9 +397,9 @@ def run_import_bench(rows: int) -> dict | None:
 def import_rows(count: int, addresses: list[str]) -> list[list[str]]:
     import datetime as dt
 
-    from fengqiao.demo.registry import _RegistryBuilder
+    from fengqiao.demo.registry import RegistryBuilder
 
-    drawer = _RegistryBuilder(11, dt.date.today())
+    drawer = RegistryBuilder(11, dt.date.today())
     rng = drawer.rng
     rows = []
     for _ in range(count):
