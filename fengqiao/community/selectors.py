@@ -1,0 +1,129 @@
+"""Every read the community pages need, scoped: a resident sees the groups they joined,
+staff the groups of their jurisdiction (and any group they sit in)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from fengqiao.community.models import Group, Member, Mention, Message
+from fengqiao.community.services import is_staff_user
+from fengqiao.org.scope import scope_to
+
+PAGE_MESSAGES = 60
+
+
+def groups_for(user) -> QuerySet[Group]:
+    """A resident's groups (active memberships); for staff, the groups of their
+    jurisdiction and any group they are a member of."""
+    if not getattr(user, "is_authenticated", False):
+        return Group.objects.none()
+    groups = Group.objects.filter(active=True).select_related("region", "building")
+    joined = Member.objects.filter(user=user, removed_at__isnull=True).values("group_id")
+    mine = groups.filter(pk__in=joined)
+    if not is_staff_user(user):
+        return mine
+    return scope_to(user, groups) | mine
+
+
+def get_group_for(user, pk) -> Group:
+    """The group if the user may open it, else 404 (missing and out of reach alike)."""
+    try:
+        return groups_for(user).get(pk=pk)
+    except (Group.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def member_of(user, group: Group) -> Member | None:
+    return Member.objects.filter(group=group, user=user, removed_at__isnull=True).first()
+
+
+def _visible(user, messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Private notes are for their recipient (and staff)."""
+    if is_staff_user(user):
+        return messages
+    return messages.filter(Q(recipient__isnull=True) | Q(recipient=user))
+
+
+def messages_for(
+    user, group: Group, *, after_id: int = 0, thread: Message | None = None
+) -> QuerySet[Message]:
+    """The group's messages the user may see, oldest first; hidden ones stay in place (the
+    page shows a placeholder to residents)."""
+    messages = Message.objects.filter(group=group).select_related("thread")
+    messages = messages.prefetch_related("photos").annotate(
+        reply_count=Count("replies", distinct=True)
+    )
+    if after_id:
+        messages = messages.filter(pk__gt=after_id)
+    if thread is not None:
+        messages = messages.filter(Q(pk=thread.pk) | Q(thread=thread))
+    return _visible(user, messages).order_by("id")
+
+
+def latest_messages_for(user, group: Group, *, limit: int = PAGE_MESSAGES) -> list[Message]:
+    """The last ``limit`` messages, oldest first (newest at the bottom of the page)."""
+    newest = list(messages_for(user, group).order_by("-id")[:limit])
+    return newest[::-1]
+
+
+def get_message_for(user, pk) -> Message:
+    """A message in a group the user may open, visible to them, else 404."""
+    try:
+        message = Message.objects.select_related("group", "thread").get(pk=pk)
+    except (Message.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    get_group_for(user, message.group_id)
+    if message.recipient_id and message.recipient_id != user.pk and not is_staff_user(user):
+        raise Http404
+    return message
+
+
+def members_visible_to(user, group: Group) -> QuerySet[Member] | None:
+    """The member list, or None when a resident may not see it (the group's choice)."""
+    if not group.members_visible and not is_staff_user(user):
+        return None
+    return Member.objects.filter(group=group, removed_at__isnull=True)
+
+
+def unread_counts(user) -> dict[int, int]:
+    """Group id → messages after the member's read mark, not counting their own, hidden
+    ones or private notes to others. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    after_mark = Q(group__messages__id__gt=F("last_read_id"))
+    not_own = Q(group__messages__author__isnull=True) | ~Q(group__messages__author_id=user.pk)
+    shown = Q(group__messages__hidden_at__isnull=True) & (
+        Q(group__messages__recipient__isnull=True) | Q(group__messages__recipient_id=user.pk)
+    )
+    rows = (
+        Member.objects.filter(user=user, removed_at__isnull=True, group__active=True)
+        .annotate(unread=Count("group__messages", filter=after_mark & not_own & shown))
+        .values_list("group_id", "unread")
+    )
+    return dict(rows)
+
+
+def inbox_for(user) -> QuerySet[Mention]:
+    """The user's mentions: open ones first, soonest due first, then answered ones."""
+    return (
+        Mention.objects.filter(recipient=user)
+        .select_related("message__group", "message__thread")
+        .order_by(F("answered_at").desc(nulls_first=True), "due_at", "id")
+    )
+
+
+def overdue_mentions_for(
+    user, now: dt.datetime | None = None, *, everyone_in_scope: bool = False
+) -> QuerySet[Mention]:
+    """Open mentions past their due time: the user's own, or (``everyone_in_scope``, the
+    station chief's board) every staff member's within the user's jurisdiction."""
+    now = now or timezone.now()
+    mentions = Mention.objects.filter(answered_at__isnull=True, due_at__lt=now)
+    mentions = mentions.select_related("message__group", "recipient")
+    if everyone_in_scope:
+        return scope_to(user, mentions).order_by("due_at", "id")
+    return mentions.filter(recipient=user).order_by("due_at", "id")

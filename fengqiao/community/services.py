@@ -1,0 +1,603 @@
+"""Every write to community groups: creating groups, joining by invitation, posting messages
+with @mentions, reading, moderating, and turning a message into a case.
+
+Each function checks who may act, validates, writes, and records the audit entry in one
+transaction. Refusals are ``PermissionDenied``; bad input is ``ValidationError`` naming the
+field, in the user's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao import taxonomy
+from fengqiao.audit import services as audit
+from fengqiao.community import rules, sms
+from fengqiao.community.models import (
+    AbuseReport,
+    Group,
+    JoinConfirmation,
+    Member,
+    Mention,
+    Message,
+    MessagePhoto,
+)
+from fengqiao.intake import services as intake
+from fengqiao.org.permissions import roles_of
+from fengqiao.org.scope import in_scope, person_of
+from fengqiao.phones import normalize_phone
+from fengqiao.photos import content_type_of, photo_problem
+from fengqiao.places.models import Building, Region
+
+MAX_TEXT = 2000
+MAX_PHOTOS = 4
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CODE_LIFETIME = dt.timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+CODES_PER_PHONE_PER_HOUR = 5
+# Staff roles a member may hold in a group, and the order in which a person's own roles are
+# tried when they join a group of their jurisdiction by posting in it.
+STAFF_ROLES = (
+    "community_police",
+    "auxiliary_police",
+    "grid_worker",
+    "building_head",
+    "property_staff",
+    "volunteer",
+    "station_chief",
+)
+_LEVEL_REGIONS = {
+    Group.Level.COMMUNITY: {"community"},
+    Group.Level.COMPOUND: {"grid", "community"},
+    Group.Level.BUILDING: {"grid"},
+}
+
+
+def is_staff_user(user) -> bool:
+    """Staff talk in the groups of their jurisdiction; residents only in groups they joined."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_perm("community.view_group")
+
+
+# --- groups and joining -----------------------------------------------------------------
+
+
+def create_group(
+    *,
+    actor,
+    name: str,
+    level: str,
+    region: Region,
+    parent: Group | None = None,
+    building: Building | None = None,
+    members_visible: bool = False,
+) -> Group:
+    """A group for a community, a compound or grid, or a building, inside the actor's
+    jurisdiction; the creator joins it as staff."""
+    if not actor.has_perm("community.add_group") or not in_scope(actor, region):
+        raise PermissionDenied(_("您没有在这个区域建群的权限"))
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("请填写群名称")
+    elif len(name) > 60:
+        errors["name"] = _("群名称请控制在 60 字以内")
+    if level not in Group.Level.values:
+        errors["level"] = _("请选择群的层级：社区、小区（网格）或楼栋")
+    elif region.level not in _LEVEL_REGIONS[level]:
+        errors["region"] = _("这个层级的群不能建在“%(region)s”上") % {"region": region.name}
+    if level == Group.Level.BUILDING and building is None:
+        errors["building"] = _("楼栋群请选择楼栋")
+    if building is not None and building.grid_id != region.pk:
+        errors["building"] = _("楼栋不在所选网格内")
+    if parent is not None and not region.path.startswith(parent.scope_path):
+        errors["parent"] = _("上级群须覆盖本群所在区域")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        group = Group.objects.create(
+            name=name,
+            level=level,
+            region=region,
+            parent=parent,
+            building=building,
+            members_visible=members_visible,
+            invite_token=secrets.token_urlsafe(16),
+            scope_path=region.path,
+        )
+        _join_as_staff(actor, group)
+        audit.record(
+            actor=actor, action="community.group_created", obj=group, changes={"level": level}
+        )
+    return group
+
+
+def invite_link(group: Group) -> str:
+    """The path a resident opens to join (shown as a link, or printed as a QR code)."""
+    return reverse("community:join", args=[group.invite_token])
+
+
+def start_join(*, group: Group, display_name: str, phone: str) -> JoinConfirmation:
+    """First step of joining: a six-digit code goes to the phone (see ``sms``); only its
+    hash is kept, for ten minutes and five attempts."""
+    errors: dict[str, str] = {}
+    display_name = (display_name or "").strip()
+    if not display_name:
+        errors["display_name"] = _("请填写您的姓名或群昵称")
+    elif len(display_name) > 50:
+        errors["display_name"] = _("昵称请控制在 50 字以内")
+    try:
+        phone = normalize_phone(phone)
+    except ValidationError as error:
+        errors["phone"] = error.messages[0]
+    else:
+        if not phone:
+            errors["phone"] = _("请填写手机号码，用来接收验证码")
+    if not group.active:
+        errors["group"] = _("这个群已停用")
+    if errors:
+        raise ValidationError(errors)
+    since = timezone.now() - dt.timedelta(hours=1)
+    if (
+        JoinConfirmation.objects.filter(phone=phone, created_at__gte=since).count()
+        >= CODES_PER_PHONE_PER_HOUR
+    ):
+        raise ValidationError({"phone": _("验证码发送太频繁，请一小时后再试")})
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        confirmation = JoinConfirmation.objects.create(
+            group=group,
+            display_name=display_name,
+            phone=phone,
+            code_hash=make_password(code),
+            expires_at=timezone.now() + CODE_LIFETIME,
+        )
+        text = _("【枫桥】您加入“%(group)s”的验证码是 %(code)s，10 分钟内有效。") % {
+            "group": group.name,
+            "code": code,
+        }
+        transaction.on_commit(lambda: sms.send_sms(phone, text))
+    return confirmation
+
+
+def confirm_join(*, confirmation: JoinConfirmation, code: str):
+    """Second step: the right code creates (or finds) the resident's account by phone and
+    their membership. Returns the Member; the page logs its user in."""
+    now = timezone.now()
+    if confirmation.confirmed_at is not None:
+        raise ValidationError({"code": _("这个验证码已经用过了")})
+    if confirmation.expires_at < now:
+        raise ValidationError({"code": _("验证码已过期，请重新获取")})
+    if confirmation.attempts >= CODE_ATTEMPTS:
+        raise ValidationError({"code": _("输错次数太多，请重新获取验证码")})
+    code = (code or "").strip()
+    if not check_password(code, confirmation.code_hash):
+        JoinConfirmation.objects.filter(pk=confirmation.pk).update(
+            attempts=confirmation.attempts + 1
+        )
+        confirmation.attempts += 1
+        left = CODE_ATTEMPTS - confirmation.attempts
+        raise ValidationError({"code": _("验证码不对，还可以再试 %(n)s 次") % {"n": left}})
+    with transaction.atomic():
+        claimed = JoinConfirmation.objects.filter(
+            pk=confirmation.pk, confirmed_at__isnull=True
+        ).update(confirmed_at=now)
+        if not claimed:
+            raise ValidationError({"code": _("这个验证码已经用过了")})
+        user = _resident_account(confirmation.phone, confirmation.display_name)
+        member, created = Member.objects.get_or_create(
+            group=confirmation.group,
+            user=user,
+            defaults={
+                "display_name": confirmation.display_name,
+                "phone": confirmation.phone,
+                "role": "resident",
+            },
+        )
+        if not created and member.removed_at is not None:
+            raise ValidationError({"code": _("您已被移出这个群，请联系社区民警")})
+        audit.record(
+            actor=user,
+            action="community.member_joined",
+            obj=confirmation.group,
+            changes={"member": member.pk, "by": "invitation"},
+        )
+    return member
+
+
+def _resident_account(phone: str, name: str):
+    """The resident's account, one per confirmed phone (no password: they log in by code)."""
+    User = get_user_model()
+    username = "p" + phone.lstrip("+")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(username=username, first_name=name[:150])
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+def _join_as_staff(user, group: Group) -> Member:
+    roles = roles_of(user)
+    role = next((code for code in STAFF_ROLES if code in roles), "community_police")
+    person = person_of(user)
+    name = (person.name if person else "") or user.get_full_name() or user.get_username()
+    member, _created = Member.objects.get_or_create(
+        group=group,
+        user=user,
+        defaults={"display_name": name[:50], "role": role, "is_staff": True},
+    )
+    return member
+
+
+def member_for_posting(actor, group: Group) -> Member:
+    """The actor's membership, made for staff of the group's jurisdiction on first post."""
+    member = Member.objects.filter(group=group, user=actor).first()
+    if member is not None and member.removed_at is None:
+        return member
+    if member is None and actor.has_perm("community.add_message") and in_scope(actor, group):
+        return _join_as_staff(actor, group)
+    raise PermissionDenied(_("您不是这个群的成员"))
+
+
+# --- messages ---------------------------------------------------------------------------
+
+
+def post_message(
+    *,
+    actor,
+    group: Group,
+    text: str,
+    thread: Message | None = None,
+    client_id: str = "",
+    photos: Sequence = (),
+) -> Message:
+    """Post in a group (members; staff of its jurisdiction too), with photos, in a thread.
+
+    "@name" mentions a staff member of the group, "@社区民警"/"@网格员"... every staff member
+    of the group with that role: each gets a Mention due by ``rules.response_due``. A staff
+    member replying in a thread answers the open mentions of that thread addressed to them.
+    A replay of the same ``client_id`` by the same author returns the first message.
+    """
+    client_id = (client_id or "").strip()
+    if client_id:
+        if not CLIENT_ID.match(client_id):
+            raise ValidationError({"client_id": _("消息标识应为 8–64 位字母、数字、- 或 _")})
+        existing = Message.objects.filter(author=actor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    member = member_for_posting(actor, group)
+    text = (text or "").strip()
+    photos = list(photos)
+    errors: dict[str, str] = {}
+    if not text and not photos:
+        errors["text"] = _("请输入消息内容")
+    elif len(text) > MAX_TEXT:
+        errors["text"] = _("消息太长（%(n)s 字），请控制在 %(max)s 字以内") % {
+            "n": len(text),
+            "max": MAX_TEXT,
+        }
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = _("一条消息最多 %(n)s 张照片") % {"n": MAX_PHOTOS}
+    for photo in photos:
+        problem = photo_problem(photo)
+        if problem:
+            errors["photos"] = problem
+    if thread is not None:
+        if thread.group_id != group.pk:
+            errors["thread"] = _("回复的消息不在这个群里")
+        thread = thread.thread or thread  # replies hang on the thread's first message
+    mentioned: list[tuple[Member, str]] = []
+    if "text" not in errors:
+        try:
+            mentioned = _mentions_in(text, group, author=member)
+        except ValidationError as error:
+            errors["text"] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    _check_rate(member)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                group=group,
+                author=actor,
+                author_name=member.display_name,
+                author_is_staff=member.is_staff,
+                text=text,
+                thread=thread,
+                client_id=client_id,
+            )
+            for photo in photos:
+                MessagePhoto.objects.create(
+                    message=message,
+                    image=photo,
+                    content_type=content_type_of(photo),
+                    size=photo.size,
+                )
+            due_at = rules.response_due(now, settings)
+            Mention.objects.bulk_create(
+                [
+                    Mention(message=message, recipient_id=m.user_id, role=role, due_at=due_at)
+                    for m, role in mentioned
+                ]
+            )
+            answered = _answer_mentions(member, thread, message, now) if thread else 0
+            Member.objects.filter(pk=member.pk, last_read_id__lt=message.pk).update(
+                last_read_id=message.pk
+            )
+            audit.record(
+                actor=actor,
+                action="community.message_posted",
+                obj=message,
+                changes={
+                    "group": group.pk,
+                    "mentions": [m.user_id for m, _role in mentioned],
+                    "answered": answered,
+                },
+            )
+    except IntegrityError:
+        if client_id:
+            existing = Message.objects.filter(author=actor, client_id=client_id).first()
+            if existing is not None:
+                return existing
+        raise
+    return message
+
+
+def role_mention_labels() -> dict[str, str]:
+    """ "社区民警" → "community_police" (and the English labels), for the staff roles."""
+    labels: dict[str, str] = {}
+    for entry in taxonomy.entries("role"):
+        if entry["code"] in STAFF_ROLES:
+            labels[entry["zh"]] = entry["code"]
+            labels[entry["en"]] = entry["code"]
+    return labels
+
+
+_MENTION_START = re.compile(r"(?:^|(?<=[\s，。,.;；:：!！?？(（]))@")
+_MENTION_WORD = re.compile(r"[^\s，。,.;；:：!！?？()（）@]+")
+
+
+def _mentions_in(text: str, group: Group, *, author: Member) -> list[tuple[Member, str]]:
+    """The staff members a text mentions, with the role code for a role mention.
+
+    At each "@", the longest role label or member name written there wins, so "@社区民警"
+    needs no space after it. An "@" naming nobody in the group is refused.
+    """
+    if "@" not in text:
+        return []
+    members = list(Member.objects.filter(group=group, removed_at__isnull=True))
+    roles = role_mention_labels()
+    targets: dict[str, tuple[str, object]] = {
+        label: ("role", code) for label, code in roles.items()
+    }
+    targets.update({m.display_name: ("member", m) for m in members})
+    names = sorted(targets, key=len, reverse=True)
+    found: dict[int, tuple[Member, str]] = {}
+    for start in _MENTION_START.finditer(text):
+        rest = text[start.end() :]
+        label = next((name for name in names if rest.startswith(name)), None)
+        if label is None:
+            word = _MENTION_WORD.match(rest)
+            if word is None:
+                continue
+            raise ValidationError(
+                _("群里没有“%(name)s”，只能@本群成员或工作人员身份") % {"name": word.group(0)}
+            )
+        kind, target = targets[label]
+        if kind == "role":
+            holders = [m for m in members if m.is_staff and m.role == target]
+            if not holders:
+                raise ValidationError(
+                    _("本群暂时没有%(role)s，请@其他工作人员")
+                    % {"role": taxonomy.label("role", target)}
+                )
+            for holder in holders:
+                found.setdefault(holder.user_id, (holder, target))
+        elif target.is_staff:
+            found.setdefault(target.user_id, (target, ""))
+    found.pop(author.user_id, None)
+    return list(found.values())
+
+
+def _answer_mentions(member: Member, thread: Message, answer: Message, now) -> int:
+    """A staff member's reply answers their open mentions in the thread."""
+    if not member.is_staff:
+        return 0
+    return Mention.objects.filter(
+        Q(message=thread) | Q(message__thread=thread),
+        recipient_id=member.user_id,
+        answered_at__isnull=True,
+    ).update(answered_at=now, answer=answer)
+
+
+def _check_rate(member: Member) -> None:
+    limit, seconds = rules.rate_limit(settings)
+    since = timezone.now() - dt.timedelta(seconds=seconds)
+    recent = Message.objects.filter(
+        group_id=member.group_id, author_id=member.user_id, created_at__gte=since
+    ).count()
+    if recent >= limit:
+        raise ValidationError(
+            {
+                "text": _("发言太快了：每 %(s)s 秒最多 %(n)s 条，请稍后再发")
+                % {"s": seconds, "n": limit}
+            }
+        )
+
+
+def mark_read(*, member: Member, up_to_id: int) -> None:
+    """Everything up to message ``up_to_id`` is read; the mark never moves back."""
+    Member.objects.filter(pk=member.pk, last_read_id__lt=up_to_id).update(last_read_id=up_to_id)
+    member.last_read_id = max(member.last_read_id, up_to_id)
+
+
+# --- moderation -------------------------------------------------------------------------
+
+
+def may_moderate(user, group: Group) -> bool:
+    return user.has_perm("community.change_message") and in_scope(user, group)
+
+
+def hide_message(*, actor, message: Message, reason: str) -> Message:
+    """Staff hide a message from residents; its text stays for staff and the audit log."""
+    if not may_moderate(actor, message.group):
+        raise PermissionDenied(_("只有辖区民警可以隐藏消息"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写隐藏原因")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("隐藏原因请控制在 200 字以内")})
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(
+            hidden_at=now, hidden_by=actor, hidden_reason=reason
+        )
+        if not changed:
+            raise ValidationError(_("这条消息已经被隐藏了"))
+        AbuseReport.objects.filter(message=message, handled_at__isnull=True).update(handled_at=now)
+        message.refresh_from_db()
+        audit.record(
+            actor=actor,
+            action="community.message_hidden",
+            obj=message,
+            changes={"reason": reason, "text": message.text, "author": message.author_name},
+        )
+    return message
+
+
+def report_abuse(*, actor, message: Message, reason: str) -> AbuseReport:
+    """A member flags a message for staff; one report per member and message."""
+    if not Member.objects.filter(
+        group_id=message.group_id, user=actor, removed_at__isnull=True
+    ).exists():
+        raise PermissionDenied(_("您不是这个群的成员"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请说明举报理由")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("举报理由请控制在 200 字以内")})
+    if AbuseReport.objects.filter(message=message, reporter=actor).exists():
+        raise ValidationError(_("您已经举报过这条消息，工作人员会处理"))
+    with transaction.atomic():
+        report = AbuseReport.objects.create(message=message, reporter=actor, reason=reason)
+        audit.record(
+            actor=actor,
+            action="community.abuse_reported",
+            obj=message,
+            changes={"reason": reason},
+        )
+    return report
+
+
+# --- from message to case ---------------------------------------------------------------
+
+
+def message_to_report(
+    *,
+    actor,
+    message: Message,
+    kind: str = "dispute",
+    sensitive: bool = False,
+    grid_code: str = "",
+) -> str:
+    """Turn a message (with its thread's replies, when it opens one) into a report through
+    the intake door, pre-filled with its text, sender and place; returns the tracking code.
+
+    Idempotent: the report's client key is derived from the message id, and a message that
+    is already a report answers with its code. The message keeps the code (the link from
+    the chat), the report's client key names the message (the link back), and a system
+    reply goes to the thread, or, when ``sensitive``, privately to the sender.
+    """
+    group = message.group
+    if not actor.has_perm("intake.add_report") or not in_scope(actor, group):
+        raise PermissionDenied(_("您没有把这条消息转为案件的权限"))
+    if message.report_code:
+        return message.report_code
+    if message.kind != Message.Kind.TEXT or message.hidden_at is not None:
+        raise ValidationError(_("只有群众发的、未隐藏的消息可以转为案件"))
+    sender = Member.objects.filter(group=group, user_id=message.author_id).first()
+    place = _place_of(group, grid_code)
+    with transaction.atomic():
+        submission = intake.submit_report(
+            channel="community_group",
+            kind=kind,
+            text=_report_text(message),
+            reporter_name=sender.display_name if sender else message.author_name,
+            reporter_phone=sender.phone if sender else "",
+            client_key=f"community-message-{message.pk}",
+            actor=actor,
+            **place,
+        )
+        code = submission.report.tracking_code
+        Message.objects.filter(pk=message.pk).update(report_code=code)
+        message.report_code = code
+        staff = _join_as_staff(actor, group)
+        root = message.thread or message
+        reply = Message.objects.create(
+            group=group,
+            author=actor,
+            author_name=staff.display_name,
+            author_is_staff=True,
+            kind=Message.Kind.SYSTEM,
+            text=_("已登记为案件（查询码 %(code)s），工作人员会跟进处理。") % {"code": code}
+            if not sensitive
+            else _("您反映的情况已登记（查询码 %(code)s），我们会单独与您联系。") % {"code": code},
+            thread=root,
+            recipient_id=message.author_id if sensitive else None,
+        )
+        _answer_mentions(staff, root, reply, timezone.now())
+        audit.record(
+            actor=actor,
+            action="community.message_to_report",
+            obj=message,
+            changes={"report": code, "kind": kind, "sensitive": sensitive},
+        )
+    return code
+
+
+def _report_text(message: Message) -> str:
+    """The message's text; a thread's first message brings its replies along."""
+    lines = [message.text]
+    if message.thread_id is None:
+        for reply in message.replies.filter(
+            kind=Message.Kind.TEXT, hidden_at__isnull=True, recipient__isnull=True
+        ).order_by("id"):
+            lines.append(f"{reply.author_name}：{reply.text}")
+    return "\n".join(line for line in lines if line)
+
+
+def _place_of(group: Group, grid_code: str) -> dict:
+    """Where the matter is: the group's building, its grid, or a grid of its community."""
+    if grid_code:
+        grids = Region.objects.filter(
+            code=grid_code, level="grid", path__startswith=group.scope_path
+        )
+        if not grids.exists():
+            raise ValidationError({"grid_code": _("所选网格不在这个群的范围内")})
+        return {"grid_code": grid_code}
+    if group.building_id:
+        return {"building": group.building}
+    if group.region.level == "grid":
+        return {"grid_code": group.region.code}
+    grids = list(
+        Region.objects.filter(level="grid", path__startswith=group.scope_path).values_list(
+            "code", flat=True
+        )[:2]
+    )
+    if len(grids) == 1:
+        return {"grid_code": grids[0]}
+    raise ValidationError({"grid_code": _("这个群覆盖多个网格，请选择事发网格")})
