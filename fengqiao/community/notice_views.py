@@ -1,0 +1,267 @@
+"""Broadcast and alert pages. Thin: forms parse, ``notices`` writes, ``notice_selectors``
+reads (scoped, 404 outside it); a missing permission is a 403."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fengqiao.community import notice_selectors as selectors
+from fengqiao.community import notices
+from fengqiao.community.models import Alert
+from fengqiao.community.notice_forms import AlertForm, BroadcastForm, CloseAlertForm, SightingForm
+from fengqiao.org.scope import in_scope
+
+PAGE_SIZE = 20
+ACTIVITY_TARGET = "alert-activity"
+PHOTO_SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+
+# --- broadcasts ----------------------------------------------------------------------------
+
+
+@login_required
+@permission_required("community.view_broadcast", raise_exception=True)
+def broadcast_list(request):
+    page = Paginator(selectors.broadcasts_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(broadcast, selectors.reach_from_row(broadcast)) for broadcast in page]
+    return render(request, "community/broadcast_list.html", {"page": page, "rows": rows})
+
+
+@login_required
+@permission_required("community.add_broadcast", raise_exception=True)
+def broadcast_new(request):
+    user = request.user
+    choices = {
+        "groups": selectors.groups_to_broadcast(user),
+        "regions": selectors.regions_to_broadcast(user),
+    }
+    if request.method == "POST":
+        form = BroadcastForm(request.POST, **choices)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                broadcast = notices.send_broadcast(
+                    actor=user,
+                    title=data["title"],
+                    text=data["text"],
+                    groups=data["groups"],
+                    regions=data["regions"],
+                    client_key=data["client_key"] or None,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request,
+                    _("已发送到 %(groups)s 个群，共 %(members)s 人")
+                    % {"groups": broadcast.group_count, "members": broadcast.member_count},
+                )
+                return redirect("community:broadcast", broadcast.pk)
+    else:
+        form = BroadcastForm(**choices)
+    return render(request, "community/broadcast_form.html", {"form": form})
+
+
+@login_required
+@permission_required("community.view_broadcast", raise_exception=True)
+def broadcast_detail(request, pk: int):
+    broadcast = selectors.get_broadcast_for(request.user, pk)
+    context = {
+        "broadcast": broadcast,
+        "reach": selectors.reach_of(broadcast),
+        "groups": selectors.broadcast_groups_of(broadcast),
+    }
+    return render(request, "community/broadcast_detail.html", context)
+
+
+# --- alerts --------------------------------------------------------------------------------
+
+
+@login_required
+def alert_list(request):
+    page = Paginator(selectors.alerts_for(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "community/alert_list.html", {"page": page})
+
+
+@login_required
+@permission_required("community.add_alert", raise_exception=True)
+def alert_new(request):
+    grids = selectors.grids_for_alert(request.user)
+    if request.method == "POST":
+        form = AlertForm(request.POST, request.FILES, grids=grids)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                alert = notices.raise_alert(
+                    actor=request.user,
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    grids=data["grids"],
+                    last_seen_place=data["last_seen_place"],
+                    last_seen_at=data["last_seen_at"],
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    photo=data["photo"],
+                    client_key=data["client_key"] or None,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("预警已发出"))
+                return redirect("community:alert", alert.pk)
+    else:
+        form = AlertForm(grids=grids)
+    return render(request, "community/alert_form.html", {"form": form})
+
+
+@login_required
+def alert_detail(request, pk: int):
+    """The alert, its acknowledgements and sightings; the htmx poll gets the activity only."""
+    alert = selectors.get_alert_for(request.user, pk)
+    if request.headers.get("HX-Target") == ACTIVITY_TARGET:
+        return render(request, "community/alert_activity.html", _activity(request, alert))
+    return _render_alert(request, alert)
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request, pk: int):
+    alert = selectors.get_alert_for(request.user, pk)
+    try:
+        notices.acknowledge_alert(actor=request.user, alert=alert)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已确认收到"))
+    return redirect("community:alert", alert.pk)
+
+
+@login_required
+@require_POST
+def alert_sighting(request, pk: int):
+    alert = selectors.get_alert_for(request.user, pk)
+    form = SightingForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            notices.report_sighting(
+                actor=request.user,
+                alert=alert,
+                text=data["text"],
+                place=data["place"],
+                lon=data["lon"],
+                lat=data["lat"],
+                seen_at=data["seen_at"],
+                photo=data["photo"],
+                client_key=data["client_key"] or None,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("线索已送达，谢谢您"))
+            return redirect("community:alert", alert.pk)
+    return _render_alert(request, alert, sighting_form=form, status=400)
+
+
+@login_required
+@permission_required("community.change_alert", raise_exception=True)
+@require_POST
+def alert_close(request, pk: int):
+    alert = selectors.get_alert_for(request.user, pk)
+    form = CloseAlertForm(request.POST)
+    if form.is_valid():
+        try:
+            notices.close_alert(
+                actor=request.user,
+                alert=alert,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request, _("预警已结束：%(status)s") % {"status": alert.get_status_display()}
+            )
+            return redirect("community:alert", alert.pk)
+    return _render_alert(request, alert, close_form=form, status=400)
+
+
+@login_required
+def alert_photo(request, pk: int):
+    alert = selectors.get_alert_for(request.user, pk)
+    if not alert.photo:
+        raise Http404
+    return _photo_response(alert.photo)
+
+
+@login_required
+def alert_sighting_photo(request, pk: int, sighting: int):
+    alert = selectors.get_alert_for(request.user, pk)
+    sightings = alert.sightings.all()
+    if not _sees_all(request.user, alert):
+        sightings = sightings.filter(reporter=request.user)
+    found = sightings.filter(pk=sighting).first()
+    if found is None or not found.photo:
+        raise Http404
+    return _photo_response(found.photo)
+
+
+def _sees_all(user, alert: Alert) -> bool:
+    """Staff who may view alerts see every acknowledgement and sighting; a resident who
+    received the alert sees only their own sightings."""
+    return user.has_perm("community.view_alert")
+
+
+def _activity(request, alert: Alert) -> dict:
+    sees_all = _sees_all(request.user, alert)
+    activity = selectors.activity_of(alert, sightings_by=None if sees_all else request.user)
+    context = {"alert": alert, "activity": activity, "sees_all": sees_all}
+    if sees_all:
+        context["map"], context["marks"] = selectors.alert_map(alert, activity.sightings)
+    return context
+
+
+def _render_alert(request, alert: Alert, *, sighting_form=None, close_form=None, status=200):
+    user = request.user
+    recipient = selectors.recipient_of(user, alert)
+    is_open = alert.status == Alert.Status.OPEN
+    context = {
+        **_activity(request, alert),
+        "recipient": recipient,
+        "may_report": is_open and notices.may_report_sighting(user, alert),
+        "may_close": is_open and user.has_perm("community.change_alert") and in_scope(user, alert),
+        "sighting_form": sighting_form or SightingForm(),
+        "close_form": close_form or CloseAlertForm(),
+        "activity_target": ACTIVITY_TARGET,
+    }
+    return render(request, "community/alert_detail.html", context, status=status)
+
+
+def _photo_response(field) -> FileResponse:
+    handle = field.open("rb")
+    head = handle.read(16)
+    handle.seek(0)
+    content_type = next(
+        (kind for signature, kind in PHOTO_SIGNATURES.items() if head.startswith(signature)),
+        "application/octet-stream",
+    )
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
