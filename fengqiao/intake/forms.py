@@ -3,14 +3,13 @@ other services decide what is valid, and their messages are put back next to the
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import taxonomy
+from fengqiao import forms_support, taxonomy
+from fengqiao.forms_support import renew_client_key
 from fengqiao.identity import normalize_id_number
 from fengqiao.intake.models import Report
 from fengqiao.phones import normalize_phone
@@ -62,24 +61,14 @@ def category_options() -> list[tuple[str, str, str]]:
     return options
 
 
-def new_client_key() -> str:
-    """A fresh idempotency key for one form: a retry of the same form reuses it."""
-    return secrets.token_urlsafe(18)
+class ServiceErrorsMixin(forms_support.ServiceErrorsMixin):
+    """The shared rule, and a report's tampered ``client_key`` is replaced, not blamed."""
 
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put a service's ValidationError next to the fields it names."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            target = field if field in self.fields else None
-            if field == "client_key":
-                # A tampered key: start afresh with a new one rather than blame the user.
-                self.data = self.data.copy()
-                self.data["client_key"] = new_client_key()
-            self.add_error(target, messages)
+    def add_service_error(self, field: str, messages: list[str]) -> None:
+        if field == "client_key":
+            # A tampered key: start afresh with a new one rather than blame the user.
+            renew_client_key(self)
+        super().add_service_error(field, messages)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -122,8 +111,7 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
         if self.is_bound and not self.data.get("client_key"):
             # Posted without a key (no script, an old page): give this form one now, so
             # that sending it again after an error cannot make a second report.
-            self.data = self.data.copy()
-            self.data["client_key"] = new_client_key()
+            renew_client_key(self)
         self.fields["lon"].error_messages["invalid"] = _("位置坐标无效，请重新定位或选择网格")
         self.fields["lat"].error_messages["invalid"] = _("位置坐标无效，请重新定位或选择网格")
 

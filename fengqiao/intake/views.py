@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.audit import services as audit
+from fengqiao.forms_support import new_client_key
 from fengqiao.intake import grading, selectors, services
 from fengqiao.intake.forms import (
     PUBLIC_CHANNELS,
@@ -25,7 +26,6 @@ from fengqiao.intake.forms import (
     ReportForm,
     StaffReportForm,
     category_options,
-    new_client_key,
 )
 from fengqiao.intake.models import Report
 from fengqiao.intake.templatetags.triage import panel_context

@@ -3,15 +3,14 @@ the services decide what is valid, and their messages are put back next to the f
 
 from __future__ import annotations
 
-import secrets
 from itertools import groupby
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
+from fengqiao.forms_support import ServiceErrorsMixin, renew_client_key
 from fengqiao.registry.care import SENSITIVE_KINDS
 from fengqiao.registry.models import ID_TYPE_CHOICES, CareVisit, KeyPerson, TenantReport
 
@@ -21,26 +20,13 @@ def date_picker() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def new_client_key() -> str:
-    """A fresh idempotency key for one form: sending the same form again reuses it."""
-    return secrets.token_urlsafe(18)
-
-
-class ServiceErrors:
-    """Put a service's ValidationError next to the fields it names (the registry sits
-    below intake, so it keeps its own copy of this small rule rather than import it).
-    Labels carry no colon: the pages put each label above its field."""
+class ServiceErrors(ServiceErrorsMixin):
+    """A service's errors next to the fields they name; labels carry no colon, as the
+    pages put each label above its field."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class RevealForm(ServiceErrors, forms.Form):
@@ -162,8 +148,7 @@ class TenantReportForm(ServiceErrors, forms.Form):
         if self.is_bound and not self.data.get("client_key"):
             # Sent without a key (no script, an old page): give it one now, so that
             # sending it again after an error cannot make a second report.
-            self.data = self.data.copy()
-            self.data["client_key"] = new_client_key()
+            renew_client_key(self)
 
     def submission(self) -> dict:
         """The cleaned values as ``report_tenant`` keyword arguments."""

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fengqiao.forms_support import new_client_key
 from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
@@ -33,7 +34,6 @@ from fengqiao.registry.forms import (
     RevealForm,
     ReviewForm,
     TenantReportForm,
-    new_client_key,
 )
 from fengqiao.registry.models import Address, Employment, Occupancy, Resident
 from fengqiao.registry.search import search as search_registry

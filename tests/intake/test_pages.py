@@ -316,6 +316,13 @@ def test_a_form_posted_without_a_key_comes_back_with_one(client, world):
     assert len(key) >= 8 and Report.objects.count() == 0
 
 
+def test_a_tampered_key_is_replaced_with_a_fresh_one(client, world):
+    response = client.post(reverse("intake:report"), _public_form(client_key="bad key!"))
+    key = re.search(r'name="client_key" value="([^"]*)"', response.content.decode()).group(1)
+    assert key != "bad key!" and re.fullmatch(r"[\w-]{8,64}", key)
+    assert Report.objects.count() == 0
+
+
 def test_related_suggestions_cost_a_fixed_number_of_queries(
     client, world, django_assert_max_num_queries
 ):
