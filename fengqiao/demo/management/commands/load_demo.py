@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
 from fengqiao.demo.cases import load_cases
+from fengqiao.demo.community import load_community
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
 from fengqiao.demo.registry import load_registry
@@ -64,6 +65,9 @@ class Command(BaseCommand):
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= load_registry(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= load_community(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.done()
