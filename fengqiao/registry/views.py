@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -27,7 +28,7 @@ from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
 from fengqiao.privacy import display_phone
-from fengqiao.registry import care, panels, rules, selectors, services, tenants
+from fengqiao.registry import care, exports, panels, rules, selectors, services, tenants
 from fengqiao.registry.forms import (
     CareVisitForm,
     EnrolForm,
@@ -57,6 +58,7 @@ ADDRESS_ELEMENTS = (
     "room",
 )
 REVEAL_LABELS = {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")}
+SEARCH_EXPORTS = ("residents", "addresses", "houses", "units")  # the lists the search covers
 
 
 # --- search ----------------------------------------------------------------------------
@@ -77,11 +79,26 @@ def search(request):
     context = {
         "q": query,
         "results": results,
+        "exports": _search_exports(user, results),
         "counts": selectors.population_counts(user) if user.has_perm(VIEW_RESIDENT) else None,
     }
     return render_page(
         request, "registry/search.html", context, fragment="registry/_search_results.html"
     )
+
+
+def _search_exports(user, results) -> list[tuple[str, str]]:
+    """(title, url) of the Excel exports the user may take of what the page shows: the
+    whole lists before a search, the search's matches after one, none when it found
+    nothing (the export applies the same search, so it gets what the page lists)."""
+    if results.query and (len(results.query) < 2 or results.empty):
+        return []
+    suffix = f"?{urlencode({'q': results.query})}" if results.query else ""
+    return [
+        (_(exports.EXPORTS[kind].title), reverse("registry:export", args=[kind]) + suffix)
+        for kind in SEARCH_EXPORTS
+        if user.has_perm(exports.EXPORTS[kind].permission)
+    ]
 
 
 # --- residents -------------------------------------------------------------------------

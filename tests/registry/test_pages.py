@@ -99,6 +99,30 @@ def test_a_building_head_finds_addresses_but_not_people(client, world, registry,
     assert "辖区实有人口" not in page
 
 
+def test_the_search_page_links_to_import_and_to_exports_of_what_it_shows(client, world, registry):
+    client.force_login(world.officer_a)
+    page = client.get(reverse("registry:search")).content.decode()
+    assert f'href="{reverse("registry:import")}"' in page and "批量导入" in page
+    assert f'href="{reverse("registry:export", args=["residents"])}"' in page
+    found = _search(client, "张三", **HTMX)
+    assert reverse("registry:export", args=["residents"]) + "?q=%E5%BC%A0%E4%B8%89" in found
+    assert "导出 Excel" not in _search(client, "查无此人", **HTMX)
+
+
+def test_import_and_export_links_follow_the_users_permissions(
+    client, world, registry, building_head
+):
+    client.force_login(world.grid_worker_a1)  # may view the lists, not add to them
+    page = client.get(reverse("registry:search")).content.decode()
+    assert f'href="{reverse("registry:import")}"' not in page and "批量导入" not in page
+    assert reverse("registry:export", args=["residents"]) in page
+    client.force_login(building_head)  # addresses and houses only
+    page = client.get(reverse("registry:search")).content.decode()
+    assert "批量导入" not in page
+    assert reverse("registry:export", args=["houses"]) in page
+    assert reverse("registry:export", args=["residents"]) not in page
+
+
 def test_people_without_a_staff_role_get_no_registry(client, world, registry):
     client.force_login(world.resident)
     assert client.get(reverse("registry:search")).status_code == 403
