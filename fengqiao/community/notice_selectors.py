@@ -149,16 +149,13 @@ def activity_of(alert: Alert, *, sightings_by=None) -> AlertActivity:
     """Who acknowledged (earliest first) and the sightings (latest first); three queries.
     ``sightings_by`` narrows the sightings to one reporter (what a resident sees)."""
     recipients = AlertRecipient.objects.filter(alert=alert)
-    acknowledged = (
-        list(
+    acknowledged = []
+    if sightings_by is None:
+        acknowledged = list(
             recipients.filter(acknowledged_at__isnull=False)
             .select_related("user__person")
-            .only("acknowledged_at", "user__username", "user__first_name", "user__last_name")
             .order_by("acknowledged_at", "pk")
         )
-        if sightings_by is None
-        else []
-    )
     sightings = Sighting.objects.filter(alert=alert)
     if sightings_by is not None:
         sightings = sightings.filter(reporter=sightings_by)
