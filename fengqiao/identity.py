@@ -60,7 +60,7 @@ def birth_date_of(value: str) -> dt.date:
 
 
 def sex_of(value: str) -> str:
-    """"male" or "female": the sequence code's last digit is odd for men (GB 11643 §5.3)."""
+    """Either "male" or "female": the sequence code's last digit is odd for men (GB 11643 §5.3)."""
     return "male" if int(value[16]) % 2 else "female"
 
 
@@ -86,9 +86,7 @@ def normalize_document(id_type: str, text: str) -> str:
     if id_type in CHECKSUMMED_TYPES:
         value = normalize_id_number(text)
         if id_type == "hmt_residence_permit" and value and value[:2] not in _HMT_PREFIXES:
-            raise ValidationError(
-                _("港澳台居民居住证号码应以 81、82 或 83 开头"), code="id_prefix"
-            )
+            raise ValidationError(_("港澳台居民居住证号码应以 81、82 或 83 开头"), code="id_prefix")
         if id_type == "foreign_permanent_id" and value and not value.startswith("9"):
             raise ValidationError(_("外国人永久居留身份证号码应以 9 开头"), code="id_prefix")
         return value

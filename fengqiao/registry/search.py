@@ -86,14 +86,12 @@ def search(user, query: str, *, limit: int = LIMIT) -> SearchResults:
     results.kind = "text"
     results.residents = list(residents.filter(prefix_q("name", text)).order_by("name")[:limit])
     results.addresses = list(
-        selectors.addresses_for(user).filter(full_text__contains=text).order_by("full_text")[
-            :limit
-        ]
+        selectors.addresses_for(user).filter(full_text__contains=text).order_by("full_text")[:limit]
     )
     results.houses = list(
-        selectors.houses_for(user).filter(prefix_q("owner_name", text)).order_by("owner_name")[
-            :limit
-        ]
+        selectors.houses_for(user)
+        .filter(prefix_q("owner_name", text))
+        .order_by("owner_name")[:limit]
     )
     results.establishments = list(
         selectors.establishments_for(user).filter(name__contains=text).order_by("name")[:limit]
