@@ -1,0 +1,108 @@
+"""From message to case: one action through the intake door, pre-filled, idempotent, linked
+both ways, with the answer in the thread or privately to the sender."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from fengqiao.community import selectors, services
+from fengqiao.community.models import Message
+from fengqiao.intake.models import Report
+
+
+@pytest.fixture
+def complaint(world, groups):
+    return services.post_message(
+        actor=world.resident, group=groups.building_a1, text="@社区民警 楼道堆放杂物"
+    )
+
+
+def test_a_message_becomes_a_report_pre_filled_and_linked_both_ways(world, groups, complaint):
+    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    report = Report.objects.get(tracking_code=code)
+    assert report.channel == "community_group"
+    assert report.kind == "dispute" and report.case is not None
+    assert "楼道堆放杂物" in report.text
+    assert report.reporter_name == "李大姐"
+    assert report.reporter_phone == "+8613812345678"
+    assert report.building == world.building_a1
+    assert report.client_key == f"community-message-{complaint.pk}"
+    complaint.refresh_from_db()
+    assert complaint.report_code == code
+
+
+def test_the_answer_goes_to_the_thread_and_answers_the_mention(world, groups, complaint):
+    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    reply = Message.objects.get(kind="system")
+    assert reply.thread == complaint and code in reply.text and reply.recipient is None
+    assert complaint.mentions.get().answered_at is not None
+
+
+def test_a_sensitive_matter_is_answered_privately(world, groups, complaint):
+    services.message_to_report(actor=world.officer_a, message=complaint, sensitive=True)
+    note = Message.objects.get(kind="system")
+    assert note.recipient == world.resident
+    assert note in selectors.messages_for(world.resident, groups.building_a1)
+    assert note not in selectors.messages_for(groups.neighbour, groups.building_a1)
+
+
+def test_turning_it_twice_gives_the_same_report(world, groups, complaint):
+    first = services.message_to_report(actor=world.officer_a, message=complaint)
+    complaint.report_code = ""  # as if a second officer acted from a stale page
+    second = services.message_to_report(actor=world.officer_a, message=complaint)
+    assert first == second
+    assert Report.objects.count() == 1
+
+
+def test_residents_and_other_townships_cannot_make_cases(world, groups, complaint):
+    for user in (world.resident, world.officer_b):
+        with pytest.raises(PermissionDenied):
+            services.message_to_report(actor=user, message=complaint)
+    assert not Report.objects.exists()
+    complaint.refresh_from_db()
+    assert complaint.report_code == ""
+
+
+def test_a_community_group_over_several_grids_asks_for_the_grid(world, groups):
+    message = services.post_message(
+        actor=world.resident, group=groups.village_a, text="路灯坏了很久"
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.message_to_report(actor=world.officer_a, message=message)
+    assert "grid_code" in caught.value.message_dict
+    code = services.message_to_report(
+        actor=world.officer_a, message=message, kind="hazard", grid_code=world.grid_a2.code
+    )
+    assert Report.objects.get(tracking_code=code).grid == world.grid_a2
+
+
+def test_a_thread_brings_its_replies_along(world, groups, complaint):
+    services.post_message(
+        actor=groups.neighbour, group=groups.building_a1, text="还挡住了消防通道", thread=complaint
+    )
+    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    assert "王阿姨：还挡住了消防通道" in Report.objects.get(tracking_code=code).text
+
+
+def test_one_click_on_the_page_makes_the_case_and_shows_the_thread(
+    world, groups, complaint, client
+):
+    client.force_login(world.officer_a)
+    response = client.post(reverse("community:to_case", args=[complaint.pk]), {"kind": "dispute"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已登记为案件" in page
+    assert Report.objects.count() == 1
+
+
+def test_the_page_shows_the_grid_question_when_it_cannot_place_the_matter(world, groups, client):
+    message = services.post_message(
+        actor=world.resident, group=groups.village_a, text="路灯坏了很久"
+    )
+    client.force_login(world.officer_a)
+    response = client.post(reverse("community:to_case", args=[message.pk]), {"kind": "dispute"})
+    assert response.status_code == 400
+    assert "请选择事发网格" in response.content.decode()
+    assert not Report.objects.exists()
