@@ -287,7 +287,8 @@ def raise_alert(
                     Q(region__in=chosen) | Q(building__grid__in=chosen), active=True
                 ).values_list("pk", flat=True)
             )
-            users = _alert_recipients(chosen, group_ids)
+            # The sender needs no copy of their own alert.
+            users = [pk for pk in _alert_recipients(chosen, group_ids) if pk != actor.pk]
             AlertRecipient.objects.bulk_create(
                 [AlertRecipient(alert=alert, user_id=pk, delivered_at=now) for pk in users],
                 batch_size=MESSAGE_BATCH,

@@ -66,13 +66,18 @@ def test_recipients_are_the_grids_heads_packagers_and_group_members_once(world, 
     assert users == {
         heads["a1"].pk,
         world.grid_worker_a1.pk,  # packages grid A1, and is in its building group
-        world.officer_a.pk,  # community police of the beat over 甲村
         world.resident.pk,
         groups.neighbour.pk,
     }
     assert AlertRecipient.objects.filter(alert=alert).count() == len(users)  # once each
     assert heads["a2"].pk not in users and heads["b1"].pk not in users
     assert world.officer_b.pk not in users
+    assert world.officer_a.pk not in users  # the sender, though the beat's officer
+
+
+def test_the_beats_officer_receives_an_alert_someone_else_raised(world, groups):
+    alert = _raise(world, actor=world.chief)
+    assert AlertRecipient.objects.filter(alert=alert, user=world.officer_a).exists()
 
 
 def test_one_alert_message_per_group_of_the_grid(world, groups, heads):
@@ -91,7 +96,7 @@ def test_an_alert_is_audited_and_pushed_after_commit(
     assert len(callbacks) == 1
     event = AuditEvent.objects.get(action="community.alert_raised")
     assert event.object_id == str(alert.pk)
-    assert event.changes["recipients"] == 4
+    assert event.changes["recipients"] == 3
 
 
 def test_grids_outside_the_jurisdiction_are_refused(world, groups, heads):
