@@ -165,8 +165,6 @@ def post(request, pk: int):
                 client_id=form.cleaned_data["client_id"] or "",
                 photos=form.cleaned_data["photos"],
             )
-        except PermissionDenied:
-            raise
         except ValidationError as error:
             form.add_service_errors(error)
         else:
