@@ -17,15 +17,10 @@ from fengqiao.community import notices
 from fengqiao.community.models import Alert
 from fengqiao.community.notice_forms import AlertForm, BroadcastForm, CloseAlertForm, SightingForm
 from fengqiao.org.scope import in_scope
+from fengqiao.photos import content_type_of
 
 PAGE_SIZE = 20
 ACTIVITY_TARGET = "alert-activity"
-PHOTO_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
 
 # --- broadcasts ----------------------------------------------------------------------------
 
@@ -256,12 +251,8 @@ def _render_alert(request, alert: Alert, *, sighting_form=None, close_form=None,
 
 def _photo_response(field) -> FileResponse:
     handle = field.open("rb")
-    head = handle.read(16)
-    handle.seek(0)
-    content_type = next(
-        (kind for signature, kind in PHOTO_SIGNATURES.items() if head.startswith(signature)),
-        "application/octet-stream",
+    response = FileResponse(
+        handle, content_type=content_type_of(handle) or "application/octet-stream"
     )
-    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -32,12 +32,8 @@ from fengqiao.community.models import (
 )
 from fengqiao.org.scope import in_scope, person_of, scope_to
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.photos import photo_problem
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
-
-try:  # the shared photo checks, once they move out of intake
-    from fengqiao.photos import photo_problem as _photo_problem
-except ImportError:  # pragma: no cover - depends on what has landed
-    from fengqiao.intake.services import _photo_problem
 
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # A phone's clock may run a little ahead of the server's.
@@ -539,7 +535,7 @@ def _check_point(lon, lat, errors: dict) -> None:
 
 def _check_photo(photo, errors: dict) -> None:
     if photo:
-        problem = _photo_problem(photo)
+        problem = photo_problem(photo)
         if problem:
             errors["photo"] = problem
 
