@@ -32,6 +32,16 @@ def test_staff_see_the_groups_of_their_jurisdiction(world, groups, as_user):
     assert "甲村居民群" in page and "乙社区居民群" not in page
 
 
+def test_the_group_list_leads_staff_to_broadcasts_and_alerts_and_residents_to_neither(
+    world, groups, as_user
+):
+    officer = as_user(world.officer_a).get(reverse("community:groups")).content.decode()
+    assert reverse("community:broadcasts") in officer and reverse("community:alerts") in officer
+    resident = as_user(world.resident).get(reverse("community:groups")).content.decode()
+    assert reverse("community:broadcasts") not in resident
+    assert reverse("community:alerts") not in resident
+
+
 def test_a_group_outside_reach_is_a_404(world, groups, as_user):
     client = as_user(world.resident)
     assert client.get(reverse("community:group", args=[groups.community_b.pk])).status_code == 404
