@@ -158,7 +158,7 @@ def build(groups: int, members: int, history: int) -> None:
                 {first_user} + (i / 6) * 3
                     + CASE WHEN i % 6 < 3 THEN 0 WHEN i % 6 < 5 THEN 1 ELSE 2 END,
                 '居民' || i, '', false, 'resident', now(), 0, NULL
-            FROM generate_series(0, {members} - 1) AS i
+            FROM generate_series(0::bigint, {members} - 1) AS i
             ON CONFLICT DO NOTHING
             """
         )
