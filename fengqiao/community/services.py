@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.community import rules, sms
+from fengqiao.community import notices, rules, sms
 from fengqiao.community.models import (
     AbuseReport,
     Group,
@@ -440,9 +440,14 @@ def _check_rate(member: Member) -> None:
 
 
 def mark_read(*, member: Member, up_to_id: int) -> None:
-    """Everything up to message ``up_to_id`` is read; the mark never moves back."""
-    Member.objects.filter(pk=member.pk, last_read_id__lt=up_to_id).update(last_read_id=up_to_id)
+    """Everything up to message ``up_to_id`` is read, broadcasts' receipts included; the
+    mark never moves back."""
+    moved = Member.objects.filter(pk=member.pk, last_read_id__lt=up_to_id).update(
+        last_read_id=up_to_id
+    )
     member.last_read_id = max(member.last_read_id, up_to_id)
+    if moved:
+        notices.mark_receipts_read(user=member.user_id, group=member.group_id, up_to_id=up_to_id)
 
 
 # --- moderation -------------------------------------------------------------------------

@@ -160,3 +160,23 @@ def test_private_notes_are_seen_by_their_recipient_and_staff_only(world, groups)
     assert note in selectors.messages_for(world.resident, groups.village_a)
     assert note in selectors.messages_for(world.officer_a, groups.village_a)
     assert note not in selectors.messages_for(groups.neighbour, groups.village_a)
+
+
+def test_reading_a_group_marks_the_broadcasts_in_it_read(world, groups):
+    from fengqiao.community import notices
+    from fengqiao.community.models import Member, Receipt
+
+    broadcast = notices.send_broadcast(
+        actor=world.officer_a,
+        title="防诈提醒",
+        text="陌生来电要求转账，一律是诈骗",
+        groups=[groups.village_a],
+    )
+    member = Member.objects.get(group=groups.village_a, user=world.resident)
+    receipt = Receipt.objects.get(broadcast=broadcast, member=member)
+    assert receipt.read_at is None
+    services.mark_read(member=member, up_to_id=broadcast.messages.get().pk)
+    receipt.refresh_from_db()
+    assert receipt.read_at is not None
+    others = Receipt.objects.filter(broadcast=broadcast).exclude(member=member)
+    assert not others.filter(read_at__isnull=False).exists()
