@@ -7,6 +7,7 @@ refused where a person's phone is asked for (domain-notes §4.4).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -14,6 +15,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _SEPARATORS = re.compile(r"[\s\-()（）.]")
+_MAINLAND_MOBILE = re.compile(r"(?:\+86)?(1[0-9]{10})")
+
+
+@functools.cache
+def _mobile_pattern() -> re.Pattern:
+    """The numbers libphonenumber counts as mainland mobiles, from its own metadata."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    return re.compile(metadata.mobile.national_number_pattern)
 
 
 def normalize_phone(text: str) -> str:
@@ -30,6 +39,11 @@ def normalize_phone(text: str) -> str:
         )
     if raw.startswith("0086"):
         raw = "+86" + raw[4:]
+    mobile = _MAINLAND_MOBILE.fullmatch(raw)
+    if mobile and _mobile_pattern().fullmatch(mobile[1]):
+        # Most numbers typed are mobiles: a bulk import spends most of its checking in
+        # ``phonenumbers.parse`` otherwise, for the same answer.
+        return "+86" + mobile[1]
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:

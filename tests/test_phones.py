@@ -35,6 +35,20 @@ def test_bad_numbers_say_what_is_wrong(typed, says):
     assert says in error.value.messages[0]
 
 
+@pytest.mark.parametrize("typed", ["13812345678", "+8613812345678", "0086 138 1234 5678"])
+def test_a_mobile_takes_the_quick_path_to_the_same_answer(typed):
+    assert normalize_phone(typed) == "+8613812345678"
+
+
+def test_full_width_digits_are_stored_as_ascii_digits():
+    assert normalize_phone("１３８１２３４５６７８") == "+8613812345678"
+
+
+def test_an_eleven_digit_number_that_is_no_mobile_is_still_refused():
+    with pytest.raises(ValidationError):
+        normalize_phone("10012345678")
+
+
 def test_the_admin_stores_a_typed_phone_in_one_form_and_refuses_a_bad_one(client, world):
     person = world.grid_worker_a1.person
     client.force_login(world.county_admin)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fengqiao.registry import checks, services
 from fengqiao.registry.imports.importer import (
@@ -15,6 +16,8 @@ from fengqiao.registry.imports.importer import (
 )
 from fengqiao.registry.imports.report import ImportReport
 from fengqiao.registry.models import Establishment, House
+
+USE_LABEL = gettext_lazy("用途")  # only for an error message: not translated every row
 
 
 class HouseImporter(Importer):
@@ -31,7 +34,7 @@ class HouseImporter(Importer):
         use = values.get("use", "") or House.Use.OWN
         cleaned, found = checks.collect(
             {
-                "use": lambda: services._choice(self.uses.get(use, use), House.Use, _("用途")),
+                "use": lambda: services._choice(self.uses.get(use, use), House.Use, USE_LABEL),
                 "owner_phone": lambda: checks.phone(str(values.get("owner_phone", ""))),
             }
         )

@@ -125,7 +125,7 @@ class ResidentImporter(Importer):
             Resident.objects.bulk_create(residents)
             Occupancy.objects.bulk_create(
                 Occupancy(
-                    resident=resident,
+                    resident_id=resident.pk,
                     house_id=resident.house_id,
                     residence_type=resident.residence_type,
                     moved_in=resident.moved_in,
