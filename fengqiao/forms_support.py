@@ -31,6 +31,8 @@ class ServiceErrorsMixin:
             self.add_service_error(field, messages)
 
     def add_service_error(self, field: str, messages: list[str]) -> None:
-        """One field's messages; a form with a field that needs more than showing its
-        messages (a tampered hidden key) overrides this."""
+        """One field's messages. A refused idempotency key (stale or tampered) is replaced
+        so the next send goes through, rather than blaming the user for a hidden field."""
+        if field == "client_key" and "client_key" in self.fields:
+            renew_client_key(self)
         self.add_error(field if field in self.fields else None, messages)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
 from fengqiao.community.services import MAX_TEXT, STAFF_ROLES
+from fengqiao.forms_support import ServiceErrorsMixin
 from fengqiao.intake.models import Report
 
 
@@ -23,22 +23,11 @@ def mention_role_choices() -> list[tuple[str, str]]:
     return [("", _("不@工作人员"))] + [(str(label), f"@{label}") for _code, label in roles]
 
 
-class ServiceErrors:
-    """Show a service's ValidationError beside the fields it names."""
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
-
-
 class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MessageForm(ServiceErrors, forms.Form):
+class MessageForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
         label=_("消息"),
         required=False,
@@ -70,11 +59,11 @@ class MessageForm(ServiceErrors, forms.Form):
         return text
 
 
-class ReasonForm(ServiceErrors, forms.Form):
+class ReasonForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
 
 
-class ToCaseForm(ServiceErrors, forms.Form):
+class ToCaseForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"),
         choices=Report.Kind.choices,
@@ -90,7 +79,7 @@ class ToCaseForm(ServiceErrors, forms.Form):
         ]
 
 
-class JoinForm(ServiceErrors, forms.Form):
+class JoinForm(ServiceErrorsMixin, forms.Form):
     display_name = forms.CharField(label=_("姓名或群昵称"), max_length=50, required=False)
     phone = forms.CharField(
         label=_("手机号码"),
@@ -100,7 +89,7 @@ class JoinForm(ServiceErrors, forms.Form):
     )
 
 
-class CodeForm(ServiceErrors, forms.Form):
+class CodeForm(ServiceErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("短信验证码"),
         max_length=6,

@@ -3,20 +3,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao.community.models import Alert
+from fengqiao.forms_support import ServiceErrorsMixin, new_client_key
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def new_client_key() -> str:
-    """A fresh idempotency key for one form: a retry of the same form reuses it."""
-    return secrets.token_urlsafe(18)
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -26,25 +19,13 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(ServiceErrorsMixin, forms.Form):
     client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_key", new_client_key())
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put a service's ValidationError next to the fields it names."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            if field == "client_key":
-                # A stale or tampered key: start afresh rather than blame the user.
-                self.data = self.data.copy()
-                self.data["client_key"] = new_client_key()
-            self.add_error(field if field in self.fields else None, messages)
 
 
 class BroadcastForm(NoticeForm):

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import forms_support, taxonomy
-from fengqiao.forms_support import renew_client_key
+from fengqiao import taxonomy
+from fengqiao.forms_support import ServiceErrorsMixin, renew_client_key
 from fengqiao.identity import normalize_id_number
 from fengqiao.intake.models import Report
 from fengqiao.phones import normalize_phone
@@ -59,16 +59,6 @@ def category_options() -> list[tuple[str, str, str]]:
         examples = entry.get("note", "") if english else CATEGORY_EXAMPLES.get(code, "")
         options.append((code, taxonomy.label("category", code), str(examples)))
     return options
-
-
-class ServiceErrorsMixin(forms_support.ServiceErrorsMixin):
-    """The shared rule, and a report's tampered ``client_key`` is replaced, not blamed."""
-
-    def add_service_error(self, field: str, messages: list[str]) -> None:
-        if field == "client_key":
-            # A tampered key: start afresh with a new one rather than blame the user.
-            renew_client_key(self)
-        super().add_service_error(field, messages)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
