@@ -103,21 +103,7 @@ def send_broadcast(
                 ],
                 batch_size=MESSAGE_BATCH,
             )
-            Message.objects.bulk_create(
-                [
-                    Message(
-                        group_id=pk,
-                        author=actor,
-                        author_name=name,
-                        author_is_staff=True,
-                        kind=Message.Kind.BROADCAST,
-                        text=f"{title}\n{text}",
-                        broadcast=broadcast,
-                    )
-                    for pk in group_ids
-                ],
-                batch_size=MESSAGE_BATCH,
-            )
+            _post_into(group_ids, actor, name, f"{title}\n{text}", broadcast=broadcast)
             broadcast.member_count = _fan_out_receipts(broadcast, now)
             broadcast.delivered_at = timezone.now()
             broadcast.save(update_fields=["member_count", "delivered_at"])
@@ -179,6 +165,26 @@ def _fan_out_receipts(broadcast: Broadcast, now) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [broadcast.pk, now, broadcast.pk])
         return max(cursor.rowcount, 0)
+
+
+def _post_into(group_ids, actor, name: str, text: str, **notice) -> None:
+    """One announce-only message per group, pointing at its broadcast or alert."""
+    kind = Message.Kind.BROADCAST if "broadcast" in notice else Message.Kind.ALERT
+    Message.objects.bulk_create(
+        [
+            Message(
+                group_id=pk,
+                author=actor,
+                author_name=name,
+                author_is_staff=True,
+                kind=kind,
+                text=text,
+                **notice,
+            )
+            for pk in group_ids
+        ],
+        batch_size=MESSAGE_BATCH,
+    )
 
 
 def mark_broadcast_read(*, member: Member, broadcast: Broadcast) -> bool:
@@ -290,21 +296,7 @@ def raise_alert(
                 batch_size=MESSAGE_BATCH,
             )
             label = Alert.Kind(kind).label
-            Message.objects.bulk_create(
-                [
-                    Message(
-                        group_id=pk,
-                        author=actor,
-                        author_name=name,
-                        author_is_staff=True,
-                        kind=Message.Kind.ALERT,
-                        text=f"【{label}】{title}\n{description}",
-                        alert=alert,
-                    )
-                    for pk in group_ids
-                ],
-                batch_size=MESSAGE_BATCH,
-            )
+            _post_into(group_ids, actor, name, f"【{label}】{title}\n{description}", alert=alert)
             audit.record(
                 actor=actor,
                 action="community.alert_raised",

@@ -203,34 +203,26 @@ def _back(request, message: Message):
 @login_required
 @require_POST
 def hide(request, message_pk: int):
-    message = selectors.get_message_for(request.user, message_pk)
-    form = ReasonForm(request.POST)
-    form.is_valid()
-    try:
-        services.hide_message(
-            actor=request.user, message=message, reason=form.cleaned_data.get("reason", "")
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("已隐藏，原文保留在审计记录中"))
-    return _back(request, message)
+    return _moderate(request, message_pk, services.hide_message, _("已隐藏，原文保留在审计记录中"))
 
 
 @login_required
 @require_POST
 def report_abuse(request, message_pk: int):
+    return _moderate(request, message_pk, services.report_abuse, _("已举报，工作人员会尽快处理"))
+
+
+def _moderate(request, message_pk: int, action, done: str):
+    """Hide or report a message with the reason typed; the answer is a flash message."""
     message = selectors.get_message_for(request.user, message_pk)
     form = ReasonForm(request.POST)
     form.is_valid()
     try:
-        services.report_abuse(
-            actor=request.user, message=message, reason=form.cleaned_data.get("reason", "")
-        )
+        action(actor=request.user, message=message, reason=form.cleaned_data.get("reason", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("已举报，工作人员会尽快处理"))
+        messages.success(request, done)
     return _back(request, message)
 
 

@@ -24,6 +24,18 @@ ID_TYPE_CHOICES = [(code, zh) for code, zh, _en in identity.ID_TYPES]
 class Address(models.Model):
     """A standard address (标准地址): the elements of GA/T 2000.32 down to the room."""
 
+    # The element fields, in the order an address is written.
+    ELEMENTS = (
+        "road",
+        "door_number",
+        "compound",
+        "village_group",
+        "building_no",
+        "unit_no",
+        "floor",
+        "room",
+    )
+
     class Kind(models.TextChoices):
         DOOR = "door", _("门（楼）牌")
         ROOM = "room", _("户室")

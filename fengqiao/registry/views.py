@@ -47,16 +47,7 @@ ADD_TENANT_REPORT = "registry.add_tenantreport"
 REVIEW_TENANT_REPORT = "registry.change_tenantreport"
 PAGE_SIZE = 50
 RECENT_REPORTS = 10
-ADDRESS_ELEMENTS = (
-    "road",
-    "door_number",
-    "compound",
-    "village_group",
-    "building_no",
-    "unit_no",
-    "floor",
-    "room",
-)
+ADDRESS_ELEMENTS = Address.ELEMENTS
 REVEAL_LABELS = {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")}
 SEARCH_EXPORTS = ("residents", "addresses", "houses", "units")  # the lists the search covers
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import Max
 
-from fengqiao.registry.models import SealedIdentity
+from fengqiao.registry.models import Address, SealedIdentity
 
 BATCH_SIZE = 2000
 
@@ -66,14 +66,7 @@ ADDRESS_COLUMNS = (
     "grid_id",
     "building_id",
     "kind",
-    "road",
-    "door_number",
-    "compound",
-    "village_group",
-    "building_no",
-    "unit_no",
-    "floor",
-    "room",
+    *Address.ELEMENTS,
     "full_text",
     "tail",
     "key",
