@@ -77,11 +77,7 @@ def search(user, query: str, *, limit: int = LIMIT) -> SearchResults:
         return results
     if _LATIN.match(text):
         results.kind = "pinyin"
-        lowered = text.lower()
-        found = residents.filter(
-            prefix_q("name_initials", lowered) | prefix_q("name_pinyin", lowered)
-        )
-        results.residents = list(found.order_by("name", "id")[:limit])
+        results.residents = _by_pinyin(residents, text.lower(), limit)
         return results
     results.kind = "text"
     results.residents = list(residents.filter(prefix_q("name", text)).order_by("name")[:limit])
@@ -97,6 +93,17 @@ def search(user, query: str, *, limit: int = LIMIT) -> SearchResults:
         selectors.establishments_for(user).filter(name__contains=text).order_by("name")[:limit]
     )
     return results
+
+
+def _by_pinyin(residents, prefix: str, limit: int) -> list[Resident]:
+    """Initials first ("zs" 张三 before "zsf" 张三丰), then full pinyin. Each is read in
+    its index's order, so the scan stops at ``limit`` rows even when a common pair of
+    initials matches thousands of people (one OR sorted by name read them all)."""
+    found: list[Resident] = []
+    for key in ("name_initials", "name_pinyin"):
+        rows = residents.filter(prefix_q(key, prefix)).order_by(key, "scope_path", "id")
+        found.extend(row for row in rows[:limit] if row not in found)
+    return found[:limit]
 
 
 def _full_id(text: str) -> str:
