@@ -147,6 +147,18 @@ def test_staff_get_the_invitation_link_and_residents_do_not(world, groups, as_us
     assert as_user(world.resident).get(url).status_code == 404
 
 
+def test_the_invitation_page_draws_a_qr_code_of_the_join_link(world, groups, as_user):
+    import segno
+
+    page = (
+        as_user(world.officer_a)
+        .get(reverse("community:invite", args=[groups.village_a.pk]))
+        .content.decode()
+    )
+    link = "http://testserver" + reverse("community:join", args=[groups.village_a.invite_token])
+    assert segno.make(link, error="m").svg_inline(scale=6, dark="#000", light="#fff") in page
+
+
 def test_the_inbox_lists_mentions_with_their_clock(world, groups, as_user):
     services.post_message(actor=world.resident, group=groups.village_a, text="@社区民警 有人吵架")
     page = as_user(world.officer_a).get(reverse("community:inbox")).content.decode()
