@@ -1,10 +1,11 @@
 from django.urls import path
 
-from fengqiao.community import views
+from fengqiao.community import setup_views, views
 
 # Included by community/urls.py under the "community" namespace.
 urlpatterns = [
     path("", views.group_list, name="groups"),
+    path("new/", setup_views.group_new, name="group-new"),
     path("inbox/", views.inbox, name="inbox"),
     path("unread/", views.unread_badge, name="unread"),
     path("join/<str:token>/", views.join, name="join"),

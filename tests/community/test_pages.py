@@ -183,3 +183,38 @@ def test_the_worklist_and_board_show_overdue_mentions(world, groups, as_user):
     assert "超时未回复的群消息@" in worklist and "有人吵架" in worklist
     board = as_user(world.chief).get(reverse("disputes:board")).content.decode()
     assert "有人吵架" in board
+
+
+def test_an_officer_creates_a_building_group_and_lands_on_its_invitation(world, as_user):
+    from fengqiao.community.models import Group
+
+    client = as_user(world.officer_a)
+    answer = client.post(
+        reverse("community:group-new"),
+        {
+            "name": "甲村1号楼栋群",
+            "level": "building",
+            "region": world.grid_a1.pk,
+            "building": world.building_a1.pk,
+        },
+    )
+    group = Group.objects.get(name="甲村1号楼栋群")
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("community:invite", args=[group.pk])
+    assert group.members.get().user == world.officer_a
+
+
+def test_a_group_cannot_be_created_outside_the_area_or_by_a_resident(world, as_user):
+    from fengqiao.community.models import Group
+
+    form = {"name": "乙社区群", "level": "community", "region": world.community_b.pk}
+    answer = as_user(world.officer_a).post(reverse("community:group-new"), form)
+    assert answer.status_code == 400 and "所属社区或网格" in answer.content.decode()
+    assert as_user(world.resident).get(reverse("community:group-new")).status_code == 403
+    assert not Group.objects.exists()
+
+
+def test_a_building_group_without_a_building_is_refused_next_to_the_field(world, as_user):
+    form = {"name": "楼栋群", "level": "building", "region": world.grid_a1.pk}
+    page = as_user(world.officer_a).post(reverse("community:group-new"), form).content.decode()
+    assert "楼栋群请选择楼栋" in page
