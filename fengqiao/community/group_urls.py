@@ -1,12 +1,14 @@
 from django.urls import path
 
-from fengqiao.community import setup_views, views
+from fengqiao.community import moderation_views, setup_views, views
 
 # Included by community/urls.py under the "community" namespace.
 urlpatterns = [
     path("", views.group_list, name="groups"),
     path("new/", setup_views.group_new, name="group-new"),
     path("inbox/", views.inbox, name="inbox"),
+    path("abuse/", moderation_views.abuse_queue, name="abuse"),
+    path("abuse/<int:message_pk>/keep/", moderation_views.keep_message, name="abuse-keep"),
     path("unread/", views.unread_badge, name="unread"),
     path("join/<str:token>/", views.join, name="join"),
     path("g/<int:pk>/", views.group_detail, name="group"),

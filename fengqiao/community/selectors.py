@@ -127,3 +127,17 @@ def overdue_mentions_for(
     if everyone_in_scope:
         return scope_to(user, mentions).order_by("due_at", "id")
     return mentions.filter(recipient=user).order_by("due_at", "id")
+
+
+def reported_messages_for(user) -> QuerySet[Message]:
+    """Messages in the user's jurisdiction with abuse reports nobody has handled yet, with
+    how many, most reported first (the staff's moderation queue)."""
+    if not user.has_perm("community.change_message"):
+        return Message.objects.none()
+    open_reports = Q(abuse_reports__handled_at__isnull=True)
+    return (
+        scope_to(user, Message.objects.select_related("group"))
+        .filter(open_reports)
+        .annotate(open_reports=Count("abuse_reports", filter=open_reports))
+        .order_by("-open_reports", "-id")
+    )

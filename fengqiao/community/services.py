@@ -508,6 +508,24 @@ def report_abuse(*, actor, message: Message, reason: str) -> AbuseReport:
     return report
 
 
+def dismiss_abuse_reports(*, actor, message: Message, note: str = "") -> int:
+    """Staff looked at the reports on ``message`` and keep it shown; returns how many."""
+    if not may_moderate(actor, message.group):
+        raise PermissionDenied(_("只有辖区民警可以处理举报"))
+    with transaction.atomic():
+        handled = AbuseReport.objects.filter(message=message, handled_at__isnull=True).update(
+            handled_at=timezone.now()
+        )
+        if handled:
+            audit.record(
+                actor=actor,
+                action="community.abuse_dismissed",
+                obj=message,
+                changes={"reports": handled, "note": (note or "").strip()[:200]},
+            )
+    return handled
+
+
 # --- from message to case ---------------------------------------------------------------
 
 
