@@ -7,6 +7,11 @@ urlpatterns = [
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/reveal/<slug:field>/", views.resident_reveal, name="resident_reveal"),
     path("residents/<int:pk>/enrol/", views.resident_enrol, name="resident_enrol"),
+    path(
+        "residents/<int:pk>/merge/<int:duplicate_pk>/",
+        views.resident_merge,
+        name="resident_merge",
+    ),
     path("addresses/<int:pk>/", views.address_detail, name="address"),
     path("addresses/<int:pk>/verify/", views.address_verify, name="address_verify"),
     path("units/<int:pk>/", views.unit_detail, name="unit"),

@@ -195,3 +195,17 @@ def floating_by_grid(user) -> QuerySet:
         )
         .order_by("scope_path")
     )
+
+
+def possible_duplicates_of(user, resident: Resident) -> QuerySet[Resident]:
+    """Other records in the user's jurisdiction that may be the same person: the same
+    name and birth date (a typo in the ID number, or another document). Only a person may
+    decide; ``services.merge_residents`` is the explicit action."""
+    if resident.birth_date is None:
+        return Resident.objects.none()
+    return (
+        residents_for(user)
+        .filter(name=resident.name, birth_date=resident.birth_date)
+        .exclude(pk=resident.pk)
+        .order_by("id")
+    )

@@ -46,6 +46,8 @@ VIEW_KEY_PERSON = "registry.view_keyperson"
 ADD_TENANT_REPORT = "registry.add_tenantreport"
 REVIEW_TENANT_REPORT = "registry.change_tenantreport"
 PAGE_SIZE = 50
+MERGE_RESIDENT = "registry.merge_resident"
+MERGE_SHOWN = 5
 RECENT_REPORTS = 10
 ADDRESS_ELEMENTS = Address.ELEMENTS
 REVEAL_LABELS = {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")}
@@ -118,6 +120,9 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         if user.has_perm("registry.view_tenantreport")
         else [],
         "panels": panels.panels_for(user, "resident", resident),
+        "duplicates": selectors.possible_duplicates_of(user, resident)[:MERGE_SHOWN]
+        if user.has_perm(MERGE_RESIDENT)
+        else [],
         "enrol_form": EnrolForm(may_see_sensitive=user.has_perm(SEE_SENSITIVE_POPULATION))
         if may_enrol
         else None,
@@ -172,6 +177,25 @@ def resident_reveal(request, pk: int, field: str):
     page = _resident_context(request, resident)
     page["reveals"] = [reveal if r["field"] == field else r for r in page["reveals"]]
     return render(request, "registry/resident_detail.html", page, status=status)
+
+
+@login_required
+@permission_required(MERGE_RESIDENT, raise_exception=True)
+@require_POST
+def resident_merge(request, pk: int, duplicate_pk: int):
+    """Fold a duplicate record into this one, for a stated reason (an explicit act)."""
+    user = request.user
+    resident = selectors.get_resident_for(user, pk)
+    duplicate = selectors.get_resident_for(user, duplicate_pk)
+    try:
+        services.merge_residents(
+            actor=user, keep=resident, duplicate=duplicate, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已合并，原记录的居住、案件等信息已并入本记录"))
+    return redirect("registry:resident", pk=resident.pk)
 
 
 @login_required
