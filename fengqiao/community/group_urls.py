@@ -17,6 +17,7 @@ urlpatterns = [
     path("g/<int:pk>/members/", views.members, name="members"),
     path("g/<int:pk>/invite/", views.invite, name="invite"),
     path("g/<int:pk>/t/<int:message_pk>/", views.thread_detail, name="thread"),
+    path("m/<int:message_pk>/", views.message_link, name="message"),
     path("m/<int:message_pk>/hide/", views.hide, name="hide"),
     path("m/<int:message_pk>/report/", views.report_abuse, name="report_abuse"),
     path("m/<int:message_pk>/case/", views.to_case, name="to_case"),

@@ -195,6 +195,14 @@ def _chat_url(group: Group, thread: Message | None) -> str:
     return reverse("community:group", args=[group.pk])
 
 
+@login_required
+def message_link(request, message_pk: int):
+    """A message's permanent address (a report made from it links here): its thread, or
+    the group's chat when it is not in one, for whoever may open that group."""
+    message = selectors.get_message_for(request.user, message_pk)
+    return redirect(_chat_url(message.group, message.thread or message))
+
+
 def _back(request, message: Message):
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

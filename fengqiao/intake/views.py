@@ -234,11 +234,24 @@ def staff_detail(request, code: str):
         else mask_phone(report.reporter_phone),
         "case": case,
         "case_url": _case_url(case) if case is not None else "",
+        "source_url": _source_url(report),
         "photos": report.photos.all(),
         "assignees": report.assignees.all(),
         "state_words": selectors.public_state(report),
     }
     return render(request, "intake/detail.html", context)
+
+
+# Client keys that name where a report came from, and the page that shows that source.
+_SOURCES = {"community-message-": "community:message"}
+
+
+def _source_url(report: Report) -> str:
+    """The page of the message (or other record) this report was made from, if any."""
+    for prefix, url_name in _SOURCES.items():
+        if (report.client_key or "").startswith(prefix):
+            return reverse(url_name, args=[report.client_key.removeprefix(prefix)])
+    return ""
 
 
 @login_required

@@ -106,3 +106,17 @@ def test_the_page_shows_the_grid_question_when_it_cannot_place_the_matter(world,
     assert response.status_code == 400
     assert "请选择事发网格" in response.content.decode()
     assert not Report.objects.exists()
+
+
+def test_the_report_page_leads_back_to_the_message_in_its_thread(world, groups, complaint, client):
+    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    client.force_login(world.officer_a)
+    page = client.get(reverse("intake:detail", args=[code])).content.decode()
+    link = reverse("community:message", args=[complaint.pk])
+    assert link in page
+    answer = client.get(link)
+    assert answer["Location"] == reverse(
+        "community:thread", args=[groups.building_a1.pk, complaint.pk]
+    )
+    client.force_login(world.officer_b)
+    assert client.get(link).status_code == 404
