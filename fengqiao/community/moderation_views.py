@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.community import selectors, services
+from fengqiao.community import moderation, selectors
 
 QUEUE_SHOWN = 50
 
@@ -26,7 +26,7 @@ def abuse_queue(request):
 def keep_message(request, message_pk: int):
     """The reports were looked at and the message stays shown."""
     message = selectors.get_message_for(request.user, message_pk)
-    handled = services.dismiss_abuse_reports(actor=request.user, message=message)
+    handled = moderation.dismiss_abuse_reports(actor=request.user, message=message)
     if handled:
         messages.success(request, _("已处理举报，消息保留"))
     return redirect("community:abuse")

@@ -1,5 +1,6 @@
 """Every write to community groups: creating groups, joining by invitation, posting messages
-with @mentions, reading, moderating, and turning a message into a case.
+with @mentions and reading them. Moderation is in ``moderation``, and turning a message into
+a case in ``to_case``.
 
 Each function checks who may act, validates, writes, and records the audit entry in one
 transaction. Refusals are ``PermissionDenied``; bad input is ``ValidationError`` naming the
@@ -27,7 +28,6 @@ from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.community import notices, rules, sms
 from fengqiao.community.models import (
-    AbuseReport,
     Group,
     JoinConfirmation,
     Member,
@@ -35,7 +35,6 @@ from fengqiao.community.models import (
     Message,
     MessagePhoto,
 )
-from fengqiao.intake import services as intake
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.phones import normalize_phone
@@ -117,7 +116,7 @@ def create_group(
             invite_token=secrets.token_urlsafe(16),
             scope_path=region.path,
         )
-        _join_as_staff(actor, group)
+        join_as_staff(actor, group)
         audit.record(
             actor=actor, action="community.group_created", obj=group, changes={"level": level}
         )
@@ -229,7 +228,7 @@ def _resident_account(phone: str, name: str):
     return user
 
 
-def _join_as_staff(user, group: Group) -> Member:
+def join_as_staff(user, group: Group) -> Member:
     roles = roles_of(user)
     role = next((code for code in STAFF_ROLES if code in roles), "community_police")
     person = person_of(user)
@@ -248,7 +247,7 @@ def member_for_posting(actor, group: Group) -> Member:
     if member is not None and member.removed_at is None:
         return member
     if member is None and actor.has_perm("community.add_message") and in_scope(actor, group):
-        return _join_as_staff(actor, group)
+        return join_as_staff(actor, group)
     raise PermissionDenied(_("您不是这个群的成员"))
 
 
@@ -334,7 +333,7 @@ def post_message(
                     for m, role in mentioned
                 ]
             )
-            answered = _answer_mentions(member, thread, message, now) if thread else 0
+            answered = answer_mentions(member, thread, message, now) if thread else 0
             Member.objects.filter(pk=member.pk, last_read_id__lt=message.pk).update(
                 last_read_id=message.pk
             )
@@ -413,7 +412,7 @@ def _mentions_in(text: str, group: Group, *, author: Member) -> list[tuple[Membe
     return list(found.values())
 
 
-def _answer_mentions(member: Member, thread: Message, answer: Message, now) -> int:
+def answer_mentions(member: Member, thread: Message, answer: Message, now) -> int:
     """A staff member's reply answers their open mentions in the thread."""
     if not member.is_staff:
         return 0
@@ -448,179 +447,3 @@ def mark_read(*, member: Member, up_to_id: int) -> None:
     member.last_read_id = max(member.last_read_id, up_to_id)
     if moved:
         notices.mark_receipts_read(user=member.user_id, group=member.group_id, up_to_id=up_to_id)
-
-
-# --- moderation -------------------------------------------------------------------------
-
-
-def may_moderate(user, group: Group) -> bool:
-    return user.has_perm("community.change_message") and in_scope(user, group)
-
-
-def hide_message(*, actor, message: Message, reason: str) -> Message:
-    """Staff hide a message from residents; its text stays for staff and the audit log."""
-    if not may_moderate(actor, message.group):
-        raise PermissionDenied(_("只有辖区民警可以隐藏消息"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写隐藏原因")})
-    if len(reason) > 200:
-        raise ValidationError({"reason": _("隐藏原因请控制在 200 字以内")})
-    now = timezone.now()
-    with transaction.atomic():
-        changed = Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(
-            hidden_at=now, hidden_by=actor, hidden_reason=reason
-        )
-        if not changed:
-            raise ValidationError(_("这条消息已经被隐藏了"))
-        AbuseReport.objects.filter(message=message, handled_at__isnull=True).update(handled_at=now)
-        message.refresh_from_db()
-        audit.record(
-            actor=actor,
-            action="community.message_hidden",
-            obj=message,
-            changes={"reason": reason, "text": message.text, "author": message.author_name},
-        )
-    return message
-
-
-def report_abuse(*, actor, message: Message, reason: str) -> AbuseReport:
-    """A member flags a message for staff; one report per member and message."""
-    if not Member.objects.filter(
-        group_id=message.group_id, user=actor, removed_at__isnull=True
-    ).exists():
-        raise PermissionDenied(_("您不是这个群的成员"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请说明举报理由")})
-    if len(reason) > 200:
-        raise ValidationError({"reason": _("举报理由请控制在 200 字以内")})
-    if AbuseReport.objects.filter(message=message, reporter=actor).exists():
-        raise ValidationError(_("您已经举报过这条消息，工作人员会处理"))
-    with transaction.atomic():
-        report = AbuseReport.objects.create(message=message, reporter=actor, reason=reason)
-        audit.record(
-            actor=actor,
-            action="community.abuse_reported",
-            obj=message,
-            changes={"reason": reason},
-        )
-    return report
-
-
-def dismiss_abuse_reports(*, actor, message: Message, note: str = "") -> int:
-    """Staff looked at the reports on ``message`` and keep it shown; returns how many."""
-    if not may_moderate(actor, message.group):
-        raise PermissionDenied(_("只有辖区民警可以处理举报"))
-    with transaction.atomic():
-        handled = AbuseReport.objects.filter(message=message, handled_at__isnull=True).update(
-            handled_at=timezone.now()
-        )
-        if handled:
-            audit.record(
-                actor=actor,
-                action="community.abuse_dismissed",
-                obj=message,
-                changes={"reports": handled, "note": (note or "").strip()[:200]},
-            )
-    return handled
-
-
-# --- from message to case ---------------------------------------------------------------
-
-
-def message_to_report(
-    *,
-    actor,
-    message: Message,
-    kind: str = "dispute",
-    sensitive: bool = False,
-    grid_code: str = "",
-) -> str:
-    """Turn a message (with its thread's replies, when it opens one) into a report through
-    the intake door, pre-filled with its text, sender and place; returns the tracking code.
-
-    Idempotent: the report's client key is derived from the message id, and a message that
-    is already a report answers with its code. The message keeps the code (the link from
-    the chat), the report's client key names the message (the link back), and a system
-    reply goes to the thread, or, when ``sensitive``, privately to the sender.
-    """
-    group = message.group
-    if not actor.has_perm("intake.add_report") or not in_scope(actor, group):
-        raise PermissionDenied(_("您没有把这条消息转为案件的权限"))
-    if message.report_code:
-        return message.report_code
-    if message.kind != Message.Kind.TEXT or message.hidden_at is not None:
-        raise ValidationError(_("只有群众发的、未隐藏的消息可以转为案件"))
-    sender = Member.objects.filter(group=group, user_id=message.author_id).first()
-    place = _place_of(group, grid_code)
-    with transaction.atomic():
-        submission = intake.submit_report(
-            channel="community_group",
-            kind=kind,
-            text=_report_text(message),
-            reporter_name=sender.display_name if sender else message.author_name,
-            reporter_phone=sender.phone if sender else "",
-            client_key=f"community-message-{message.pk}",
-            actor=actor,
-            **place,
-        )
-        code = submission.report.tracking_code
-        Message.objects.filter(pk=message.pk).update(report_code=code)
-        message.report_code = code
-        staff = _join_as_staff(actor, group)
-        root = message.thread or message
-        reply = Message.objects.create(
-            group=group,
-            author=actor,
-            author_name=staff.display_name,
-            author_is_staff=True,
-            kind=Message.Kind.SYSTEM,
-            text=_("已登记为案件（查询码 %(code)s），工作人员会跟进处理。") % {"code": code}
-            if not sensitive
-            else _("您反映的情况已登记（查询码 %(code)s），我们会单独与您联系。") % {"code": code},
-            thread=root,
-            recipient_id=message.author_id if sensitive else None,
-        )
-        _answer_mentions(staff, root, reply, timezone.now())
-        audit.record(
-            actor=actor,
-            action="community.message_to_report",
-            obj=message,
-            changes={"report": code, "kind": kind, "sensitive": sensitive},
-        )
-    return code
-
-
-def _report_text(message: Message) -> str:
-    """The message's text; a thread's first message brings its replies along."""
-    lines = [message.text]
-    if message.thread_id is None:
-        for reply in message.replies.filter(
-            kind=Message.Kind.TEXT, hidden_at__isnull=True, recipient__isnull=True
-        ).order_by("id"):
-            lines.append(f"{reply.author_name}：{reply.text}")
-    return "\n".join(line for line in lines if line)
-
-
-def _place_of(group: Group, grid_code: str) -> dict:
-    """Where the matter is: the group's building, its grid, or a grid of its community."""
-    if grid_code:
-        grids = Region.objects.filter(
-            code=grid_code, level="grid", path__startswith=group.scope_path
-        )
-        if not grids.exists():
-            raise ValidationError({"grid_code": _("所选网格不在这个群的范围内")})
-        return {"grid_code": grid_code}
-    if group.building_id:
-        return {"building": group.building}
-    if group.region.level == "grid":
-        return {"grid_code": group.region.code}
-    grids = list(
-        Region.objects.filter(level="grid", path__startswith=group.scope_path).values_list(
-            "code", flat=True
-        )[:2]
-    )
-    if len(grids) == 1:
-        return {"grid_code": grids[0]}
-    raise ValidationError({"grid_code": _("这个群覆盖多个网格，请选择事发网格")})

@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fengqiao.community import selectors, services
+from fengqiao.community import moderation, selectors, services
 from fengqiao.community.forms import (
     CodeForm,
     JoinForm,
@@ -33,6 +33,7 @@ from fengqiao.community.forms import (
 )
 from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
+from fengqiao.community.to_case import message_to_report
 from fengqiao.pages import render_page
 from fengqiao.places.models import Region
 
@@ -72,7 +73,7 @@ def _chat_context(request, group: Group, *, thread: Message | None = None) -> di
         "chat_messages": _present(shown, viewer=request.user, staff=staff),
         "last_id": last_id,
         "is_staff": staff,
-        "may_moderate": services.may_moderate(request.user, group),
+        "may_moderate": moderation.may_moderate(request.user, group),
         "may_make_case": request.user.has_perm("intake.add_report"),
         "member": member,
         "poll_seconds": POLL_SECONDS,
@@ -141,7 +142,7 @@ def poll(request, pk: int):
         "chat_messages": _present(shown, viewer=request.user, staff=staff),
         "last_id": last_id,
         "is_staff": staff,
-        "may_moderate": services.may_moderate(request.user, group),
+        "may_moderate": moderation.may_moderate(request.user, group),
         "may_make_case": request.user.has_perm("intake.add_report"),
         "member": member,
         "poll_seconds": POLL_SECONDS,
@@ -213,13 +214,15 @@ def _back(request, message: Message):
 @login_required
 @require_POST
 def hide(request, message_pk: int):
-    return _moderate(request, message_pk, services.hide_message, _("已隐藏，原文保留在审计记录中"))
+    return _moderate(
+        request, message_pk, moderation.hide_message, _("已隐藏，原文保留在审计记录中")
+    )
 
 
 @login_required
 @require_POST
 def report_abuse(request, message_pk: int):
-    return _moderate(request, message_pk, services.report_abuse, _("已举报，工作人员会尽快处理"))
+    return _moderate(request, message_pk, moderation.report_abuse, _("已举报，工作人员会尽快处理"))
 
 
 def _moderate(request, message_pk: int, action, done: str):
@@ -249,7 +252,7 @@ def to_case(request, message_pk: int):
     form = ToCaseForm(request.POST or None, grids=grids)
     if request.method == "POST" and form.is_valid():
         try:
-            code = services.message_to_report(
+            code = message_to_report(
                 actor=request.user,
                 message=message,
                 kind=form.cleaned_data["kind"],

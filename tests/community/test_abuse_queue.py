@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.community import services
+from fengqiao.community import moderation, services
 from fengqiao.community.models import AbuseReport
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def reported(world, groups):
     message = services.post_message(
         actor=groups.neighbour, group=groups.village_a, text="某某是骗子，大家别信他"
     )
-    services.report_abuse(actor=world.resident, message=message, reason="造谣")
+    moderation.report_abuse(actor=world.resident, message=message, reason="造谣")
     return message
 
 

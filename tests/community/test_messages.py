@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.community import selectors, services
+from fengqiao.community import moderation, selectors, services
 from fengqiao.community.models import Member, Message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -129,7 +129,7 @@ def test_unread_counts_skip_own_hidden_and_private_messages_in_one_query(
     services.post_message(actor=world.resident, group=village, text="我自己的")
     services.post_message(actor=groups.neighbour, group=village, text="邻居一")
     hidden = services.post_message(actor=groups.neighbour, group=village, text="广告")
-    services.hide_message(actor=world.officer_a, message=hidden, reason="广告")
+    moderation.hide_message(actor=world.officer_a, message=hidden, reason="广告")
     Message.objects.create(
         group=village, author_name="系统", text="私信", kind="system", recipient=groups.neighbour
     )

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.community import services
+from fengqiao.community import moderation, services
 from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import AbuseReport
 
@@ -18,7 +18,7 @@ def spam(world, groups):
 
 
 def test_staff_hide_a_message_and_the_text_stays_in_the_audit_log(world, spam):
-    services.hide_message(actor=world.officer_a, message=spam, reason="广告")
+    moderation.hide_message(actor=world.officer_a, message=spam, reason="广告")
     spam.refresh_from_db()
     assert spam.hidden_at is not None and spam.hidden_by == world.officer_a
     event = AuditEvent.objects.get(action="community.message_hidden")
@@ -28,38 +28,38 @@ def test_staff_hide_a_message_and_the_text_stays_in_the_audit_log(world, spam):
 
 def test_hiding_needs_a_reason_and_happens_once(world, spam):
     with pytest.raises(ValidationError):
-        services.hide_message(actor=world.officer_a, message=spam, reason=" ")
-    services.hide_message(actor=world.officer_a, message=spam, reason="广告")
+        moderation.hide_message(actor=world.officer_a, message=spam, reason=" ")
+    moderation.hide_message(actor=world.officer_a, message=spam, reason="广告")
     with pytest.raises(ValidationError):
-        services.hide_message(actor=world.officer_a, message=spam, reason="广告")
+        moderation.hide_message(actor=world.officer_a, message=spam, reason="广告")
     assert AuditEvent.objects.filter(action="community.message_hidden").count() == 1
 
 
 @pytest.mark.parametrize("who", ["resident", "grid_worker_a1", "officer_b"])
 def test_residents_grid_workers_and_other_townships_cannot_hide(world, spam, who):
     with pytest.raises(PermissionDenied):
-        services.hide_message(actor=getattr(world, who), message=spam, reason="广告")
+        moderation.hide_message(actor=getattr(world, who), message=spam, reason="广告")
     spam.refresh_from_db()
     assert spam.hidden_at is None
     assert not AuditEvent.objects.filter(action="community.message_hidden").exists()
 
 
 def test_a_member_reports_abuse_once(world, spam):
-    services.report_abuse(actor=world.resident, message=spam, reason="骚扰")
+    moderation.report_abuse(actor=world.resident, message=spam, reason="骚扰")
     with pytest.raises(ValidationError):
-        services.report_abuse(actor=world.resident, message=spam, reason="骚扰")
+        moderation.report_abuse(actor=world.resident, message=spam, reason="骚扰")
     assert AbuseReport.objects.count() == 1
 
 
 def test_someone_outside_the_group_cannot_report(world, spam):
     with pytest.raises(PermissionDenied):
-        services.report_abuse(actor=world.officer_b, message=spam, reason="骚扰")
+        moderation.report_abuse(actor=world.officer_b, message=spam, reason="骚扰")
     assert not AbuseReport.objects.exists()
 
 
 def test_hiding_settles_the_open_abuse_reports(world, spam):
-    services.report_abuse(actor=world.resident, message=spam, reason="广告")
-    services.hide_message(actor=world.officer_a, message=spam, reason="广告")
+    moderation.report_abuse(actor=world.resident, message=spam, reason="广告")
+    moderation.hide_message(actor=world.officer_a, message=spam, reason="广告")
     assert AbuseReport.objects.get().handled_at is not None
 
 
@@ -68,7 +68,7 @@ def test_a_hidden_message_reads_as_hidden_to_residents_and_in_full_to_staff(
 ):
     from django.urls import reverse
 
-    services.hide_message(actor=world.officer_a, message=spam, reason="广告")
+    moderation.hide_message(actor=world.officer_a, message=spam, reason="广告")
     url = reverse("community:group", args=[groups.village_a.pk])
     client.force_login(world.resident)
     page = client.get(url).content.decode()

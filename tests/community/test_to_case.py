@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from fengqiao.community import selectors, services
+from fengqiao.community import selectors, services, to_case
 from fengqiao.community.models import Message
 from fengqiao.intake.models import Report
 
@@ -20,7 +20,7 @@ def complaint(world, groups):
 
 
 def test_a_message_becomes_a_report_pre_filled_and_linked_both_ways(world, groups, complaint):
-    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    code = to_case.message_to_report(actor=world.officer_a, message=complaint)
     report = Report.objects.get(tracking_code=code)
     assert report.channel == "community_group"
     assert report.kind == "dispute" and report.case is not None
@@ -34,14 +34,14 @@ def test_a_message_becomes_a_report_pre_filled_and_linked_both_ways(world, group
 
 
 def test_the_answer_goes_to_the_thread_and_answers_the_mention(world, groups, complaint):
-    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    code = to_case.message_to_report(actor=world.officer_a, message=complaint)
     reply = Message.objects.get(kind="system")
     assert reply.thread == complaint and code in reply.text and reply.recipient is None
     assert complaint.mentions.get().answered_at is not None
 
 
 def test_a_sensitive_matter_is_answered_privately(world, groups, complaint):
-    services.message_to_report(actor=world.officer_a, message=complaint, sensitive=True)
+    to_case.message_to_report(actor=world.officer_a, message=complaint, sensitive=True)
     note = Message.objects.get(kind="system")
     assert note.recipient == world.resident
     assert note in selectors.messages_for(world.resident, groups.building_a1)
@@ -49,9 +49,9 @@ def test_a_sensitive_matter_is_answered_privately(world, groups, complaint):
 
 
 def test_turning_it_twice_gives_the_same_report(world, groups, complaint):
-    first = services.message_to_report(actor=world.officer_a, message=complaint)
+    first = to_case.message_to_report(actor=world.officer_a, message=complaint)
     complaint.report_code = ""  # as if a second officer acted from a stale page
-    second = services.message_to_report(actor=world.officer_a, message=complaint)
+    second = to_case.message_to_report(actor=world.officer_a, message=complaint)
     assert first == second
     assert Report.objects.count() == 1
 
@@ -59,7 +59,7 @@ def test_turning_it_twice_gives_the_same_report(world, groups, complaint):
 def test_residents_and_other_townships_cannot_make_cases(world, groups, complaint):
     for user in (world.resident, world.officer_b):
         with pytest.raises(PermissionDenied):
-            services.message_to_report(actor=user, message=complaint)
+            to_case.message_to_report(actor=user, message=complaint)
     assert not Report.objects.exists()
     complaint.refresh_from_db()
     assert complaint.report_code == ""
@@ -70,9 +70,9 @@ def test_a_community_group_over_several_grids_asks_for_the_grid(world, groups):
         actor=world.resident, group=groups.village_a, text="路灯坏了很久"
     )
     with pytest.raises(ValidationError) as caught:
-        services.message_to_report(actor=world.officer_a, message=message)
+        to_case.message_to_report(actor=world.officer_a, message=message)
     assert "grid_code" in caught.value.message_dict
-    code = services.message_to_report(
+    code = to_case.message_to_report(
         actor=world.officer_a, message=message, kind="hazard", grid_code=world.grid_a2.code
     )
     assert Report.objects.get(tracking_code=code).grid == world.grid_a2
@@ -82,7 +82,7 @@ def test_a_thread_brings_its_replies_along(world, groups, complaint):
     services.post_message(
         actor=groups.neighbour, group=groups.building_a1, text="还挡住了消防通道", thread=complaint
     )
-    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    code = to_case.message_to_report(actor=world.officer_a, message=complaint)
     assert "王阿姨：还挡住了消防通道" in Report.objects.get(tracking_code=code).text
 
 
@@ -109,7 +109,7 @@ def test_the_page_shows_the_grid_question_when_it_cannot_place_the_matter(world,
 
 
 def test_the_report_page_leads_back_to_the_message_in_its_thread(world, groups, complaint, client):
-    code = services.message_to_report(actor=world.officer_a, message=complaint)
+    code = to_case.message_to_report(actor=world.officer_a, message=complaint)
     client.force_login(world.officer_a)
     page = client.get(reverse("intake:detail", args=[code])).content.decode()
     link = reverse("community:message", args=[complaint.pk])
