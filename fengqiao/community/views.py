@@ -58,12 +58,17 @@ def _present(messages_list, *, viewer, staff: bool) -> list[Message]:
 
 
 def _chat_context(request, group: Group, *, thread: Message | None = None) -> dict:
-    staff = services.is_staff_user(request.user)
-    member = selectors.member_of(request.user, group)
     if thread is None:
         shown = selectors.latest_messages_for(request.user, group)
     else:
         shown = list(selectors.messages_for(request.user, group, thread=thread))
+    return _shown_context(request, group, thread, shown)
+
+
+def _shown_context(request, group: Group, thread: Message | None, shown: list) -> dict:
+    """What the chat (or its poll) shows: ``shown`` as this viewer may read it, now read."""
+    staff = services.is_staff_user(request.user)
+    member = selectors.member_of(request.user, group)
     last_id = max((m.pk for m in shown), default=0)
     if member is not None and last_id:
         services.mark_read(member=member, up_to_id=last_id)
@@ -131,22 +136,7 @@ def poll(request, pk: int):
     shown = list(selectors.messages_for(request.user, group, after_id=after, thread=thread))
     if not shown:
         return HttpResponse(status=204)
-    last_id = shown[-1].pk
-    member = selectors.member_of(request.user, group)
-    if member is not None:
-        services.mark_read(member=member, up_to_id=last_id)
-    staff = services.is_staff_user(request.user)
-    context = {
-        "group": group,
-        "thread": thread,
-        "chat_messages": _present(shown, viewer=request.user, staff=staff),
-        "last_id": last_id,
-        "is_staff": staff,
-        "may_moderate": moderation.may_moderate(request.user, group),
-        "may_make_case": request.user.has_perm("intake.add_report"),
-        "member": member,
-        "poll_seconds": POLL_SECONDS,
-    }
+    context = _shown_context(request, group, thread, shown)
     return render(request, "community/_messages_and_poller.html", context)
 
 
