@@ -19,6 +19,7 @@ urlpatterns = [
     path("care/<int:pk>/", views.care_detail, name="care"),
     path("tenants/", views.tenant_queue, name="tenants"),
     path("tenants/new/", views.tenant_new, name="tenant_new"),
+    path("tenants/<int:pk>/reveal/<slug:field>/", views.tenant_reveal, name="tenant_reveal"),
     path("tenants/<int:pk>/<slug:action>/", views.tenant_review, name="tenant_review"),
     path("counts/", views.counts, name="counts"),
 ]

@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao.forms_support import new_client_key
@@ -28,7 +27,7 @@ from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
 from fengqiao.privacy import display_phone
-from fengqiao.registry import care, exports, panels, rules, selectors, services, tenants
+from fengqiao.registry import care, exports, panels, reveals, rules, selectors, services, tenants
 from fengqiao.registry.forms import (
     CareVisitForm,
     EnrolForm,
@@ -50,7 +49,6 @@ MERGE_RESIDENT = "registry.merge_resident"
 MERGE_SHOWN = 5
 RECENT_REPORTS = 10
 ADDRESS_ELEMENTS = Address.ELEMENTS
-REVEAL_LABELS = {"id_number": gettext_lazy("证件号码"), "phone": gettext_lazy("联系电话")}
 SEARCH_EXPORTS = ("residents", "addresses", "houses", "units")  # the lists the search covers
 
 
@@ -109,10 +107,7 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
     context = {
         "resident": resident,
         "may_reveal": user.has_perm(REVEAL_IDENTITY),
-        "reveals": [
-            {"field": field, "label": label, "masked": _masked(resident, field)}
-            for field, label in REVEAL_LABELS.items()
-        ],
+        "reveals": reveals.slots(resident),
         "occupancies": Occupancy.objects.filter(resident=resident).select_related("house__address"),
         "key_records": key_records,
         "employments": Employment.objects.filter(resident=resident).select_related("establishment"),
@@ -131,10 +126,6 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
     return context
 
 
-def _masked(record, field: str) -> str:
-    return record.id_masked if field == "id_number" else record.phone_masked
-
-
 @login_required
 @permission_required(VIEW_RESIDENT, raise_exception=True)
 def resident_detail(request, pk: int):
@@ -148,35 +139,49 @@ def resident_detail(request, pk: int):
 def resident_reveal(request, pk: int, field: str):
     """The full ID or phone in place of the masked one, for a stated reason (audited by
     ``services.reveal``). htmx gets the field's fragment; a plain post, the whole page."""
-    if field not in REVEAL_LABELS:
+    if field not in reveals.LABELS:
         raise Http404
     resident = selectors.get_resident_for(request.user, pk)
-    form = RevealForm(request.POST, prefix=field)
-    reveal = {"field": field, "label": REVEAL_LABELS[field], "masked": _masked(resident, field)}
-    status = 200
-    if form.is_valid():
-        try:
-            value = services.reveal(
-                actor=request.user,
-                record=resident,
-                field=field,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-            status = 400
-        else:
-            reveal["value"] = display_phone(value) if field == "phone" else value
-    else:
-        status = 400
-    reveal["form"] = form
-    context = {"resident": resident, "reveal": reveal, "may_reveal": True}
+    reveal, status = _answer_reveal(request, resident, field)
     if request.htmx:
         # htmx swaps only 2xx answers: a refusal is shown in place like a success.
-        return render(request, "registry/_reveal.html", context)
+        return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
     page = _resident_context(request, resident)
     page["reveals"] = [reveal if r["field"] == field else r for r in page["reveals"]]
     return render(request, "registry/resident_detail.html", page, status=status)
+
+
+@login_required
+@permission_required(REVEAL_IDENTITY, raise_exception=True)
+@require_POST
+def tenant_reveal(request, pk: int, field: str):
+    """A tenant report's full ID or phone, for checking it before verifying (audited)."""
+    if field not in reveals.LABELS:
+        raise Http404
+    report = selectors.get_tenant_report_for(request.user, pk)
+    reveal, status = _answer_reveal(request, report, field)
+    template = "registry/_reveal.html" if request.htmx else "registry/reveal_page.html"
+    context = {"reveal": reveal, "may_reveal": True, "back": reverse("registry:tenants")}
+    return render(request, template, context, status=200 if request.htmx else status)
+
+
+def _answer_reveal(request, record, field: str) -> tuple[dict, int]:
+    """The slot after asking ``services.reveal`` with the posted reason, and the status."""
+    form = RevealForm(request.POST, prefix=field)
+    reveal = reveals.slot(record, field)
+    status = 400
+    if form.is_valid():
+        try:
+            value = services.reveal(
+                actor=request.user, record=record, field=field, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            reveal["value"] = display_phone(value) if field == "phone" else value
+            status = 200
+    reveal["form"] = form
+    return reveal, status
 
 
 @login_required

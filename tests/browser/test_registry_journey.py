@@ -42,13 +42,15 @@ def test_an_officer_finds_a_resident_live_and_reveals_the_id_for_a_reason(
     found.click()
 
     expect(page.get_by_role("heading", name="张三")).to_be_visible()
-    identity = page.locator("#reveal-id_number")
+    identity = page.locator(f"#reveal-resident{registry.zhang.pk}-id_number")
     expect(identity).to_contain_text("330***********0014")
     identity.get_by_text("查看完整号码").click()
     identity.get_by_label("查看证件号码的理由（将记录在案）").fill("核查租户身份")
     identity.get_by_role("button", name="确认查看").click()
-    expect(page.locator("#reveal-id_number")).to_contain_text(ID_ZHANG)
-    expect(page.locator("#reveal-phone")).to_contain_text("138****5678")
+    expect(page.locator(f"#reveal-resident{registry.zhang.pk}-id_number")).to_contain_text(ID_ZHANG)
+    expect(page.locator(f"#reveal-resident{registry.zhang.pk}-phone")).to_contain_text(
+        "138****5678"
+    )
     page.screenshot(path=screenshot_dir(tmp_path) / "registry-revealed.png", full_page=True)
     assert AuditEvent.objects.filter(action="registry.revealed").count() == 1
     assert page_errors == []

@@ -228,3 +228,28 @@ def test_a_plain_post_without_a_reason_shows_the_queue_with_the_error(client, wo
     page = response.content.decode()
     assert "<html" in page and "请写明退回原因" in page and f"tenant-report-{report.pk}" in page
     assert _state(report) == before
+
+
+def test_the_police_may_reveal_a_tenants_number_for_a_reason_before_verifying(
+    client, world, registry
+):
+    report, _created = tenants.report_tenant(
+        actor=world.grid_worker_a1,
+        kind="move_in",
+        house=registry.house_a,
+        name="赵六",
+        id_number="330699199005150027",
+        phone="13700001111",
+    )
+    client.force_login(world.officer_a)
+    queue = client.get(reverse("registry:tenants")).content.decode()
+    url = reverse("registry:tenant_reveal", args=[report.pk, "phone"])
+    assert url in queue
+    refused = client.post(url, {"phone-reason": ""}, headers={"HX-Request": "true"})
+    assert "137 0000 1111" not in refused.content.decode()
+    shown = client.post(url, {"phone-reason": "电话核实租户"}, headers={"HX-Request": "true"})
+    assert "137 0000 1111" in shown.content.decode()
+    event = AuditEvent.objects.get(action="registry.revealed")
+    assert event.object_type == "registry.tenantreport" and event.changes["field"] == "phone"
+    client.force_login(world.grid_worker_a1)
+    assert client.post(url, {"phone-reason": "看看"}).status_code == 403

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from fengqiao.org.permissions import SEE_FULL_PHONE
 from fengqiao.privacy import display_phone, mask_phone
-from fengqiao.registry import rules, selectors
+from fengqiao.registry import reveals, rules, selectors
 
 register = template.Library()
 
@@ -52,3 +52,9 @@ def contact_phone(context, phone: str) -> str:
     if phone and context["request"].user.has_perm(SEE_FULL_PHONE):
         return format_html('<a href="tel:{}">{}</a>', phone, display_phone(phone))
     return mask_phone(phone)
+
+
+@register.simple_tag
+def reveal_slots(record) -> list[dict]:
+    """The masked ID and phone of ``record`` as reveal slots (``registry/_reveal.html``)."""
+    return reveals.slots(record)
