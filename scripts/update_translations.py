@@ -47,6 +47,8 @@ def make_messages() -> None:
 
     class MakeMessages(makemessages.Command):
         msgmerge_options = [*makemessages.Command.msgmerge_options, "--no-fuzzy-matching"]
+        # N_ marks text translated later, when shown (gettext_noop under a short name).
+        xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=N_"]
 
     LOCALE.mkdir(exist_ok=True)
     previous = Path.cwd()
