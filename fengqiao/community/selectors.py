@@ -12,6 +12,7 @@ from django.utils import timezone
 from fengqiao.community.models import Group, Member, Mention, Message
 from fengqiao.community.services import is_staff_user
 from fengqiao.org.scope import scope_to
+from fengqiao.places.models import Region
 
 PAGE_MESSAGES = 60
 
@@ -27,6 +28,13 @@ def groups_for(user) -> QuerySet[Group]:
     if not is_staff_user(user):
         return mine
     return scope_to(user, groups) | mine
+
+
+def grids_of(group: Group) -> QuerySet[Region]:
+    """The grids a group's place covers (its own grid, or its community's grids)."""
+    return Region.objects.filter(level="grid", path__startswith=group.scope_path).only(
+        "code", "name", "path"
+    )
 
 
 def get_group_for(user, pk) -> Group:

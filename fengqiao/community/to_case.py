@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
+from fengqiao.community import selectors
 from fengqiao.community.models import Group, Member, Message
 from fengqiao.community.services import answer_mentions, join_as_staff
 from fengqiao.intake import services as intake
 from fengqiao.org.scope import in_scope
-from fengqiao.places.models import Region
 
 
 def message_to_report(
@@ -93,21 +93,14 @@ def _report_text(message: Message) -> str:
 def _place_of(group: Group, grid_code: str) -> dict:
     """Where the matter is: the group's building, its grid, or a grid of its community."""
     if grid_code:
-        grids = Region.objects.filter(
-            code=grid_code, level="grid", path__startswith=group.scope_path
-        )
-        if not grids.exists():
+        if not selectors.grids_of(group).filter(code=grid_code).exists():
             raise ValidationError({"grid_code": _("所选网格不在这个群的范围内")})
         return {"grid_code": grid_code}
     if group.building_id:
         return {"building": group.building}
     if group.region.level == "grid":
         return {"grid_code": group.region.code}
-    grids = list(
-        Region.objects.filter(level="grid", path__startswith=group.scope_path).values_list(
-            "code", flat=True
-        )[:2]
-    )
+    grids = list(selectors.grids_of(group).values_list("code", flat=True)[:2])
     if len(grids) == 1:
         return {"grid_code": grids[0]}
     raise ValidationError({"grid_code": _("这个群覆盖多个网格，请选择事发网格")})

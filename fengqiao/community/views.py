@@ -35,7 +35,6 @@ from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
 from fengqiao.community.to_case import message_to_report
 from fengqiao.pages import render_page
-from fengqiao.places.models import Region
 
 # A posted message must reach the others within 2 s (the target); the poll is one
 # indexed query (messages after an id), measured at ~10 ms in bench/community.py.
@@ -236,10 +235,7 @@ def to_case(request, message_pk: int):
     group = message.group
     if not request.user.has_perm("intake.add_report"):
         raise PermissionDenied
-    grids = Region.objects.filter(level="grid", path__startswith=group.scope_path).only(
-        "code", "name"
-    )
-    form = ToCaseForm(request.POST or None, grids=grids)
+    form = ToCaseForm(request.POST or None, grids=selectors.grids_of(group))
     if request.method == "POST" and form.is_valid():
         try:
             code = message_to_report(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from fengqiao.org.scope import get_for, scope_to
@@ -19,9 +19,11 @@ from fengqiao.registry.care import SEE_SENSITIVE
 from fengqiao.registry.matching import match_address
 from fengqiao.registry.models import (
     Address,
+    Employment,
     Establishment,
     House,
     KeyPerson,
+    Occupancy,
     Resident,
     TenantReport,
 )
@@ -209,3 +211,27 @@ def possible_duplicates_of(user, resident: Resident) -> QuerySet[Resident]:
         .exclude(pk=resident.pk)
         .order_by("id")
     )
+
+
+def stays_of(resident: Resident) -> QuerySet[Occupancy]:
+    """Where a resident (already opened through the user's scope) has lived."""
+    return Occupancy.objects.filter(resident=resident).select_related("house__address")
+
+
+def jobs_of(resident: Resident) -> QuerySet[Employment]:
+    return Employment.objects.filter(resident=resident).select_related("establishment")
+
+
+def current_staff_of(unit: Establishment) -> QuerySet[Employment]:
+    return Employment.objects.filter(establishment=unit, until__isnull=True).select_related(
+        "resident"
+    )
+
+
+def houses_at(user, address: Address, *, with_residents: bool) -> QuerySet[House]:
+    """The houses at an address in the user's scope, with who lives there now if asked."""
+    houses = houses_for(user).filter(address=address)
+    if not with_residents:
+        return houses
+    living = Resident.objects.filter(moved_out__isnull=True).order_by("name")
+    return houses.prefetch_related(Prefetch("residents", queryset=living))

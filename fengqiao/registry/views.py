@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +34,7 @@ from fengqiao.registry.forms import (
     ReviewForm,
     TenantReportForm,
 )
-from fengqiao.registry.models import Address, Employment, Occupancy, Resident
+from fengqiao.registry.models import Address, Resident
 from fengqiao.registry.search import search as search_registry
 
 VIEW_ADDRESS = "registry.view_address"
@@ -108,9 +107,9 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         "resident": resident,
         "may_reveal": user.has_perm(REVEAL_IDENTITY),
         "reveals": reveals.slots(resident),
-        "occupancies": Occupancy.objects.filter(resident=resident).select_related("house__address"),
+        "occupancies": selectors.stays_of(resident),
         "key_records": key_records,
-        "employments": Employment.objects.filter(resident=resident).select_related("establishment"),
+        "employments": selectors.jobs_of(resident),
         "tenant_reports": selectors.tenant_reports_for(user, resident=resident)
         if user.has_perm("registry.view_tenantreport")
         else [],
@@ -240,10 +239,7 @@ def resident_enrol(request, pk: int):
 
 def _address_context(request, address) -> dict:
     user = request.user
-    living = Resident.objects.filter(moved_out__isnull=True).order_by("name")
-    houses = selectors.houses_for(user).filter(address=address)
-    if user.has_perm(VIEW_RESIDENT):
-        houses = houses.prefetch_related(Prefetch("residents", queryset=living))
+    houses = selectors.houses_at(user, address, with_residents=user.has_perm(VIEW_RESIDENT))
     return {
         "address": address,
         "elements": [
@@ -290,10 +286,9 @@ def address_verify(request, pk: int):
 @permission_required(VIEW_UNIT, raise_exception=True)
 def unit_detail(request, pk: int):
     unit = selectors.get_establishment_for(request.user, pk)
-    employees = Employment.objects.filter(establishment=unit).select_related("resident")
     context = {
         "unit": unit,
-        "employees": employees.filter(until__isnull=True),
+        "employees": selectors.current_staff_of(unit),
         "show_residents": request.user.has_perm(VIEW_RESIDENT),
     }
     return render(request, "registry/unit_detail.html", context)
