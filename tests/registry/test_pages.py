@@ -235,7 +235,7 @@ def _cases_of(user, obj):
 
 
 @pytest.fixture
-def test_panel():
+def extra_panel():
     panels.register("resident", "测试关联案件", _cases_of)
     panels.register("address", "测试关联案件", _cases_of)
     yield
@@ -244,7 +244,7 @@ def test_panel():
 
 
 def test_registered_panels_list_related_records_on_resident_and_address_pages(
-    client, world, registry, test_panel
+    client, world, registry, extra_panel
 ):
     client.force_login(world.officer_a)
     for url, pk in (
