@@ -255,7 +255,7 @@ def test_registered_panels_list_related_records_on_resident_and_address_pages(
         assert "测试关联案件" in page and f"案件 {pk}" in page and "/cases/X-1/" in page
 
 
-def test_registering_a_provider_twice_shows_it_once(world, registry, test_panel):
+def test_registering_a_provider_twice_shows_it_once(world, registry, extra_panel):
     panels.register("resident", "测试关联案件", _cases_of)
     found = [p for p in panels.panels_for(world.officer_a, "resident", registry.zhang)]
     assert [p.title for p in found].count("测试关联案件") == 1
