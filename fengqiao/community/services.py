@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,14 +179,17 @@ def confirm_join(*, confirmation: JoinConfirmation, code: str):
         raise ValidationError({"code": _("这个验证码已经用过了")})
     if confirmation.expires_at < now:
         raise ValidationError({"code": _("验证码已过期，请重新获取")})
-    if confirmation.attempts >= CODE_ATTEMPTS:
+    # Each guess first takes one of the attempts with a conditional update, so guesses
+    # sent at the same moment cannot together check the code more than CODE_ATTEMPTS times.
+    taken = JoinConfirmation.objects.filter(pk=confirmation.pk, attempts__lt=CODE_ATTEMPTS).update(
+        attempts=F("attempts") + 1
+    )
+    if not taken:
+        confirmation.attempts = CODE_ATTEMPTS
         raise ValidationError({"code": _("输错次数太多，请重新获取验证码")})
+    confirmation.refresh_from_db(fields=["attempts"])
     code = (code or "").strip()
     if not check_password(code, confirmation.code_hash):
-        JoinConfirmation.objects.filter(pk=confirmation.pk).update(
-            attempts=confirmation.attempts + 1
-        )
-        confirmation.attempts += 1
         left = CODE_ATTEMPTS - confirmation.attempts
         raise ValidationError({"code": _("验证码不对，还可以再试 %(n)s 次") % {"n": left}})
     with transaction.atomic():
