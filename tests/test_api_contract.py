@@ -5,12 +5,11 @@ request makes the server fail and every answer matches what the schema promises.
 from __future__ import annotations
 
 import pytest
+import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
-
-schemathesis = pytest.importorskip("schemathesis")
 
 
 @pytest.fixture

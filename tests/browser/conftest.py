@@ -2,7 +2,8 @@
 
 No ``playwright install``: the browser is the system's ``/usr/bin/chromium`` (or the one named
 by FENGQIAO_CHROMIUM), and every test here is skipped, with the reason, when it is missing.
-Chinese text needs a CJK font (Debian's ``fonts-noto-cjk``); ``.ci/run`` installs both.
+Chinese text needs a CJK font (Debian's ``fonts-noto-cjk``); ``.ci/run`` installs both and sets
+FENGQIAO_REQUIRE_BROWSER=1, which turns a missing browser or font into a failure.
 """
 
 from __future__ import annotations
@@ -48,15 +49,21 @@ def cjk_font_installed() -> bool:
     return bool(listed.strip())
 
 
+def _missing(reason: str) -> None:
+    """Skip, with the reason; where the browser is required (CI), fail instead."""
+    if os.environ.get("FENGQIAO_REQUIRE_BROWSER", "").strip().lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason} (FENGQIAO_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed (pip install -e '.[test]')")
+    # Playwright is a declared test dependency: without it the install is broken, so fail.
+    from playwright.sync_api import sync_playwright
+
     executable = chromium_path()
     if executable is None:
-        pytest.skip("Chromium not found at /usr/bin/chromium: apt-get install chromium")
+        _missing("Chromium not found at /usr/bin/chromium: apt-get install chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, headless=True)
         yield browser
@@ -133,5 +140,5 @@ def logged_in_page(page):
 @pytest.fixture
 def cjk_font():
     if not cjk_font_installed():
-        pytest.skip("no CJK font installed: apt-get install fonts-noto-cjk")
+        _missing("no CJK font installed: apt-get install fonts-noto-cjk")
     return CJK_FONT_FAMILY
