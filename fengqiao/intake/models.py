@@ -36,7 +36,10 @@ class Report(models.Model):
         NOT_FIXED = "not_fixed", _("未解决")
 
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
+    # A keyed hash of (sender, channel, key): fengqiao.idempotency.stored_key.
     client_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The record this report was made from, as "<app>.<model>:<id>" (a group message).
+    source = models.CharField(_("来源记录"), max_length=64, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("渠道"), max_length=24, choices=taxonomy.choices("channel"))
     category = models.CharField(
