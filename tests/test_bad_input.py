@@ -9,10 +9,22 @@ from rest_framework.test import APIClient
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.intake.models import Report
-from tests.disputes.test_api import _case
+from fengqiao.intake.services import submit_report
 
 DEEP_ARRAYS = "[" * 5000 + "]" * 5000
 DEEP_OBJECTS = '{"a":' * 5000 + "1" + "}" * 5000
+
+
+def _case() -> Case:
+    return submit_report(
+        channel="web",
+        kind="dispute",
+        category="neighbourhood",
+        text="邻居装修噪音，协商未果",
+        lon=120.005,
+        lat=30.005,
+        reporter_name="王某",
+    ).report.case
 
 
 def _api(user) -> APIClient:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -176,16 +176,21 @@ def draft_agreement(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        agreement = Agreement.objects.create(
-            case=case,
-            number=_next_agreement_number(case),
-            committee=committee.strip(),
-            oral=oral,
-            facts=facts.strip(),
-            issues=issues.strip(),
-            responsibility=responsibility.strip(),
-            breach_clause=breach_clause.strip(),
-        )
+        try:
+            with transaction.atomic():
+                agreement = Agreement.objects.create(
+                    case=case,
+                    number=_next_agreement_number(case),
+                    committee=committee.strip(),
+                    oral=oral,
+                    facts=facts.strip(),
+                    issues=issues.strip(),
+                    responsibility=responsibility.strip(),
+                    breach_clause=breach_clause.strip(),
+                )
+        except IntegrityError:
+            # Two drafts at once: the first one stored is the case's pending agreement.
+            raise services.CaseChanged(_("本案刚刚有人制作了调解协议，请刷新后再操作")) from None
         for position, row in enumerate(term_rows, start=1):
             AgreementTerm.objects.create(agreement=agreement, position=position, **row)
         payload = {"agreement": agreement.number, "oral": oral, "terms": len(term_rows)}
@@ -240,9 +245,16 @@ def sign_agreement(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        signature = Signature.objects.create(
-            agreement=agreement, method=method, signed_on=signed_on, **row
-        )
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    agreement=agreement, method=method, signed_on=signed_on, **row
+                )
+        except IntegrityError:
+            # The same signature recorded twice at once (a double click, two officers).
+            raise services.CaseChanged(
+                _("%(name)s 的签署刚刚被其他人登记过，请刷新后再操作") % {"name": signer.name}
+            ) from None
         payload = {
             "agreement": agreement.number,
             "signer": signer.name,

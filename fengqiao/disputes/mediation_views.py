@@ -257,6 +257,11 @@ def mediation_step(request, reference: str, step: str):
         return render(request, "disputes/_case_body.html", context)
     case = selectors.get_case_for(user, reference)
     context = _case_context(request, case, step_failed=(step, target, form))
+    if status == 409:
+        # The step's own form may be gone from the reloaded case (another draft is pending,
+        # the signer has signed): say why at the top, as a refused move does.
+        context["errors"] = form.non_field_errors()
+        context["failed_label"] = forms.MEDIATION_LABELS[step]
     if request.htmx:
         return render(request, "disputes/_case_body.html", context)
     return render(request, "disputes/case_detail.html", context, status=status)

@@ -52,6 +52,7 @@ from fengqiao.intake.models import Open311Key, Report
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Unit
 from fengqiao.places.models import Region, subtree_q
+from fengqiao.privacy import hide_numbers
 
 MAX_REQUESTS = 1000
 DEFAULT_WINDOW = dt.timedelta(days=90)
@@ -60,7 +61,7 @@ HAZARD_CATEGORY = "public_safety_hazard"
 # Kinds whose details are about a place, not a person: shown with text and exact location.
 PLACE_KINDS = (Report.Kind.HAZARD, Report.Kind.SUGGESTION)
 PLAIN_KINDS = (Report.Kind.HAZARD, Report.Kind.SUGGESTION, Report.Kind.SERVICE)
-DIGIT_RUN = re.compile(r"\d(?:[\s-]?\d){6,}[Xx]?")  # phone, ID and bank numbers
+DIGIT_RUN = re.compile(r"\d(?:[\s-]?\d){6,}[Xx]?")  # what hide_numbers leaves: bank numbers
 # Where submit_report's field names differ from the spec's parameters.
 SPEC_FIELD = {
     "text": "description",
@@ -673,7 +674,7 @@ def _area_point(report: Report) -> tuple[float | None, float | None]:
 
 
 def _public_text(report: Report) -> str:
-    text = DIGIT_RUN.sub("***", report.text)
+    text = DIGIT_RUN.sub("***", hide_numbers(report.text))
     if report.reporter_name and len(report.reporter_name) >= 2:
         text = text.replace(report.reporter_name, "***")
     return text
