@@ -1,8 +1,10 @@
 """Personal numbers at rest: sealed (AES-GCM) for showing on reveal, keyed-hashed for lookup.
 
-A full ID number or phone is never stored in the clear. ``digest`` is an HMAC, so a search
-by full number is an indexed equality without the number in the database, and a stolen
-table cannot be reversed by hashing every possible ID (the key is not in the table).
+A full ID number or phone is never stored in the clear, in any module: registry residents,
+dispute parties, reporters. ``digest`` is an HMAC, so a search by full number is an indexed
+equality without the number in the database, and a stolen table cannot be reversed by
+hashing every possible ID (the key is not in the table). ``phone_columns`` and
+``id_columns`` give the columns a record keeps for one number: sealed, hash, masked, last 4.
 
 The key is ``FENGQIAO_REGISTRY_KEY`` (base64 of 32 bytes), else generated once into the data
 directory; it is separate from SECRET_KEY so rotating the signing key loses nothing.
@@ -19,6 +21,9 @@ import secrets
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+
+from fengqiao.identity import mask_id_number
+from fengqiao.privacy import mask_phone
 
 _NONCE_BYTES = 12
 
@@ -70,3 +75,26 @@ def digest(value: str) -> str:
         return ""
     _, key = _keys()
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def phone_columns(phone: str) -> dict[str, str]:
+    """What a record stores for an E.164 phone (``phones.normalize_phone``): ``phone_sealed``
+    for a reveal, ``phone_hash`` for exact lookup, ``phone_masked`` to show, ``phone_last4``
+    to search by a tail."""
+    return {
+        "phone_sealed": seal(phone),
+        "phone_hash": digest(phone),
+        "phone_masked": mask_phone(phone),
+        "phone_last4": phone[-4:],
+    }
+
+
+def id_columns(number: str) -> dict[str, str]:
+    """The same for a normalised document number: ``id_sealed``, ``id_hash``, ``id_masked``,
+    ``id_last4``."""
+    return {
+        "id_sealed": seal(number),
+        "id_hash": digest(number),
+        "id_masked": mask_id_number(number) if number else "",
+        "id_last4": number[-4:],
+    }
