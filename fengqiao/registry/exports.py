@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from fengqiao.audit import services as audit
 from fengqiao.org.scope import person_of, scope_to
 from fengqiao.privacy import mask_phone
+from fengqiao.spreadsheets import text_safe_row
 
 CHUNK = 2000
 
@@ -152,7 +153,8 @@ def export_workbook(*, actor, kind: str, queryset: QuerySet) -> bytes:
     rows = 0
     records = scope_to(actor, queryset).select_related(*spec.related)
     for record in records.iterator(chunk_size=CHUNK):
-        sheet.append([value(record) for _label, value in spec.columns])
+        # Names, addresses and notes are what people typed: text, never a formula.
+        sheet.append(text_safe_row(sheet, [value(record) for _label, value in spec.columns]))
         rows += 1
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -81,3 +81,40 @@ def test_the_export_page_applies_the_list_filters(client, world, registry):
 def test_an_export_of_an_unknown_list_is_not_found(client, world):
     client.force_login(world.officer_a)
     assert client.get(reverse("registry:export", args=["cats"])).status_code == 404
+
+
+# --- text that looks like a formula ----------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def _unit_named(world, registry, name: str):
+    from fengqiao.registry import services
+
+    return services.register_establishment(
+        actor=world.county_admin, address=registry.address_a, name=name, kind="shop"
+    )
+
+
+def test_a_name_that_looks_like_a_formula_is_exported_as_text(world, registry):
+    _unit_named(world, registry, FORMULA)
+    _unit_named(world, registry, "#N/A")
+    content = exports.export_workbook(
+        actor=world.officer_a, kind="units", queryset=selectors.establishments_for(world.officer_a)
+    )
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    names = {cell.value: cell.data_type for (cell,) in sheet.iter_rows(min_row=3, max_col=1)}
+    assert names == {FORMULA: "s", "#N/A": "s"}
+    counts = [cell for (cell,) in sheet.iter_rows(min_row=3, min_col=9, max_col=9)]
+    assert {(cell.value, cell.data_type) for cell in counts} == {(0, "n")}
+
+
+def test_an_exported_formula_like_name_reads_back_through_the_import_unchanged(world, registry):
+    from fengqiao.registry.imports.reading import read_rows
+
+    _unit_named(world, registry, FORMULA)
+    content = exports.export_workbook(
+        actor=world.officer_a, kind="units", queryset=selectors.establishments_for(world.officer_a)
+    )
+    rows = list(read_rows("units", io.BytesIO(content), "实有单位.xlsx"))
+    assert [row["name"] for row in rows] == [FORMULA]
