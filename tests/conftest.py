@@ -157,6 +157,24 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture
+def transactional_db(transactional_db):
+    """pytest-django's, plus: empty the audit trail before the flush that ends the test.
+
+    The database refuses to delete or truncate audit rows (audit migration 0004) unless
+    retention's permit is held; a flush only truncates tables that are already empty.
+    """
+    yield
+    from django.db import transaction
+
+    from fengqiao.audit.models import AuditAnchor, AuditEvent
+    from fengqiao.audit.retention import _deletes_permitted
+
+    with transaction.atomic(), _deletes_permitted():
+        AuditEvent._base_manager.all().delete()
+        AuditAnchor._base_manager.all().delete()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     # Argon2 is right for production and far too slow for hundreds of test logins.

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Model
+from django.utils import timezone
 
+from fengqiao.audit import chain
 from fengqiao.audit.context import current_origin
 from fengqiao.audit.models import AuditEvent
 
@@ -34,9 +37,11 @@ def record(
     """Append one audit event: ``actor`` did ``action`` to ``obj`` with ``changes``.
 
     ``origin`` defaults to the current request's address and path (or the running command).
+    The event links to the one before it by hash (``audit.chain``); inside the caller's
+    transaction, later writers to the trail wait until that transaction ends.
     """
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=user,
         actor_name=(user.get_full_name() or user.get_username()) if user else "",
         action=action,
@@ -47,3 +52,13 @@ def record(
         changes=changes or {},
         origin=origin if origin is not None else current_origin(),
     )
+    with transaction.atomic(savepoint=False):
+        event.prev_hash = chain.lock_and_read_head()
+        # The time is taken under the lock, so id order and time order agree.
+        event.at = timezone.now()
+        event.hash = chain.event_hash(
+            prev_hash=event.prev_hash,
+            **{name: getattr(event, name) for name in chain.CONTENT_FIELDS},
+        )
+        event.save(force_insert=True)
+    return event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 from django.test import RequestFactory
 
 from fengqiao.audit import services as audit
@@ -45,6 +46,31 @@ def test_the_database_refuses_a_raw_update(event):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE audit_auditevent SET action = %s WHERE id = %s", ["x", event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "test.looked"
+
+
+def test_the_database_refuses_a_raw_delete(event):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_no_queryset_can_delete_past_the_database(event):
+    """The custom queryset refuses in Python; the plain ones behind it reach the trigger."""
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent._base_manager.all().delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        QuerySet(AuditEvent).filter(pk=event.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        QuerySet(AuditEvent).filter(pk=event.pk).update(action="x")
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.looked"
+
+
+def test_postgresql_refuses_to_truncate_the_trail(event):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE audit_auditevent")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_deleting_an_account_keeps_its_events(world):
