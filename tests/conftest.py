@@ -157,6 +157,15 @@ def world(db) -> World:
     )
 
 
+def staff_user(username: str = "county_admin"):
+    """One of the world's users by name, for helpers called without ``world``. The intake
+    door checks who takes a report down and where; by default the county's administrator,
+    whose jurisdiction covers both townships."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
 @pytest.fixture
 def transactional_db(transactional_db):
     """pytest-django's, plus: empty the audit trail before the flush that ends the test.

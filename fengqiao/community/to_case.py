@@ -27,10 +27,12 @@ def message_to_report(
     """Turn a message (with its thread's replies, when it opens one) into a report through
     the intake door, pre-filled with its text, sender and place; returns the tracking code.
 
-    Idempotent: the report's client key is derived from the message id, and a message that
-    is already a report answers with its code. The message keeps the code (the link from
-    the chat), the report's client key names the message (the link back), and a system
-    reply goes to the thread, or, when ``sensitive``, privately to the sender.
+    Idempotent: a message that is already a report answers with its code, and two
+    conversions at once meet on the report's client key, which only the server can send
+    (a sender no client can name). The message keeps the code (the link from the chat) and
+    the report names the message (the link back). The tracking code lets whoever holds it
+    rate or reopen the report, so it goes privately to the sender; the thread is told only
+    that the matter was registered (nothing at all when ``sensitive``).
     """
     group = message.group
     if not actor.has_perm("intake.add_report") or not in_scope(actor, group):
@@ -48,7 +50,9 @@ def message_to_report(
             text=_report_text(message),
             reporter_name=sender.display_name if sender else message.author_name,
             reporter_phone=sender.phone if sender else "",
-            client_key=f"community-message-{message.pk}",
+            client_key=f"message-{message.pk}",
+            sender="system:community-conversion",
+            source=f"community.message:{message.pk}",
             actor=actor,
             **place,
         )
@@ -57,17 +61,11 @@ def message_to_report(
         message.report_code = code
         staff = join_as_staff(actor, group)
         root = message.thread or message
-        reply = Message.objects.create(
-            group=group,
-            author=actor,
-            author_name=staff.display_name,
-            author_is_staff=True,
-            kind=Message.Kind.SYSTEM,
-            text=_("已登记为案件（查询码 %(code)s），工作人员会跟进处理。") % {"code": code}
-            if not sensitive
-            else _("您反映的情况已登记（查询码 %(code)s），我们会单独与您联系。") % {"code": code},
-            thread=root,
-            recipient_id=message.author_id if sensitive else None,
+        if not sensitive:
+            _system_reply(group, staff, root, _("已登记为案件，工作人员会跟进处理。"))
+        private = _("您反映的情况已登记，查询码 %(code)s（请勿转发），可凭它查看进度和评价。")
+        reply = _system_reply(
+            group, staff, root, private % {"code": code}, recipient_id=message.author_id
         )
         answer_mentions(staff, root, reply, timezone.now())
         audit.record(
@@ -77,6 +75,19 @@ def message_to_report(
             changes={"report": code, "kind": kind, "sensitive": sensitive},
         )
     return code
+
+
+def _system_reply(group: Group, staff: Member, root: Message, text: str, *, recipient_id=None):
+    return Message.objects.create(
+        group=group,
+        author=staff.user,
+        author_name=staff.display_name,
+        author_is_staff=True,
+        kind=Message.Kind.SYSTEM,
+        text=text,
+        thread=root,
+        recipient_id=recipient_id,
+    )
 
 
 def _report_text(message: Message) -> str:

@@ -26,18 +26,37 @@ def test_a_message_becomes_a_report_pre_filled_and_linked_both_ways(world, group
     assert report.kind == "dispute" and report.case is not None
     assert "楼道堆放杂物" in report.text
     assert report.reporter_name == "李大姐"
-    assert report.reporter_phone == "+8613812345678"
+    assert report.phone == "+8613812345678" and report.phone_masked == "138****5678"
     assert report.building == world.building_a1
-    assert report.client_key == f"community-message-{complaint.pk}"
+    assert report.source == f"community.message:{complaint.pk}"
+    assert str(complaint.pk) not in report.client_key and len(report.client_key) == 64
     complaint.refresh_from_db()
     assert complaint.report_code == code
 
 
-def test_the_answer_goes_to_the_thread_and_answers_the_mention(world, groups, complaint):
+def test_the_thread_hears_it_was_registered_and_only_the_sender_gets_the_code(
+    world, groups, complaint
+):
     code = to_case.message_to_report(actor=world.officer_a, message=complaint)
-    reply = Message.objects.get(kind="system")
-    assert reply.thread == complaint and code in reply.text and reply.recipient is None
+    public = Message.objects.get(kind="system", recipient__isnull=True)
+    private = Message.objects.get(kind="system", recipient__isnull=False)
+    assert public.thread == complaint and code not in public.text and "已登记" in public.text
+    assert private.thread == complaint and code in private.text
+    assert private.recipient == world.resident
+    assert private not in selectors.messages_for(groups.neighbour, groups.building_a1)
     assert complaint.mentions.get().answered_at is not None
+
+
+def test_the_code_on_the_converted_message_shows_to_its_sender_and_staff_only(
+    client, world, groups, complaint
+):
+    code = to_case.message_to_report(actor=world.officer_a, message=complaint)
+    url = reverse("community:group", args=[groups.building_a1.pk])
+    for user, sees in ((world.resident, True), (groups.neighbour, False), (world.officer_a, True)):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert (code in page) is sees, user
+        assert "已转为案件" in page
 
 
 def test_a_sensitive_matter_is_answered_privately(world, groups, complaint):
