@@ -13,10 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
+from fengqiao.idempotency import sender_of, stored_key
 from fengqiao.registry import checks, services
 from fengqiao.registry.models import House, Occupancy, Resident, TenantReport
-
-CLIENT_KEY_MAX = 64
 
 
 def report_tenant(
@@ -32,9 +31,11 @@ def report_tenant(
     note: str = "",
     client_key: str | None = None,
 ) -> tuple[TenantReport, bool]:
-    """Store a move-in or move-out report; (report, created). The same ``client_key``
-    returns the first report unchanged, so a double tap or a retry adds nothing."""
+    """Store a move-in or move-out report; (report, created). The same ``client_key`` from
+    the same person returns their first report unchanged, so a double tap or a retry adds
+    nothing; from anyone else it is a new report."""
     services.ensure_can(actor, "registry.add_tenantreport", house)
+    client_key = stored_key(key=client_key, sender=sender_of(actor), channel="tenant_report")
     if client_key:
         existing = TenantReport.objects.filter(client_key=client_key).first()
         if existing is not None:
@@ -49,8 +50,6 @@ def report_tenant(
         moved_on = checks.date(moved_on, label=_("日期")) or timezone.localdate()
     except ValidationError as error:
         errors["moved_on"] = error.messages
-    if client_key and len(client_key) > CLIENT_KEY_MAX:
-        errors["client_key"] = [_("重复提交标识过长")]
     if errors:
         raise ValidationError(errors)
     report = TenantReport(
@@ -60,7 +59,7 @@ def report_tenant(
         moved_on=moved_on,
         note=note.strip()[:200],
         reported_by=actor,
-        client_key=client_key or None,
+        client_key=client_key,
         scope_path=house.scope_path,
     )
     report.set_document(cleaned["id_type"], cleaned["id_number"])

@@ -30,7 +30,7 @@ def _form(house, **changes) -> dict:
         "phone": "139 0000 1111",
         "moved_on": "",
         "note": "",
-        "client_key": "key-1",
+        "client_key": "tenant-key-0001",
     }
     data.update(changes)
     return data
@@ -108,8 +108,20 @@ def test_a_building_head_may_report_too(client, world, registry):
         "head_a1", ["building_head"], region=world.grid_a1, grant_region=world.grid_a1
     )
     client.force_login(head)
-    assert _report(client, _form(registry.house_a, client_key="head-1")).status_code == 302
+    assert _report(client, _form(registry.house_a, client_key="tenant-key-0001")).status_code == 302
     assert TenantReport.objects.filter(reported_by=head).count() == 1
+
+
+def test_a_key_someone_else_sent_is_a_new_report_of_ones_own(client, world, registry):
+    client.force_login(world.grid_worker_a1)
+    assert _report(client, _form(registry.house_a)).status_code == 302
+    head, _person = _staff(
+        "head_a1", ["building_head"], region=world.grid_a1, grant_region=world.grid_a1
+    )
+    client.force_login(head)
+    assert _report(client, _form(registry.house_a, name="李四")).status_code == 302
+    assert TenantReport.objects.filter(reported_by=head, name="李四").count() == 1
+    assert TenantReport.objects.count() == 2
 
 
 def test_mistakes_come_back_next_to_their_fields_and_nothing_is_stored(client, world, registry):
