@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fengqiao.audit.middleware.AuditOriginMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fengqiao.errors.ConflictMiddleware",
 ]
 
 ROOT_URLCONF = "fengqiao.urls"

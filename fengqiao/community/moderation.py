@@ -4,7 +4,7 @@ work through the reported messages."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -55,10 +55,15 @@ def report_abuse(*, actor, message: Message, reason: str) -> AbuseReport:
         raise ValidationError({"reason": _("请说明举报理由")})
     if len(reason) > 200:
         raise ValidationError({"reason": _("举报理由请控制在 200 字以内")})
+    already = _("您已经举报过这条消息，工作人员会处理")
     if AbuseReport.objects.filter(message=message, reporter=actor).exists():
-        raise ValidationError(_("您已经举报过这条消息，工作人员会处理"))
+        raise ValidationError(already)
     with transaction.atomic():
-        report = AbuseReport.objects.create(message=message, reporter=actor, reason=reason)
+        try:
+            with transaction.atomic():
+                report = AbuseReport.objects.create(message=message, reporter=actor, reason=reason)
+        except IntegrityError:
+            raise ValidationError(already) from None  # the same report sent twice at once
         audit.record(
             actor=actor,
             action="community.abuse_reported",

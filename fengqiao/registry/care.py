@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,24 +51,30 @@ def enrol_key_person(
         since = checks.date(since, label=_("纳入日期")) or timezone.localdate()
     except ValidationError as error:
         errors["since"] = error.messages
+    already = _("此人已在该类重点人群中")
     if not errors and KeyPerson.objects.filter(resident=resident, kind=kind, active=True).exists():
-        errors["kind"] = [_("此人已在该类重点人群中")]
+        errors["kind"] = [already]
     if errors:
         raise ValidationError(errors)
     every = rules.VISIT_EVERY_DAYS[care_level]
     with transaction.atomic():
-        record = KeyPerson.objects.create(
-            resident=resident,
-            kind=kind,
-            sensitive=kind in SENSITIVE_KINDS,
-            care_level=care_level,
-            visit_every_days=every,
-            officer=officer,
-            since=since,
-            next_visit_due=rules.next_visit(since, every),
-            note=note.strip()[:200],
-            scope_path=resident.scope_path,
-        )
+        try:
+            with transaction.atomic():
+                record = KeyPerson.objects.create(
+                    resident=resident,
+                    kind=kind,
+                    sensitive=kind in SENSITIVE_KINDS,
+                    care_level=care_level,
+                    visit_every_days=every,
+                    officer=officer,
+                    since=since,
+                    next_visit_due=rules.next_visit(since, every),
+                    note=note.strip()[:200],
+                    scope_path=resident.scope_path,
+                )
+        except IntegrityError:
+            # Enrolled by someone else at the same moment.
+            raise ValidationError({"kind": [already]}) from None
         audit.record(
             actor=actor, action="registry.key_person.enrolled", obj=record, changes={"kind": kind}
         )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.identity import ID_TYPES
 from fengqiao.org.scope import in_scope
@@ -25,6 +26,7 @@ from fengqiao.registry.models import (
     Employment,
     Establishment,
     House,
+    KeyPerson,
     Occupancy,
     Resident,
 )
@@ -119,9 +121,13 @@ def register_address(
     existing = Address.objects.filter(key=row.key).first()
     if existing is not None:
         return existing, False
-    with transaction.atomic():
-        row.save()
-        audit.record(actor=actor, action="registry.address.created", obj=row)
+    try:
+        with transaction.atomic():
+            row.save()
+            audit.record(actor=actor, action="registry.address.created", obj=row)
+    except IntegrityError:
+        # Registered by someone else at the same moment: theirs is the address.
+        return Address.objects.get(key=row.key), False
     return row, True
 
 
@@ -152,18 +158,23 @@ def register_house(
             "owner_phone": lambda: checks.phone(owner_phone),
         }
     )
+    taken = _("这个地址已登记了同一标识的房屋")
     if House.objects.filter(address=address, label=label.strip()).exists():
-        errors["label"] = [_("这个地址已登记了同一标识的房屋")]
+        errors["label"] = [taken]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        house = House.objects.create(
-            address=address,
-            label=label.strip(),
-            owner_name=owner_name.strip(),
-            scope_path=address.scope_path,
-            **cleaned,
-        )
+        try:
+            with transaction.atomic():
+                house = House.objects.create(
+                    address=address,
+                    label=label.strip(),
+                    owner_name=owner_name.strip(),
+                    scope_path=address.scope_path,
+                    **cleaned,
+                )
+        except IntegrityError:
+            raise ValidationError({"label": [taken]}) from None  # registered meanwhile
         audit.record(actor=actor, action="registry.house.created", obj=house)
     return house
 
@@ -341,6 +352,17 @@ def merge_residents(*, actor, keep: Resident, duplicate: Resident, reason: str) 
         raise ValidationError(_("不能把一个人和自己合并"))
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请写明合并理由")})
+    # One active care record per kind and person: two would collide once they are one.
+    under_care = KeyPerson.objects.filter(active=True)
+    both = set(under_care.filter(resident=keep).values_list("kind", flat=True)) & set(
+        under_care.filter(resident=duplicate).values_list("kind", flat=True)
+    )
+    if both:
+        kinds = "、".join(taxonomy.label("key_population", kind) for kind in sorted(both))
+        raise ValidationError(
+            _("两条记录都在重点人群“%(kinds)s”中，请先结束其中一条关注记录再合并")
+            % {"kinds": kinds}
+        )
     with transaction.atomic():
         moved: dict[str, int] = {}
         for relation in Resident._meta.related_objects:
@@ -413,22 +435,27 @@ def register_establishment(
         in_charge_phone=in_charge_phone,
         security_phone=security_phone,
     )
+    taken = _("这个统一社会信用代码已经登记过")
     if (
         cleaned.get("credit_code")
         and Establishment.objects.filter(credit_code=cleaned["credit_code"]).exists()
     ):
-        errors["credit_code"] = [_("这个统一社会信用代码已经登记过")]
+        errors["credit_code"] = [taken]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        unit = Establishment.objects.create(
-            address=address,
-            in_charge_name=in_charge_name.strip(),
-            security_name=security_name.strip(),
-            employee_count=max(0, int(employee_count or 0)),
-            scope_path=address.scope_path,
-            **cleaned,
-        )
+        try:
+            with transaction.atomic():
+                unit = Establishment.objects.create(
+                    address=address,
+                    in_charge_name=in_charge_name.strip(),
+                    security_name=security_name.strip(),
+                    employee_count=max(0, int(employee_count or 0)),
+                    scope_path=address.scope_path,
+                    **cleaned,
+                )
+        except IntegrityError:
+            raise ValidationError({"credit_code": [taken]}) from None  # registered meanwhile
         audit.record(actor=actor, action="registry.establishment.created", obj=unit)
     return unit
 
