@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "fengqiao.audit.middleware.AuditOriginMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fengqiao.request_size.RequestSizeMiddleware",
     "fengqiao.errors.ConflictMiddleware",
 ]
 
@@ -210,6 +211,10 @@ STORAGES = {
 # Serve straight from the package's static folders, so a fresh install needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# The largest request body taken (the report form: six photos of 8 MB and its fields);
+# a larger one is refused (413) before it is read.
+MAX_REQUEST_BYTES = int(os.environ.get("FENGQIAO_MAX_REQUEST_BYTES", 50 * 1024 * 1024))
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

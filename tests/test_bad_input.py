@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -77,3 +82,143 @@ def test_malformed_json_is_a_400_with_the_decoders_words(world):
         reverse("api:report-list"), '{"text": "噪音"', content_type="application/json"
     )
     assert response.status_code == 400 and "JSON" in response.json()["detail"]
+
+
+# --- photos whose header declares absurd dimensions ------------------------------------
+
+
+def _png(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    exif = b"Exif\x00\x00" + b"\xff\xc0\x00\x11\x08\x00\x10\x00\x10" + b"\x00" * 40  # a thumbnail
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    sof = b"\xff\xc2\x00\x11\x08" + struct.pack(">HH", height, width) + b"\x03" + b"\x00" * 9
+    return b"\xff\xd8" + app1 + b"\xff\xff" + sof + b"\xff\xda\x00\x02\xff\xd9"
+
+
+def _gif(screen: tuple[int, int], frame: tuple[int, int]) -> bytes:
+    header = b"GIF89a" + struct.pack("<HHBBB", *screen, 0, 0, 0)
+    image = b"\x2c" + struct.pack("<HHHHB", 0, 0, *frame, 0) + b"\x02\x01\x00\x00"
+    return header + image + b"\x3b"
+
+
+def _report_with(photo: bytes, name: str):
+    return submit_report(
+        channel="web",
+        kind="hazard",
+        category="public_safety_hazard",
+        text="3号楼楼道里有电动车飞线充电",
+        lon=120.005,
+        lat=30.005,
+        photos=[SimpleUploadedFile(name, photo)],
+    )
+
+
+@pytest.mark.parametrize(
+    "name, photo",
+    [
+        ("bomb.png", _png(30000, 30000)),
+        ("wide.png", _png(20000, 10)),
+        ("bomb.jpg", _jpeg(9000, 9000)),
+        ("frame.gif", _gif((1, 1), (60000, 60000))),
+    ],
+)
+def test_a_photo_declaring_absurd_dimensions_is_refused_on_the_photos_field(world, name, photo):
+    with pytest.raises(ValidationError) as error:
+        _report_with(photo, name)
+    assert "尺寸过大" in error.value.message_dict["photos"][0]
+    assert name in error.value.message_dict["photos"][0]
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name, photo",
+    [
+        ("p.png", _png(4000, 3000)),
+        ("p.jpg", _jpeg(8160, 6120)),
+        ("p.gif", _gif((640, 480), (640, 480))),
+    ],
+)
+def test_a_phone_sized_photo_is_taken(world, name, photo):
+    report = _report_with(photo, name).report
+    assert report.photos.count() == 1
+
+
+def test_the_report_page_shows_the_dimension_error_next_to_the_photos(client, world):
+    bomb = SimpleUploadedFile("bomb.png", _png(30000, 30000), content_type="image/png")
+    response = client.post(
+        reverse("intake:report"),
+        {
+            "kind": "hazard",
+            "category": "public_safety_hazard",
+            "text": "3号楼楼道里有电动车飞线充电",
+            "address": "甲村二网格村口小卖部旁",
+            "photos": [bomb],
+        },
+    )
+    assert response.status_code == 200
+    assert "30000×30000" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+# --- request bodies over the limit -----------------------------------------------------
+
+
+class Unreadable:
+    """A request body that fails the test if anyone reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def test_a_body_declared_larger_than_the_limit_is_refused_unread(client, world):
+    response = client.post(
+        reverse("intake:report"),
+        "x",
+        content_type="multipart/form-data; boundary=b",
+        CONTENT_LENGTH=str(10 * 1024**3),
+        **{"wsgi.input": Unreadable()},
+    )
+    assert response.status_code == 413
+    assert "提交的内容太大" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_an_upload_over_the_limit_answers_413_in_each_interfaces_format(client, world, settings):
+    settings.MAX_REQUEST_BYTES = 4096
+    photo = SimpleUploadedFile("p.png", _png(10, 10) + b"\x00" * 8192, content_type="image/png")
+    page = client.post(reverse("intake:report"), {"text": "楼道堆物", "photos": [photo]})
+    assert page.status_code == 413 and "4.0" in page.content.decode()
+    api = _api(world.officer_a).post(
+        reverse("api:report-list"), {"text": "x" * 5000}, format="json"
+    )
+    assert api.status_code == 413 and "提交的内容太大" in api.json()["detail"]
+    open311 = client.post("/open311/v2/requests.json", {"description": "x" * 5000})
+    assert open311.status_code == 413 and open311.json()[0]["code"] == 413
+    assert not Report.objects.exists()
+
+
+def test_a_body_within_the_limit_is_taken(client, world, settings):
+    settings.MAX_REQUEST_BYTES = 64 * 1024
+    photo = SimpleUploadedFile("p.png", _png(10, 10), content_type="image/png")
+    client.post(
+        reverse("intake:report"),
+        {
+            "kind": "hazard",
+            "category": "public_safety_hazard",
+            "text": "3号楼楼道里有电动车飞线充电",
+            "address": "甲村二网格村口小卖部旁",
+            "photos": [photo],
+        },
+    )
+    assert Report.objects.get().photos.count() == 1
