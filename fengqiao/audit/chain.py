@@ -69,14 +69,16 @@ def lock_and_read_head() -> str:
 
     Call inside a transaction. On PostgreSQL a transaction-level advisory lock makes a
     concurrent writer wait until this transaction ends, so two events never link to the same
-    predecessor. SQLite takes its write lock when the transaction begins (IMMEDIATE mode,
+    predecessor; ``audit_chain_head`` (migration 0005) takes it and reads the head in one
+    query. SQLite takes its write lock when the transaction begins (IMMEDIATE mode,
     settings.py), which serializes writers already.
     """
     from fengqiao.audit.models import AuditEvent
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            cursor.execute("SELECT audit_chain_head(%s)", [CHAIN_LOCK_KEY])
+            return cursor.fetchone()[0]
     head = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
     return head or ""
 
