@@ -2,9 +2,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.audit import services as audit
 from fengqiao.org import services
 from fengqiao.org.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Role, Team, Unit
@@ -31,14 +33,98 @@ class BeatAdmin(ScopedAdmin):
     autocomplete_fields = ["areas"]
 
 
+def _service_errors(form, error: ValidationError) -> None:
+    """Put a service's refusal on the form fields it names (or on the form as a whole)."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class PersonAdminForm(forms.ModelForm):
+    """Roles, duty status and the linked account follow org.services' rules: nobody grants
+    more than they hold, nothing of one's own, nobody above oneself."""
+
+    actor = None  # set per request by PersonAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        person = self.instance
+        if "user" in self.changed_data:
+            try:
+                services.check_account_link(actor=self.actor, person=person, user=data.get("user"))
+            except ValidationError as error:
+                _service_errors(self, error)
+        if "roles" in self.fields and "roles" in data:
+            # A new person linked to the actor's own account is the actor, too.
+            linked = data.get("user") if "user" in self.fields else None
+            if person.pk is None and linked is not None and linked.pk == self.actor.pk:
+                self.add_error("roles", _("不能修改自己的角色、数据权限或账号状态"))
+            else:
+                try:
+                    services.check_roles_change(
+                        actor=self.actor, person=person, roles=data["roles"]
+                    )
+                except ValidationError as error:
+                    _service_errors(self, error)
+        if person.pk is not None and "active" in self.changed_data:
+            problem = services.reach_problem(self.actor, person=person)
+            if problem:
+                self.add_error("active", problem)
+        return data
+
+
 @admin.register(Person)
 class PersonAdmin(ScopedAdmin):
+    """Roles and duty status change through org.services (checked and audited with old and
+    new values); people above the user's own role are shown, not edited."""
+
+    form = PersonAdminForm
     list_display = ["name", "unit", "region", "active"]
     list_filter = ["roles", "active"]
     search_fields = ["name"]
     list_select_related = ["unit", "region"]
     filter_horizontal = ["roles"]
     raw_id_fields = ["user", "region"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def _is_own(self, request, obj) -> bool:
+        return obj is not None and obj.user_id == request.user.pk
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        # One's own profile stays editable (its roles and status do not).
+        return (
+            obj is None
+            or self._is_own(request, obj)
+            or services.may_manage(request.user, person=obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or services.may_manage(request.user, person=obj)
+
+    def delete_queryset(self, request, queryset):
+        if not all(services.may_manage(request.user, person=person) for person in queryset):
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+    def save_model(self, request, obj, form, change):
+        active = obj.active
+        if change and "active" in form.changed_data:
+            obj.active = form.initial["active"]  # the service makes (and audits) the change
+        super().save_model(request, obj, form, change)
+        if obj.active != active:
+            services.set_person_active(actor=request.user, person=obj, active=active)
+
+    def save_related(self, request, form, formsets, change):
+        roles = form.cleaned_data.pop("roles", None)
+        super().save_related(request, form, formsets, change)
+        if roles is not None:
+            services.set_roles(actor=request.user, person=form.instance, roles=roles)
 
 
 @admin.register(Team)
@@ -120,11 +206,72 @@ class AssignmentAdmin(ScopedAdmin):
         obj.pk = saved.pk
 
 
+class AccessGrantAdminForm(forms.ModelForm):
+    actor = None  # set per request by AccessGrantAdmin.get_form
+
+    class Meta:
+        model = AccessGrant
+        fields = ["user", "region", "unit"]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        user = data["user"] if "user" in self.fields else self.instance.user
+        try:
+            services.check_grant(
+                actor=self.actor, user=user, region=data.get("region"), unit=data.get("unit")
+            )
+        except ValidationError as error:
+            _service_errors(self, error)
+        return data
+
+
 @admin.register(AccessGrant)
 class AccessGrantAdmin(ScopedAdmin):
+    """Grants are given, moved and taken back through org.services: only inside the user's
+    own jurisdiction, never to themselves, audited with old and new values."""
+
+    form = AccessGrantAdminForm
     list_display = ["user", "region", "unit"]
     search_fields = ["user__username"]
     raw_id_fields = ["user", "region", "unit"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or services.may_manage(request.user, user=obj.user)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or services.may_manage(request.user, user=obj.user)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = AccessGrant.objects.select_related("user").get(pk=obj.pk)
+            services.change_access(
+                actor=request.user, grant=current, region=obj.region, unit=obj.unit
+            )
+            return
+        saved = services.grant_access(
+            actor=request.user, user=obj.user, region=obj.region, unit=obj.unit
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.revoke_access(actor=request.user, grant=obj)
+
+    def delete_queryset(self, request, queryset):
+        for grant in queryset.select_related("user", "region", "unit"):
+            services.revoke_access(actor=request.user, grant=grant)
 
 
 @admin.register(Role)
@@ -138,10 +285,28 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class AccountChangeForm(UserChangeForm):
+    actor = None  # set per request by ScopedUserAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        if "is_active" in self.changed_data:
+            problem = services.reach_problem(self.actor, user=self.instance)
+            if problem:
+                self.add_error("is_active", problem)
+        return data
+
+
 @admin.register(User)
 class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
-    """Accounts, limited to those whose staff profile lies inside the admin's jurisdiction."""
+    """Accounts, limited to those whose staff profile lies inside the admin's jurisdiction.
 
+    Only a superuser hands out superuser status, groups or raw permissions. Anyone else
+    changes only accounts they may manage (org.services.may_manage): not their own, not a
+    superuser's, not one of someone holding a role above their own; and an account is
+    disabled through org.services, which ends its sign-ins."""
+
+    form = AccountChangeForm
     limited_fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
@@ -149,15 +314,26 @@ class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
     )
 
     def get_fieldsets(self, request, obj=None):
-        # Only a superuser may hand out superuser status, groups or raw permissions.
         if obj is not None and not request.user.is_superuser:
             return self.limited_fieldsets
         return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def get_readonly_fields(self, request, obj=None):
         if not request.user.is_superuser:
             return ["last_login", "date_joined"]
         return super().get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        # The password page asks this too, so nobody resets a superior's password here.
+        return services.may_manage(request.user, user=obj)
 
     def get_queryset(self, request):
         users = super().get_queryset(request)
@@ -165,3 +341,17 @@ class ScopedUserAdmin(NotFoundOutsideScope, UserAdmin):
             return users
         people = scope_to(request.user, Person.objects.filter(user__isnull=False))
         return users.filter(pk__in=people.values("user_id"))
+
+    def save_model(self, request, obj, form, change):
+        active = obj.is_active
+        if change and "is_active" in form.changed_data:
+            obj.is_active = form.initial["is_active"]  # the service makes (and audits) it
+        super().save_model(request, obj, form, change)
+        audit.record(
+            actor=request.user,
+            action="admin.change" if change else "admin.add",
+            obj=obj,
+            changes={"fields": [name for name in form.changed_data if name != "is_active"]},
+        )
+        if obj.is_active != active:
+            services.set_account_active(actor=request.user, user=obj, active=active)

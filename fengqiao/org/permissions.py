@@ -134,7 +134,9 @@ def roles_of(user) -> frozenset[str]:
     roles: frozenset[str] = frozenset()
     if getattr(user, "is_authenticated", False) and user.is_active:
         person = person_of(user)
-        roles = frozenset(person.roles.values_list("code", flat=True) if person else ())
+        # Someone taken off duty keeps their roles on record but acts with none of them.
+        active = person is not None and person.active
+        roles = frozenset(person.roles.values_list("code", flat=True) if active else ())
     setattr(user, _ROLES_ATTR, roles)
     return roles
 
@@ -146,8 +148,24 @@ def permissions_for_roles(roles) -> frozenset[str]:
     return frozenset(granted)
 
 
+def may_sign_in(user) -> bool:
+    """An active account whose staff profile, if it has one, is on duty. Residents have no
+    profile; a member of staff taken off duty is refused at once, whatever they hold."""
+    if not getattr(user, "is_active", False):
+        return False
+    person = person_of(user)
+    return person is None or person.active
+
+
 class RolePermissionBackend(ModelBackend):
-    """Django's model backend, with each role's permissions added from ROLE_PERMISSIONS."""
+    """Django's model backend, with each role's permissions added from ROLE_PERMISSIONS.
+
+    It also refuses staff taken off duty, at login and on every request of a session they
+    already hold (Django asks ``user_can_authenticate`` when it reloads the session's user).
+    """
+
+    def user_can_authenticate(self, user) -> bool:
+        return may_sign_in(user)
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

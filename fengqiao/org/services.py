@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
+from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.org.models import Assignment, Beat, Duty, Person
-from fengqiao.org.rules import DUTY_TARGETS, periods_overlap
-from fengqiao.org.scope import in_scope
+from fengqiao.org.models import AccessGrant, Assignment, Beat, Duty, Person, Role, Unit
+from fengqiao.org.permissions import roles_of
+from fengqiao.org.rules import DUTY_TARGETS, grantable_roles, periods_overlap
+from fengqiao.org.scope import in_scope, scope_for
 from fengqiao.places.models import Building, Region
 
 
@@ -153,3 +160,301 @@ def end_assignment(*, actor, assignment: Assignment, ends_on: dt.date) -> Assign
             changes={"ends_on": [previous.isoformat() if previous else None, ends_on.isoformat()]},
         )
     return assignment
+
+
+# --- roles, access grants and accounts ---------------------------------------------------
+#
+# Nobody grants more than they hold: a role is handed out only by someone whose own role
+# may grant it (rules.GRANTABLE_ROLES), never to oneself, and only to people inside one's
+# jurisdiction; an access grant only opens places inside the actor's own jurisdiction.
+# Someone who holds a role the actor could not have granted is above the actor's reach.
+
+
+def grantable_roles_for(actor) -> frozenset[str]:
+    """The role codes ``actor`` may grant or take back."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return frozenset()
+    return grantable_roles(
+        roles_of(actor), superuser=actor.is_superuser, all_roles=taxonomy.codes("role")
+    )
+
+
+def _role_labels(codes) -> str:
+    return "、".join(taxonomy.label("role", code) for code in sorted(codes))
+
+
+def _person_of_account(user) -> Person | None:
+    return Person.objects.filter(user=user).prefetch_related("roles").first()
+
+
+def reach_problem(actor, *, user=None, person: Person | None = None) -> str | None:
+    """Why ``actor`` may not manage this account or person (None when they may): it is
+    their own, a superuser's, or held by someone with a role the actor may not grant."""
+    if user is None and person is not None and person.user_id:
+        user = person.user
+    if user is not None and user.pk == actor.pk:
+        return _("不能修改自己的角色、数据权限或账号状态")
+    if actor.is_superuser:
+        return None
+    if user is not None and user.is_superuser:
+        return _("不能修改超级管理员")
+    if person is None and user is not None:
+        person = _person_of_account(user)
+    held = set(person.roles.values_list("code", flat=True)) if person and person.pk else set()
+    above = held - grantable_roles_for(actor)
+    if above:
+        return _("该人员持有您无权授予的角色（%(roles)s），您不能修改") % {
+            "roles": _role_labels(above)
+        }
+    return None
+
+
+def may_manage(actor, *, user=None, person: Person | None = None) -> bool:
+    """Whether ``actor`` may change this account's or person's roles, grants and status."""
+    return reach_problem(actor, user=user, person=person) is None
+
+
+def check_roles_change(*, actor, person: Person, roles) -> tuple[list[str], list[str]]:
+    """Every rule ``set_roles`` enforces, without writing; returns (old, new) role codes.
+
+    Raises ValidationError on ``roles``: one's own roles, a person above the actor, or a
+    role added or taken away that the actor may not grant.
+    """
+    new = sorted({getattr(role, "code", role) for role in roles})
+    old = sorted(person.roles.values_list("code", flat=True)) if person.pk else []
+    if old == new:
+        return old, new
+    unknown = set(new) - set(taxonomy.codes("role"))
+    if unknown:
+        raise ValidationError({"roles": _("未知的角色：%(roles)s") % {"roles": ", ".join(unknown)}})
+    problem = reach_problem(actor, person=person)
+    if problem:
+        raise ValidationError({"roles": problem})
+    refused = (set(old) ^ set(new)) - grantable_roles_for(actor)
+    if refused:
+        raise ValidationError(
+            {"roles": _("您无权授予或撤销以下角色：%(roles)s") % {"roles": _role_labels(refused)}}
+        )
+    return old, new
+
+
+def set_roles(*, actor, person: Person, roles) -> Person:
+    """Give ``person`` exactly ``roles`` (codes or Role rows), audited with old and new.
+
+    The actor needs ``org.change_person`` and the person in scope; the rules are those of
+    ``check_roles_change``. An unchanged set writes nothing.
+    """
+    _ensure(actor, "org.change_person", person)
+    with transaction.atomic():
+        old, new = check_roles_change(actor=actor, person=person, roles=roles)
+        if old == new:
+            return person
+        person.roles.set(Role.objects.filter(code__in=new))
+        audit.record(
+            actor=actor,
+            action="org.roles_changed",
+            obj=person,
+            changes={"roles": {"old": old, "new": new}},
+        )
+    return person
+
+
+def check_account_link(*, actor, person: Person, user) -> None:
+    """Linking ``user`` to ``person`` (or unlinking, with None) hands that account the
+    person's roles: only a person and an account the actor may manage, the account's access
+    grants all inside the actor's jurisdiction."""
+    problem = reach_problem(actor, person=person) or (
+        reach_problem(actor, user=user) if user is not None else None
+    )
+    if problem:
+        raise ValidationError({"user": problem})
+    if (
+        user is not None
+        and not actor.is_superuser
+        and any(
+            not _covers(actor, region=grant.region, unit=grant.unit)
+            for grant in user.access_grants.select_related("region", "unit")
+        )
+    ):
+        raise ValidationError({"user": _("该账号有超出您辖区的数据权限，不能关联")})
+
+
+def set_person_active(*, actor, person: Person, active: bool) -> Person:
+    """Put a person on or off duty. Off duty ends their sign-ins at once: their API tokens
+    and their sessions are deleted (and the login backend refuses them from then on)."""
+    _ensure(actor, "org.change_person", person)
+    problem = reach_problem(actor, person=person)
+    if problem:
+        raise ValidationError({"active": problem})
+    with transaction.atomic():
+        changed = Person.objects.filter(pk=person.pk, active=not active).update(active=active)
+        person.active = active
+        if not changed:
+            return person
+        ended = end_sign_ins(person.user) if person.user_id and not active else {}
+        audit.record(
+            actor=actor,
+            action="org.person_activated" if active else "org.person_deactivated",
+            obj=person,
+            changes={"active": {"old": not active, "new": active}, **ended},
+        )
+    return person
+
+
+def set_account_active(*, actor, user, active: bool):
+    """Enable or disable a login account; disabling ends its sign-ins at once."""
+    if actor is None or not actor.has_perm("auth.change_user"):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
+    person = _person_of_account(user)
+    if not actor.is_superuser and (person is None or not in_scope(actor, person)):
+        raise PermissionDenied(_("您没有执行此操作的权限"))
+    problem = reach_problem(actor, user=user, person=person)
+    if problem:
+        raise ValidationError({"is_active": problem})
+    with transaction.atomic():
+        changed = (
+            get_user_model()
+            .objects.filter(pk=user.pk, is_active=not active)
+            .update(is_active=active)
+        )
+        user.is_active = active
+        if not changed:
+            return user
+        ended = end_sign_ins(user) if not active else {}
+        audit.record(
+            actor=actor,
+            action="org.account_enabled" if active else "org.account_disabled",
+            obj=person if person is not None else user,
+            changes={"is_active": {"old": not active, "new": active}, "user": user.pk, **ended},
+        )
+    return user
+
+
+def end_sign_ins(user) -> dict:
+    """Delete the user's API tokens and sessions; returns how many of each ended."""
+    tokens, _by_model = Token.objects.filter(user=user).delete()
+    return {"tokens_ended": tokens, "sessions_ended": _delete_sessions_of(user)}
+
+
+def _delete_sessions_of(user) -> int:
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        # Cache or cookie sessions cannot be listed; the login backend refuses them instead.
+        return 0
+    sessions = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    user_id = str(user.pk)
+    ended = 0
+    # Session data is signed and compressed, so the owner is found by decoding each one.
+    for key, data in sessions.values_list("session_key", "session_data").iterator(2000):
+        store = store_class(session_key=key)
+        if store.decode(data).get(SESSION_KEY) == user_id:
+            store.delete(key)
+            ended += 1
+    return ended
+
+
+def _covers(actor, *, region: Region | None, unit: Unit | None) -> bool:
+    """Whether the actor's own jurisdiction already includes this region's or unit's subtree."""
+    scope = scope_for(actor)
+    if scope.everything:
+        return True
+    if region is not None:
+        return scope.covers_region_path(region.path)
+    if unit is not None:
+        return any(unit.path.startswith(path) for path in scope.unit_paths)
+    return False
+
+
+def _grant_value(grant: AccessGrant | None) -> dict | None:
+    if grant is None:
+        return None
+    return {
+        "user": grant.user_id,
+        "region": grant.region.code if grant.region_id else None,
+        "unit": grant.unit.code if grant.unit_id else None,
+    }
+
+
+def check_grant(*, actor, user, region: Region | None, unit: Unit | None) -> None:
+    """Every rule a grant obeys, without writing. Raises ValidationError by field: a grant
+    to oneself, to a superuser or a person above the actor, to someone outside the actor's
+    jurisdiction, or on a place outside it."""
+    if user is None:
+        raise ValidationError({"user": _("请选择账号")})
+    problem = reach_problem(actor, user=user)
+    if problem:
+        raise ValidationError({"user": problem})
+    person = _person_of_account(user)
+    if not actor.is_superuser and (person is None or not in_scope(actor, person)):
+        raise ValidationError({"user": _("只能给您辖区内的工作人员授予数据权限")})
+    if (region is None) == (unit is None):
+        raise ValidationError({"region": _("请选择一个区域或一个单位（二者选一）")})
+    if not _covers(actor, region=region, unit=unit):
+        field = "region" if region is not None else "unit"
+        raise ValidationError({field: _("只能授予您自己辖区内的区域或单位")})
+
+
+def grant_access(*, actor, user, region: Region | None = None, unit: Unit | None = None):
+    """Open ``region``'s or ``unit``'s subtree to ``user``, audited. The actor needs
+    ``org.add_accessgrant``; the rules are those of ``check_grant``."""
+    _ensure(actor, "org.add_accessgrant")
+    with transaction.atomic():
+        check_grant(actor=actor, user=user, region=region, unit=unit)
+        grant = AccessGrant(user=user, region=region, unit=unit)
+        try:
+            with transaction.atomic():
+                grant.save()
+        except IntegrityError as exc:
+            raise ValidationError({"user": _("该账号已有这项数据权限")}) from exc
+        audit.record(
+            actor=actor,
+            action="org.access_granted",
+            obj=grant,
+            changes={"grant": {"old": None, "new": _grant_value(grant)}},
+        )
+    return grant
+
+
+def change_access(
+    *, actor, grant: AccessGrant, region: Region | None = None, unit: Unit | None = None
+):
+    """Move a grant to another region or unit: the old place and the new one must both lie
+    inside the actor's jurisdiction. The account it belongs to never changes."""
+    _ensure(actor, "org.change_accessgrant", grant)
+    with transaction.atomic():
+        current = AccessGrant.objects.select_related("user", "region", "unit").get(pk=grant.pk)
+        check_grant(actor=actor, user=current.user, region=current.region, unit=current.unit)
+        check_grant(actor=actor, user=current.user, region=region, unit=unit)
+        old = _grant_value(current)
+        updated = AccessGrant.objects.filter(
+            pk=current.pk, region=current.region_id, unit=current.unit_id
+        )
+        try:
+            with transaction.atomic():
+                changed = updated.update(region=region, unit=unit)
+        except IntegrityError as exc:
+            raise ValidationError({"user": _("该账号已有这项数据权限")}) from exc
+        if not changed:
+            raise ValidationError({"region": _("该数据权限刚刚已被他人修改，请刷新后重试")})
+        grant.region, grant.unit = region, unit
+        audit.record(
+            actor=actor,
+            action="org.access_changed",
+            obj=grant,
+            changes={"grant": {"old": old, "new": _grant_value(grant)}},
+        )
+    return grant
+
+
+def revoke_access(*, actor, grant: AccessGrant) -> None:
+    """Take a grant back, audited; not one's own, and only one the actor could have given."""
+    _ensure(actor, "org.delete_accessgrant", grant)
+    with transaction.atomic():
+        check_grant(actor=actor, user=grant.user, region=grant.region, unit=grant.unit)
+        audit.record(
+            actor=actor,
+            action="org.access_revoked",
+            obj=grant,
+            changes={"grant": {"old": _grant_value(grant), "new": None}},
+        )
+        grant.delete()

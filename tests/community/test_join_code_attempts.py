@@ -60,7 +60,7 @@ def test_the_right_code_on_the_fifth_guess_still_joins(
 
 @pytest.mark.django_db(transaction=True)
 def test_thirty_guesses_at_once_check_the_code_at_most_five_times(
-    world, groups, django_capture_on_commit_callbacks
+    transactional_db, world, groups, django_capture_on_commit_callbacks
 ):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL's concurrent rows")

@@ -6,9 +6,11 @@ Every denial checks the answer (404, never 403, so nothing leaks) and that nothi
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from fengqiao.audit.models import AuditEvent
+from fengqiao.org.scope import scope_for
 from fengqiao.places.models import Region
 from tests.conftest import PASSWORD
 
@@ -186,5 +188,8 @@ def test_an_inactive_person_loses_the_area_of_the_posting(client, world):
     person.active = False
     person.save()
     world.officer_b.access_grants.all().delete()
+    assert scope_for(get_user_model().objects.get(pk=world.officer_b.pk)).empty
+    # ... and is signed out: off duty, the session no longer opens any page.
     client.force_login(world.officer_b)
-    assert client.get(reverse("places:region", args=[world.grid_b1.code])).status_code == 404
+    response = client.get(reverse("places:region", args=[world.grid_b1.code]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
