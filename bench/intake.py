@@ -406,6 +406,7 @@ def bench_raw_insert(rows: int, grids: list, rng: random.Random) -> float:
     from django.db import connection
     from django.utils import timezone
 
+    from fengqiao import sealing
     from fengqiao.intake.models import Report
 
     fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
@@ -423,7 +424,7 @@ def bench_raw_insert(rows: int, grids: list, rng: random.Random) -> float:
             risk="blue",
             text=rng.choice(HAZARDS),
             reporter_name="王芳",
-            reporter_phone="+8613812345678",
+            **sealing.phone_columns("+8613812345678"),
             lon=lon,
             lat=lat,
             grid=grid,

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
+from fengqiao import sealing
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import (
     Agreement,
@@ -263,9 +264,11 @@ class _Builder:
         self.handlers.append([p.pk for p in people])
         self.parties.append(
             [
-                Party(role="applicant", name=a, phone=self._mobile()),
+                Party(role="applicant", name=a, **sealing.phone_columns(self._mobile())),
                 Party(
-                    role="respondent", name=b, phone=self._mobile() if rng.random() < 0.8 else ""
+                    role="respondent",
+                    name=b,
+                    **sealing.phone_columns(self._mobile() if rng.random() < 0.8 else ""),
                 ),
             ]
         )
@@ -349,7 +352,7 @@ class _Builder:
             risk=risk,
             text=text,
             reporter_name=name,
-            reporter_phone=self._mobile(),
+            **sealing.phone_columns(self._mobile()),
             anonymous=anonymous,
             lon=lon,
             lat=lat,

@@ -20,14 +20,13 @@ from rest_framework.settings import api_settings
 from fengqiao import taxonomy
 from fengqiao.disputes import rules, selectors, services
 from fengqiao.disputes.models import Case, CaseEvent, Party
-from fengqiao.identity import mask_id_number, normalize_id_number
+from fengqiao.identity import normalize_id_number
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.org.models import Person
-from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
+from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for
 from fengqiao.phones import normalize_phone
 from fengqiao.places.models import Building, Region
-from fengqiao.privacy import mask_phone
 from fengqiao.scoped_api import ReadOnlyModelSerializer
 
 # --- errors: one shape for every refusal -----------------------------------------------
@@ -78,10 +77,6 @@ NOT_FOUND = OpenApiResponse(
 )
 
 
-def sees_full_numbers(context) -> bool:
-    return context["request"].user.has_perm(SEE_FULL_PHONE)
-
-
 # --- output ----------------------------------------------------------------------------
 
 
@@ -92,24 +87,21 @@ class CaseHandlerSerializer(ReadOnlyModelSerializer):
 
 
 class CasePartySerializer(ReadOnlyModelSerializer):
-    phone = serializers.SerializerMethodField(
-        help_text="Masked (138****5678) unless the caller's role may see full numbers."
+    phone = serializers.CharField(
+        source="phone_masked",
+        read_only=True,
+        help_text="Always masked (138****5678): a full number is revealed only on the case "
+        "page, for a stated reason, and audited.",
     )
-    id_number = serializers.SerializerMethodField(
-        help_text="Masked (110***********002X) unless the caller's role may see full numbers."
+    id_number = serializers.CharField(
+        source="id_masked",
+        read_only=True,
+        help_text="Always masked (110***********002X), like ``phone``.",
     )
 
     class Meta:
         model = Party
         fields = ["id", "role", "name", "phone", "id_number", "address"]
-
-    def get_phone(self, party: Party) -> str:
-        return party.phone if sees_full_numbers(self.context) else mask_phone(party.phone)
-
-    def get_id_number(self, party: Party) -> str:
-        if sees_full_numbers(self.context):
-            return party.id_number
-        return mask_id_number(party.id_number)
 
 
 class CaseEventSerializer(ReadOnlyModelSerializer):

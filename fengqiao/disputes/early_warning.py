@@ -72,17 +72,18 @@ def _matches(case: Case):
     """(reason, case ids) pairs: one query for shared parties, one for names in the
     village, one for the same building, address, or grid and category."""
     parties = list(case.parties.all())
-    ids = {p.id_number for p in parties if p.id_number}
-    phones = {p.phone for p in parties if p.phone}
+    ids = {p.id_hash for p in parties if p.id_hash}
+    phones = {p.phone_hash for p in parties if p.phone_hash}
     if ids or phones:
+        # Numbers are sealed: the same number is the same keyed hash (fengqiao.sealing).
         # .order_by(): a party's default order is its case's, which would join every row.
-        shared = Party.objects.filter(Q(id_number__in=ids) | Q(phone__in=phones)).order_by()
-        for case_id, id_number, phone in shared.values_list("case_id", "id_number", "phone")[
+        shared = Party.objects.filter(Q(id_hash__in=ids) | Q(phone_hash__in=phones)).order_by()
+        for case_id, id_hash, phone_hash in shared.values_list("case_id", "id_hash", "phone_hash")[
             :CANDIDATES
         ]:
-            if id_number and id_number in ids:
+            if id_hash and id_hash in ids:
                 yield "same_id_number", [case_id]
-            if phone and phone in phones:
+            if phone_hash and phone_hash in phones:
                 yield "same_phone", [case_id]
     names = {p.name.strip() for p in parties if len(p.name.strip()) >= 2}
     if names:
@@ -160,12 +161,12 @@ def after_opening(case: Case, parties: list[Party]) -> None:
 def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
     """Other cases with a party of the same ID number or phone, newest first, in one query.
     A grade is raised only on such a sure identity; the same name is shown, never acted on."""
-    ids = {p.id_number for p in parties if p.id_number}
-    phones = {p.phone for p in parties if p.phone}
+    ids = {p.id_hash for p in parties if p.id_hash}
+    phones = {p.phone_hash for p in parties if p.phone_hash}
     if not ids and not phones:
         return []
     rows = (
-        Party.objects.filter(Q(id_number__in=ids) | Q(phone__in=phones))
+        Party.objects.filter(Q(id_hash__in=ids) | Q(phone_hash__in=phones))
         .exclude(case=case)
         .order_by("-case__received_at")
         .values("case_id", "case__reference", "case__received_at", "case__channel")[:CANDIDATES]

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fengqiao.disputes import forms, mediation, paperwork, selectors, services
 from fengqiao.disputes.mediation_panel import mediator_choices
@@ -278,12 +278,19 @@ PRINTS: dict[str, Callable[..., bytes]] = {
 
 @login_required
 @permission_required(VIEW_CASE, raise_exception=True)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def case_pdf(request, reference: str, document: str):
     """A PDF of the case's paperwork (the whole file, the agreement, the intake register),
-    inline, named by the reference; the print is written to the audit trail."""
+    inline, named by the reference; the print is written to the audit trail. A GET prints
+    the numbers masked; a POST with a reason prints them in full, for those who may reveal
+    them (``paperwork.full_numbers_reason``), and a refused reason comes back on a page."""
     case = selectors.get_case_for(request.user, reference)
-    data = PRINTS[document](case=case, actor=request.user)
+    reason = request.POST.get("reason", "") if request.method == "POST" else None
+    try:
+        data = PRINTS[document](case=case, actor=request.user, reason=reason)
+    except ValidationError as error:
+        context = {"case": case, "document": document, "errors": error.messages}
+        return render(request, "disputes/print_full.html", context, status=400)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{case.reference}-{document}.pdf"'
     response["Cache-Control"] = "private, no-store"

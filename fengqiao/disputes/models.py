@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import taxonomy
+from fengqiao import sealing, taxonomy
 from fengqiao.disputes.rules import ACTIVE_STATES, OPEN_STATES
 from fengqiao.org.models import Person, Team
 from fengqiao.places.models import Building, Region
@@ -153,7 +153,12 @@ class Case(models.Model):
 
 
 class Party(models.Model):
-    """A party to the dispute. ID number optional; when given, it has passed its checksum."""
+    """A party to the dispute. ID number optional; when given, it has passed its checksum.
+
+    Phone and ID number are stored sealed (``set_phone``, ``set_id_number``); pages, the API
+    and printouts show ``phone_masked`` and ``id_masked``, and the full value reaches a screen
+    only through ``registry.services.reveal``, for a reason, audited.
+    """
 
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("申请人")
@@ -163,8 +168,16 @@ class Party(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("身份"), max_length=16, choices=Role.choices)
     name = models.CharField(_("姓名或名称"), max_length=100)
-    phone = models.CharField(_("电话"), max_length=20, blank=True)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    # The numbers as the registry keeps them (``fengqiao.sealing``): sealed for a reveal,
+    # keyed hash for finding the same person in other cases, masked for every page.
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_masked = models.CharField(_("电话"), max_length=20, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    id_sealed = models.TextField(blank=True, editable=False)
+    id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_masked = models.CharField(_("身份证号码"), max_length=24, blank=True, editable=False)
+    id_last4 = models.CharField(max_length=4, blank=True, editable=False)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     # Linked when the ID number is one the registry knows (``add_party``).
     resident = models.ForeignKey(
@@ -186,8 +199,9 @@ class Party(models.Model):
         verbose_name_plural = _("当事人")
         # Early warning finds the same person across cases by these (early_warning.py).
         indexes = [
-            models.Index(fields=["id_number"], name="disputes_party_id_number"),
-            models.Index(fields=["phone"], name="disputes_party_phone"),
+            models.Index(fields=["id_hash"], name="disputes_party_id_hash"),
+            models.Index(fields=["phone_hash"], name="disputes_party_phone_hash"),
+            models.Index(fields=["phone_last4"], name="disputes_party_phone_last4"),
             models.Index(fields=["name", "scope_path"], name="disputes_party_name"),
         ]
 
@@ -197,6 +211,26 @@ class Party(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.scope_path = self.case.scope_path
         super().save(*args, **kwargs)
+
+    def set_phone(self, phone: str) -> None:
+        """Store an E.164 phone that has passed ``phones.normalize_phone``, sealed."""
+        for name, value in sealing.phone_columns(phone).items():
+            setattr(self, name, value)
+
+    def set_id_number(self, number: str) -> None:
+        """Store an ID number that has passed ``identity.normalize_id_number``, sealed."""
+        for name, value in sealing.id_columns(number).items():
+            setattr(self, name, value)
+
+    @property
+    def phone(self) -> str:
+        """The full phone. Only ``registry.services.reveal`` shows it to people."""
+        return sealing.unseal(self.phone_sealed)
+
+    @property
+    def id_number(self) -> str:
+        """The full ID number. Only ``registry.services.reveal`` shows it to people."""
+        return sealing.unseal(self.id_sealed)
 
 
 class CaseEventQuerySet(models.QuerySet):

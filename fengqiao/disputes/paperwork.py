@@ -2,14 +2,17 @@
 
 ``records_of`` reads what mediation wrote on a case (already scoped: the case came from
 ``selectors.get_case_for``). The ``print_*`` functions map those records onto the plain
-dataclasses of ``disputes.documents``, with ID numbers and phones masked unless the reader's
-role sees them in full, and write the audit entry: a printout carries personal data.
+dataclasses of ``disputes.documents`` and write the audit entry: a printout carries personal
+data. ID numbers and phones are printed masked; a print with the full numbers is asked for
+with a reason, by someone who may reveal them (``registry.reveal_identity``) inside their
+jurisdiction, and the reason goes to the audit entry with it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +28,9 @@ from fengqiao.disputes.models import (
     Party,
     ReturnVisit,
 )
-from fengqiao.identity import mask_id_number
-from fengqiao.org.permissions import SEE_FULL_PHONE
-from fengqiao.privacy import mask_phone
+from fengqiao.org.permissions import REVEAL_IDENTITY
+from fengqiao.org.scope import in_scope
+from fengqiao.registry.services import REVEAL_REASON_MIN
 
 PRINTED = "disputes.file_printed"
 
@@ -67,19 +70,14 @@ def records_of(case: Case) -> CaseRecords:
 # --- mapping onto documents ------------------------------------------------------------------
 
 
-def _may_see_full(user) -> bool:
-    return user.has_perm(SEE_FULL_PHONE)
-
-
-def party_info(party: Party, user) -> documents.PartyInfo:
-    full = _may_see_full(user)
-    id_number = party.id_number if full else mask_id_number(party.id_number or "")
+def party_info(party: Party, *, full: bool = False) -> documents.PartyInfo:
+    """The party as printed: numbers masked unless ``full`` (see ``full_numbers_reason``)."""
     return documents.PartyInfo(
         role=str(party.get_role_display()),
         name=party.name,
-        id_number=id_number if party.id_number else "",
+        id_number=party.id_number if full else party.id_masked,
         address=party.address,
-        phone=party.phone if full else mask_phone(party.phone),
+        phone=party.phone if full else party.phone_masked,
     )
 
 
@@ -178,34 +176,57 @@ def visit_record(visit: ReturnVisit) -> documents.ReturnVisitRecord:
 # --- printing --------------------------------------------------------------------------------
 
 
-def _printed(case: Case, actor, document: str) -> None:
-    audit.record(actor=actor, action=PRINTED, obj=case, changes={"document": document})
+def full_numbers_reason(*, case: Case, actor, reason: str | None) -> str:
+    """The reason for printing full numbers, cleaned, once ``actor`` may reveal them on this
+    case; empty for a masked print (``reason`` None). Raises PermissionDenied, or
+    ValidationError naming ``reason`` when it is too short to say why."""
+    if reason is None:
+        return ""
+    if not actor.has_perm(REVEAL_IDENTITY) or not in_scope(actor, case):
+        raise PermissionDenied(_("没有权限打印完整号码"))
+    reason = " ".join(reason.split())
+    if len(reason) < REVEAL_REASON_MIN:
+        raise ValidationError({"reason": _("请写明打印完整号码的理由（至少 4 个字）")})
+    return reason[:200]
 
 
-def print_intake_register(*, case: Case, actor) -> bytes:
-    """受理登记表 of the case; the print is audited."""
-    parties = [party_info(p, actor) for p in case.parties.all()]
-    data = documents.intake_register_pdf(header_of(case), parties)
-    _printed(case, actor, "intake")
+def _printed(case: Case, actor, document: str, reason: str) -> None:
+    changes = {"document": document}
+    if reason:
+        changes |= {"full_numbers": True, "reason": reason}
+    audit.record(actor=actor, action=PRINTED, obj=case, changes=changes)
+
+
+def _parties(case: Case, reason: str) -> list[documents.PartyInfo]:
+    return [party_info(p, full=bool(reason)) for p in case.parties.all()]
+
+
+def print_intake_register(*, case: Case, actor, reason: str | None = None) -> bytes:
+    """受理登记表 of the case; the print is audited. With a ``reason``, full numbers (see
+    ``full_numbers_reason``)."""
+    reason = full_numbers_reason(case=case, actor=actor, reason=reason)
+    data = documents.intake_register_pdf(header_of(case), _parties(case, reason))
+    _printed(case, actor, "intake", reason)
     return data
 
 
-def print_agreement(*, case: Case, actor) -> bytes:
+def print_agreement(*, case: Case, actor, reason: str | None = None) -> bytes:
     """人民调解协议书 of the case's current agreement; Http404 when it has none."""
+    reason = full_numbers_reason(case=case, actor=actor, reason=reason)
     records = records_of(case)
     if records.agreement is None:
         raise Http404(_("本案还没有调解协议"))
-    parties = [party_info(p, actor) for p in case.parties.all()]
-    doc = agreement_doc(records.agreement, parties, records)
+    doc = agreement_doc(records.agreement, _parties(case, reason), records)
     data = documents.agreement_pdf(doc, header_of(case))
-    _printed(case, actor, "agreement")
+    _printed(case, actor, "agreement", reason)
     return data
 
 
-def print_case_file(*, case: Case, actor) -> bytes:
+def print_case_file(*, case: Case, actor, reason: str | None = None) -> bytes:
     """The whole 卷宗: intake register, every session, the agreement, the visits made."""
+    reason = full_numbers_reason(case=case, actor=actor, reason=reason)
     records = records_of(case)
-    parties = [party_info(p, actor) for p in case.parties.all()]
+    parties = _parties(case, reason)
     agreement = records.agreement
     data = documents.case_file_pdf(
         header_of(case),
@@ -214,5 +235,5 @@ def print_case_file(*, case: Case, actor) -> bytes:
         agreement_doc(agreement, parties, records) if agreement else None,
         [visit_record(v) for v in records.visits if v.done_at is not None],
     )
-    _printed(case, actor, "file")
+    _printed(case, actor, "file", reason)
     return data

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from fengqiao import sealing
 from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for, in_scope, scope_to
+from fengqiao.phones import normalize_phone
 
 # A case that reaches this age without being resolved is "nearing the one-month mark".
 NEAR_MONTH = dt.timedelta(days=25)
@@ -119,17 +122,38 @@ def _search_q(q: str) -> Q:
     index, migration 0006), then the worklist filters by the ids: one OR across tables
     would make the database walk the whole jurisdiction."""
     cases = Case.objects.filter(Q(reference__icontains=q) | Q(title__icontains=q))
-    parties = Q(name__icontains=q)
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= PHONE_TAIL_DIGITS and digits == q.replace(" ", ""):
-        parties |= Q(phone__endswith=digits)
     ids = set(cases.order_by("-pk").values_list("pk", flat=True)[:SEARCH_MATCHES])
     ids |= set(
-        Party.objects.filter(parties)
+        Party.objects.filter(name__icontains=q)
         .order_by("-case_id")
         .values_list("case_id", flat=True)[:SEARCH_MATCHES]
     )
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= PHONE_TAIL_DIGITS and digits == q.replace(" ", ""):
+        ids |= _cases_by_phone(digits)
     return Q(pk__in=ids)
+
+
+def _cases_by_phone(digits: str) -> set[int]:
+    """Cases with a party whose phone ends in ``digits``. Phones are sealed: a full number
+    is found by its keyed hash, a tail by the last four (an index), a longer tail then
+    checked against the sealed values of those few."""
+    if len(digits) >= 11:
+        try:
+            full = normalize_phone(digits)
+        except ValidationError:
+            full = ""
+        if full:
+            parties = Party.objects.filter(phone_hash=sealing.digest(full)).order_by("-case_id")
+            return set(parties.values_list("case_id", flat=True)[:SEARCH_MATCHES])
+    rows = (
+        Party.objects.filter(phone_last4=digits[-4:])
+        .order_by("-case_id")
+        .values_list("case_id", "phone_sealed")[:SEARCH_MATCHES]
+    )
+    if len(digits) == 4:
+        return {case_id for case_id, _sealed in rows}
+    return {case_id for case_id, sealed in rows if sealing.unseal(sealed).endswith(digits)}
 
 
 def get_case_for(user, reference: str) -> Case:

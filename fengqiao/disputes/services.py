@@ -239,11 +239,11 @@ def add_party(
         case=case,
         role=role,
         name=name.strip(),
-        phone=normalize_phone(phone),
-        id_number=id_number,
         address=address.strip(),
         resident=registry.resident_by_document(id_number),
     )
+    party.set_phone(normalize_phone(phone))
+    party.set_id_number(id_number)
     party.clean_fields(exclude=["case", "resident"])
     party.save()
     if actor is not None:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/act/<slug:action>/", views.case_act, name="act"),
     path(
+        "<str:reference>/parties/<int:pk>/reveal/<slug:field>/",
+        views.party_reveal,
+        name="party_reveal",
+    ),
+    path(
         "<str:reference>/mediation/<slug:step>/", mediation_views.mediation_step, name="mediation"
     ),
     path(

@@ -15,14 +15,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
 from fengqiao.disputes.mediation_panel import mediation_context
 from fengqiao.disputes.models import Case
-from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
+from fengqiao.org.permissions import REVEAL_IDENTITY, roles_of
 from fengqiao.pages import render_page
+from fengqiao.registry import reveals
 
 PAGE_SIZE = 50
 VIEW_CASE = "disputes.view_case"
@@ -177,7 +179,6 @@ def _case_context(
         "related": selectors.related_for(user, case),
         "handlers": case.handlers.all(),
         "actions": panel,
-        "full_details": user.has_perm(SEE_FULL_PHONE),
         "may_see_board": selectors.may_see_board(user),
         "mediation": mediation_context(user, case, step_failed),
     }
@@ -216,6 +217,28 @@ def case_detail(request, reference: str):
         _case_context(request, case),
         fragment="disputes/_case_body.html",
     )
+
+
+@login_required
+@permission_required(REVEAL_IDENTITY, raise_exception=True)
+@require_POST
+def party_reveal(request, reference: str, pk: int, field: str):
+    """A party's full phone or ID number in place of the masked one, for a stated reason
+    (``registry.services.reveal`` checks and audits it). htmx gets the slot; a plain post,
+    a page with it."""
+    if field not in reveals.LABELS:
+        raise Http404
+    case = selectors.get_case_for(request.user, reference)
+    party = next((p for p in case.parties.all() if p.pk == pk), None)
+    if party is None:
+        raise Http404
+    reveal, status = reveals.answer(request, party, field, url=request.path)
+    if request.htmx:
+        # htmx swaps only 2xx answers: a refusal is shown in place like a success.
+        return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
+    back = reverse("disputes:case", args=[case.reference])
+    context = {"reveal": reveal, "may_reveal": True, "back": back}
+    return render(request, "registry/reveal_page.html", context, status=status)
 
 
 @login_required

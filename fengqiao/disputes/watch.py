@@ -21,7 +21,6 @@ from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party, ReturnVisit
 from fengqiao.disputes.selectors import cases_for
 from fengqiao.org.permissions import roles_of
-from fengqiao.privacy import mask_phone
 
 WATCH_LIMIT = 50
 WEEK = dt.timedelta(days=7)
@@ -81,9 +80,10 @@ def people_in_several(watched: list[WatchedCase]) -> list[WatchedPerson]:
     """Parties (by phone or ID number) who appear in more than one watched case."""
     by_case = {w.case.pk: w.case for w in watched}
     people: dict[str, WatchedPerson] = {}
-    for party in Party.objects.filter(case_id__in=by_case).exclude(phone="", id_number=""):
-        key = party.id_number or party.phone
-        person = people.setdefault(key, WatchedPerson(party.name, mask_phone(party.phone)))
+    parties = Party.objects.filter(case_id__in=by_case).exclude(phone_hash="", id_hash="")
+    for party in parties.only("case_id", "name", "id_hash", "phone_hash", "phone_masked"):
+        key = party.id_hash or party.phone_hash
+        person = people.setdefault(key, WatchedPerson(party.name, party.phone_masked))
         if by_case[party.case_id] not in person.cases:
             person.cases.append(by_case[party.case_id])
     several = [p for p in people.values() if len(p.cases) > 1]

@@ -30,7 +30,6 @@ from fengqiao.disputes.api import (
     NOT_FOUND,
     CasePartyInputSerializer,
     api_error,
-    sees_full_numbers,
 )
 from fengqiao.intake import selectors
 from fengqiao.intake.models import Report
@@ -38,7 +37,6 @@ from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
 from fengqiao.org.scope import get_for, in_scope, scope_to
 from fengqiao.places.models import Building, Region
-from fengqiao.privacy import mask_phone
 from fengqiao.scoped_api import ReadOnlyModelSerializer
 
 KINDS = ", ".join(Report.Kind.values)
@@ -73,8 +71,11 @@ class ReportSerializer(ReadOnlyModelSerializer):
         choices=Report.Feedback.choices, read_only=True, allow_blank=True
     )
     assignees = ReportAssigneeSerializer(many=True, read_only=True)
-    reporter_phone = serializers.SerializerMethodField(
-        help_text="Masked (138****5678) unless the caller's role may see full numbers."
+    reporter_phone = serializers.CharField(
+        source="phone_masked",
+        read_only=True,
+        help_text="Always masked (138****5678): a full number is revealed only on the "
+        "report's page, for a stated reason, and audited.",
     )
 
     class Meta:
@@ -108,11 +109,6 @@ class ReportSerializer(ReadOnlyModelSerializer):
             "needs_grading",
             "triage",
         ]
-
-    def get_reporter_phone(self, report: Report) -> str:
-        if sees_full_numbers(self.context):
-            return report.reporter_phone
-        return mask_phone(report.reporter_phone)
 
 
 # --- input -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import taxonomy
+from fengqiao import sealing, taxonomy
 from fengqiao.org.models import Person
 from fengqiao.places.models import Building, Region
 
@@ -48,7 +48,12 @@ class Report(models.Model):
     risk = models.CharField(_("风险等级"), max_length=8, choices=taxonomy.choices("risk"))
     text = models.TextField(_("内容"))
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
-    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # The reporter's phone as the registry keeps numbers (``fengqiao.sealing``): sealed for a
+    # reveal, keyed hash for finding their other reports, masked for every page and the API.
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("联系电话"), max_length=20, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     anonymous = models.BooleanField(_("对外匿名"), default=False)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -135,6 +140,16 @@ class Report(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.scope_path = self.grid.path
         super().save(*args, **kwargs)
+
+    def set_phone(self, phone: str) -> None:
+        """Store the reporter's E.164 phone (``phones.normalize_phone``), sealed."""
+        for name, value in sealing.phone_columns(phone).items():
+            setattr(self, name, value)
+
+    @property
+    def phone(self) -> str:
+        """The reporter's full phone. Only ``registry.services.reveal`` shows it to people."""
+        return sealing.unseal(self.phone_sealed)
 
     @property
     def public_name(self) -> str:

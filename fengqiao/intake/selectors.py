@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fengqiao import sealing
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import REOPEN_WINDOW
 from fengqiao.org.scope import get_for, scope_to
@@ -96,8 +97,10 @@ def related_reports(
         condition |= Q(address=address)
     if building is not None:
         condition |= Q(building=building)
-    if phones:
-        condition |= Q(reporter_phone__in=phones) | Q(case__parties__phone__in=phones)
+    # Numbers are sealed: the same number is the same keyed hash (fengqiao.sealing).
+    hashes = {sealing.digest(phone) for phone in phones}
+    if hashes:
+        condition |= Q(phone_hash__in=hashes) | Q(case__parties__phone_hash__in=hashes)
     if names:
         condition |= Q(reporter_name__in=names) | Q(case__parties__name__in=names)
     near = category and lon is not None and lat is not None
@@ -134,7 +137,7 @@ def related_reports(
         if building is not None and report.building_id == building.pk:
             reasons.append(_("同一楼栋"))
         parties = list(report.case.parties.all()) if _has_case(report) else []
-        if phones and (report.reporter_phone in phones or any(p.phone in phones for p in parties)):
+        if hashes and (report.phone_hash in hashes or any(p.phone_hash in hashes for p in parties)):
             reasons.append(_("同一电话"))
         if names and (report.reporter_name in names or any(p.name in names for p in parties)):
             reasons.append(_("同一姓名"))

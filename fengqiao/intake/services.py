@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao import taxonomy
+from fengqiao import sealing, taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import grading
@@ -122,7 +122,8 @@ def submit_report(
                 status=Report.Status.IN_PROGRESS
                 if kind == Report.Kind.DISPUTE
                 else Report.Status.OPEN,
-                **values,
+                **{name: value for name, value in values.items() if name != "reporter_phone"},
+                **sealing.phone_columns(values["reporter_phone"]),  # never stored in the clear
             )
             packages = responsibles_for_grids([grid])[grid.pk]
             Report.assignees.through.objects.bulk_create(

@@ -13,5 +13,6 @@ urlpatterns = [
     path("new/related/", views.staff_related, name="related"),
     path("new/suggest/", views.staff_suggest, name="suggest"),
     path("r/<str:code>/", views.staff_detail, name="detail"),
+    path("r/<str:code>/reveal/<slug:field>/", views.staff_reveal, name="reveal"),
     path("r/<str:code>/photos/<int:pk>/", views.staff_photo, name="photo"),
 ]

@@ -16,7 +16,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fengqiao.audit import services as audit
 from fengqiao.forms_support import new_client_key
 from fengqiao.intake import grading, selectors, services
 from fengqiao.intake.forms import (
@@ -29,10 +28,10 @@ from fengqiao.intake.forms import (
 )
 from fengqiao.intake.models import Report
 from fengqiao.intake.templatetags.triage import panel_context
-from fengqiao.org.permissions import SEE_FULL_PHONE
+from fengqiao.org.permissions import REVEAL_IDENTITY
 from fengqiao.org.scope import in_scope
 from fengqiao.places import selectors as places
-from fengqiao.privacy import display_phone, mask_phone
+from fengqiao.registry import reveals
 
 MIN_SUGGEST_CHARS = 5  # what the form itself requires of a report's text
 
@@ -221,17 +220,12 @@ def staff_detail(request, code: str):
     """One report as staff see it: the reporter's name even when anonymous to the public."""
     user = request.user
     report = selectors.get_report_for(user, code)
-    full_phone = bool(report.reporter_phone) and user.has_perm(SEE_FULL_PHONE)
-    if full_phone:
-        # A resident's full number on screen is a read of personal information: log it.
-        audit.record(actor=user, action="intake.report.phone_shown", obj=report)
     case = getattr(report, "case", None) if report.kind == Report.Kind.DISPUTE else None
     context = {
         "report": report,
-        "full_phone": full_phone,
-        "phone_text": display_phone(report.reporter_phone)
-        if full_phone
-        else mask_phone(report.reporter_phone),
+        # The phone is masked for everyone; a full one is revealed for a reason, audited.
+        "phone_reveal": _phone_slot(report) if report.phone_masked else None,
+        "may_reveal": user.has_perm(REVEAL_IDENTITY),
         "case": case,
         "case_url": _case_url(case) if case is not None else "",
         "source_url": _source_url(report),
@@ -240,6 +234,30 @@ def staff_detail(request, code: str):
         "state_words": selectors.public_state(report),
     }
     return render(request, "intake/detail.html", context)
+
+
+def _phone_slot(report: Report) -> dict:
+    url = reverse("intake:reveal", args=[report.tracking_code, "phone"])
+    return reveals.slot(report, "phone", url=url)
+
+
+@login_required
+@permission_required(REVEAL_IDENTITY, raise_exception=True)
+@require_POST
+def staff_reveal(request, code: str, field: str):
+    """The reporter's full phone in place of the masked one, for a stated reason
+    (``registry.services.reveal`` checks and audits it). htmx gets the slot; a plain post,
+    a page with it."""
+    if field != "phone":
+        raise Http404
+    report = selectors.get_report_for(request.user, code)
+    reveal, status = reveals.answer(request, report, field, url=request.path)
+    if request.htmx:
+        # htmx swaps only 2xx answers: a refusal is shown in place like a success.
+        return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
+    back = reverse("intake:detail", args=[report.tracking_code])
+    context = {"reveal": reveal, "may_reveal": True, "back": back}
+    return render(request, "registry/reveal_page.html", context, status=status)
 
 
 # Client keys that name where a report came from, and the page that shows that source.

@@ -25,12 +25,10 @@ from fengqiao.forms_support import new_client_key
 from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
-from fengqiao.privacy import display_phone
 from fengqiao.registry import care, exports, panels, reveals, rules, selectors, services, tenants
 from fengqiao.registry.forms import (
     CareVisitForm,
     EnrolForm,
-    RevealForm,
     ReviewForm,
     TenantReportForm,
 )
@@ -141,7 +139,7 @@ def resident_reveal(request, pk: int, field: str):
     if field not in reveals.LABELS:
         raise Http404
     resident = selectors.get_resident_for(request.user, pk)
-    reveal, status = _answer_reveal(request, resident, field)
+    reveal, status = reveals.answer(request, resident, field)
     if request.htmx:
         # htmx swaps only 2xx answers: a refusal is shown in place like a success.
         return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
@@ -158,29 +156,10 @@ def tenant_reveal(request, pk: int, field: str):
     if field not in reveals.LABELS:
         raise Http404
     report = selectors.get_tenant_report_for(request.user, pk)
-    reveal, status = _answer_reveal(request, report, field)
+    reveal, status = reveals.answer(request, report, field)
     template = "registry/_reveal.html" if request.htmx else "registry/reveal_page.html"
     context = {"reveal": reveal, "may_reveal": True, "back": reverse("registry:tenants")}
     return render(request, template, context, status=200 if request.htmx else status)
-
-
-def _answer_reveal(request, record, field: str) -> tuple[dict, int]:
-    """The slot after asking ``services.reveal`` with the posted reason, and the status."""
-    form = RevealForm(request.POST, prefix=field)
-    reveal = reveals.slot(record, field)
-    status = 400
-    if form.is_valid():
-        try:
-            value = services.reveal(
-                actor=request.user, record=record, field=field, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            reveal["value"] = display_phone(value) if field == "phone" else value
-            status = 200
-    reveal["form"] = form
-    return reveal, status
 
 
 @login_required

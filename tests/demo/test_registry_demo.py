@@ -153,10 +153,11 @@ def test_key_people_are_in_the_beats_care_and_a_few_are_overdue(db_access):
 
 
 def test_demo_parties_with_id_numbers_are_registered_residents(db_access):
-    parties = Party.objects.exclude(id_number="")
+    parties = Party.objects.exclude(id_sealed="")
     assert parties.count() > 10
     for party in parties:
-        resident = Resident.objects.get(id_hash=sealing.digest(party.id_number))
+        assert party.id_hash == sealing.digest(party.id_number)
+        resident = Resident.objects.get(id_hash=party.id_hash)
         assert party.resident_id == resident.pk
         assert (resident.name, resident.phone) == (party.name, party.phone)
         assert resident.scope_path == party.scope_path

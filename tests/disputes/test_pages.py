@@ -100,7 +100,8 @@ def test_the_case_page_shows_clocks_parties_masked_and_the_timeline(client, worl
     assert "登记" in page and "甲村一网格" in page and "grid_worker_a1" in page
     client.force_login(world.officer_a)
     page = client.get(reverse("disputes:case", args=[case_a.reference])).content.decode()
-    assert "11010519491231002X" in page and f"{phone[:3]} 1234 5678" in page
+    assert "11010519491231002X" not in page and "110***********002X" in page
+    assert f"{phone[:3]} 1234 5678" not in page and "查看完整号码" in page
 
 
 def test_the_grid_worker_accepts_a_case_through_the_page(client, world, cases):

@@ -69,7 +69,11 @@ class Homes:
                 [self.residents.first_id],
             )
             self.counts["occupancies"] = cursor.rowcount
-        Party.objects.bulk_update(self.linked, ["id_number", "resident"], batch_size=BATCH_SIZE)
+        Party.objects.bulk_update(
+            self.linked,
+            ["id_sealed", "id_hash", "id_masked", "id_last4", "resident"],
+            batch_size=BATCH_SIZE,
+        )
         self.counts["addresses"] = self.addresses.written
         self.counts["houses"] = self.houses.written
         self.counts["residents"] = self.residents.written
@@ -81,15 +85,15 @@ class Homes:
         chosen: dict[int, list[Party]] = defaultdict(list)
         parties = (
             Party.objects.filter(scope_path__in=by_path)
-            .exclude(phone="")
+            .exclude(phone_sealed="")
             .annotate(building_id=F("case__building_id"))
             .order_by("pk")
         )
         for party in parties:
-            if not party.id_number and self.rng.random() >= PARTY_SHARE:
+            if not party.id_sealed and self.rng.random() >= PARTY_SHARE:
                 continue
-            if not party.id_number:
-                party.id_number = self._id_number(LOCAL_CODE, self.rng.randint(25, 75))
+            if not party.id_sealed:
+                party.set_id_number(self._id_number(LOCAL_CODE, self.rng.randint(25, 75)))
             else:
                 self.used_ids.add(party.id_number)
             chosen[by_path[party.scope_path]].append(party)

@@ -1,10 +1,11 @@
-"""Labels and small pieces of the case pages: badges, clocks, masked ID numbers."""
+"""Labels and small pieces of the case pages: badges, clocks, parties' masked numbers."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,8 +13,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao import taxonomy
 from fengqiao.disputes.clocks import ClockState
 from fengqiao.disputes.forms import EVENT_LABELS
-from fengqiao.identity import mask_id_number
-from fengqiao.org.permissions import SEE_FULL_PHONE
+from fengqiao.registry import reveals
 
 register = template.Library()
 
@@ -89,11 +89,16 @@ def clock_status(clock: ClockState) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def id_number_of(context, party) -> str:
-    """The party's ID number, masked unless the reader's role sees full personal numbers."""
-    if not party.id_number:
-        return ""
-    if context["request"].user.has_perm(SEE_FULL_PHONE):
-        return party.id_number
-    return mask_id_number(party.id_number)
+@register.simple_tag
+def party_reveals(party, reference: str) -> list[dict]:
+    """The party's masked phone and ID number as reveal slots (``registry/_reveal.html``),
+    each asking the case's reveal page; a number the party did not give has no slot."""
+    return [
+        reveals.slot(
+            party,
+            field,
+            url=reverse("disputes:party_reveal", args=[reference, party.pk, field]),
+        )
+        for field in reveals.LABELS
+        if reveals.masked(party, field)
+    ]
