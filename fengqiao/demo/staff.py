@@ -47,6 +47,9 @@ DEMO_LOGINS: tuple[tuple[str, str], ...] = (
     ("analyst", "analyst"),
     ("admin", "admin"),
     ("resident", "resident"),
+    # The same two posts in the second township, so the wall between townships can be seen.
+    ("police_b", "community_police"),
+    ("chief_b", "station_chief"),
 )
 FARMHOUSES_PER_BUILDING_HEAD = 12  # a 联户长 speaks for about a dozen households
 CURRENT_SINCE = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
@@ -314,26 +317,21 @@ def _logins(
     county_people: dict[str, list[PersonRow]],
     bureau: str,
 ) -> None:
-    """One login per role, all in the showcase town (the largest full town), so the pages
-    behind each login are full: the officer's beat is the town-centre community."""
-    showcase = next(
-        m for m in made if m.township.row.code in b.full_township_codes and not m.township.row.urban
-    )
+    """One login per role, all in the showcase town (the first full town), so the pages
+    behind each login are full: the officer's beat is the town-centre community. A second
+    beat officer and station chief work in the county seat's street office (always full,
+    never the showcase town), to show that one township's staff cannot see another's."""
+    full = [m for m in made if m.township.row.code in b.full_township_codes]
+    showcase = next(m for m in full if not m.township.row.urban)
+    second = next(m for m in full if m is not showcase)
     township = showcase.township
-    centre = next(c for c in township.children if c.row.urban)
+    centre = _centre(township)
     village = next(c for c in township.children if not c.row.urban)
     grid = centre.children[0]
     block = next(code for code in showcase.building_heads if code.startswith(f"{grid.row.code}B"))
     t_code = township.row.code
     login = b.county.logins.append
-    login(
-        LoginRow(
-            "police",
-            "community_police",
-            showcase.officers[showcase.beat_of_community[centre.row.code]].key,
-            grant_unit_code=showcase.station_code,
-        )
-    )
+    login(_beat_officer_login("police", showcase))
     login(
         LoginRow(
             "auxiliary",
@@ -393,15 +391,7 @@ def _logins(
             grant_region_code=COUNTY_CODE,
         )
     )
-    login(
-        LoginRow(
-            "chief",
-            "station_chief",
-            showcase.chief.key,
-            grant_unit_code=showcase.station_code,
-            is_staff=True,
-        )
-    )
+    login(_station_chief_login("chief", showcase))
     login(LoginRow("analyst", "analyst", county_people["analyst"][0].key, grant_unit_code=bureau))
     login(
         LoginRow(
@@ -409,4 +399,30 @@ def _logins(
         )
     )
     login(LoginRow("resident", "resident", None))
+    login(_beat_officer_login("police_b", second))
+    login(_station_chief_login("chief_b", second))
     assert [row.username for row in b.county.logins] == [name for name, _ in DEMO_LOGINS]
+
+
+def _centre(township: Place) -> Place:
+    """The township's first urban community: a town's centre, a street office's first."""
+    return next(c for c in township.children if c.row.urban)
+
+
+def _beat_officer_login(username: str, staff: _TownshipStaff) -> LoginRow:
+    """The community officer of the centre's beat, seeing the whole station's area."""
+    beat = staff.beat_of_community[_centre(staff.township).row.code]
+    return LoginRow(
+        username, "community_police", staff.officers[beat].key, grant_unit_code=staff.station_code
+    )
+
+
+def _station_chief_login(username: str, staff: _TownshipStaff) -> LoginRow:
+    """The station's chief, who also opens the (scoped) admin site."""
+    return LoginRow(
+        username,
+        "station_chief",
+        staff.chief.key,
+        grant_unit_code=staff.station_code,
+        is_staff=True,
+    )

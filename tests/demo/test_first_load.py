@@ -19,7 +19,7 @@ def test_first_load_shows_progress_and_logins_and_a_second_load_skips(db):
     text = out.getvalue()
     assert "正在生成演示县… 乡镇 2/2" in text
     assert "演示账号" in text and "fengqiao2026" in text
-    for username in ("police", "chief", "resident"):
+    for username in ("police", "chief", "resident", "police_b", "chief_b"):
         assert f"  {username} " in text
     counts = (Region.objects.count(), Building.objects.count(), Person.objects.count())
 
