@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from fengqiao.audit.models import AuditEvent
@@ -222,3 +223,62 @@ def test_a_body_within_the_limit_is_taken(client, world, settings):
         },
     )
     assert Report.objects.get().photos.count() == 1
+
+
+# --- the schema states the rules the server enforces -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [("/api/v1/reports/?status=bogus", "status"), ("/api/v1/cases/?risk=purple", "risk")],
+)
+def test_an_unknown_enum_filter_value_is_400_naming_the_parameter(world, url, field):
+    response = _api(world.officer_a).get(url)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.parametrize("page", ["", "abc", "0", "-1", "1.5", "１"])
+@pytest.mark.parametrize("listing", ["api:report-list", "api:case-list", "api:region-list"])
+def test_a_page_that_is_not_a_positive_integer_is_400_naming_page(world, listing, page):
+    response = _api(world.officer_a).get(reverse(listing), {"page": page})
+    assert response.status_code == 400
+    assert response.json() == {"page": ["页码应为从 1 开始的整数"]}
+
+
+def test_page_one_is_the_first_page_and_a_page_past_the_end_is_404(world):
+    _case()
+    client = _api(world.officer_a)
+    assert client.get(reverse("api:case-list"), {"page": "1"}).json()["count"] == 1
+    assert client.get(reverse("api:case-list"), {"page": "last"}).status_code == 200
+    assert client.get(reverse("api:case-list"), {"page": "2"}).status_code == 404
+
+
+def _schema() -> dict:
+    generator = SchemaGenerator()
+    return generator.get_schema(request=None, public=True)
+
+
+def test_the_schema_states_the_lengths_and_page_numbers_the_server_enforces():
+    schema = _schema()
+    components = schema["components"]["schemas"]
+    text = components["ReportInput"]["properties"]["text"]
+    assert (text["minLength"], text["maxLength"]) == (5, 5000)
+    for field in ("grid_code", "title", "narrative"):
+        assert components["CaseInput"]["properties"][field]["minLength"] == 1
+    assert components["CasePartyInput"]["properties"]["name"]["minLength"] == 1
+    page = next(
+        p for p in schema["paths"]["/api/v1/reports/"]["get"]["parameters"] if p["name"] == "page"
+    )
+    assert page["schema"] == {"type": "integer", "minimum": 1}
+
+
+@pytest.mark.parametrize("text", [" 飞线 ", "飞" * 5001], ids=["short", "long"])
+def test_a_report_text_outside_the_schemas_lengths_is_400_on_text(world, text):
+    response = _api(world.officer_a).post(
+        reverse("api:report-list"),
+        {"channel": "web", "kind": "hazard", "text": text, "lon": 120.005, "lat": 30.005},
+        format="json",
+    )
+    assert response.status_code == 400 and list(response.json()) == ["text"]
+    assert not Report.objects.exists()

@@ -205,7 +205,7 @@ def _fits(action: str, case: Case) -> bool:
 
 class CasePartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Party.Role.choices)
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(min_length=1, max_length=100)
     phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
     id_number = serializers.CharField(
         max_length=30, required=False, default="", allow_blank=True, help_text="居民身份证号码"
@@ -228,15 +228,17 @@ def _checked(normalize, value: str) -> str:
 
 
 class CaseInputSerializer(serializers.Serializer):
-    grid_code = serializers.CharField(max_length=32, help_text="A grid inside your jurisdiction.")
+    grid_code = serializers.CharField(
+        min_length=1, max_length=32, help_text="A grid inside your jurisdiction."
+    )
     building = serializers.CharField(
         max_length=32, required=False, default="", allow_blank=True, help_text="Building code."
     )
     category = serializers.ChoiceField(choices=taxonomy.choices("category"))
     risk = serializers.ChoiceField(choices=taxonomy.choices("risk"))
     channel = serializers.ChoiceField(choices=taxonomy.choices("channel"))
-    title = serializers.CharField(max_length=120)
-    narrative = serializers.CharField()
+    title = serializers.CharField(min_length=1, max_length=120)
+    narrative = serializers.CharField(min_length=1)
     request = serializers.CharField(required=False, default="", allow_blank=True)
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     parties = CasePartyInputSerializer(many=True, required=False, default=list)

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -114,12 +115,18 @@ class ReportSerializer(ReadOnlyModelSerializer):
 # --- input -----------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "minLength": 5, "maxLength": 5000})
+class ReportText(serializers.CharField):
+    """A report's text. ``submit_report`` checks its length (5 to 5,000 characters) with
+    every other field, so all the problems come back at once; the schema states it."""
+
+
 class ReportInputSerializer(serializers.Serializer):
     """Where it happened: a map point (lon, lat), a grid, a building, or an address."""
 
     channel = serializers.ChoiceField(choices=taxonomy.choices("channel"))
     kind = serializers.CharField(max_length=16, help_text=f"One of: {KINDS}.")
-    text = serializers.CharField()
+    text = ReportText()
     category = serializers.ChoiceField(
         choices=taxonomy.choices("category"),
         required=False,

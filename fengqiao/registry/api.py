@@ -131,7 +131,7 @@ class EstablishmentViewSet(ScopedReadOnlyViewSet):
 
 
 class MatchQuerySerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=255, help_text="An address as typed.")
+    text = serializers.CharField(min_length=1, max_length=255, help_text="An address as typed.")
 
 
 class MatchSerializer(serializers.Serializer):
