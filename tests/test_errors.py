@@ -1,9 +1,11 @@
 """Programs get refusals in their interface's own format, people get the Chinese page: not
-found (404), and a write that lost a race on a unique constraint (409, never 500)."""
+found (404), and a write that lost a race on a unique constraint (409, never 500). And the
+API docs page works under the CSP."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
@@ -107,3 +109,18 @@ def test_other_integrity_errors_are_left_alone_as_the_bugs_they_are(world):
     )
     request = RequestFactory().post("/cases/")
     assert ConflictMiddleware(lambda r: None).process_exception(request, error) is None
+
+
+# --- the API docs page under the CSP ----------------------------------------------------
+
+
+def test_the_api_docs_page_has_no_inline_script_for_the_csp_to_refuse(client, world):
+    client.force_login(world.officer_a)
+    response = client.get("/api/docs/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert len(scripts) == 3 and all(" src=" in tag for tag in scripts)
+    assert "/static/fengqiao/api-docs.js" in page and 'data-schema-url="/api/schema/"' in page
+    assert client.get("/static/fengqiao/api-docs.js").status_code == 200
