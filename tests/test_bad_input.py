@@ -67,6 +67,15 @@ def test_a_json_body_nested_5000_deep_is_refused_with_400(world, body, endpoint)
     assert _counts() == before
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_reads_forms_so_a_deep_json_body_is_a_4xx(client, world, fmt):
+    response = client.post(
+        f"/open311/v2/requests.{fmt}", DEEP_ARRAYS, content_type="application/json"
+    )
+    assert 400 <= response.status_code < 500
+    assert not Report.objects.exists()
+
+
 def test_brackets_inside_strings_do_not_count_as_nesting(world):
     text = "邻居装修噪音" + "[" * 100 + "{" * 100
     response = _api(world.officer_a).post(

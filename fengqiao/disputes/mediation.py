@@ -456,13 +456,20 @@ def record_judicial_confirmation(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        confirmation = JudicialConfirmation.objects.create(
-            agreement=agreement,
-            applied_on=applied_on,
-            court=court.strip(),
-            ruling=ruling,
-            ruling_on=ruling_on,
-        )
+        try:
+            with transaction.atomic():
+                confirmation = JudicialConfirmation.objects.create(
+                    agreement=agreement,
+                    applied_on=applied_on,
+                    court=court.strip(),
+                    ruling=ruling,
+                    ruling_on=ruling_on,
+                )
+        except IntegrityError:
+            # One application per agreement: someone recorded it at the same moment.
+            raise services.CaseChanged(
+                _("这份协议的司法确认申请刚刚被其他人登记过，请刷新后再操作")
+            ) from None
         payload = {
             "agreement": agreement.number,
             "applied_on": applied_on.isoformat(),

@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 
 from fengqiao.disputes import mediation, services
-from fengqiao.disputes.models import Agreement, Case, CaseEvent, Signature
+from fengqiao.disputes.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    JudicialConfirmation,
+    Signature,
+)
 from fengqiao.intake.services import submit_report
 from tests.disputes.test_mediation import _draft, _session
 from tests.disputes.test_mediation_pages import _terms
@@ -87,3 +93,28 @@ def test_the_same_signature_recorded_twice_at_once_is_case_changed(world, mediat
     assert raced
     assert Signature.objects.filter(agreement=agreement).count() == 1
     assert Agreement.objects.get(pk=agreement.pk).effective_on is None
+
+
+def test_a_judicial_confirmation_recorded_twice_at_once_is_case_changed(world, mediating):
+    agreement = mediation.draft_agreement(
+        case=mediating,
+        actor=world.grid_worker_a1,
+        oral=True,
+        terms=[{"obligation": "赔偿 300 元", "amount": 300}],
+    )
+
+    def apply():
+        return mediation.record_judicial_confirmation(
+            agreement=agreement,
+            actor=world.grid_worker_a1,
+            applied_on=agreement.effective_on,
+            court="测试区人民法院",
+        )
+
+    with (
+        lands_after('FROM "disputes_judicialconfirmation"', write=apply) as raced,
+        pytest.raises(services.CaseChanged),
+    ):
+        apply()
+    assert raced
+    assert JudicialConfirmation.objects.filter(agreement=agreement).count() == 1
