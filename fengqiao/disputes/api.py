@@ -371,7 +371,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=CaseInputSerializer,
         responses={201: CaseDetailSerializer, 400: FIELD_ERRORS, 403: NOT_ALLOWED},
     )
-    def create(self, request):
+    def create(self, request, *args, **kwargs):
         given = CaseInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         values = dict(given.validated_data)
@@ -397,7 +397,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         },
     )
     @action(detail=True, methods=["post"])
-    def transitions(self, request, reference=None):
+    def transitions(self, request, reference=None, format=None):
         case = self.get_object()
         given = CaseTransitionSerializer(data=request.data)
         given.is_valid(raise_exception=True)

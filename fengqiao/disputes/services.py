@@ -138,8 +138,12 @@ def open_case(
     its place at its starting level (red starts with the police).
 
     ``parties`` are dicts with role, name and optionally phone, id_number, address. Called
-    by intake for dispute reports, and by staff who register a case directly.
+    by intake for dispute reports (``report``: the case follows the report's place, which
+    intake's door has checked), and by staff who register a case directly: they need
+    ``disputes.change_case`` and the grid and building in their jurisdiction, checked again
+    on the saved case before it commits.
     """
+    _ensure_may_open(actor, grid=grid, building=building, report=report)
     _check_codes(category=category, risk=risk, channel=channel)
     if level is None:
         level = rules.initial_level(risk)
@@ -174,6 +178,8 @@ def open_case(
         people, team = handlers_for(case, level, packages)
         case.team = team
         case.save()
+        if report is None and not in_scope(actor, case):
+            raise PermissionDenied(_("这个位置不在您的辖区内"))
         added = [add_party(case=case, actor=None, **party) for party in parties or ()]
         Case.handlers.through.objects.bulk_create(
             [Case.handlers.through(case_id=case.pk, person_id=p.pk) for p in people]
@@ -427,6 +433,22 @@ def link_cases(*, case: Case, actor, other: Case, kind: str) -> CaseLink:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _ensure_may_open(actor, *, grid: Region, building: Building | None, report) -> None:
+    """A case for a report sits where the report does; any other needs a member of staff
+    who works cases, in whose jurisdiction the grid and building lie."""
+    if building is not None and building.grid_id != grid.pk:
+        raise ValidationError({"building": _("这个楼栋不在所选网格内")})
+    if report is not None:
+        if report.pk is None or report.grid_id != grid.pk:
+            raise PermissionDenied(_("案件须与反映在同一网格"))
+        return
+    refused = _("您没有在这里登记案件的权限")
+    if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, grid):
+        raise PermissionDenied(refused)
+    if building is not None and not in_scope(actor, building):
+        raise PermissionDenied(refused)
 
 
 def _ensure_may(actor, case: Case, action: str) -> None:

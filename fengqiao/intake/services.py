@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -16,9 +15,10 @@ from django.utils.translation import gettext as _
 from fengqiao import sealing, taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
+from fengqiao.idempotency import sender_of, stored_key
 from fengqiao.intake import grading
 from fengqiao.intake.models import Report, ReportPhoto
-from fengqiao.org.scope import person_of
+from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.phones import normalize_phone
 from fengqiao.photos import content_type_of, photo_problem
@@ -29,8 +29,9 @@ from fengqiao.registry.matching import community_path_of
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud on a phone
 TRACKING_LENGTH = 10
-CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_PHOTOS = 6
+# The channels a resident or an anonymous visitor reports through; the rest are staff's.
+PUBLIC_CHANNELS = frozenset({"web", "kiosk", "one_click_alarm", "open311"})
 REOPEN_WINDOW = dt.timedelta(days=30)
 
 
@@ -58,9 +59,11 @@ def submit_report(
     reporter_phone: str = "",
     anonymous: bool = False,
     client_key: str | None = None,
+    sender: str = "",
     actor=None,
     photos: list[UploadedFile] | tuple = (),
     parties: list[dict] | None = None,
+    source: str = "",
 ) -> Submission:
     """Validate, grade, store, locate and route a report; a dispute also opens a case.
 
@@ -69,13 +72,20 @@ def submit_report(
     grades differently leaves a correction for the corpus. If triage fails the report is
     stored all the same, flagged for manual grading.
 
-    Idempotent on ``client_key``: the same key returns the report it first created
-    (``created`` False) and changes nothing. Every problem is reported at once as a
-    ValidationError keyed by field. Nothing is stored unless everything is.
+    Who may report what, where: anyone may report through the public channels; staff need
+    ``intake.add_report`` and every place they name (point, grid, building, address) must
+    lie in their jurisdiction, checked again on what was written before it commits.
+
+    Idempotent on ``client_key`` per sender and channel: the same key from the same sender
+    (the signed-in ``actor``, else the ``sender`` the caller names: a browser session, an
+    Open311 key, a server-side conversion) returns the report it first created
+    (``created`` False) and changes nothing; from anyone else it is a new request. Every
+    problem is reported at once as a ValidationError keyed by field. Nothing is stored
+    unless everything is.
     """
+    _ensure_may_report(actor, channel)
+    client_key = stored_key(key=client_key, sender=sender or sender_of(actor), channel=channel)
     if client_key:
-        if not CLIENT_KEY.match(client_key):
-            raise ValidationError({"client_key": _("重复提交标识应为 8–64 位字母、数字、- 或 _")})
         existing = Report.objects.filter(client_key=client_key).first()
         if existing is not None:
             return Submission(existing, created=False)
@@ -92,6 +102,7 @@ def submit_report(
     grid, building, near_boundary = _place(
         lon=lon, lat=lat, address=address, grid_code=grid_code, building=building
     )
+    _ensure_place_in_scope(actor, grid, building, field=_place_field(lon, lat, grid_code, building))
     std_address = registry.standard_address_for(
         address, within=community_path_of(grid.path)
     ) or registry.door_address_of(building)
@@ -104,7 +115,8 @@ def submit_report(
         with transaction.atomic():
             report = Report.objects.create(
                 tracking_code=new_tracking_code(),
-                client_key=client_key or None,
+                client_key=client_key,
+                source=source[:64],
                 lon=lon,
                 lat=lat,
                 address=address.strip(),
@@ -155,6 +167,7 @@ def submit_report(
                 )
             # Callers read the report's case next (a page, an API answer): spare the query.
             Report.case.related.set_cached_value(report, case)
+            _ensure_written_in_scope(actor, report, case)
             if not _is_resident(actor):
                 grading.record_corrections(report, chosen, actor)
             audit.record(
@@ -164,7 +177,7 @@ def submit_report(
                 changes={"kind": kind, "channel": channel, "grid": grid.code},
             )
     except IntegrityError:
-        # The same key submitted twice at once: the first one won; answer with it.
+        # The same key submitted twice at once by the same sender: the first one won.
         if client_key:
             existing = Report.objects.filter(client_key=client_key).first()
             if existing is not None:
@@ -385,9 +398,48 @@ def _is_resident(actor) -> bool:
     return getattr(actor, "is_authenticated", False) and person_of(actor) is None
 
 
-def _ensure_staff_in_scope(actor, report: Report) -> None:
-    from fengqiao.org.scope import in_scope
+def _is_staff(actor) -> bool:
+    return getattr(actor, "is_authenticated", False) and (
+        actor.is_superuser or person_of(actor) is not None
+    )
 
+
+def _ensure_may_report(actor, channel: str) -> None:
+    """Residents and anonymous visitors report through the public channels; staff take
+    reports down from any channel if their role lets them."""
+    if _is_staff(actor):
+        if not actor.has_perm("intake.add_report"):
+            raise PermissionDenied(_("您没有登记反映的权限"))
+    elif channel in taxonomy.codes("channel") and channel not in PUBLIC_CHANNELS:
+        raise PermissionDenied(_("这个渠道只能由工作人员登记"))
+
+
+def _place_field(lon, lat, grid_code: str, building) -> str:
+    if lon is not None or lat is not None:
+        return "lon"
+    if building is not None:
+        return "building"
+    return "grid_code" if grid_code else "address"
+
+
+def _ensure_place_in_scope(actor, grid: Region, building: Building | None, *, field: str):
+    """Staff may only put reports in their own jurisdiction; the public may report anywhere."""
+    if not _is_staff(actor):
+        return
+    if not in_scope(actor, grid) or (building is not None and not in_scope(actor, building)):
+        raise ValidationError({field: _("这个位置不在您的辖区内")})
+
+
+def _ensure_written_in_scope(actor, report: Report, case) -> None:
+    """The same rule on what was written, inside the transaction, so a save that lands
+    outside the actor's jurisdiction (however it got there) rolls back."""
+    if not _is_staff(actor):
+        return
+    if not in_scope(actor, report) or (case is not None and not in_scope(actor, case)):
+        raise ValidationError({"grid_code": _("这个位置不在您的辖区内")})
+
+
+def _ensure_staff_in_scope(actor, report: Report) -> None:
     if actor is None or not actor.has_perm("intake.change_report") or not in_scope(actor, report):
         raise PermissionDenied(_("您没有办理这条反映的权限"))
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.forms_support import new_client_key
+from fengqiao.idempotency import sender_of
 from fengqiao.intake import grading, selectors, services
 from fengqiao.intake.forms import (
     PUBLIC_CHANNELS,
@@ -47,13 +48,19 @@ def report(request):
         if form.is_valid():
             try:
                 submission = services.submit_report(
-                    channel=channel, actor=_actor(request), **form.submission()
+                    channel=channel,
+                    actor=_actor(request),
+                    sender=sender_of(request.user, session=request.session),
+                    **form.submission(),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 return redirect("intake:thanks", submission.report.tracking_code)
     else:
+        # The form's key will belong to this browser's session: start it now, so a double
+        # tap on the first send already finds the first report.
+        sender_of(request.user, session=request.session)
         form = ReportForm(initial={"client_key": new_client_key(), "kind": "dispute"})
     context = {
         "form": form,
@@ -260,15 +267,15 @@ def staff_reveal(request, code: str, field: str):
     return render(request, "registry/reveal_page.html", context, status=status)
 
 
-# Client keys that name where a report came from, and the page that shows that source.
-_SOURCES = {"community-message-": "community:message"}
+# The kinds of record a report can be made from, and the page that shows one.
+_SOURCES = {"community.message": "community:message"}
 
 
 def _source_url(report: Report) -> str:
     """The page of the message (or other record) this report was made from, if any."""
-    for prefix, url_name in _SOURCES.items():
-        if (report.client_key or "").startswith(prefix):
-            return reverse(url_name, args=[report.client_key.removeprefix(prefix)])
+    kind, _sep, pk = report.source.partition(":")
+    if kind in _SOURCES and pk.isdigit():
+        return reverse(_SOURCES[kind], args=[pk])
     return ""
 
 

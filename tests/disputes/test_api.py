@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.intake.services import submit_report
+from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
 
 ID_NUMBER = "11010519491231002X"
@@ -21,6 +22,7 @@ ID_NUMBER = "11010519491231002X"
 
 def _case(*, lon=120.005, risk="yellow", text="邻居装修噪音，协商未果") -> Case:
     return submit_report(
+        actor=staff_user(),
         channel="walk_in",
         kind="dispute",
         category="neighbourhood",

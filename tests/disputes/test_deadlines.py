@@ -13,11 +13,13 @@ from fengqiao.disputes.models import Case, Notification
 from fengqiao.disputes.tasks import watch_deadlines
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Team
+from tests.conftest import staff_user
 from tests.factories import PersonFactory
 
 
 def _case_received(world, *, hours_ago: float, risk="yellow") -> Case:
     case = submit_report(
+        actor=staff_user(),
         channel="phone",
         kind="dispute",
         category="neighbourhood",

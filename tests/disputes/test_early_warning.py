@@ -13,10 +13,12 @@ from fengqiao.disputes.early_warning import related_cases
 from fengqiao.disputes.models import Case, Notification
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
+from tests.conftest import staff_user
 
 
 def _case(*, phone="13900001111", name="王某", channel="walk_in", lon=120.005, **extra) -> Case:
     values = {
+        "actor": staff_user(),
         "channel": channel,
         "kind": "dispute",
         "category": "neighbourhood",

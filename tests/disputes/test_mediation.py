@@ -24,7 +24,7 @@ from fengqiao.disputes.models import (
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
 from fengqiao.org.scope import scope_to
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, staff_user
 
 HOUR = dt.timedelta(hours=1)
 
@@ -32,6 +32,7 @@ HOUR = dt.timedelta(hours=1)
 def _case(world, *, risk="yellow") -> Case:
     """A case reported by 王某 about 赵某, accepted by the grid worker."""
     case = submit_report(
+        actor=staff_user(),
         channel="walk_in",
         kind="dispute",
         category="neighbourhood",
@@ -219,6 +220,7 @@ def test_a_failed_session_needs_a_reason_and_fails_the_mediation(world):
 
 def test_a_session_is_refused_before_the_case_is_accepted(world):
     case = submit_report(
+        actor=staff_user(),
         channel="walk_in",
         kind="dispute",
         category="neighbourhood",

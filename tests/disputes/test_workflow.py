@@ -12,11 +12,13 @@ from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
 from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.intake.services import submit_report
+from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
 
 
 def _case(world, *, risk="yellow", lon=120.005, text="邻居装修噪音，协商未果") -> Case:
     return submit_report(
+        actor=staff_user(),
         channel="walk_in",
         kind="dispute",
         category="neighbourhood",

@@ -9,10 +9,12 @@ from rest_framework.test import APIClient
 from fengqiao.disputes.models import Case
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import submit_report
+from tests.conftest import staff_user
 
 
 def _report(*, lon=120.005, kind="hazard", **extra) -> Report:
     values = {
+        "actor": staff_user(),
         "channel": "grid_report",
         "kind": kind,
         "text": "楼道灭火器过期，需要更换",
@@ -200,10 +202,12 @@ def test_a_building_in_the_jurisdiction_places_the_report(world):
     assert response.json()["building"] == world.building_a1.code
 
 
-def test_a_key_used_in_another_township_shows_nothing_of_that_report(world):
-    _report(lon=120.105, client_key="app-b0000001")
+def test_a_key_someone_else_used_is_a_new_request_that_shows_nothing_of_theirs(world):
+    theirs = _report(lon=120.105, client_key="app-b0000001", actor=world.officer_b)
     response = _api(world.officer_a).post(
         reverse("api:report-list"), _dispute(), format="json", HTTP_IDEMPOTENCY_KEY="app-b0000001"
     )
-    assert response.status_code == 400 and set(response.json()) == {"client_key"}
-    assert Report.objects.count() == 1
+    assert response.status_code == 201
+    assert response.json()["tracking_code"] != theirs.tracking_code
+    assert theirs.tracking_code not in response.content.decode()
+    assert Report.objects.count() == 2

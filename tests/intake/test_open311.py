@@ -15,6 +15,7 @@ from fengqiao.disputes.models import Case
 from fengqiao.intake import services
 from fengqiao.intake.models import Open311Key, Report
 from fengqiao.intake.open311 import create_open311_key
+from tests.conftest import staff_user
 
 BASE = "/open311/v2"
 SERVICE_FIELDS = [
@@ -70,6 +71,7 @@ def _post(client, api_key, fmt="json", **fields):
 
 def _report(**extra) -> Report:
     values = {
+        "actor": staff_user(),
         "channel": "web",
         "kind": "hazard",
         "category": "public_safety_hazard",

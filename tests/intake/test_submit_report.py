@@ -10,12 +10,14 @@ from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes.models import Case
 from fengqiao.intake import services
 from fengqiao.intake.models import Report
+from tests.conftest import staff_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _dispute(**extra):
     values = {
+        "actor": staff_user(),
         "channel": "web",
         "kind": "dispute",
         "category": "neighbourhood",
@@ -85,6 +87,7 @@ def test_an_address_naming_a_grid_locates_the_report(world):
 
 def test_a_hazard_is_kept_as_a_typed_report_without_a_case(world):
     report = services.submit_report(
+        actor=staff_user(),
         channel="grid_report",
         kind="hazard",
         category="public_safety_hazard",

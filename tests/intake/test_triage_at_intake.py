@@ -16,6 +16,7 @@ from fengqiao.disputes.models import Notification
 from fengqiao.intake import services
 from fengqiao.intake.models import Report, TriageFeedback
 from fengqiao.triage import corpus
+from tests.conftest import staff_user
 
 RED_TEXT = "报警：邻居喝醉了现在拿着菜刀在楼道里，喊着要砍死我们全家，快来人！"
 
@@ -27,7 +28,7 @@ def _submit(actor=None, **extra):
         "text": "楼上邻居每天半夜拖椅子，噪音很大，沟通了几次都不理",
         "lon": 120.005,
         "lat": 30.005,
-        "actor": actor,
+        "actor": actor or staff_user("officer_a"),
     }
     return services.submit_report(**{**values, **extra}).report
 

@@ -7,6 +7,7 @@ import pytest
 
 from fengqiao.intake import services as intake
 from fengqiao.registry import panels
+from tests.conftest import staff_user
 from tests.registry.conftest import ID_ZHANG, PHONE_ZHANG
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def _dispute(**extra):
     values = {
+        "actor": staff_user(),
         "channel": "web",
         "kind": "dispute",
         "category": "neighbourhood",
