@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -759,8 +759,12 @@ def _completed_on(agreement: Agreement) -> dt.date:
     return max(days)
 
 
+def mediators_of(case: Case):
+    """The people who may sign the case's agreement as its mediators: whoever mediated one
+    of its sessions, and its handlers. The only people a signing page may name."""
+    mediated = MediationSession.objects.filter(case=case).values("mediators")
+    return Person.objects.filter(Q(pk__in=mediated) | Q(pk__in=case.handlers.values("pk")))
+
+
 def _mediated(person: Person, case: Case) -> bool:
-    return (
-        MediationSession.objects.filter(case=case, mediators=person).exists()
-        or case.handlers.filter(pk=person.pk).exists()
-    )
+    return mediators_of(case).filter(pk=person.pk).exists()

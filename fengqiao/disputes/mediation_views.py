@@ -21,7 +21,6 @@ from fengqiao.disputes import forms, mediation, paperwork, selectors, services
 from fengqiao.disputes.mediation_panel import mediator_choices
 from fengqiao.disputes.models import Case
 from fengqiao.disputes.views import VIEW_CASE, _add_errors, _case_context
-from fengqiao.org.models import Person
 
 
 @dataclass
@@ -94,7 +93,7 @@ def _sign_step(request, case: Case, target: str) -> Step:
     if kind == "party":
         signer = case.parties.filter(pk=pk if pk.isdigit() else None).first()
     elif kind == "person":
-        signer = Person.objects.filter(pk=pk if pk.isdigit() else None).first()
+        signer = mediation.mediators_of(case).filter(pk=pk if pk.isdigit() else None).first()
     else:
         signer = None
     if signer is None:

@@ -275,3 +275,15 @@ def test_a_reader_who_may_not_act_sees_records_but_no_forms(client, world, case)
     page = client.get(reverse("disputes:case", args=[case.reference])).content.decode()
     assert "甲村调解室" in page
     assert reverse("disputes:mediation", args=[case.reference, "session"]) not in page
+
+
+def test_signing_names_only_the_cases_own_mediators(client, world, case):
+    assert _record_session(client, world, case).status_code == 302
+    client.force_login(world.officer_a)
+    assert _draft(client, case).status_code == 302
+    stranger = Person.objects.get(user=world.officer_b)
+    before = _snapshot(case)
+    response = _step(client, case, "sign", target=f"person-{stranger.pk}", method="sign")
+    assert response.status_code == 404
+    assert stranger.name not in response.content.decode()
+    assert _snapshot(case) == before
