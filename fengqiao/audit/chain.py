@@ -38,8 +38,6 @@ CONTENT_FIELDS = (
 
 
 def _plain_json(value):
-    """The value as it comes back from the database: JSON types only, and a whole float as
-    an int (PostgreSQL's jsonb gives 1e20 back as an integer)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
@@ -49,16 +47,24 @@ def _plain_json(value):
     return value
 
 
+def as_stored(changes: dict) -> dict:
+    """``changes`` in the form the database gives back, so the hash of what is written is the
+    hash of what is read: JSON types only (tuples become lists, int keys strings) and a whole
+    float as an int (PostgreSQL's jsonb gives 1e20 back as an integer)."""
+    return _plain_json(json.loads(json.dumps(changes)))
+
+
 def stable_time(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def event_hash(*, prev_hash: str, **content) -> str:
-    """SHA-256 hex over the sorted-key JSON of the content fields and ``prev_hash``."""
+    """SHA-256 hex over the sorted-key JSON of the content fields and ``prev_hash``.
+
+    ``changes`` is hashed as given: pass it through ``as_stored`` before writing it.
+    """
     document = {name: content[name] for name in CONTENT_FIELDS}
     document["at"] = stable_time(document["at"])
-    # Through JSON first, as the database stores it: tuples become lists, int keys strings.
-    document["changes"] = _plain_json(json.loads(json.dumps(document["changes"])))
     document["prev_hash"] = prev_hash
     text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -107,11 +113,14 @@ def check_chain(*, chunk_size: int = 2000) -> ChainReport:
     """Walk the events in id order from the newest anchor, streaming, and recompute each hash.
 
     Stops at the first break. On PostgreSQL, outside a transaction, the walk reads one
-    snapshot, so events appended or pruned meanwhile neither count nor confuse it.
+    snapshot, so events appended or pruned meanwhile neither count nor confuse it. On SQLite
+    it runs outside a transaction: an IMMEDIATE one would hold off every writer meanwhile.
     """
+    if connection.vendor != "postgresql":
+        return _walk(chunk_size)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql" and outermost:
+        if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return _walk(chunk_size)

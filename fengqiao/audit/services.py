@@ -49,7 +49,7 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
         region_path=_region_path_of(obj),
-        changes=changes or {},
+        changes=chain.as_stored(changes or {}),
         origin=origin if origin is not None else current_origin(),
     )
     with transaction.atomic(savepoint=False):

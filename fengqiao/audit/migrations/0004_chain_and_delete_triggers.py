@@ -98,17 +98,23 @@ def hash_existing_events(apps, schema_editor):
     AuditEvent = apps.get_model("audit", "AuditEvent")
     prev_hash, last_id = "", 0
     while True:
-        batch = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id")[:1000])
+        batch = list(
+            AuditEvent.objects.filter(id__gt=last_id)
+            .order_by("id")
+            .values_list("id", *CONTENT_FIELDS)[:2000]
+        )
         if not batch:
             return
-        for event in batch:
-            event.prev_hash = prev_hash
-            event.hash = event_hash(
-                prev_hash=prev_hash, **{name: getattr(event, name) for name in CONTENT_FIELDS}
+        updates = []
+        for event_id, *content in batch:
+            hash_ = event_hash(prev_hash=prev_hash, **dict(zip(CONTENT_FIELDS, content)))
+            updates.append((prev_hash, hash_, event_id))
+            prev_hash = hash_
+        with schema_editor.connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE id = %s", updates
             )
-            prev_hash = event.hash
-        AuditEvent.objects.bulk_update(batch, ["prev_hash", "hash"])
-        last_id = batch[-1].id
+        last_id = batch[-1][0]
 
 
 class Migration(migrations.Migration):
