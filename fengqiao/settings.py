@@ -7,6 +7,7 @@ FENGQIAO_DEBUG        "1" for development tracebacks (never in production)
 FENGQIAO_ALLOWED_HOSTS comma-separated host names (default: localhost only)
 FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HTTPS, HSTS
 FENGQIAO_CACHE_DIR    where triage keeps its trained model (default: the user cache directory)
+FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger: 413)
 """
 
 from __future__ import annotations
