@@ -13,12 +13,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.scoping import ScopedQuerySet
+
 
 class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or remove an audit event."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise AppendOnlyError("audit events are append-only")
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
 from fengqiao.places.models import Building, Region
+from fengqiao.scoping import ScopedManager
 
 USER = settings.AUTH_USER_MODEL
 
@@ -52,6 +53,7 @@ class Group(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -137,6 +139,7 @@ class Message(models.Model):
         USER, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
 
+    objects = ScopedManager()
     scope_region_path = "group__scope_path"
 
     class Meta:
@@ -183,6 +186,7 @@ class Mention(models.Model):
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ScopedManager()
     scope_region_path = "message__group__scope_path"
 
     class Meta:
@@ -220,6 +224,7 @@ class Broadcast(models.Model):
     # The broadcaster's jurisdiction at the time, so the reach page is scoped like it.
     scope_path = models.CharField(max_length=255, editable=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -279,6 +284,7 @@ class Alert(models.Model):
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scope_path = models.CharField(max_length=255, editable=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -338,6 +344,7 @@ class AbuseReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     handled_at = models.DateTimeField(null=True, blank=True)
 
+    objects = ScopedManager()
     scope_region_path = "message__group__scope_path"
 
     class Meta:
@@ -368,6 +375,7 @@ class OutboundTarget(models.Model):
     )
     active = models.BooleanField(_("启用"), default=True)
 
+    objects = ScopedManager()
     scope_region_path = "region__path"
 
     class Meta:

@@ -30,6 +30,14 @@ def groups_for(user) -> QuerySet[Group]:
     return scope_to(user, groups) | mine
 
 
+def group_by_invitation(token: str) -> Group:
+    """The active group an invitation token opens, for anyone who holds it, else 404."""
+    group = Group.objects.published().filter(invite_token=token, active=True).first()
+    if group is None:
+        raise Http404
+    return group
+
+
 def grids_of(group: Group) -> QuerySet[Region]:
     """The grids a group's place covers (its own grid, or its community's grids)."""
     return Region.objects.filter(level="grid", path__startswith=group.scope_path).only(

@@ -29,8 +29,8 @@ class GroupForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        places = Region.objects.filter(level__in=("community", "grid")).defer("boundary")
-        self.fields["region"].queryset = scope_to(user, places).order_by("path")
+        places = Region.objects.for_user(user).filter(level__in=("community", "grid"))
+        self.fields["region"].queryset = places.defer("boundary").order_by("path")
         self.fields["building"].queryset = scope_to(
             user, Building.objects.exclude(use=Building.Use.PUBLIC)
         ).order_by("grid__path", "code")

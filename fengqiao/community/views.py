@@ -319,9 +319,7 @@ def unread_badge(request):
 def join(request, token: str):
     """Join by invitation: name and phone, then the code sent to the phone; the code logs
     the resident in and opens the group."""
-    group = Group.objects.filter(invite_token=token, active=True).first()
-    if group is None:
-        raise Http404
+    group = selectors.group_by_invitation(token)
     join_form, code_form = JoinForm(), CodeForm()
     if request.GET.get("restart"):
         request.session.pop(JOIN_SESSION_KEY, None)

@@ -426,7 +426,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _building_in(self, grid: Region, code: str) -> Building | None:
         if not code:
             return None
-        building = Building.objects.filter(grid=grid, code=code).first()
+        building = Building.objects.for_user(self.request.user).filter(grid=grid, code=code)
+        building = building.first()
         if building is None:
             raise exceptions.ValidationError(
                 {"building": [_("这个网格里没有楼栋 %(code)s") % {"code": code}]}

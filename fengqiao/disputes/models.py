@@ -11,6 +11,7 @@ from fengqiao import sealing, taxonomy
 from fengqiao.disputes.rules import ACTIVE_STATES, OPEN_STATES
 from fengqiao.org.models import Person, Team
 from fengqiao.places.models import Building, Region
+from fengqiao.scoping import ScopedManager
 
 State = models.TextChoices("State", [(code, code) for code in taxonomy.codes("case_state")])
 
@@ -106,6 +107,7 @@ class Case(models.Model):
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -191,6 +193,7 @@ class Party(models.Model):
     # The case's place, copied so "this name in this village" is one index range.
     scope_path = models.CharField(max_length=255, editable=False, default="")
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -331,6 +334,7 @@ class MediationSession(models.Model):
     failure_reason = models.TextField(_("调解不成的原因"), blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager()
     scope_region_path = "case__scope_path"
 
     class Meta:
@@ -369,6 +373,7 @@ class Agreement(models.Model):
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager()
     scope_region_path = "case__scope_path"
 
     class Meta:
@@ -420,6 +425,7 @@ class Signature(models.Model):
     signed_on = models.DateField(_("签署日期"))
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager()
     scope_region_path = "agreement__case__scope_path"
 
     class Meta:
@@ -472,6 +478,7 @@ class AgreementTerm(models.Model):
     performed_on = models.DateField(_("履行日期"), null=True, blank=True)
     evidence = models.TextField(_("履行情况及凭证"), blank=True)
 
+    objects = ScopedManager()
     scope_region_path = "agreement__case__scope_path"
 
     class Meta:
@@ -508,6 +515,7 @@ class JudicialConfirmation(models.Model):
     ruling_on = models.DateField(_("裁定日期"), null=True, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScopedManager()
     scope_region_path = "agreement__case__scope_path"
 
     class Meta:
@@ -566,6 +574,7 @@ class ReturnVisit(models.Model):
     outcome = models.CharField(_("回访结果"), max_length=16, choices=Outcome.choices, blank=True)
     notes = models.TextField(_("备注"), blank=True)
 
+    objects = ScopedManager()
     scope_region_path = "case__scope_path"
 
     class Meta:
@@ -606,6 +615,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
+    objects = ScopedManager()
     scope_region_path = "case__scope_path"
 
     class Meta:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao import sealing, taxonomy
 from fengqiao.org.models import Person
 from fengqiao.places.models import Building, Region
+from fengqiao.scoping import ScopedManager
 
 
 class Report(models.Model):
@@ -119,6 +120,7 @@ class Report(models.Model):
     dispatch = models.BooleanField(_("需要出警"), default=False)
     needs_grading = models.BooleanField(_("待人工研判"), default=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -217,6 +219,7 @@ class TriageFeedback(models.Model):
     )
     at = models.DateTimeField(db_index=True)
 
+    objects = ScopedManager()
     scope_region_path = "report__scope_path"
 
     class Meta:

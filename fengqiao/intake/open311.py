@@ -264,7 +264,7 @@ def _jurisdiction(code: str, *, status: int = 404) -> Region | None:
     code = (code or "").strip()
     if not code:
         return None
-    region = Region.objects.filter(code=code).first()
+    region = Region.objects.published().filter(code=code).first()
     if region is None:
         raise _Refusal(
             status, [("jurisdiction_id", _("没有这个区域编码：%(code)s") % {"code": code})]
@@ -480,7 +480,7 @@ def _published() -> QuerySet[Report]:
     """Every report of a published service, unscoped on purpose: this is the public list,
     and what it shows of each report is cut down in ``service_request_rows``."""
     shown = Q(kind__in=PLAIN_KINDS) | Q(kind=Report.Kind.DISPUTE, category__in=dispute_categories())
-    return Report.objects.filter(shown).select_related("grid", "case")
+    return Report.objects.published().filter(shown).select_related("grid", "case")
 
 
 def public_service_requests(params) -> list[Report]:
@@ -613,9 +613,13 @@ class _PlaceNames:
         codes = {code for path in paths for code in path.split("/") if code}
         self.regions = {
             region.code: region
-            for region in Region.objects.filter(code__in=codes).only("code", "name", "level")
+            for region in Region.objects.published()
+            .filter(code__in=codes)
+            .only("code", "name", "level")
         }
-        stations = Unit.objects.filter(kind=Unit.Kind.STATION, jurisdiction__code__in=codes)
+        stations = Unit.objects.published().filter(
+            kind=Unit.Kind.STATION, jurisdiction__code__in=codes
+        )
         self.stations = {
             unit.jurisdiction.code: unit.name
             for unit in stations.select_related("jurisdiction").order_by("path")

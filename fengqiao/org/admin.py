@@ -192,7 +192,7 @@ class AssignmentAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            current = Assignment.objects.get(pk=obj.pk)
+            current = Assignment.objects.for_user(request.user).get(pk=obj.pk)
             services.end_assignment(actor=request.user, assignment=current, ends_on=obj.ends_on)
             return
         saved = services.assign(
@@ -256,7 +256,8 @@ class AccessGrantAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            current = AccessGrant.objects.select_related("user").get(pk=obj.pk)
+            current = AccessGrant.objects.for_user(request.user).select_related("user")
+            current = current.get(pk=obj.pk)
             services.change_access(
                 actor=request.user, grant=current, region=obj.region, unit=obj.unit
             )

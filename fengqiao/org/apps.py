@@ -11,6 +11,11 @@ class OrgConfig(AppConfig):
         from django.contrib import admin
         from django.db.models.signals import post_migrate
 
+        from fengqiao import scoping
+        from fengqiao.org.scope import scope_to
+
+        scoping.use(scope_to)
+
         # Also after a test flush (which re-sends post_migrate), not only in migration 0002.
         post_migrate.connect(ensure_roles, sender=self)
 

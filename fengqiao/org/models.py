@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao import taxonomy
 from fengqiao.phones import normalize_phone
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.scoping import ScopedManager
 
 
 class Unit(models.Model):
@@ -39,6 +40,7 @@ class Unit(models.Model):
     phone = models.CharField(_("值班电话"), max_length=32, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
 
+    objects = ScopedManager()
     scope_unit_path = "path"
     scope_region_path = "jurisdiction__path"
 
@@ -73,6 +75,7 @@ class Beat(models.Model):
     )
     areas = models.ManyToManyField(Region, verbose_name=_("覆盖区域"), related_name="beats")
 
+    objects = ScopedManager()
     scope_unit_path = "unit__path"
     scope_region_path = "unit__jurisdiction__path"
 
@@ -131,6 +134,7 @@ class Person(models.Model):
     )
     active = models.BooleanField(_("在岗"), default=True)
 
+    objects = ScopedManager()
     scope_unit_path = "unit__path"
     scope_region_path = "region__path"
 
@@ -189,6 +193,7 @@ class Team(models.Model):
     )
     members = models.ManyToManyField(Person, verbose_name=_("成员"), related_name="teams")
 
+    objects = ScopedManager()
     scope_region_path = "region__path"
 
     class Meta:
@@ -229,8 +234,10 @@ class Assignment(models.Model):
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    scope_region_path = "scope_path"
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    objects = ScopedManager()
+    scope_region_path = "scope_path"
 
     class Meta:
         ordering = ["-starts_on", "id"]
@@ -316,6 +323,7 @@ class AccessGrant(models.Model):
         Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="access_grants"
     )
 
+    objects = ScopedManager()
     scope_region_path = "region__path"
     scope_unit_path = "unit__path"
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
+from fengqiao.scoping import ScopedManager
 
 RegionLevel = models.TextChoices(
     "RegionLevel", [(code, code) for code in taxonomy.codes("region_level")]
@@ -48,6 +49,7 @@ class Region(models.Model):
     urban = models.BooleanField(_("城镇社区"), default=False)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = ScopedManager()
     # How scope_to() finds this record's place in the tree (see org.scope).
     scope_region_path = "path"
 
@@ -121,6 +123,7 @@ class Building(models.Model):
     households = models.PositiveIntegerField(_("户数"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScopedManager()
     scope_region_path = "grid__path"
 
     class Meta:

@@ -17,6 +17,7 @@ from fengqiao import identity, taxonomy
 from fengqiao.places.models import Building, Region
 from fengqiao.privacy import mask_phone
 from fengqiao.registry import sealing
+from fengqiao.scoping import ScopedManager
 
 ID_TYPE_CHOICES = [(code, zh) for code, zh, _en in identity.ID_TYPES]
 
@@ -79,6 +80,7 @@ class Address(models.Model):
     verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -113,6 +115,7 @@ class House(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -225,6 +228,7 @@ class Resident(SealedIdentity):
     # The grid of the house lived in (kept after moving out, so the record stays findable).
     scope_path = models.CharField(max_length=255, editable=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -304,6 +308,7 @@ class Establishment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -375,6 +380,7 @@ class KeyPerson(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
     scope_path = models.CharField(max_length=255, editable=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:
@@ -478,6 +484,7 @@ class TenantReport(SealedIdentity):
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scope_path = models.CharField(max_length=255, editable=False)
 
+    objects = ScopedManager()
     scope_region_path = "scope_path"
 
     class Meta:

@@ -319,9 +319,10 @@ def move_resident(
 
 
 def reveal(*, actor, record, field: str, reason: str) -> str:
-    """The full value of a masked ``field`` ("id_number" or "phone") of a resident or
-    tenant report, for a stated reason. Who, when, which record and field, and why go to
-    the audit log before the value is returned."""
+    """The full value of a masked ``field`` ("id_number" or "phone") of a resident, a
+    tenant report, or any record that keeps its numbers sealed the same way (a dispute
+    party, a report's reporter), for a stated reason. Who, when, which record and field,
+    and why go to the audit log before the value is returned."""
     if field not in REVEAL_FIELDS:
         raise ValidationError({"field": _("只能查看证件号码或电话")})
     ensure_can(actor, "registry.reveal_identity", record)
