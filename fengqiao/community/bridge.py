@@ -134,7 +134,7 @@ def targets_for(region_path: str):
         PATH_SEPARATOR + PATH_SEPARATOR.join(codes[:n]) + PATH_SEPARATOR
         for n in range(1, len(codes) + 1)
     ]
-    return OutboundTarget.objects.filter(
+    return OutboundTarget.objects.unscoped_for_jobs().filter(
         Q(region__path__in=above) | subtree_q(region_path, "region__path"), active=True
     )
 

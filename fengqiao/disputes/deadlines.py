@@ -54,7 +54,8 @@ def check_deadlines(*, now: dt.datetime | None = None) -> DeadlineReport:
     now = now or timezone.now()
     report = DeadlineReport()
     cases = (
-        Case.objects.filter(state__in=rules.OPEN_STATES)
+        Case.objects.unscoped_for_jobs()
+        .filter(state__in=rules.OPEN_STATES)
         .select_related("grid", "building")
         .prefetch_related(
             Prefetch("events", CaseEvent.objects.filter(kind__in=WATCHED_EVENTS), "watched"),

@@ -6,6 +6,10 @@ days, a third police call about them, a second failed mediation, a red-flag word
 note. Each rule raises the grade by itself, records why on the timeline and in the audit
 log, and warns the people who must act. Lowering a grade stays a person's decision, with a
 reason (``services.regrade_case``).
+
+It reads across jurisdictions on purpose (a party's earlier case in another township is a
+signal too), hence ``unscoped_for_jobs``; what a user is shown of it is narrowed by
+``selectors.related_for``.
 """
 
 from __future__ import annotations
@@ -64,7 +68,11 @@ def related_cases(case: Case, *, limit: int = 20) -> list[Related]:
         for case_id in case_ids:
             if case_id != case.pk:
                 reasons[case_id].add(reason)
-    rows = Case.objects.filter(pk__in=reasons).order_by("-received_at", "-id")[:limit]
+    rows = (
+        Case.objects.unscoped_for_jobs()
+        .filter(pk__in=reasons)
+        .order_by("-received_at", "-id")[:limit]
+    )
     return [Related(row, tuple(sorted(reasons[row.pk]))) for row in rows]
 
 
@@ -77,7 +85,10 @@ def _matches(case: Case):
     if ids or phones:
         # Numbers are sealed: the same number is the same keyed hash (fengqiao.sealing).
         # .order_by(): a party's default order is its case's, which would join every row.
-        shared = Party.objects.filter(Q(id_hash__in=ids) | Q(phone_hash__in=phones)).order_by()
+        shared = Party.objects.unscoped_for_jobs().filter(
+            Q(id_hash__in=ids) | Q(phone_hash__in=phones)
+        )
+        shared = shared.order_by()
         for case_id, id_hash, phone_hash in shared.values_list("case_id", "id_hash", "phone_hash")[
             :CANDIDATES
         ]:
@@ -99,7 +110,9 @@ def _matches(case: Case):
     if case.address.strip():
         place |= Q(address=case.address.strip())
     fields = ("pk", "building_id", "address", "grid_id", "category", "received_at")
-    nearby = Case.objects.filter(place).order_by().values_list(*fields)[:CANDIDATES]
+    nearby = (
+        Case.objects.unscoped_for_jobs().filter(place).order_by().values_list(*fields)[:CANDIDATES]
+    )
     for pk, building_id, address, grid_id, category, received_at in nearby:
         if case.building_id and building_id == case.building_id:
             yield "same_building", [pk]
