@@ -1,5 +1,6 @@
-"""Township B, furnished: one record of every kind a URL can name, all written through the
-services by B's own staff, so the walk can ask for each of them as someone from township A."""
+"""Townships A and B, furnished: one record of every kind a URL can name, all written through
+the services by each township's own staff, so the walk can ask for B's records as someone from
+township A, and read A's own pages for personal numbers shown in full."""
 
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
-ID_B = "330699199005150027"
-ID_B2 = "330699198502020018"
-PHONE_B = "13998765432"
+# Valid GB 11643 numbers and mobile numbers, one set per township.
+NUMBERS = {
+    "a": ("330699198001010014", "330699197503030029", "13812345678"),
+    "b": ("330699199005150027", "330699198502020018", "13998765432"),
+}
 
 
 def png(name: str = "photo.png") -> SimpleUploadedFile:
@@ -33,7 +36,10 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
 
 
 @dataclass
-class TownshipB:
+class Township:
+    prefix: str
+    id_number: str
+    phone: str
     report: object
     report_photo: object
     case: object
@@ -55,86 +61,101 @@ class TownshipB:
     assignment: object
 
     def markers(self) -> list[str]:
-        """Strings that only township B's records contain: none may reach A's staff."""
+        """Strings that only this township's records contain."""
+        p = self.prefix
         return [
             self.report.tracking_code,
             self.case.reference,
-            "乙镇纠纷当事人",
-            "乙社区专属群",
-            "乙社区的消息",
-            "乙社区寻人启事",
-            "乙镇实有人口",
-            "乙镇小卖部",
+            f"{p}镇纠纷当事人",
+            f"{p}社区专属群",
+            f"{p}社区的消息",
+            f"{p}社区寻人启事",
+            f"{p}镇实有人口",
+            f"{p}镇小卖部",
         ]
 
+    def full_numbers(self) -> list[str]:
+        """The personal numbers on this township's records, as stored and as typed."""
+        return [self.id_number, self.phone, f"+86{self.phone}"]
 
-@pytest.fixture
-def township_b(world) -> TownshipB:
-    officer, admin = world.officer_b, world.county_admin
+
+def furnish(world, which: str) -> Township:
+    """One record of every kind in township ``which`` ("a" or "b"), made by its officer."""
+    officer = getattr(world, f"officer_{which}")
+    grid, building = getattr(world, f"grid_{which}1"), getattr(world, f"building_{which}1")
+    prefix = {"a": "甲", "b": "乙"}[which]
+    id_number, second_id, phone = NUMBERS[which]
+    admin = world.county_admin
     report = intake.submit_report(
         actor=officer,
         channel="walk_in",
         kind="dispute",
         category="neighbourhood",
         risk="yellow",
-        text="乙社区两户为楼道堆物争吵",
-        building=world.building_b1,
-        reporter_name="乙镇纠纷当事人",
-        reporter_phone=PHONE_B,
+        text=f"{prefix}社区两户为楼道堆物争吵",
+        building=building,
+        reporter_name=f"{prefix}镇纠纷当事人",
+        reporter_phone=phone,
+        parties=[
+            {
+                "role": "applicant",
+                "name": f"{prefix}镇纠纷当事人",
+                "phone": phone,
+                "id_number": id_number,
+            }
+        ],
         photos=[png()],
     ).report
     case = report.case
     party = case.parties.get()
     group = community.create_group(
-        actor=officer,
-        name="乙社区专属群",
-        level="building",
-        region=world.grid_b1,
-        building=world.building_b1,
+        actor=officer, name=f"{prefix}社区专属群", level="building", region=grid, building=building
     )
     message = community.post_message(
-        actor=officer, group=group, text="乙社区的消息：明天停水", photos=[png()]
+        actor=officer, group=group, text=f"{prefix}社区的消息：明天停水", photos=[png()]
     )
     broadcast = notices.send_broadcast(
-        actor=officer, title="乙社区防诈提醒", text="乙社区的消息：谨防冒充客服", groups=[group]
+        actor=officer,
+        title=f"{prefix}社区防诈提醒",
+        text=f"{prefix}社区的消息：谨防冒充客服",
+        groups=[group],
     )
     alert = notices.raise_alert(
         actor=officer,
         kind="missing_person",
-        title="乙社区寻人启事",
-        description="乙社区寻人启事：老人走失",
-        grids=[world.grid_b1],
+        title=f"{prefix}社区寻人启事",
+        description=f"{prefix}社区寻人启事：老人走失",
+        grids=[grid],
         photo=png(),
     )
     sighting = notices.report_sighting(
-        actor=officer, alert=alert, text="乙社区的消息：在菜场见过", photo=png()
+        actor=officer, alert=alert, text=f"{prefix}社区的消息：在菜场见过", photo=png()
     )
+    text = f"{prefix}街8号幸福小区1幢2单元302室"
     address, _created = registry.register_address(
-        actor=admin,
-        grid=world.grid_b1,
-        parts=parse("人民路8号幸福小区1幢2单元302室"),
-        building=world.building_b1,
-        raw_text="人民路8号幸福小区1幢2单元302室",
+        actor=admin, grid=grid, parts=parse(text), building=building, raw_text=text
     )
     house = registry.register_house(actor=admin, address=address, use="rented")
+    name = f"{prefix}镇实有人口"
     resident = registry.register_resident(
-        actor=admin, house=house, name="乙镇实有人口", id_number=ID_B, phone=PHONE_B
+        actor=admin, house=house, name=name, id_number=id_number, phone=phone
     )
-    duplicate = registry.register_resident(
-        actor=admin, house=house, name="乙镇实有人口", id_number=ID_B2
-    )
+    duplicate = registry.register_resident(actor=admin, house=house, name=name, id_number=second_id)
     establishment = registry.register_establishment(
-        actor=admin, address=address, name="乙镇小卖部", kind="shop"
+        actor=admin, address=address, name=f"{prefix}镇小卖部", kind="shop"
     )
     key_person = care.enrol_key_person(actor=admin, resident=resident, kind="elderly_alone")
     tenant_report, _created = tenants.report_tenant(
-        actor=officer, kind="move_in", house=house, name="乙镇实有人口", id_number=ID_B
+        actor=officer, kind="move_in", house=house, name=name, id_number=id_number, phone=phone
     )
     import_job = ImportJob.objects.create(
-        kind="residents", filename="乙镇.csv", content=b"", created_by=officer
+        kind="residents", filename=f"{prefix}镇.csv", content=b"", created_by=officer
     )
     disputes.accept_case(case=case, actor=officer)
-    return TownshipB(
+    return Township(
+        prefix=prefix,
+        id_number=id_number,
+        phone=phone,
         report=report,
         report_photo=report.photos.get(),
         case=case,
@@ -155,3 +176,13 @@ def township_b(world) -> TownshipB:
         import_job=import_job,
         assignment=Assignment.objects.get(person__user=officer),
     )
+
+
+@pytest.fixture
+def township_b(world) -> Township:
+    return furnish(world, "b")
+
+
+@pytest.fixture
+def township_a(world) -> Township:
+    return furnish(world, "a")

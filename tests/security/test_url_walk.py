@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib import admin
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from fengqiao.audit.models import AuditEvent
-from tests.security.conftest import TownshipB
+from tests.security.conftest import Township
 from tests.security.snapshot import db_snapshot
 
 DENIED = {403, 404, 405}
@@ -37,11 +37,11 @@ class Entry:
     Open311, the login page) and are only checked for leaks; ``query`` is added to a list's
     GET (a search for B's name); ``post`` is a POST body aimed at township B."""
 
-    record: Callable[[TownshipB], dict] | None = None
+    record: Callable[[Township], dict] | None = None
     public: bool = False
     residents: bool = False  # a signed-in resident's own page (their groups, their inbox)
     query: dict = field(default_factory=dict)
-    post: Callable[[TownshipB, object], dict] | None = None
+    post: Callable[[Township, object], dict] | None = None
 
 
 def _case(b):
@@ -222,7 +222,7 @@ PAGES: dict[str, Entry] = {
     "api/v1/": Entry(public=True),
     "api/v1/<drf_format_suffix:format>": Entry(public=True),
     "api/v1/locate/": Entry(query={"lon": "120.105", "lat": "30.005"}),
-    "api/v1/address-match/": Entry(query={"text": "人民路8号幸福小区1幢2单元302室"}),
+    "api/v1/address-match/": Entry(query={"text": "乙街8号幸福小区1幢2单元302室"}),
     "api/v1/^regions/$": Entry(),
     "api/v1/^regions/(?P<code>[^/.]+)/$": Entry(lambda b: {"code": "330699002001G01"}),
     "api/v1/^buildings/$": Entry(),
@@ -273,7 +273,7 @@ PAGES: dict[str, Entry] = {
 FORMAT_TWIN = r"\.(?P<format>[a-z0-9]+)/?$"
 
 # Admin models whose records the walk can name in township B.
-ADMIN_RECORDS: dict[str, Callable[[TownshipB, object], object]] = {
+ADMIN_RECORDS: dict[str, Callable[[Township, object], object]] = {
     "places.region": lambda b, w: w.grid_b1,
     "places.building": lambda b, w: w.building_b1,
     "org.unit": lambda b, w: w.station_b,
@@ -374,7 +374,7 @@ def _clients(world) -> dict[str, Client]:
     return {"officer_a": officer, "resident": resident, "anonymous": Client()}
 
 
-def _requests(b: TownshipB, world):
+def _requests(b: Township, world):
     """(route, who, method, url, data) for every request of the walk."""
     for route, name, pattern in _patterns():
         if route.startswith("admin/"):
@@ -486,3 +486,87 @@ def test_admin_lists_show_nothing_of_another_township(client, world, township_b)
         if shown:
             problems.append(f"{url} shows {shown}")
     assert not problems, "\n".join(problems)
+
+
+def _text(response) -> str:
+    """What a person reads in the answer: a PDF's or a workbook's text too."""
+    content_type = response.get("Content-Type", "")
+    raw = (
+        b"".join(response.streaming_content)
+        if getattr(response, "streaming", False)
+        else response.content
+    )
+    if "pdf" in content_type:
+        import io
+
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(raw)).pages)
+    if "spreadsheetml" in content_type:
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(raw), read_only=True)
+        return "\n".join(
+            str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row
+        )
+    return raw.decode(errors="replace")
+
+
+@pytest.mark.parametrize("username", ["officer_a", "chief", "county_admin"])
+def test_no_page_or_api_shows_a_full_personal_number_without_a_reveal(world, township_a, username):
+    """Parties', reporters' and residents' numbers are masked on every page, API answer,
+    PDF and export of one's own township, for every role; only the logged reveal (a POST
+    with a reason) shows one."""
+    user = getattr(world, username)
+    client = Client()
+    client.force_login(user)
+    token, _created = Token.objects.get_or_create(user=user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    numbers = township_a.full_numbers()
+    problems = []
+    for route, name, pattern in _patterns():
+        if route.startswith("admin/") or route == "accounts/logout/":
+            continue
+        entry = PAGES[_own_route(route)]
+        kwargs = entry.record(township_a) if entry.record else {}
+        url = _url(route, name, pattern, kwargs)
+        if url is None:
+            continue
+        response = client.get(url, entry.query)
+        shown = [n for n in numbers if n in _text(response)]
+        if shown:
+            problems.append(f"GET {url} ({route}) -> {response.status_code} shows {shown}")
+    if user.is_staff:
+        for model in admin.site._registry:
+            meta = model._meta
+            lists = reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+            urls = [lists]
+            record = ADMIN_RECORDS.get(meta.label_lower)
+            if record is not None:
+                a_world = _AWorld(world)
+                urls.append(
+                    reverse(
+                        f"admin:{meta.app_label}_{meta.model_name}_change",
+                        args=[record(township_a, a_world).pk],
+                    )
+                )
+            for url in urls:
+                response = client.get(url)
+                shown = [n for n in numbers if n in _text(response)]
+                if shown:
+                    problems.append(f"GET {url} -> {response.status_code} shows {shown}")
+    assert not problems, "\n".join(problems)
+
+
+class _AWorld:
+    """The world seen from township A: ``ADMIN_RECORDS`` names B's fixtures, this maps
+    each to A's."""
+
+    def __init__(self, world):
+        self.grid_b1 = world.grid_a1
+        self.building_b1 = world.building_a1
+        self.station_b = world.station_a
+        self.beat_b = world.beat_a
+        self.officer_b = world.officer_a
