@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.community import notices, rules, sms
+from fengqiao.community import rules, sms
 from fengqiao.community.models import (
     Group,
     JoinConfirmation,
@@ -35,6 +35,7 @@ from fengqiao.community.models import (
     Message,
     MessagePhoto,
 )
+from fengqiao.community.notices import services as notices
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.phones import normalize_phone

@@ -2,8 +2,8 @@ from django.urls import include, path
 
 app_name = "community"
 
-# Groups and messages (views.py), broadcasts and alerts (notice_views.py) list their own.
+# Groups and messages (views.py), broadcasts and alerts (notices/views.py) list their own.
 urlpatterns = [
     path("", include("fengqiao.community.group_urls")),
-    path("notices/", include("fengqiao.community.notice_urls")),
+    path("notices/", include("fengqiao.community.notices.urls")),
 ]

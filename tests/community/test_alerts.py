@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.community import notice_selectors, notices
 from fengqiao.community.models import Alert, AlertRecipient, Message, Sighting
+from fengqiao.community.notices import selectors as notice_selectors
+from fengqiao.community.notices import services as notices
 from tests.factories import AssignmentFactory, BuildingFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

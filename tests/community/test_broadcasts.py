@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.community import notice_selectors, notices
 from fengqiao.community.models import Broadcast, Member, Message, Receipt
+from fengqiao.community.notices import selectors as notice_selectors
+from fengqiao.community.notices import services as notices
 from tests.community.conftest import join, make_group
 from tests.factories import UserFactory
 

@@ -163,8 +163,8 @@ def test_private_notes_are_seen_by_their_recipient_and_staff_only(world, groups)
 
 
 def test_reading_a_group_marks_the_broadcasts_in_it_read(world, groups):
-    from fengqiao.community import notices
     from fengqiao.community.models import Member, Receipt
+    from fengqiao.community.notices import services as notices
 
     broadcast = notices.send_broadcast(
         actor=world.officer_a,

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from fengqiao.community import notices
 from fengqiao.community.models import Alert, AlertRecipient, Broadcast, Member, Receipt, Sighting
+from fengqiao.community.notices import services as notices
 
 pytestmark = pytest.mark.django_db
 

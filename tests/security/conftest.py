@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fengqiao.community import notices
 from fengqiao.community import services as community
+from fengqiao.community.notices import services as notices
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import services as intake
 from fengqiao.org.models import Assignment

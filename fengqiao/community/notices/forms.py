@@ -1,5 +1,5 @@
 """Forms of the broadcast and alert pages. They only parse what was typed; the services in
-``notices`` decide what is valid, and their messages are put back next to the fields."""
+``notices.services`` decide what is valid, and their messages are put back next to the fields."""
 
 from __future__ import annotations
 

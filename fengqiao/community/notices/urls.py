@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from fengqiao.community import notice_views as views
+from fengqiao.community.notices import views
 
 urlpatterns = [
     path("broadcasts/", views.broadcast_list, name="broadcasts"),

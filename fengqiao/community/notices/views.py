@@ -1,5 +1,5 @@
-"""Broadcast and alert pages. Thin: forms parse, ``notices`` writes, ``notice_selectors``
-reads (scoped, 404 outside it); a missing permission is a 403."""
+"""Broadcast and alert pages. Thin: forms parse, ``services`` writes, ``selectors`` reads
+(scoped, 404 outside it); a missing permission is a 403."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.community import notice_selectors as selectors
-from fengqiao.community import notices
 from fengqiao.community.models import Alert
-from fengqiao.community.notice_forms import AlertForm, BroadcastForm, CloseAlertForm, SightingForm
+from fengqiao.community.notices import selectors
+from fengqiao.community.notices import services as notices
+from fengqiao.community.notices.forms import AlertForm, BroadcastForm, CloseAlertForm, SightingForm
 from fengqiao.org.scope import in_scope
 from fengqiao.photos import content_type_of
 
