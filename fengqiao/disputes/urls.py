@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fengqiao.disputes import mediation_views, views
+from fengqiao.disputes import views
+from fengqiao.disputes.mediation import views as mediation_views
 
 app_name = "disputes"
 urlpatterns = [

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
-from fengqiao.disputes.mediation_panel import mediation_context
+from fengqiao.disputes.mediation.panel import mediation_context
 from fengqiao.disputes.models import Case
 from fengqiao.org.permissions import REVEAL_IDENTITY, roles_of
 from fengqiao.pages import render_page

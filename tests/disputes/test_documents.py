@@ -18,7 +18,7 @@ import pytest
 import reportlab
 from pypdf import PdfReader
 
-from fengqiao.disputes.documents import (
+from fengqiao.disputes.mediation.documents import (
     CID_FALLBACK,
     AgreementDoc,
     AgreementTerm,

@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.disputes import mediation, services
+from fengqiao.disputes import services
 from fengqiao.disputes.early_warning import related_cases
+from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import Case, Notification
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.disputes import mediation, services
+from fengqiao.disputes import services
+from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import (
     Agreement,
     Case,

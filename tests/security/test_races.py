@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fengqiao.disputes import mediation, services
+from fengqiao.disputes import services
+from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import (
     Agreement,
     Case,

@@ -1,7 +1,7 @@
 """The mediation part of the case page: what it shows and offers to this reader.
 
 Sessions, the agreement and its signatures, performance, judicial confirmation and return
-visits. Each form posts to ``mediation_views.mediation_step``.
+visits. Each form posts to ``mediation.views.mediation_step``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.disputes import forms, mediation, paperwork, rules, services
+from fengqiao.disputes import forms, rules, services
+from fengqiao.disputes.mediation import paperwork
+from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import Case, JudicialConfirmation
 from fengqiao.org.models import Person
 from fengqiao.org.permissions import roles_of
@@ -27,7 +29,7 @@ SESSION_STATES = frozenset({"accepted", "investigating", "failed", "mediating"})
 
 def may_mediate(user, case: Case) -> bool:
     """Whether the user may record mediation on the case: the actions panel's rule, for the
-    work that ``disputes.mediation`` guards with ``reach_agreement`` (handlers prefetched)."""
+    work that ``mediation.services`` guards with ``reach_agreement`` (handlers prefetched)."""
     if not user.has_perm(services.CHANGE_CASE):
         return False
     is_handler = any(person.user_id == user.pk for person in case.handlers.all())

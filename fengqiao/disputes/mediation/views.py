@@ -1,6 +1,6 @@
 """The mediation steps and the printable case file, posted from the case page.
 
-Each step binds its form and calls the one service of that step (``disputes.mediation``);
+Each step binds its form and calls the one service of that step (``mediation.services``);
 a refusal comes back on the case page next to the form, in the service's words.
 """
 
@@ -17,8 +17,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fengqiao.disputes import forms, mediation, paperwork, selectors, services
-from fengqiao.disputes.mediation_panel import mediator_choices
+from fengqiao.disputes import forms, selectors, services
+from fengqiao.disputes.mediation import paperwork
+from fengqiao.disputes.mediation import services as mediation
+from fengqiao.disputes.mediation.panel import mediator_choices
 from fengqiao.disputes.models import Case
 from fengqiao.disputes.views import VIEW_CASE, _add_errors, _case_context
 
@@ -219,7 +221,7 @@ MEDIATION_STEPS: dict[str, Callable[..., Step]] = {
 @permission_required(VIEW_CASE, raise_exception=True)
 @require_POST
 def mediation_step(request, reference: str, step: str):
-    """One step of mediation on the case, through its service (``disputes.mediation``).
+    """One step of mediation on the case, through its service (``mediation.services``).
 
     The record a step works on (a signer, a term, a visit) is named by the ``target`` field
     and looked up on this case only. Answers as ``case_act`` does: htmx gets the refreshed

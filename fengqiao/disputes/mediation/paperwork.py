@@ -2,7 +2,7 @@
 
 ``records_of`` reads what mediation wrote on a case (already scoped: the case came from
 ``selectors.get_case_for``). The ``print_*`` functions map those records onto the plain
-dataclasses of ``disputes.documents`` and write the audit entry: a printout carries personal
+dataclasses of ``mediation.documents`` and write the audit entry: a printout carries personal
 data. ID numbers and phones are printed masked; a print with the full numbers is asked for
 with a reason, by someone who may reveal them (``registry.reveal_identity``) inside their
 jurisdiction, and the reason goes to the audit entry with it.
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import documents
+from fengqiao.disputes.mediation import documents
 from fengqiao.disputes.models import (
     Agreement,
     Case,
