@@ -27,7 +27,7 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("未找到。")}, status=404)
     if request.path.startswith("/open311/"):
-        from fengqiao.intake.open311 import not_found_errors
+        from fengqiao.intake.open311.rendering import not_found_errors
 
         return not_found_errors(request.path)
     return defaults.page_not_found(request, exception)

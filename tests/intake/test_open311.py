@@ -14,7 +14,7 @@ from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes.models import Case
 from fengqiao.intake import services
 from fengqiao.intake.models import Open311Key, Report
-from fengqiao.intake.open311 import create_open311_key
+from fengqiao.intake.open311.services import create_open311_key
 from tests.conftest import staff_user
 
 BASE = "/open311/v2"

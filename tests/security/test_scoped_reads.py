@@ -16,7 +16,7 @@ from django.apps import apps
 from fengqiao.scoping import ScopedQuerySet
 
 PACKAGE = Path(__file__).resolve().parents[2] / "fengqiao"
-SHELLS = ("views.py", "forms.py", "api.py", "admin.py", "open311.py")
+SHELLS = ("views.py", "forms.py", "api.py", "admin.py", "rendering.py")
 NARROWED = {"for_user", "unscoped_for_jobs", "published", "none"}
 SCOPING_CALLS = {"scope_to", "get_for"}
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from fengqiao.audit.context import origin
-from fengqiao.intake.open311 import create_open311_key
+from fengqiao.intake.open311.services import create_open311_key
 from fengqiao.places.models import Region
 
 
