@@ -315,7 +315,8 @@ def _graded(kind: str, chosen: dict, prediction: dict | None) -> dict:
 
 def _place(*, lon, lat, address, grid_code, building) -> tuple[Region, Building | None, bool]:
     """The grid (and building) of a report: from a map point, a chosen grid or building, or
-    an address that names a building or a place."""
+    an address that names a building or a place (``places.locate_text``; an address that
+    could mean several places is refused with them named, never guessed)."""
     if lon is not None or lat is not None:
         try:
             location = places.locate(lon, lat)
@@ -333,32 +334,19 @@ def _place(*, lon, lat, address, grid_code, building) -> tuple[Region, Building 
         if grid is None:
             raise ValidationError({"grid_code": _("没有这个网格：%(code)s") % {"code": grid_code}})
         return grid, None, False
-    found = _place_from_address(address)
-    if found is None:
+    found = places.locate_text(address)
+    if found.not_sure:
+        raise ValidationError(
+            {
+                "address": _("地址可能在多个地方：%(places)s，请在地图上选择或选择网格")
+                % {"places": "、".join(place.label for place in found.candidates[:3])}
+            }
+        )
+    if not found.found:
         raise ValidationError(
             {"address": _("无法确定位置：请在地图上点选、选择网格，或填写更具体的地址")}
         )
-    return found
-
-
-def _place_from_address(address: str) -> tuple[Region, Building | None, bool] | None:
-    text = (address or "").strip()
-    if len(text) < 2:
-        return None
-    building = Building.objects.select_related("grid").filter(address=text).first()
-    if building is not None:
-        return building.grid, building, False
-    # The most specific named place the address mentions: a grid, else the only grid of a
-    # community it mentions.
-    for level in ("grid", "community"):
-        for region in Region.objects.filter(level=level).only("id", "name", "path", "level"):
-            if region.name and region.name in text:
-                if level == "grid":
-                    return region, None, False
-                grids = list(Region.objects.filter(parent=region, level="grid")[:2])
-                if len(grids) == 1:
-                    return grids[0], None, False
-    return None
+    return found.grid, found.building, False
 
 
 def _responsible(packages: dict, building: Building | None) -> list:

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from fengqiao.org.scope import scope_for, scope_to
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
 from fengqiao.places.spatial import GridHit, GridIndex
+from fengqiao.places.text_locate import TextLocation as TextLocation  # address text -> grid
+from fengqiao.places.text_locate import locate_text as locate_text
 
 
 @dataclass(frozen=True)
