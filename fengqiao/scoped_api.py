@@ -1,15 +1,19 @@
-"""The base for every API view: querysets pass through the user's scope, lookups 404 outside."""
+"""The base for every API view: querysets pass through the user's scope, lookups 404 outside.
+
+Below every app (places' API uses it too), so it narrows through the models' own
+``for_user`` (``fengqiao.scoping``) rather than importing org's scope.
+"""
 
 from __future__ import annotations
 
 from rest_framework import serializers, viewsets
 
-from fengqiao.org.scope import scope_to
-
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """For models whose manager is ``fengqiao.scoping.ScopedManager``."""
+
     def get_queryset(self):
-        return scope_to(self.request.user, super().get_queryset())
+        return super().get_queryset().for_user(self.request.user)
 
 
 class ReadOnlyModelSerializer(serializers.ModelSerializer):

@@ -14,7 +14,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("org/", include("fengqiao.org.urls")),
-    path("places/", include("fengqiao.places.urls")),
+    path("places/", include("fengqiao.org.place_urls")),
     path("registry/", include("fengqiao.registry.urls")),
     path("cases/", include("fengqiao.disputes.urls")),
     path("report/", include("fengqiao.intake.urls")),

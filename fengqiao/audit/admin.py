@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from fengqiao.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from fengqiao.audit.models import AuditEvent
-from fengqiao.org.admin_scope import ReadOnlyAdmin, ScopedAdmin
 
 
 @admin.register(AuditEvent)

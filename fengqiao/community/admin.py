@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from fengqiao.admin_scoping import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.community.models import OutboundDelivery, OutboundTarget
-from fengqiao.org.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.org.scope import scope_to
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from fengqiao.admin_scoping import ReadOnlyAdmin, ScopedAdmin
 from fengqiao.disputes.models import (
     Agreement,
     AgreementTerm,
@@ -18,7 +19,6 @@ from fengqiao.disputes.models import (
     ReturnVisit,
     Signature,
 )
-from fengqiao.org.admin_scope import ReadOnlyAdmin, ScopedAdmin
 
 VIEW_CASE = "disputes.view_case"
 

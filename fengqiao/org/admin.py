@@ -6,9 +6,9 @@ from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from fengqiao.admin_scoping import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.audit import services as audit
 from fengqiao.org import services
-from fengqiao.org.admin_scope import NotFoundOutsideScope, ReadOnlyAdmin, ScopedAdmin
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Role, Team, Unit
 from fengqiao.org.rules import DUTY_TARGETS
 from fengqiao.org.scope import scope_for, scope_to

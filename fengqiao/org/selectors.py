@@ -1,4 +1,5 @@
-"""Reads for the org app: who packages a place, and scoped lists of units and people."""
+"""Reads for the org app: who packages a place, scoped lists of units and people, and where
+a user's jurisdiction starts in the region tree."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
-from fengqiao.org.scope import scope_to
+from fengqiao.org.scope import scope_for, scope_to
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
 
 AREA_DUTIES = (Duty.GRID_WORKER, Duty.AUXILIARY_POLICE, Duty.COMMUNITY_POLICE)
@@ -173,3 +174,19 @@ def grids_packaged_by(person: Person, *, at: dt.date | None = None) -> QuerySet[
     if not condition:
         return Region.objects.none()
     return Region.objects.filter(condition, level="grid").order_by("path")
+
+
+def top_regions_for(user) -> QuerySet[Region]:
+    """The highest nodes the user can see: their granted regions (the roots if unbounded)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Region.objects.filter(parent__isnull=True)
+    if not scope.region_paths:
+        return Region.objects.none()
+    return Region.objects.filter(path__in=scope.region_paths)
+
+
+def breadcrumbs(user, region: Region) -> list[tuple[Region, bool]]:
+    """Ancestors of ``region`` from the root, each with whether the user may open it."""
+    scope = scope_for(user)
+    return [(node, scope.covers_region_path(node.path)) for node in region.ancestors()]

@@ -3,12 +3,11 @@ from django.shortcuts import render
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.org import selectors
+from fengqiao.org import maps, selectors
 from fengqiao.org.models import Person, Unit
 from fengqiao.org.permissions import SEE_FULL_PHONE, roles_of
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.pages import render_page
-from fengqiao.places import maps
 from fengqiao.places import selectors as places
 
 
@@ -16,7 +15,7 @@ from fengqiao.places import selectors as places
 def home(request):
     """The user's jurisdiction: where it is, the grids on a map, and who packages each."""
     user = request.user
-    tops = list(places.top_regions_for(user))
+    tops = list(selectors.top_regions_for(user))
     person = getattr(user, "person", None)
     mine = list(scope_to(user, selectors.grids_packaged_by(person))) if person else []
     context = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from fengqiao.org.admin_scope import ScopedAdmin
+from fengqiao.admin_scoping import ScopedAdmin
 from fengqiao.places.models import Building, Region
 
 

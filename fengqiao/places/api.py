@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fengqiao import taxonomy
-from fengqiao.org.scope import scope_for
 from fengqiao.places import selectors
 from fengqiao.places.models import Building, Region
 from fengqiao.scoped_api import ReadOnlyModelSerializer, ScopedReadOnlyViewSet
@@ -118,7 +117,10 @@ class LocateView(APIView):
         point = PointSerializer(data=request.query_params)
         point.is_valid(raise_exception=True)
         location = selectors.locate(point.validated_data["lon"], point.validated_data["lat"])
-        if location is None or not scope_for(request.user).covers_region_path(location.grid.path):
+        if (
+            location is None
+            or not Region.objects.for_user(request.user).filter(pk=location.grid.pk).exists()
+        ):
             # Outside every grid and outside the caller's grids look the same.
             raise Http404(_("这个位置不在您辖区的任何网格内"))
         return Response(LocationSerializer(location).data)

@@ -20,7 +20,6 @@ from shapely.errors import ShapelyError
 from shapely.validation import explain_validity
 
 from fengqiao.audit import services as audit
-from fengqiao.org.scope import scope_for, scope_to
 from fengqiao.places.models import Region
 from fengqiao.places.selectors import grid_index
 from fengqiao.places.spatial import geometry_from_geojson, overlaps_within
@@ -270,7 +269,7 @@ def _check_codes(features: list[_Feature], report: ImportReport) -> None:
 def _check_parents(features: list[_Feature], actor, report: ImportReport) -> None:
     wanted = {feature.parent_code for feature in features if feature.parent_code}
     visible = {
-        region.code: region for region in scope_to(actor, Region.objects.filter(code__in=wanted))
+        region.code: region for region in Region.objects.for_user(actor).filter(code__in=wanted)
     }
     for feature in features:
         if not feature.parent_code:
@@ -318,7 +317,6 @@ def _check_overlaps(features: list[_Feature], report: ImportReport) -> None:
 
 
 def _create(features: list[_Feature], actor, report: ImportReport) -> None:
-    scope = scope_for(actor)
     with transaction.atomic():
         for feature in features:
             point = feature.geometry.representative_point()
@@ -335,7 +333,7 @@ def _create(features: list[_Feature], actor, report: ImportReport) -> None:
             grid.full_clean(exclude=["path", "depth"], validate_unique=False)
             grid.save()
             # Re-check after the write: the new grid must sit inside the actor's scope.
-            if not scope.covers_region_path(grid.path):
+            if not Region.objects.for_user(actor).filter(pk=grid.pk).exists():
                 raise PermissionDenied(_("您没有执行此操作的权限"))
             audit.record(
                 actor=actor,

@@ -1,19 +1,16 @@
-"""The maps pages show: grids (or, for big areas, the areas one level down) drawn as SVG,
-with who packages each grid when the list is short enough to read."""
+"""The maps pages show: grids (or, for big areas, the areas one level down) drawn as SVG.
+
+Who packages each grid is org's to add (``fengqiao.org.maps``): places knows no people.
+"""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from fengqiao.org.scope import scope_to
-from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
 from fengqiao.places.models import Region
-from fengqiao.places.selectors import grids_under
 
-# Above this many grids a page shows its map without the grid-by-grid table.
-GRID_TABLE_LIMIT = 80
 # Above this many grids the map draws the areas one level down instead: a county's
 # thousands of grid outlines would weigh megabytes on a phone and show nothing readable.
 MAP_GRID_LIMIT = 400
@@ -51,19 +48,9 @@ def area_map(
     """The map of ``regions``: their ``grids`` when few enough, else the areas one level down."""
     if grid_count <= MAP_GRID_LIMIT:
         return grid_map(grids, highlighted=highlighted)
-    areas = scope_to(
-        user, Region.objects.filter(parent__in=list(regions), boundary__isnull=False)
-    ).order_by("path")
+    areas = (
+        Region.objects.for_user(user)
+        .filter(parent__in=list(regions), boundary__isnull=False)
+        .order_by("path")
+    )
     return draw(_shapes(areas, "area"), shows="areas")
-
-
-def grids_overview(user, regions, *, highlighted: set[int] = frozenset()) -> dict:
-    """The map of the grids under ``regions`` and, when few enough, who packages each."""
-    grids = grids_under(user, regions)
-    count = grids.count()
-    overview = {"grid_count": count, "map": area_map(user, regions, grids, count, highlighted)}
-    if count <= GRID_TABLE_LIMIT:
-        rows = list(grids)
-        responsible = responsibles_for_grids(rows)
-        overview["grid_rows"] = [(grid, responsible[grid.pk]) for grid in rows]
-    return overview

@@ -18,7 +18,6 @@ from django.db.models import Count, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from fengqiao.org.scope import scope_for, scope_to
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
 from fengqiao.places.spatial import GridHit, GridIndex
 from fengqiao.places.text_locate import TextLocation as TextLocation  # address text -> grid
@@ -179,7 +178,7 @@ def locate_many(points: Sequence[tuple[float, float]]) -> list[Location | None]:
 
 
 def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
-    regions = scope_to(user, Region.objects.select_related("parent"))
+    regions = Region.objects.for_user(user).select_related("parent")
     q = q.strip()
     if q:
         regions = regions.filter(Q(name__icontains=q) | Q(code__startswith=q))
@@ -188,28 +187,12 @@ def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
     return regions
 
 
-def top_regions_for(user) -> QuerySet[Region]:
-    """The highest nodes the user can see: their granted regions (the roots if unbounded)."""
-    scope = scope_for(user)
-    if scope.everything:
-        return Region.objects.filter(parent__isnull=True)
-    if not scope.region_paths:
-        return Region.objects.none()
-    return Region.objects.filter(path__in=scope.region_paths)
-
-
 def children_with_counts(user, region: Region) -> QuerySet[Region]:
     return (
-        scope_to(user, region.children.all())
+        region.children.for_user(user)
         .annotate(child_count=Count("children", distinct=True))
         .order_by("code")
     )
-
-
-def breadcrumbs(user, region: Region) -> list[tuple[Region, bool]]:
-    """Ancestors of ``region`` from the root, each with whether the user may open it."""
-    scope = scope_for(user)
-    return [(node, scope.covers_region_path(node.path)) for node in region.ancestors()]
 
 
 def grids_under(user, regions) -> QuerySet[Region]:
@@ -219,9 +202,9 @@ def grids_under(user, regions) -> QuerySet[Region]:
         condition |= subtree_q(region.path)
     if not condition:
         return Region.objects.none()
-    return scope_to(user, Region.objects.filter(condition, level="grid")).order_by("path")
+    return Region.objects.for_user(user).filter(condition, level="grid").order_by("path")
 
 
 def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
-    buildings = scope_to(user, Building.objects.select_related("grid"))
+    buildings = Building.objects.for_user(user).select_related("grid")
     return buildings.filter(grid=grid) if grid is not None else buildings

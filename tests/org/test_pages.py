@@ -139,7 +139,7 @@ def test_the_menu_offers_only_what_the_role_may_open(client, world):
 
 
 def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, monkeypatch):
-    from fengqiao.places import maps
+    from fengqiao.org import maps
     from tests.factories import RegionFactory, square
 
     other_village = RegionFactory(code="330699001002", level="community", parent=world.township_a)

@@ -1,6 +1,9 @@
+"""The places pages' addresses, under /places/ with the names ``places:...``; the pages are
+org's (``place_views.py``) because they show the people on each place."""
+
 from django.urls import path
 
-from fengqiao.places import views
+from fengqiao.org import place_views as views
 
 app_name = "places"
 urlpatterns = [
