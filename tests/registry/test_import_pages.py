@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.registry import import_views
+from fengqiao.registry.imports import jobs
 from fengqiao.registry.models import ImportJob, Resident
 from tests.registry.test_import import _hash, csv_file, person, xlsx
 
@@ -113,7 +114,7 @@ def test_uploads_of_the_wrong_type_are_refused(client, world, name, content, mes
 
 
 def test_an_oversized_upload_is_refused(client, world, monkeypatch):
-    monkeypatch.setattr(import_views, "MAX_UPLOAD_BYTES", 10)
+    monkeypatch.setattr(jobs, "MAX_UPLOAD_BYTES", 10)
     client.force_login(world.officer_a)
     response = upload(client, [person(1)])
     assert response.status_code == 400 and "20 MB" in response.content.decode()
@@ -134,11 +135,11 @@ def test_progress_is_read_from_the_cache_while_running(client, world, registry):
     url = reverse("registry:import-progress", args=[job.pk])
     assert "正在读取文件" in client.get(url).content.decode()
     cache.set(
-        import_views._progress_key(job.pk),
+        jobs.progress_key(job.pk),
         {"user": world.officer_a.pk, "phase": "check", "done": 3000, "total": 10000},
     )
     assert "已处理 3000 / 10000 行" in client.get(url).content.decode()
-    cache.delete(import_views._progress_key(job.pk))
+    cache.delete(jobs.progress_key(job.pk))
     run(client, job)
     finished = client.get(url)
     assert finished.status_code == import_views.STOP_POLLING
@@ -150,7 +151,8 @@ def test_a_second_confirmation_does_not_undo_a_finished_import(client, world, re
     run(client, job)
     stale = ImportJob.objects.get(pk=job.pk)  # what a second, simultaneous request read
     run(client, job, commit=True)
-    import_views._run(stale, world.officer_a, commit=True)  # finds the person registered
+    # finds the person registered
+    jobs.run_import_job(actor=world.officer_a, job=stale, commit=True)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE and job.error_count == 0
     assert Resident.objects.filter(id_hash=_hash(1)).count() == 1

@@ -12,7 +12,9 @@ values are kept between checking and writing, so 100,000 rows fit in a few hundr
 Where things are: ``columns`` (each kind's columns), ``reading`` (files into rows),
 ``importer`` (what every kind's checks share), ``residents``, ``addresses`` and
 ``premises`` (each kind's checks and writes), ``run`` (``run_import``: check, then commit
-all or nothing), ``report`` (what was found), ``template`` (the .xlsx to fill in).
+all or nothing), ``report`` (what was found), ``template`` (the .xlsx to fill in), ``jobs``
+(an upload kept as an ``ImportJob`` between its check and its commit: ``start_import_job``,
+``run_import_job``).
 """
 
 from fengqiao.registry.imports.columns import COLUMNS, KIND_LABELS, KINDS, Column

@@ -1,0 +1,151 @@
+"""Import jobs: an uploaded file waiting in an ``ImportJob`` row between its check and its
+commit (no local files as state), and what came of each run.
+
+The check and the commit each run inside the request that asks for them; meanwhile the
+page polls the progress the run reports into Django's cache under the job's key, which
+names the user so a poll needs no database read during a long write.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fengqiao.registry.imports.columns import KIND_LABELS
+from fengqiao.registry.imports.run import IMPORT_PERMISSIONS, run_import
+from fengqiao.registry.models import ImportJob
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PROGRESS_TTL = 3600
+
+
+def kinds_for(user) -> list[tuple[str, str]]:
+    """(kind, label) of the imports the user may run."""
+    return [
+        (kind, _(KIND_LABELS[kind]))
+        for kind, permission in IMPORT_PERMISSIONS.items()
+        if user.has_perm(permission)
+    ]
+
+
+def progress_key(pk: int) -> str:
+    return f"registry-import-progress-{pk}"
+
+
+def progress_of(*, user, pk: int) -> dict | None:
+    """How far ``user``'s running check or import of job ``pk`` is; None when none of
+    theirs is running."""
+    state = cache.get(progress_key(pk))
+    if state is None or state.get("user") != user.pk:
+        return None
+    return state
+
+
+def start_import_job(*, actor, kind: str, upload) -> ImportJob:
+    """Store ``upload`` as a job of ``kind`` waiting for its check.
+
+    Raises ``PermissionDenied`` when the actor may import nothing, and ``ValidationError``
+    naming ``kind`` (one the actor may not import) and ``file`` (missing, over 20 MB, or
+    not the .xlsx or .csv its name says)."""
+    kinds = dict(kinds_for(actor))
+    if not kinds:
+        raise PermissionDenied(_("没有批量导入的权限"))
+    errors: dict[str, str] = {}
+    if kind not in kinds:
+        errors["kind"] = _("请选择要导入的类型")
+    errors |= _upload_problems(upload)
+    if errors:
+        raise ValidationError(errors)
+    return ImportJob.objects.create(
+        kind=kind,
+        filename=upload.name[:255],
+        content=upload.read(),
+        created_by=actor,
+    )
+
+
+def _upload_problems(upload) -> dict[str, str]:
+    """Problems with the uploaded file itself: missing, too large, wrong type."""
+    if upload is None:
+        return {"file": _("请选择要上传的文件")}
+    if upload.size > MAX_UPLOAD_BYTES:
+        return {"file": _("文件不能超过 20 MB，请分成几个文件导入")}
+    name = upload.name.lower()
+    head = upload.read(8192)
+    upload.seek(0)
+    if name.endswith(".xlsx"):
+        if not head.startswith(b"PK\x03\x04"):
+            return {"file": _("文件扩展名是 .xlsx，但内容不是 Excel 工作簿")}
+    elif name.endswith(".csv"):
+        if b"\x00" in head or head.startswith(b"PK\x03\x04"):
+            return {"file": _("文件扩展名是 .csv，但内容不是文本")}
+    else:
+        return {"file": _("只能上传 .xlsx 或 .csv 文件（.xls 请先另存为 .xlsx）")}
+    return {}
+
+
+def run_import_job(*, actor, job: ImportJob, commit: bool) -> ImportJob:
+    """Check the job's file (``commit`` false, from "uploaded") or import it (``commit``,
+    only from "checked", after a passed check), and record what came of it on the job.
+
+    Only the job's own creator may run it (``PermissionDenied`` otherwise); a job in any
+    other state is returned unchanged. Two runs at once: the record is updated on the
+    condition of the state this run started from, so the one that lost (its rows were
+    registered by the other) does not overwrite "done"; it reads the job back instead.
+    """
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("这不是您上传的导入文件"))
+    allowed = ImportJob.Status.CHECKED if commit else ImportJob.Status.UPLOADED
+    if job.status != allowed:
+        return job
+    key = progress_key(job.pk)
+    phase = "write" if commit else "check"
+
+    def progress(done: int, total: int | None) -> None:
+        cache.set(
+            key,
+            {"user": actor.pk, "phase": phase, "done": done, "total": total},
+            PROGRESS_TTL,
+        )
+
+    progress(0, None)
+    content = ImportJob.objects.values_list("content", flat=True).get(pk=job.pk)
+    try:
+        report = run_import(
+            actor=actor,
+            kind=job.kind,
+            file_obj=io.BytesIO(bytes(content)),
+            filename=job.filename,
+            commit=commit,
+            progress=progress,
+        )
+    finally:
+        cache.delete(key)
+    started = job.status
+    changes = {
+        "rows": report.rows,
+        "error_count": report.error_count,
+        "errors": [list(error) for error in report.errors],
+        "counts": {**(report.created or report.counts), "skipped": report.skipped},
+    }
+    if report.committed:
+        # The records are in the registry now; the file is not kept.
+        changes |= {"status": ImportJob.Status.DONE, "finished_at": timezone.now(), "content": b""}
+    elif report.ok:
+        changes["status"] = ImportJob.Status.CHECKED
+    else:
+        changes["status"] = ImportJob.Status.INVALID
+        if commit:
+            changes["finished_at"] = timezone.now()
+    # Conditional on the status this run started from: of two confirmations sent at once,
+    # the one that lost (its rows were registered by the other) does not overwrite "done".
+    if ImportJob.objects.filter(pk=job.pk, status=started).update(**changes):
+        for name, value in changes.items():
+            setattr(job, name, value)
+    else:
+        job.refresh_from_db(fields=["status", "rows", "error_count", "errors", "counts"])
+    return job
