@@ -117,7 +117,8 @@ class Building(models.Model):
     )
     lon = models.FloatField(_("经度"))
     lat = models.FloatField(_("纬度"))
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Indexed: an address typed on a report is first looked up here (places.text_locate).
+    address = models.CharField(_("地址"), max_length=200, blank=True, db_index=True)
     use = models.CharField(_("用途"), max_length=16, choices=Use.choices, default=Use.RESIDENTIAL)
     floors = models.PositiveSmallIntegerField(_("层数"), default=1)
     households = models.PositiveIntegerField(_("户数"), default=0)
