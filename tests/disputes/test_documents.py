@@ -28,7 +28,6 @@ from fengqiao.disputes.mediation.documents import (
     ReturnVisitRecord,
     SessionRecord,
     Signature,
-    _choose_font,
     agreement_pdf,
     case_file_pdf,
     document_font,
@@ -37,6 +36,7 @@ from fengqiao.disputes.mediation.documents import (
     return_visit_pdf,
     rmb_capitals,
 )
+from fengqiao.disputes.mediation.documents.fonts import _choose_font
 
 REF = "330699-2026-000123"
 

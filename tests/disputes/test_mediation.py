@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
+from fengqiao.disputes.mediation import selectors as mediation_selectors
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import (
     Agreement,
@@ -146,7 +147,7 @@ def test_a_case_goes_from_report_to_closed_through_mediation_agreement_and_visit
     with pytest.raises(ValidationError) as error:
         mediation.take_effect(agreement=agreement, actor=world.grid_worker_a1)
     assert "赵某" in error.value.message_dict["signatures"][0]
-    assert mediation.missing_for_effect(agreement) == ["当事人赵某的签名"]
+    assert mediation_selectors.missing_for_effect(agreement) == ["当事人赵某的签名"]
     assert _snapshot(case) == before
 
     respondent = case.parties.get(role="respondent")
@@ -347,7 +348,7 @@ def test_judicial_confirmation_is_refused_after_30_days(world):
         terms=[{"obligation": "赔偿 300 元", "amount": 300}],
         reached_on=effective_on,
     )
-    window = mediation.judicial_window(agreement)
+    window = mediation_selectors.judicial_window(agreement)
     assert window.deadline == effective_on + dt.timedelta(days=30)
     assert window.days_left == -1 and not window.open
 
@@ -369,7 +370,9 @@ def test_judicial_confirmation_is_refused_after_30_days(world):
         applied_on=window.deadline,
         court="测试区人民法院",
     )
-    assert confirmation.ruling == "pending" and mediation.judicial_window(agreement).applied
+    assert (
+        confirmation.ruling == "pending" and mediation_selectors.judicial_window(agreement).applied
+    )
     mediation.record_judicial_ruling(
         confirmation=confirmation,
         actor=world.officer_a,
@@ -437,12 +440,17 @@ def test_mediation_records_are_scoped_to_the_case_jurisdiction(world, client):
     for model in (MediationSession, Agreement, ReturnVisit):
         assert scope_to(world.officer_a, model.objects.all()).exists()
         assert not scope_to(world.officer_b, model.objects.all()).exists()
-    assert list(mediation.return_visits_due(world.officer_a, on=case.received_at.date())) == []
-    due = mediation.return_visits_due(
+    assert (
+        list(mediation_selectors.return_visits_due(world.officer_a, on=case.received_at.date()))
+        == []
+    )
+    due = mediation_selectors.return_visits_due(
         world.grid_worker_a1, on=timezone.localdate() + dt.timedelta(7)
     )
     assert due.count() == 1
-    assert not mediation.return_visits_due(world.officer_b, on=dt.date(2100, 1, 1)).exists()
+    assert not mediation_selectors.return_visits_due(
+        world.officer_b, on=dt.date(2100, 1, 1)
+    ).exists()
 
     client.login(username="chief", password=PASSWORD)
     agreement = case.agreements.get()

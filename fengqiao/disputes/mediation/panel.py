@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.disputes import forms, rules, services
-from fengqiao.disputes.mediation import paperwork
-from fengqiao.disputes.mediation import services as mediation
+from fengqiao.disputes.mediation import paperwork, selectors
 from fengqiao.disputes.models import Case, JudicialConfirmation
 from fengqiao.org.models import Person
 from fengqiao.org.permissions import roles_of
@@ -100,7 +99,7 @@ def mediation_context(user, case: Case, failed: tuple[str, str, object] | None) 
     pending = agreement if agreement is not None and agreement.effective_on is None else None
     effective = agreement if agreement is not None and agreement.effective_on else None
     if effective is not None:
-        context["window"] = mediation.judicial_window(effective, today)
+        context["window"] = selectors.judicial_window(effective, today)
         context["terms"] = [{"term": term} for term in effective.terms.all()]
     if not context["acting"]:
         return context
@@ -131,7 +130,7 @@ def mediation_context(user, case: Case, failed: tuple[str, str, object] | None) 
                     ),
                 )
         context["signers"] = signers
-        context["missing"] = mediation.missing_for_effect(pending)
+        context["missing"] = selectors.missing_for_effect(pending)
         if not pending.seal_applied:
             context["seal_form"] = form(
                 "seal", "", lambda: forms.SealForm(prefix="seal", initial={"sealed_on": today})

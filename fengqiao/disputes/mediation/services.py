@@ -17,18 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, early_warning, rules, services
+from fengqiao.disputes.mediation import selectors, validation
 from fengqiao.disputes.models import (
     Agreement,
     AgreementTerm,
@@ -40,7 +38,7 @@ from fengqiao.disputes.models import (
     Signature,
 )
 from fengqiao.org.models import Person
-from fengqiao.org.scope import person_of, scope_to
+from fengqiao.org.scope import person_of
 
 # Recording what happened on a case (a session, a signature, a visit) needs the same right
 # as any other work on it that leaves its state alone; ``disputes.services`` asks "regrade"
@@ -75,22 +73,11 @@ def record_session(
     services._ensure_may(actor, case, action)
     mediators = list(mediators)
     errors: dict[str, str] = {}
-    if outcome not in MediationSession.Outcome.values:
-        errors["outcome"] = _("请选择调解结果：达成一致、继续调解或调解不成")
-    if held_at is None or timezone.is_naive(held_at):
-        errors["held_at"] = _("请填写调解时间（含时区）")
-    elif held_at > timezone.now():
-        errors["held_at"] = _("调解时间不能晚于现在")
-    if not place.strip():
-        errors["place"] = _("请填写调解地点")
-    if not mediators:
-        errors["mediators"] = _("请至少选择一名调解员")
-    if not record.strip():
-        errors["record"] = _("请填写调解记录")
-    if outcome == MediationSession.Outcome.FAILED and not failure_reason.strip():
-        errors["failure_reason"] = _("调解不成必须说明原因")
+    validation.check_session(
+        held_at, place, mediators, record, outcome, failure_reason, errors=errors
+    )
     if case.state != "mediating" and case.state not in _BEFORE_MEDIATION:
-        errors["case"] = _refused_in_state(case, _("不能记录调解"))
+        errors["case"] = validation.refused_in_state(case, _("不能记录调解"))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -157,7 +144,7 @@ def draft_agreement(
     services._ensure_may(actor, case, "reach_agreement")
     errors: dict[str, object] = {}
     if case.state != "mediating":
-        errors["case"] = _refused_in_state(case, _("只有调解中的案件才能制作调解协议"))
+        errors["case"] = validation.refused_in_state(case, _("只有调解中的案件才能制作调解协议"))
     elif Agreement.objects.filter(case=case, effective_on__isnull=True).exists():
         errors["case"] = _("本案已有一份尚未生效的调解协议，请先完成签署")
     if not oral:
@@ -170,7 +157,7 @@ def draft_agreement(
     today = timezone.localdate()
     if reached_on is not None and reached_on > today:
         errors["reached_on"] = _("达成协议日期不能晚于今天")
-    term_rows, term_errors = _clean_terms(case, terms)
+    term_rows, term_errors = validation.clean_terms(case, terms)
     if term_errors:
         errors["terms"] = term_errors
     if errors:
@@ -221,27 +208,14 @@ def sign_agreement(
     services._ensure_may(actor, case, "reach_agreement")
     signed_on = signed_on or timezone.localdate()
     errors: dict[str, str] = {}
-    _check_open_for_signing(agreement, errors)
+    validation.check_open_for_signing(agreement, errors)
     if method not in Signature.Method.values:
         errors["method"] = _("签署方式只能是签名、盖章或按指印")
     if signed_on > timezone.localdate():
         errors["signed_on"] = _("签署日期不能晚于今天")
     elif signed_on < timezone.localdate(agreement.created_at):
         errors["signed_on"] = _("签署日期不能早于协议制作日期")
-    if isinstance(signer, Party):
-        row = {"role": Signature.Role.PARTY, "party": signer}
-        if signer.case_id != case.pk:
-            errors["signer"] = _("%(name)s 不是本案当事人") % {"name": signer.name}
-        elif agreement.signatures.filter(party=signer).exists():
-            errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
-    elif isinstance(signer, Person):
-        row = {"role": Signature.Role.MEDIATOR, "person": signer}
-        if not _mediated(signer, case):
-            errors["signer"] = _("%(name)s 不是本案的调解员或承办人") % {"name": signer.name}
-        elif agreement.signatures.filter(person=signer).exists():
-            errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
-    else:
-        raise TypeError("signer must be a Party or a Person")
+    row = validation.check_signer(agreement, case, signer, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -266,7 +240,7 @@ def sign_agreement(
         audit.record(
             actor=actor, action="disputes.agreement_signed", obj=agreement, changes=payload
         )
-        if not missing_for_effect(agreement):
+        if not selectors.missing_for_effect(agreement):
             _take_effect(agreement, actor, _completed_on(agreement))
     return signature
 
@@ -278,7 +252,7 @@ def apply_seal(*, agreement: Agreement, actor, sealed_on: dt.date | None = None)
     services._ensure_may(actor, case, "reach_agreement")
     sealed_on = sealed_on or timezone.localdate()
     errors: dict[str, str] = {}
-    _check_open_for_signing(agreement, errors)
+    validation.check_open_for_signing(agreement, errors)
     if agreement.seal_applied:
         errors["seal_applied"] = _("调委会印章已经加盖")
     if sealed_on > timezone.localdate():
@@ -299,7 +273,7 @@ def apply_seal(*, agreement: Agreement, actor, sealed_on: dt.date | None = None)
         audit.record(
             actor=actor, action="disputes.agreement_sealed", obj=agreement, changes=payload
         )
-        if not missing_for_effect(agreement):
+        if not selectors.missing_for_effect(agreement):
             _take_effect(agreement, actor, _completed_on(agreement))
     return agreement
 
@@ -312,10 +286,10 @@ def take_effect(*, agreement: Agreement, actor) -> Agreement:
     """
     services._ensure_may(actor, agreement.case, "reach_agreement")
     errors: dict[str, str] = {}
-    _check_open_for_signing(agreement, errors)
+    validation.check_open_for_signing(agreement, errors)
     if errors:
         raise ValidationError(errors)
-    missing = missing_for_effect(agreement)
+    missing = selectors.missing_for_effect(agreement)
     if missing:
         raise ValidationError(
             {"signatures": _("协议尚不能生效，还缺：%(missing)s") % {"missing": "、".join(missing)}}
@@ -323,27 +297,6 @@ def take_effect(*, agreement: Agreement, actor) -> Agreement:
     with transaction.atomic():
         _take_effect(agreement, actor, _completed_on(agreement))
     return agreement
-
-
-def missing_for_effect(agreement: Agreement) -> list[str]:
-    """What the written agreement still lacks before it takes effect, in words: each party
-    not yet signed (by name), a mediator's signature, the committee's seal. Empty when
-    complete, and always empty for an oral agreement."""
-    if agreement.oral:
-        return []
-    signed_parties = set(
-        agreement.signatures.filter(party__isnull=False).values_list("party_id", flat=True)
-    )
-    missing = [
-        _("当事人%(name)s的签名") % {"name": party.name}
-        for party in agreement.case.parties.all()
-        if party.pk not in signed_parties
-    ]
-    if not agreement.signatures.filter(role=Signature.Role.MEDIATOR).exists():
-        missing.append(_("调解员签名"))
-    if not agreement.seal_applied:
-        missing.append(_("人民调解委员会印章"))
-    return missing
 
 
 def _take_effect(agreement: Agreement, actor, effective_on: dt.date) -> None:
@@ -434,25 +387,8 @@ def record_judicial_confirmation(
     case = agreement.case
     services._ensure_may(actor, case, _WORKS_THE_CASE)
     errors: dict[str, str] = {}
-    if agreement.effective_on is None:
-        errors["agreement"] = _("协议尚未生效，不能申请司法确认")
-    elif JudicialConfirmation.objects.filter(agreement=agreement).exists():
-        errors["agreement"] = _("这份协议已登记司法确认申请，请登记裁定结果")
-    if not court.strip():
-        errors["court"] = _("请填写受理法院")
-    if applied_on is None:
-        errors["applied_on"] = _("请填写申请日期")
-    elif applied_on > timezone.localdate():
-        errors["applied_on"] = _("申请日期不能晚于今天")
-    elif agreement.effective_on is not None:
-        deadline = clocks.judicial_confirmation_deadline(agreement.effective_on)
-        if applied_on < agreement.effective_on:
-            errors["applied_on"] = _("申请日期不能早于协议生效日期")
-        elif applied_on > deadline:
-            errors["applied_on"] = _(
-                "已超过司法确认申请期限：应在协议生效之日起三十日内（%(deadline)s 前）共同申请"
-            ) % {"deadline": deadline.isoformat()}
-    _check_ruling(ruling, ruling_on, applied_on, errors)
+    validation.check_application(agreement, court, applied_on, errors)
+    validation.check_ruling(ruling, ruling_on, applied_on, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -496,7 +432,7 @@ def record_judicial_ruling(
     elif ruling == JudicialConfirmation.Ruling.PENDING:
         errors["ruling"] = _("请选择裁定结果：确认有效或驳回申请")
     else:
-        _check_ruling(ruling, ruling_on, confirmation.applied_on, errors)
+        validation.check_ruling(ruling, ruling_on, confirmation.applied_on, errors)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -512,31 +448,6 @@ def record_judicial_ruling(
             actor=actor, action="disputes.judicial_ruling", obj=confirmation, changes=payload
         )
     return confirmation
-
-
-@dataclass(frozen=True)
-class JudicialWindow:
-    """The 30-day window to apply for judicial confirmation, as a page shows it."""
-
-    deadline: dt.date
-    days_left: int  # 0 on the last day, negative once passed
-    applied: bool
-
-    @property
-    def open(self) -> bool:
-        return not self.applied and self.days_left >= 0
-
-
-def judicial_window(agreement: Agreement, today: dt.date | None = None) -> JudicialWindow | None:
-    """The judicial-confirmation window of an effective agreement; None before it takes effect."""
-    if agreement.effective_on is None:
-        return None
-    today = today or timezone.localdate()
-    return JudicialWindow(
-        deadline=clocks.judicial_confirmation_deadline(agreement.effective_on),
-        days_left=clocks.judicial_confirmation_days_left(agreement.effective_on, today),
-        applied=JudicialConfirmation.objects.filter(agreement=agreement).exists(),
-    )
 
 
 # --- return visits -----------------------------------------------------------------------
@@ -568,16 +479,7 @@ def record_return_visit(
     services._ensure_may(actor, case, _WORKS_THE_CASE)
     visited_at = visited_at or timezone.now()
     errors: dict[str, str] = {}
-    if not visit.pending:
-        errors["visit"] = _("这次回访已经登记或已取消")
-    if method not in ReturnVisit.Method.values:
-        errors["method"] = _("回访方式只能是电话回访或上门回访")
-    if outcome not in ReturnVisit.Outcome.values:
-        errors["outcome"] = _("请选择回访结果：已化解、部分履行或矛盾反复")
-    if not performance.strip():
-        errors["performance"] = _("请填写协议履行情况")
-    if visited_at > timezone.now():
-        errors["visited_at"] = _("回访时间不能晚于现在")
+    validation.check_visit(visit, method, outcome, performance, visited_at, errors)
     if errors:
         raise ValidationError(errors)
     visitor = person_of(actor)
@@ -653,97 +555,7 @@ def _schedule_visits(case: Case, agreement: Agreement, effective_on: dt.date) ->
     ]
 
 
-def return_visits_due(user, *, on: dt.date | None = None) -> QuerySet[ReturnVisit]:
-    """Pending return visits due on or before ``on`` (default today) in the user's
-    jurisdiction, earliest first."""
-    on = on or timezone.localdate()
-    return (
-        scope_to(user, ReturnVisit.objects.select_related("case", "agreement"))
-        .filter(done_at__isnull=True, cancelled_at__isnull=True, due_on__lte=on)
-        .order_by("due_on", "id")
-    )
-
-
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _refused_in_state(case: Case, what: str) -> str:
-    return _("%(what)s（当前状态：%(state)s）") % {
-        "what": what,
-        "state": taxonomy.label("case_state", case.state),
-    }
-
-
-def _check_open_for_signing(agreement: Agreement, errors: dict[str, str]) -> None:
-    if agreement.oral:
-        errors["agreement"] = _("口头协议无需签名盖章，达成之日即生效")
-    elif agreement.effective_on is not None:
-        errors["agreement"] = _("协议已于 %(day)s 生效，不能再修改签署") % {
-            "day": agreement.effective_on
-        }
-
-
-def _check_ruling(ruling: str, ruling_on, applied_on, errors: dict[str, str]) -> None:
-    if ruling not in JudicialConfirmation.Ruling.values:
-        errors["ruling"] = _("裁定结果只能是审查中、确认有效或驳回申请")
-    elif ruling == JudicialConfirmation.Ruling.PENDING:
-        if ruling_on is not None:
-            errors["ruling_on"] = _("尚未裁定时不填写裁定日期")
-    elif ruling_on is None:
-        errors["ruling_on"] = _("请填写裁定日期")
-    elif ruling_on > timezone.localdate():
-        errors["ruling_on"] = _("裁定日期不能晚于今天")
-    elif applied_on is not None and ruling_on < applied_on:
-        errors["ruling_on"] = _("裁定日期不能早于申请日期")
-
-
-def _clean_terms(case: Case, terms: Sequence[dict]) -> tuple[list[dict], list[str]]:
-    """The terms as model fields, and one message per problem naming the term's number."""
-    rows: list[dict] = []
-    problems: list[str] = []
-    if not terms:
-        return rows, [_("请至少填写一项协议内容")]
-    known = {"obligation", "obligor", "amount", "manner", "place", "deadline"}
-    for number, term in enumerate(terms, start=1):
-
-        def problem(message: str, number: int = number) -> None:
-            problems.append(_("第%(n)d项：%(message)s") % {"n": number, "message": message})
-
-        unknown = set(term) - known
-        if unknown:
-            raise TypeError(f"unknown term fields: {sorted(unknown)}")
-        obligation = str(term.get("obligation") or "").strip()
-        if not obligation:
-            problem(_("请填写协议内容"))
-        obligor = term.get("obligor")
-        if obligor is not None and (not isinstance(obligor, Party) or obligor.case_id != case.pk):
-            problem(_("履行义务人必须是本案当事人"))
-        amount = term.get("amount")
-        if amount is not None and amount != "":
-            try:
-                amount = Decimal(str(amount)).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                problem(_("金额必须是数字"))
-                amount = None
-            else:
-                if amount < 0:
-                    problem(_("金额不能为负数"))
-        else:
-            amount = None
-        deadline = term.get("deadline")
-        if deadline is not None and not isinstance(deadline, dt.date):
-            problem(_("履行期限必须是日期"))
-        rows.append(
-            {
-                "obligation": obligation,
-                "obligor": obligor,
-                "amount": amount,
-                "manner": str(term.get("manner") or "").strip(),
-                "place": str(term.get("place") or "").strip(),
-                "deadline": deadline,
-            }
-        )
-    return rows, problems
 
 
 def _next_agreement_number(case: Case) -> str:
@@ -757,14 +569,3 @@ def _completed_on(agreement: Agreement) -> dt.date:
     if agreement.sealed_on:
         days.append(agreement.sealed_on)
     return max(days)
-
-
-def mediators_of(case: Case):
-    """The people who may sign the case's agreement as its mediators: whoever mediated one
-    of its sessions, and its handlers. The only people a signing page may name."""
-    mediated = MediationSession.objects.filter(case=case).values("mediators")
-    return Person.objects.filter(Q(pk__in=mediated) | Q(pk__in=case.handlers.values("pk")))
-
-
-def _mediated(person: Person, case: Case) -> bool:
-    return mediators_of(case).filter(pk=person.pk).exists()

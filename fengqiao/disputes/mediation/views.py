@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fengqiao.disputes import forms, selectors, services
 from fengqiao.disputes.mediation import paperwork
+from fengqiao.disputes.mediation import selectors as mediation_selectors
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.mediation.panel import mediator_choices
 from fengqiao.disputes.models import Case
@@ -95,7 +96,9 @@ def _sign_step(request, case: Case, target: str) -> Step:
     if kind == "party":
         signer = case.parties.filter(pk=pk if pk.isdigit() else None).first()
     elif kind == "person":
-        signer = mediation.mediators_of(case).filter(pk=pk if pk.isdigit() else None).first()
+        signer = (
+            mediation_selectors.mediators_of(case).filter(pk=pk if pk.isdigit() else None).first()
+        )
     else:
         signer = None
     if signer is None:
