@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules, services
 from fengqiao.disputes.models import Case, CaseEvent
-from fengqiao.disputes.services import _append, handlers_for
+from fengqiao.disputes.services import append_event, handlers_for
 
 CLOCK_LABELS = {
     "first_action": gettext_lazy("首次处置"),
@@ -80,7 +80,7 @@ def _watch(case: Case, now: dt.datetime, report: DeadlineReport) -> None:
         if name in flagged:
             continue
         with transaction.atomic():
-            _append(
+            append_event(
                 case,
                 None,
                 "overdue",
@@ -120,7 +120,7 @@ def _escalate_by_rule(case: Case, reason: str) -> None:
         if not updated:
             return  # someone acted on the case meanwhile; the next run looks again
         case.handlers.set(people)
-        _append(
+        append_event(
             case,
             None,
             "auto_escalate",

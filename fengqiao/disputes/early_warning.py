@@ -236,7 +236,7 @@ def raise_grade(case: Case, rule: str, detail: dict, *, to: str | None = None) -
             return False  # changed meanwhile; the next note or case looks again
         case.risk, case.version = new, case.version + 1
         payload = {"rule": rule, "risk": [old, new], **{k: str(v) for k, v in detail.items()}}
-        services._append(case, None, "auto_regrade", note=message, payload=payload)
+        services.append_event(case, None, "auto_regrade", note=message, payload=payload)
         audit.record(actor=None, action="disputes.auto_regrade", obj=case, changes=payload)
         people = list(case.handlers.all())
         if new == "red":

@@ -184,7 +184,7 @@ def open_case(
         Case.handlers.through.objects.bulk_create(
             [Case.handlers.through(case_id=case.pk, person_id=p.pk) for p in people]
         )
-        _append(
+        append_event(
             case,
             actor,
             "received",
@@ -239,7 +239,7 @@ def add_party(
     from fengqiao.phones import normalize_phone
 
     if actor is not None:
-        _ensure_may(actor, case, "regrade")
+        ensure_may(actor, case, "regrade")
     id_number = normalize_id_number(id_number)
     party = Party(
         case=case,
@@ -253,7 +253,7 @@ def add_party(
     party.clean_fields(exclude=["case", "resident"])
     party.save()
     if actor is not None:
-        _append(case, actor, "party_added", payload={"name": party.name, "role": role})
+        append_event(case, actor, "party_added", payload={"name": party.name, "role": role})
     return party
 
 
@@ -275,7 +275,7 @@ def transition(
     meanwhile, nothing is written and CaseChanged says to reload. ``changes`` are extra
     field values set in the same update (level, risk ...).
     """
-    _ensure_may(actor, case, action)
+    ensure_may(actor, case, action)
     try:
         target = rules.next_state(action, case.state)
     except rules.TransitionError:
@@ -297,7 +297,7 @@ def transition(
             raise CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
         from_state = case.state
         case.refresh_from_db()
-        _append(
+        append_event(
             case,
             actor,
             action,
@@ -419,17 +419,64 @@ def merge_case(*, case: Case, actor, into: Case, reason: str = "") -> Case:
             payload={"into": into.reference},
             changes={"merged_into": into},
         )
-        _append(into, actor, "merged_in", payload={"from": case.reference})
+        append_event(into, actor, "merged_in", payload={"from": case.reference})
     return case
 
 
 def link_cases(*, case: Case, actor, other: Case, kind: str) -> CaseLink:
-    _ensure_may(actor, case, "regrade")
+    ensure_may(actor, case, "regrade")
     if not in_scope(actor, other):
         raise ValidationError({"other": _("目标案件不存在或不在您的辖区")})
     link, _created = CaseLink.objects.get_or_create(from_case=case, to_case=other, kind=kind)
-    _append(case, actor, "linked", payload={"to": other.reference, "kind": kind})
+    append_event(case, actor, "linked", payload={"to": other.reference, "kind": kind})
     return link
+
+
+# --- asked and written by every write on a case, mediation's too ---------------------
+
+
+def ensure_may(actor, case: Case, action: str) -> None:
+    """Refuse unless the actor may change cases, sees this one, and may take ``action``.
+
+    Out-of-scope cases are refused in the words used for a missing permission. Every write
+    on a case asks this first, the sub-domains' too (``disputes.mediation``).
+    """
+    refused = _("您没有办理这个案件的权限")
+    if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, case):
+        raise PermissionDenied(refused)
+    is_handler = case.handlers.filter(user=actor).exists()
+    if not rules.may_act(roles_of(actor), action, level=case.level, is_handler=is_handler):
+        raise PermissionDenied(refused)
+
+
+def append_event(
+    case: Case,
+    actor,
+    kind: str,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    payload: dict | None = None,
+) -> CaseEvent:
+    """Append one entry to the case's timeline, inside the caller's transaction (the caller
+    writes the audit entry). A note written by a person is read by early warning: a red-flag
+    word in it raises the grade."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    event = CaseEvent.objects.create(
+        case=case,
+        at=timezone.now(),
+        actor=user,
+        actor_name=_display_name(user),
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        note=note.strip(),
+        payload=payload or {},
+    )
+    if user is not None and event.note:
+        early_warning.after_note(case, event.note)
+    return event
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -449,46 +496,6 @@ def _ensure_may_open(actor, *, grid: Region, building: Building | None, report) 
         raise PermissionDenied(refused)
     if building is not None and not in_scope(actor, building):
         raise PermissionDenied(refused)
-
-
-def _ensure_may(actor, case: Case, action: str) -> None:
-    """Refuse unless the actor may change cases, sees this one, and may take ``action``.
-
-    Out-of-scope cases are refused in the words used for a missing permission.
-    """
-    refused = _("您没有办理这个案件的权限")
-    if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, case):
-        raise PermissionDenied(refused)
-    is_handler = case.handlers.filter(user=actor).exists()
-    if not rules.may_act(roles_of(actor), action, level=case.level, is_handler=is_handler):
-        raise PermissionDenied(refused)
-
-
-def _append(
-    case: Case,
-    actor,
-    kind: str,
-    *,
-    from_state: str = "",
-    to_state: str = "",
-    note: str = "",
-    payload: dict | None = None,
-) -> CaseEvent:
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    event = CaseEvent.objects.create(
-        case=case,
-        at=timezone.now(),
-        actor=user,
-        actor_name=_display_name(user),
-        kind=kind,
-        from_state=from_state,
-        to_state=to_state,
-        note=note.strip(),
-        payload=payload or {},
-    )
-    if user is not None and event.note:
-        early_warning.after_note(case, event.note)
-    return event
 
 
 def _display_name(user) -> str:
@@ -520,7 +527,7 @@ def reopen_for_reporter(*, case: Case, reason: str) -> Case:
             raise CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
         from_state = case.state
         case.refresh_from_db()
-        _append(
+        append_event(
             case, None, "reopened_by_reporter", from_state=from_state, to_state=target, note=reason
         )
         audit.record(

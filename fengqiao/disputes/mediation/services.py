@@ -70,7 +70,7 @@ def record_session(
     mediation (``fail_mediation``, art. 26); ``settled`` and ``continued`` leave the state.
     """
     action = "start_mediation" if case.state in _BEFORE_MEDIATION else _WORKS_THE_CASE
-    services._ensure_may(actor, case, action)
+    services.ensure_may(actor, case, action)
     mediators = list(mediators)
     errors: dict[str, str] = {}
     validation.check_session(
@@ -99,7 +99,7 @@ def record_session(
             "place": session.place,
             "mediators": [p.name for p in mediators],
         }
-        services._append(
+        services.append_event(
             case, actor, "mediation_session", note=session.failure_reason, payload=payload
         )
         audit.record(
@@ -141,7 +141,7 @@ def draft_agreement(
     seal (``sign_agreement``, ``apply_seal``). An oral agreement (art. 28: the mediator records
     its content) takes effect at once, on ``reached_on`` (default today, art. 30).
     """
-    services._ensure_may(actor, case, "reach_agreement")
+    services.ensure_may(actor, case, "reach_agreement")
     errors: dict[str, object] = {}
     if case.state != "mediating":
         errors["case"] = validation.refused_in_state(case, _("只有调解中的案件才能制作调解协议"))
@@ -181,7 +181,7 @@ def draft_agreement(
         for position, row in enumerate(term_rows, start=1):
             AgreementTerm.objects.create(agreement=agreement, position=position, **row)
         payload = {"agreement": agreement.number, "oral": oral, "terms": len(term_rows)}
-        services._append(case, actor, "agreement_drafted", payload=payload)
+        services.append_event(case, actor, "agreement_drafted", payload=payload)
         audit.record(
             actor=actor, action="disputes.agreement_drafted", obj=agreement, changes=payload
         )
@@ -205,7 +205,7 @@ def sign_agreement(
     the agreement takes effect on the latest signing date (see ``take_effect``).
     """
     case = agreement.case
-    services._ensure_may(actor, case, "reach_agreement")
+    services.ensure_may(actor, case, "reach_agreement")
     signed_on = signed_on or timezone.localdate()
     errors: dict[str, str] = {}
     validation.check_open_for_signing(agreement, errors)
@@ -236,7 +236,7 @@ def sign_agreement(
             "method": method,
             "signed_on": signed_on.isoformat(),
         }
-        services._append(case, actor, "agreement_signed", payload=payload)
+        services.append_event(case, actor, "agreement_signed", payload=payload)
         audit.record(
             actor=actor, action="disputes.agreement_signed", obj=agreement, changes=payload
         )
@@ -249,7 +249,7 @@ def apply_seal(*, agreement: Agreement, actor, sealed_on: dt.date | None = None)
     """Record that the committee's seal is on the written agreement. When the signatures are
     complete too, the agreement takes effect (see ``take_effect``)."""
     case = agreement.case
-    services._ensure_may(actor, case, "reach_agreement")
+    services.ensure_may(actor, case, "reach_agreement")
     sealed_on = sealed_on or timezone.localdate()
     errors: dict[str, str] = {}
     validation.check_open_for_signing(agreement, errors)
@@ -269,7 +269,7 @@ def apply_seal(*, agreement: Agreement, actor, sealed_on: dt.date | None = None)
             raise services.CaseChanged(_("这份协议刚刚被其他人修改过，请刷新后再操作"))
         agreement.refresh_from_db()
         payload = {"agreement": agreement.number, "sealed_on": sealed_on.isoformat()}
-        services._append(case, actor, "agreement_sealed", payload=payload)
+        services.append_event(case, actor, "agreement_sealed", payload=payload)
         audit.record(
             actor=actor, action="disputes.agreement_sealed", obj=agreement, changes=payload
         )
@@ -284,7 +284,7 @@ def take_effect(*, agreement: Agreement, actor) -> Agreement:
 
     Signing and sealing call this on their own once complete; it is for a page's "生效" button.
     """
-    services._ensure_may(actor, agreement.case, "reach_agreement")
+    services.ensure_may(actor, agreement.case, "reach_agreement")
     errors: dict[str, str] = {}
     validation.check_open_for_signing(agreement, errors)
     if errors:
@@ -341,7 +341,7 @@ def record_performance(
     (receipt, transfer record, on-site check). The committee supervises performance (art. 31)."""
     agreement = term.agreement
     case = agreement.case
-    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    services.ensure_may(actor, case, _WORKS_THE_CASE)
     errors: dict[str, str] = {}
     if agreement.effective_on is None:
         errors["term"] = _("协议尚未生效，不能登记履行")
@@ -367,7 +367,7 @@ def record_performance(
             "term": term.position,
             "performed_on": performed_on.isoformat(),
         }
-        services._append(case, actor, "term_performed", note=term.evidence, payload=payload)
+        services.append_event(case, actor, "term_performed", note=term.evidence, payload=payload)
         audit.record(actor=actor, action="disputes.term_performed", obj=term, changes=payload)
     return term
 
@@ -385,7 +385,7 @@ def record_judicial_confirmation(
     court's ruling when known. The application must fall within 30 days of the agreement
     taking effect (``clocks.judicial_confirmation_deadline``); a later one is refused."""
     case = agreement.case
-    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    services.ensure_may(actor, case, _WORKS_THE_CASE)
     errors: dict[str, str] = {}
     validation.check_application(agreement, court, applied_on, errors)
     validation.check_ruling(ruling, ruling_on, applied_on, errors)
@@ -412,7 +412,7 @@ def record_judicial_confirmation(
             "court": confirmation.court,
             "ruling": ruling,
         }
-        services._append(case, actor, "judicial_confirmation", payload=payload)
+        services.append_event(case, actor, "judicial_confirmation", payload=payload)
         audit.record(
             actor=actor, action="disputes.judicial_confirmation", obj=confirmation, changes=payload
         )
@@ -425,7 +425,7 @@ def record_judicial_ruling(
     """Record the court's ruling on a pending application: confirmed (enforceable on
     non-performance) or rejected (the parties may mediate again or sue)."""
     case = confirmation.agreement.case
-    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    services.ensure_may(actor, case, _WORKS_THE_CASE)
     errors: dict[str, str] = {}
     if confirmation.ruling != JudicialConfirmation.Ruling.PENDING:
         errors["ruling"] = _("法院已作出裁定，不能重复登记")
@@ -443,7 +443,7 @@ def record_judicial_ruling(
             raise services.CaseChanged(_("裁定结果刚刚被其他人登记过，请刷新后再操作"))
         confirmation.refresh_from_db()
         payload = {"ruling": ruling, "ruling_on": ruling_on.isoformat()}
-        services._append(case, actor, "judicial_ruling", payload=payload)
+        services.append_event(case, actor, "judicial_ruling", payload=payload)
         audit.record(
             actor=actor, action="disputes.judicial_ruling", obj=confirmation, changes=payload
         )
@@ -476,7 +476,7 @@ def record_return_visit(
       regraded instead.
     """
     case = Case.objects.get(pk=visit.case_id)
-    services._ensure_may(actor, case, _WORKS_THE_CASE)
+    services.ensure_may(actor, case, _WORKS_THE_CASE)
     visited_at = visited_at or timezone.now()
     errors: dict[str, str] = {}
     validation.check_visit(visit, method, outcome, performance, visited_at, errors)
@@ -499,7 +499,7 @@ def record_return_visit(
             raise services.CaseChanged(_("这次回访刚刚被其他人登记过，请刷新后再操作"))
         visit.refresh_from_db()
         payload = {"due_on": visit.due_on.isoformat(), "method": method, "outcome": outcome}
-        services._append(case, actor, "return_visit", note=visit.performance, payload=payload)
+        services.append_event(case, actor, "return_visit", note=visit.performance, payload=payload)
         audit.record(
             actor=actor, action="disputes.return_visit_recorded", obj=visit, changes=payload
         )
@@ -511,7 +511,7 @@ def record_return_visit(
         elif outcome == ReturnVisit.Outcome.PARTLY:
             due_on = clocks.return_visit_schedule(case.risk, timezone.localdate(visited_at))[0]
             extra = ReturnVisit.objects.create(case=case, agreement=visit.agreement, due_on=due_on)
-            services._append(
+            services.append_event(
                 case, actor, "return_visit_scheduled", payload={"due_on": extra.due_on.isoformat()}
             )
         elif case.state in ("agreement", "follow_up"):
