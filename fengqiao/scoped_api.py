@@ -10,7 +10,8 @@ from rest_framework import serializers, viewsets
 
 
 class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
-    """For models whose manager is ``fengqiao.scoping.ScopedManager``."""
+    # For models whose manager is fengqiao.scoping.ScopedManager. (A comment, not a
+    # docstring: drf-spectacular would print a docstring into every endpoint's description.)
 
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
