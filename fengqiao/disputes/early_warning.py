@@ -3,9 +3,10 @@
 Most homicides among acquaintances start as ordinary disputes nobody graded red
 (domain-notes §2.1), so repetition is itself a signal: the same parties again within 90
 days, a third police call about them, a second failed mediation, a red-flag word in a new
-note. Each rule raises the grade by itself, records why on the timeline and in the audit
-log, and warns the people who must act. Lowering a grade stays a person's decision, with a
-reason (``services.regrade_case``).
+note. Each rule decides by itself to raise the grade (a ``GradeRaise``); nothing here
+writes: ``services.raise_grade`` applies the decision, records why on the timeline and in
+the audit log, and warns the people who must act. Lowering a grade stays a person's
+decision, with a reason (``services.regrade_case``).
 
 It reads across jurisdictions on purpose (a party's earlier case in another township is a
 signal too), hence ``unscoped_for_jobs``; what a user is shown of it is narrowed by
@@ -19,15 +20,11 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F, Q
-from django.utils.translation import gettext as _
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 
-from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import Case, MediationSession, Party
-from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.triage import signals
 from fengqiao.triage.text import normalise
 
@@ -157,18 +154,41 @@ RULE_MESSAGES = {
 }
 
 
-def after_opening(case: Case, parties: list[Party]) -> None:
+@dataclass(frozen=True)
+class GradeRaise:
+    """A rule's decision to raise a case's grade: one grade up, or up to ``to``; ``detail`` is
+    the evidence its message names. ``services.raise_grade`` writes it."""
+
+    rule: str
+    detail: dict
+    to: str | None = None
+
+    @property
+    def message(self) -> str:
+        return RULE_MESSAGES[self.rule] % self.detail
+
+    def target(self, current: str) -> str | None:
+        """The grade this raise moves ``current`` to; None when it would not raise it."""
+        order = clocks.GRADES_LOW_TO_HIGH
+        now = order.index(current)
+        target = order.index(self.to) if self.to else min(now + 1, len(order) - 1)
+        return order[target] if target > now else None
+
+
+def after_opening(case: Case, parties: list[Party]) -> list[GradeRaise]:
     """Rules for a new case (with the parties it was opened with): the same people (ID
     number or phone) in another dispute within 90 days; a third police call about them."""
+    raises = []
     earlier = _same_people_cases(case, parties)
     recent = [c for c in earlier if case.received_at - REPEAT_WINDOW <= c["received_at"]]
     if recent:
         refs = "、".join(c["reference"] for c in recent[:3])
-        raise_grade(case, "repeat_parties", {"refs": refs})
+        raises.append(GradeRaise("repeat_parties", {"refs": refs}))
     calls = sum(1 for c in earlier if c["channel"] in POLICE_CHANNELS)
     calls += case.channel in POLICE_CHANNELS
     if calls >= POLICE_CALLS:
-        raise_grade(case, "police_calls", {"n": calls}, to="red")
+        raises.append(GradeRaise("police_calls", {"n": calls}, to="red"))
+    return raises
 
 
 def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
@@ -197,54 +217,21 @@ def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
     return list(cases.values())
 
 
-def after_failed_session(case: Case) -> None:
+def after_failed_session(case: Case) -> list[GradeRaise]:
     failed = MediationSession.objects.filter(
         case=case, outcome=MediationSession.Outcome.FAILED
     ).count()
     if failed >= FAILED_SESSIONS:
-        raise_grade(case, "failed_mediations", {"n": failed}, to="red")
+        return [GradeRaise("failed_mediations", {"n": failed}, to="red")]
+    return []
 
 
-def after_note(case: Case, note: str) -> None:
+def after_note(case: Case, note: str) -> list[GradeRaise]:
     """A red-flag word, said as fact, in anything newly written on the case."""
     if not note.strip() or case.risk == "red":
-        return
+        return []
     found = [s for s in signals.find_signals(normalise(note)) if s.name in NOTE_RED]
     if found:
         words = "、".join(word for s in found for word in s.words)
-        raise_grade(case, "red_signal", {"words": words}, to="red")
-
-
-def raise_grade(case: Case, rule: str, detail: dict, *, to: str | None = None) -> bool:
-    """One grade up (or up to ``to``), with the rule and its evidence on the timeline; the
-    handlers and, for red, the beat's community police are told. Never lowers a grade."""
-    from fengqiao.disputes import services  # services calls these rules when it writes
-
-    order = clocks.GRADES_LOW_TO_HIGH
-    case.refresh_from_db(fields=["risk", "version"])
-    current = order.index(case.risk)
-    target = order.index(to) if to else min(current + 1, len(order) - 1)
-    if target <= current:
-        return False
-    old, new = case.risk, order[target]
-    message = RULE_MESSAGES[rule] % detail
-    with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-            risk=new, version=F("version") + 1
-        )
-        if not updated:
-            return False  # changed meanwhile; the next note or case looks again
-        case.risk, case.version = new, case.version + 1
-        payload = {"rule": rule, "risk": [old, new], **{k: str(v) for k, v in detail.items()}}
-        services.append_event(case, None, "auto_regrade", note=message, payload=payload)
-        audit.record(actor=None, action="disputes.auto_regrade", obj=case, changes=payload)
-        people = list(case.handlers.all())
-        if new == "red":
-            people += responsibles_for_grids([case.grid])[case.grid_id].get("community_police", [])
-        services.notify(
-            list(dict.fromkeys(people)),
-            case,
-            f"raised:{rule}:{new}",
-            _("%(ref)s：%(why)s") % {"ref": case.reference, "why": message},
-        )
-    return True
+        return [GradeRaise("red_signal", {"words": words}, to="red")]
+    return []

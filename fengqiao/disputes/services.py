@@ -213,7 +213,8 @@ def open_case(
             obj=case,
             changes={"risk": risk, "level": level, "category": category},
         )
-        early_warning.after_opening(case, added)
+        for decision in early_warning.after_opening(case, added):
+            raise_grade(case, decision)
     return case
 
 
@@ -475,8 +476,46 @@ def append_event(
         payload=payload or {},
     )
     if user is not None and event.note:
-        early_warning.after_note(case, event.note)
+        for decision in early_warning.after_note(case, event.note):
+            raise_grade(case, decision)
     return event
+
+
+def raise_grade(case: Case, decision: early_warning.GradeRaise) -> bool:
+    """Apply early warning's decision: one grade up (or up to its ``to``), with the rule and
+    its evidence on the timeline; the handlers and, for red, the beat's community police are
+    told. Never lowers a grade; False when nothing changed (the grade is already there, or the
+    case changed meanwhile: the next note or case looks again)."""
+    case.refresh_from_db(fields=["risk", "version"])
+    new = decision.target(case.risk)
+    if new is None:
+        return False
+    old = case.risk
+    message = decision.message
+    with transaction.atomic():
+        updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+            risk=new, version=F("version") + 1
+        )
+        if not updated:
+            return False
+        case.risk, case.version = new, case.version + 1
+        payload = {
+            "rule": decision.rule,
+            "risk": [old, new],
+            **{k: str(v) for k, v in decision.detail.items()},
+        }
+        append_event(case, None, "auto_regrade", note=message, payload=payload)
+        audit.record(actor=None, action="disputes.auto_regrade", obj=case, changes=payload)
+        people = list(case.handlers.all())
+        if new == "red":
+            people += responsibles_for_grids([case.grid])[case.grid_id].get("community_police", [])
+        notify(
+            list(dict.fromkeys(people)),
+            case,
+            f"raised:{decision.rule}:{new}",
+            _("%(ref)s：%(why)s") % {"ref": case.reference, "why": message},
+        )
+    return True
 
 
 # --- helpers ---------------------------------------------------------------------------

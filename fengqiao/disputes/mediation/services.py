@@ -113,7 +113,8 @@ def record_session(
                 note=session.failure_reason,
                 payload={"session": session.pk},
             )
-            early_warning.after_failed_session(case)
+            for decision in early_warning.after_failed_session(case):
+                services.raise_grade(case, decision)
     return session
 
 
