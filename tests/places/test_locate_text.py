@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from fengqiao.intake import services as intake
 from fengqiao.intake.models import Report
+from fengqiao.places.place_names import PlaceNames, RegionRow
 from fengqiao.places.selectors import locate_text
-from fengqiao.places.text_locate import PlaceNames, RegionRow
 from tests.factories import BuildingFactory, RegionFactory, square
 
 
@@ -75,6 +75,12 @@ def test_two_different_grids_named_are_not_sure(world):
     found = locate_text("甲村一网格和乙社区一网格交界处")
     assert found.not_sure
     assert _labels(found) == ["甲村一网格（甲村）", "乙社区一网格（乙社区）"]
+
+
+def test_a_text_costs_three_queries_once_the_index_is_built(world, django_assert_num_queries):
+    locate_text("甲村二网格")
+    with django_assert_num_queries(3):  # building address, index signature, the grid
+        assert locate_text("甲村二网格村口").grid == world.grid_a2
 
 
 def test_a_text_naming_no_place_is_not_found(world):
