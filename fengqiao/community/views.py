@@ -34,7 +34,7 @@ from fengqiao.community.forms import (
 from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
 from fengqiao.community.to_case import message_to_report
-from fengqiao.pages import render_page
+from fengqiao.pages import render_page, wants_fragment
 
 # A posted message must reach the others within 2 s (the target); the poll is one
 # indexed query (messages after an id), measured at ~10 ms in bench/community.py.
@@ -162,7 +162,7 @@ def post(request, pk: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            if request.htmx:
+            if wants_fragment(request):
                 response = render(
                     request,
                     "community/_message_form.html",
@@ -172,7 +172,7 @@ def post(request, pk: int):
                 return response
             return redirect(_chat_url(group, thread) + "#latest")
     context = {"form": form, "group": group, "thread": thread}
-    if request.htmx:
+    if wants_fragment(request):
         return render(request, "community/_message_form.html", context, status=422)
     context.update(_chat_context(request, group, thread=thread))
     template = "community/thread.html" if thread else "community/group_detail.html"

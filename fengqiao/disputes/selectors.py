@@ -22,6 +22,8 @@ from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for, in_scope, scope_to
 from fengqiao.phones import normalize_phone
 
+# The permission every case page asks for (the writes ask ``services.CHANGE_CASE``).
+VIEW_CASE = "disputes.view_case"
 # A case that reaches this age without being resolved is "nearing the one-month mark".
 NEAR_MONTH = dt.timedelta(days=25)
 BOARD_LIMIT = 20  # a phone screen or two per section; the worklist filters show the rest

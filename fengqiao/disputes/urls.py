@@ -15,9 +15,7 @@ urlpatterns = [
         views.party_reveal,
         name="party_reveal",
     ),
-    path(
-        "<str:reference>/mediation/<slug:step>/", mediation_views.mediation_step, name="mediation"
-    ),
+    path("<str:reference>/mediation/<slug:step>/", views.mediation_step, name="mediation"),
     path(
         "<str:reference>/file.pdf", mediation_views.case_pdf, {"document": "file"}, name="file_pdf"
     ),

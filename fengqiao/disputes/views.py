@@ -1,7 +1,8 @@
 """Staff pages for dispute cases: the worklist, the case page with its actions, the board.
 
-Every read goes through ``disputes.selectors`` and every write through ``disputes.services``;
-a refused action comes back on the same page, in the service's words.
+Every read goes through ``disputes.selectors`` and every write through ``disputes.services``
+(mediation's through ``disputes.mediation.services``); a refused action or mediation step
+comes back on the same page, in the service's words, answered by one runner (``_answer_step``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
 from fengqiao.disputes.mediation.panel import mediation_context
+from fengqiao.disputes.mediation.views import MEDIATION_STEPS
 from fengqiao.disputes.models import Case
 from fengqiao.org.permissions import REVEAL_IDENTITY, roles_of
-from fengqiao.pages import render_page
+from fengqiao.pages import render_page, wants_fragment
 from fengqiao.registry import reveals
 
 PAGE_SIZE = 50
-VIEW_CASE = "disputes.view_case"
+VIEW_CASE = selectors.VIEW_CASE
 
 
 @dataclass(frozen=True)
@@ -233,36 +235,28 @@ def party_reveal(request, reference: str, pk: int, field: str):
     if party is None:
         raise Http404
     reveal, status = reveals.answer(request, party, field, url=request.path)
-    if request.htmx:
-        # htmx swaps only 2xx answers: a refusal is shown in place like a success.
-        return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
     back = reverse("disputes:case", args=[case.reference])
     context = {"reveal": reveal, "may_reveal": True, "back": back}
-    return render(request, "registry/reveal_page.html", context, status=status)
+    return render_page(
+        request,
+        "registry/reveal_page.html",
+        context,
+        fragment="registry/_reveal.html",
+        status=status,
+    )
 
 
-@login_required
-@permission_required(VIEW_CASE, raise_exception=True)
-@require_POST
-def case_act(request, reference: str, action: str):
-    """Take ``action`` on the case through its service.
-
-    Success: htmx gets the refreshed case body, a plain form post is redirected to the case
-    page. Refusal: the case body again with the service's message in the actions panel
-    (htmx swaps only 2xx answers, so it gets 200; a plain post gets 400, 403 or 409).
-    """
-    user = request.user
-    case = selectors.get_case_for(user, reference)
-    if action not in ACTIONS:
-        raise Http404
-    form = ACTIONS[action].form(request.POST, prefix=action)
+def _answer_step(request, case: Case, *, form, run: Callable[[], object], label: str, failed):
+    """Run one step posted from the case page (an action, a mediation step) once its form is
+    valid, and answer. Success: htmx gets the refreshed case body with a notice, a plain post
+    is redirected to the case page. Refusal: the case body again, ``failed(case, status)``
+    giving its context with the service's words next to the form (htmx swaps only 2xx
+    answers, so it gets 200; a plain post gets 400, 403 or 409)."""
     status = 400
     try:
         if not form.is_valid():
             raise ValidationError(_("请检查填写的内容"))
-        if form.cleaned_data["version"] != case.version:
-            raise services.CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
-        ACTIONS[action].run(case=case, actor=user, data=form.cleaned_data)
+        run()
     except services.CaseChanged as exc:
         status = 409
         _add_errors(form, exc)
@@ -272,22 +266,79 @@ def case_act(request, reference: str, action: str):
         status = 403
         form.add_error(None, str(exc) or _("您没有办理这个案件的权限"))
     else:
-        notice = _("已完成：%(action)s") % {"action": forms.ACTION_LABELS[action]}
-        if not request.htmx:
+        notice = _("已完成：%(action)s") % {"action": label}
+        if not wants_fragment(request):
             messages.success(request, notice)
             return redirect("disputes:case", reference=case.reference)
-        case = selectors.get_case_for(user, reference)
+        case = selectors.get_case_for(request.user, case.reference)
         context = {**_case_context(request, case), "notice": notice}
         return render(request, "disputes/_case_body.html", context)
+    case = selectors.get_case_for(request.user, case.reference)
+    return render_page(
+        request,
+        "disputes/case_detail.html",
+        failed(case, status),
+        fragment="disputes/_case_body.html",
+        status=status,
+    )
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_POST
+def case_act(request, reference: str, action: str):
+    """Take ``action`` on the case through its service, answered by ``_answer_step``; a
+    version older than the case's is refused as changed meanwhile."""
+    user = request.user
     case = selectors.get_case_for(user, reference)
-    context = {
-        **_case_context(request, case, failed=(action, form)),
-        "errors": form.non_field_errors() or [_("请检查填写的内容")],
-        "failed_label": forms.ACTION_LABELS[action],
-    }
-    if request.htmx:
-        return render(request, "disputes/_case_body.html", context)
-    return render(request, "disputes/case_detail.html", context, status=status)
+    if action not in ACTIONS:
+        raise Http404
+    form = ACTIONS[action].form(request.POST, prefix=action)
+
+    def run():
+        if form.cleaned_data["version"] != case.version:
+            raise services.CaseChanged(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
+        ACTIONS[action].run(case=case, actor=user, data=form.cleaned_data)
+
+    def failed(case: Case, status: int) -> dict:
+        return {
+            **_case_context(request, case, failed=(action, form)),
+            "errors": form.non_field_errors() or [_("请检查填写的内容")],
+            "failed_label": forms.ACTION_LABELS[action],
+        }
+
+    label = forms.ACTION_LABELS[action]
+    return _answer_step(request, case, form=form, run=run, label=label, failed=failed)
+
+
+@login_required
+@permission_required(VIEW_CASE, raise_exception=True)
+@require_POST
+def mediation_step(request, reference: str, step: str):
+    """One step of mediation on the case, through its service (``mediation.views`` binds
+    each step's form to its service call), answered by ``_answer_step``.
+
+    The record a step works on (a signer, a term, a visit) is named by the ``target`` field
+    and looked up on this case only.
+    """
+    case = selectors.get_case_for(request.user, reference)
+    if step not in MEDIATION_STEPS:
+        raise Http404
+    target = request.POST.get("target", "")
+    prepared = MEDIATION_STEPS[step](request, case, target)
+    form = prepared.form
+
+    def failed(case: Case, status: int) -> dict:
+        context = _case_context(request, case, step_failed=(step, target, form))
+        if status == 409:
+            # The step's own form may be gone from the reloaded case (another draft is
+            # pending, the signer has signed): say why at the top, as a refused move does.
+            context["errors"] = form.non_field_errors()
+            context["failed_label"] = forms.MEDIATION_LABELS[step]
+        return context
+
+    label = forms.MEDIATION_LABELS[step]
+    return _answer_step(request, case, form=form, run=prepared.run, label=label, failed=failed)
 
 
 def _add_errors(form: forms.ActionForm, exc: ValidationError) -> None:

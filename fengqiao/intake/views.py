@@ -31,6 +31,7 @@ from fengqiao.intake.models import Report
 from fengqiao.intake.templatetags.triage import panel_context
 from fengqiao.org.permissions import REVEAL_IDENTITY
 from fengqiao.org.scope import in_scope
+from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
 from fengqiao.registry import reveals
 
@@ -259,12 +260,10 @@ def staff_reveal(request, code: str, field: str):
         raise Http404
     report = selectors.get_report_for(request.user, code)
     reveal, status = reveals.answer(request, report, field, url=request.path)
-    if request.htmx:
-        # htmx swaps only 2xx answers: a refusal is shown in place like a success.
-        return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
     back = reverse("intake:detail", args=[report.tracking_code])
     context = {"reveal": reveal, "may_reveal": True, "back": back}
-    return render(request, "registry/reveal_page.html", context, status=status)
+    page, fragment = "registry/reveal_page.html", "registry/_reveal.html"
+    return render_page(request, page, context, fragment=fragment, status=status)
 
 
 # The kinds of record a report can be made from, and the page that shows one.

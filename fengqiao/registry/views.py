@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from fengqiao.forms_support import new_client_key
 from fengqiao.org.permissions import REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION
-from fengqiao.pages import render_page
+from fengqiao.pages import render_page, wants_fragment
 from fengqiao.places import selectors as places
 from fengqiao.registry import care, exports, panels, reveals, rules, selectors, services, tenants
 from fengqiao.registry.forms import (
@@ -140,7 +140,7 @@ def resident_reveal(request, pk: int, field: str):
         raise Http404
     resident = selectors.get_resident_for(request.user, pk)
     reveal, status = reveals.answer(request, resident, field)
-    if request.htmx:
+    if wants_fragment(request):
         # htmx swaps only 2xx answers: a refusal is shown in place like a success.
         return render(request, "registry/_reveal.html", {"reveal": reveal, "may_reveal": True})
     page = _resident_context(request, resident)
@@ -157,9 +157,9 @@ def tenant_reveal(request, pk: int, field: str):
         raise Http404
     report = selectors.get_tenant_report_for(request.user, pk)
     reveal, status = reveals.answer(request, report, field)
-    template = "registry/_reveal.html" if request.htmx else "registry/reveal_page.html"
     context = {"reveal": reveal, "may_reveal": True, "back": reverse("registry:tenants")}
-    return render(request, template, context, status=200 if request.htmx else status)
+    page, fragment = "registry/reveal_page.html", "registry/_reveal.html"
+    return render_page(request, page, context, fragment=fragment, status=status)
 
 
 @login_required
@@ -254,7 +254,7 @@ def address_verify(request, pk: int):
     """Mark the address checked on the ground now (htmx swaps the verification line)."""
     address = selectors.get_address_for(request.user, pk)
     services.verify_address(actor=request.user, address=address)
-    if request.htmx:
+    if wants_fragment(request):
         context = {"address": address, "may_verify": True, "notice": _("已核实")}
         return render(request, "registry/_address_verified.html", context)
     messages.success(request, _("已核实"))
@@ -411,7 +411,7 @@ def tenant_review(request, pk: int, action: str):
             form.add_service_errors(error)
             status = 400
         else:
-            if not request.htmx:
+            if not wants_fragment(request):
                 messages.success(request, notice)
                 return redirect("registry:tenants")
             context = {"report": report, "form": form, "notice": notice}
@@ -419,7 +419,7 @@ def tenant_review(request, pk: int, action: str):
     else:
         status = 400
     context = {"report": report, "form": form, "failed": action}
-    if request.htmx:
+    if wants_fragment(request):
         return render(request, "registry/_tenant_review.html", context)
     reports = selectors.pending_tenant_reports_for(user).order_by("reported_at", "id")
     page = Paginator(reports, PAGE_SIZE).get_page(1)

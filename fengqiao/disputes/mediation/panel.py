@@ -1,7 +1,7 @@
 """The mediation part of the case page: what it shows and offers to this reader.
 
 Sessions, the agreement and its signatures, performance, judicial confirmation and return
-visits. Each form posts to ``mediation.views.mediation_step``.
+visits. Each form posts to ``disputes.views.mediation_step``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The mediation steps and the printable case file, posted from the case page.
+"""The mediation steps posted from the case page, and the printable case file.
 
 Each step binds its form and calls the one service of that step (``mediation.services``);
-a refusal comes back on the case page next to the form, in the service's words.
+the case page's ``disputes.views.mediation_step`` runs it and answers as it answers every
+action, so a refusal comes back on the case page next to the form, in the service's words.
 """
 
 from __future__ import annotations
@@ -9,21 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
 
-from fengqiao.disputes import forms, selectors, services
+from fengqiao.disputes import forms, selectors
 from fengqiao.disputes.mediation import paperwork
 from fengqiao.disputes.mediation import selectors as mediation_selectors
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.mediation.panel import mediator_choices
 from fengqiao.disputes.models import Case
-from fengqiao.disputes.views import VIEW_CASE, _add_errors, _case_context
 
 
 @dataclass
@@ -220,57 +218,6 @@ MEDIATION_STEPS: dict[str, Callable[..., Step]] = {
 }
 
 
-@login_required
-@permission_required(VIEW_CASE, raise_exception=True)
-@require_POST
-def mediation_step(request, reference: str, step: str):
-    """One step of mediation on the case, through its service (``mediation.services``).
-
-    The record a step works on (a signer, a term, a visit) is named by the ``target`` field
-    and looked up on this case only. Answers as ``case_act`` does: htmx gets the refreshed
-    case body (200 even when refused, with the errors next to the fields), a plain post a
-    redirect or the page with 400, 403 or 409.
-    """
-    user = request.user
-    case = selectors.get_case_for(user, reference)
-    if step not in MEDIATION_STEPS:
-        raise Http404
-    target = request.POST.get("target", "")
-    prepared = MEDIATION_STEPS[step](request, case, target)
-    form = prepared.form
-    status = 400
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("请检查填写的内容"))
-        prepared.run()
-    except services.CaseChanged as exc:
-        status = 409
-        _add_errors(form, exc)
-    except ValidationError as exc:
-        _add_errors(form, exc)
-    except PermissionDenied as exc:
-        status = 403
-        form.add_error(None, str(exc) or _("您没有办理这个案件的权限"))
-    else:
-        notice = _("已完成：%(action)s") % {"action": forms.MEDIATION_LABELS[step]}
-        if not request.htmx:
-            messages.success(request, notice)
-            return redirect("disputes:case", reference=case.reference)
-        case = selectors.get_case_for(user, reference)
-        context = {**_case_context(request, case), "notice": notice}
-        return render(request, "disputes/_case_body.html", context)
-    case = selectors.get_case_for(user, reference)
-    context = _case_context(request, case, step_failed=(step, target, form))
-    if status == 409:
-        # The step's own form may be gone from the reloaded case (another draft is pending,
-        # the signer has signed): say why at the top, as a refused move does.
-        context["errors"] = form.non_field_errors()
-        context["failed_label"] = forms.MEDIATION_LABELS[step]
-    if request.htmx:
-        return render(request, "disputes/_case_body.html", context)
-    return render(request, "disputes/case_detail.html", context, status=status)
-
-
 # --- printable paperwork -----------------------------------------------------------------------
 
 PRINTS: dict[str, Callable[..., bytes]] = {
@@ -281,7 +228,7 @@ PRINTS: dict[str, Callable[..., bytes]] = {
 
 
 @login_required
-@permission_required(VIEW_CASE, raise_exception=True)
+@permission_required(selectors.VIEW_CASE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def case_pdf(request, reference: str, document: str):
     """A PDF of the case's paperwork (the whole file, the agreement, the intake register),
