@@ -8,74 +8,32 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from fengqiao import taxonomy
+from fengqiao.api_support import (
+    FIELD_ERRORS,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    Conflict,
+    ErrorSerializer,
+    api_error,
+)
 from fengqiao.disputes import rules, selectors, services
+from fengqiao.disputes.api_support import CasePartyInputSerializer
 from fengqiao.disputes.models import Case, CaseEvent, Party
-from fengqiao.identity import normalize_id_number
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.org.models import Person
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for
-from fengqiao.phones import normalize_phone
 from fengqiao.places.models import Building, Region
 from fengqiao.scoped_api import ReadOnlyModelSerializer
-
-# --- errors: one shape for every refusal -----------------------------------------------
-
-
-class Refused(exceptions.APIException):
-    """A refusal that names no field (an illegal move): ``{"detail": "..."}``, 400."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "refused"
-
-
-class Conflict(exceptions.APIException):
-    """Someone changed the record first: ``{"detail": "..."}``, 409."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "changed"
-
-
-def api_error(error: ValidationError) -> exceptions.APIException:
-    """A service's ValidationError as the API answers it: a field dict when the service
-    named fields (``__all__`` becomes ``non_field_errors``), else ``{"detail": ...}``."""
-    if isinstance(error, services.CaseChanged):
-        return Conflict(error.messages[0])
-    if hasattr(error, "error_dict"):
-        return exceptions.ValidationError(
-            {
-                (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): list(
-                    messages
-                )
-                for field, messages in error.message_dict.items()
-            }
-        )
-    return Refused("；".join(error.messages))
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(read_only=True)
-
-
-FIELD_ERRORS = OpenApiResponse(
-    description="Field errors, `{field: [message, ...]}`; or `{detail: message}` when the "
-    "refusal names no field."
-)
-NOT_ALLOWED = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this.")
-NOT_FOUND = OpenApiResponse(
-    ErrorSerializer, description="No such record inside the caller's jurisdiction."
-)
-
 
 # --- output ----------------------------------------------------------------------------
 
@@ -201,30 +159,6 @@ def _fits(action: str, case: Case) -> bool:
 
 
 # --- input -----------------------------------------------------------------------------
-
-
-class CasePartyInputSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Party.Role.choices)
-    name = serializers.CharField(min_length=1, max_length=100)
-    phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
-    id_number = serializers.CharField(
-        max_length=30, required=False, default="", allow_blank=True, help_text="居民身份证号码"
-    )
-    address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
-
-    # Checked here too, so a wrong number is reported against its party, not as a whole.
-    def validate_phone(self, value: str) -> str:
-        return _checked(normalize_phone, value)
-
-    def validate_id_number(self, value: str) -> str:
-        return _checked(normalize_id_number, value)
-
-
-def _checked(normalize, value: str) -> str:
-    try:
-        return normalize(value)
-    except ValidationError as error:
-        raise serializers.ValidationError(error.messages) from None
 
 
 class CaseInputSerializer(serializers.Serializer):
@@ -380,7 +314,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         try:
             case = services.open_case(actor=request.user, grid=grid, building=building, **values)
         except ValidationError as error:
-            raise api_error(error) from None
+            raise api_error(error, changed=services.CaseChanged) from None
         return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -407,7 +341,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         try:
             _apply(case, request.user, move)
         except ValidationError as error:
-            raise api_error(error) from None
+            raise api_error(error, changed=services.CaseChanged) from None
         return Response(self._detail(case))
 
     def _detail(self, case: Case) -> dict:

@@ -24,13 +24,9 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from fengqiao import taxonomy
-from fengqiao.disputes.api import (
-    FIELD_ERRORS,
-    NOT_ALLOWED,
-    NOT_FOUND,
-    CasePartyInputSerializer,
-    api_error,
-)
+from fengqiao.api_support import FIELD_ERRORS, NOT_ALLOWED, NOT_FOUND, api_error
+from fengqiao.disputes.api_support import CasePartyInputSerializer
+from fengqiao.disputes.services import CaseChanged
 from fengqiao.intake import selectors
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import submit_report
@@ -235,7 +231,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         try:
             submission = submit_report(actor=request.user, client_key=client_key, **values)
         except ValidationError as error:
-            raise api_error(error) from None
+            raise api_error(error, changed=CaseChanged) from None
         report = submission.report
         prefetch_related_objects([report], "assignees")
         return Response(

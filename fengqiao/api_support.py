@@ -1,0 +1,62 @@
+"""What every app's API shares: one shape for every refusal, and the responses the schema
+documents for it.
+
+Below every app (it imports none): a service's ``ValidationError`` becomes field errors or
+``{"detail": ...}`` (400), and the app names its own "changed meanwhile" error for ``api_error``
+to answer 409.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.settings import api_settings
+
+
+class Refused(exceptions.APIException):
+    """A refusal that names no field (an illegal move): ``{"detail": "..."}``, 400."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "refused"
+
+
+class Conflict(exceptions.APIException):
+    """Someone changed the record first: ``{"detail": "..."}``, 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "changed"
+
+
+def api_error(
+    error: ValidationError, *, changed: type[ValidationError] | tuple = ()
+) -> exceptions.APIException:
+    """A service's ValidationError as the API answers it: 409 when it is the app's ``changed``
+    error; a field dict when the service named fields (``__all__`` becomes
+    ``non_field_errors``); else ``{"detail": ...}``."""
+    if changed and isinstance(error, changed):
+        return Conflict(error.messages[0])
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): list(
+                    messages
+                )
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return Refused("；".join(error.messages))
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+FIELD_ERRORS = OpenApiResponse(
+    description="Field errors, `{field: [message, ...]}`; or `{detail: message}` when the "
+    "refusal names no field."
+)
+NOT_ALLOWED = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this.")
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such record inside the caller's jurisdiction."
+)
