@@ -283,6 +283,13 @@ ADMIN_RECORDS: dict[str, Callable[[Township, object], object]] = {
     "org.accessgrant": lambda b, w: w.officer_b.access_grants.get(),
     "disputes.case": lambda b, w: b.case,
     "auth.user": lambda b, w: w.officer_b,
+    "intake.report": lambda b, w: b.report,
+    "registry.address": lambda b, w: b.address,
+    "registry.house": lambda b, w: b.house,
+    "registry.resident": lambda b, w: b.resident,
+    "registry.establishment": lambda b, w: b.establishment,
+    "registry.keyperson": lambda b, w: b.key_person,
+    "registry.tenantreport": lambda b, w: b.tenant_report,
 }
 
 
