@@ -26,7 +26,7 @@ from fengqiao.disputes.models import (
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
-from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
 from fengqiao.registry import selectors as registry
 
@@ -80,7 +80,8 @@ def handlers_for(
     case: Case, level: int, packages: dict | None = None
 ) -> tuple[list[Person], Team | None]:
     """Who takes the case at ``level``, from the responsibility packages of its place
-    (``packages``: the grid's entry of ``responsibles_for_grids``, if the caller has it)."""
+    (``packages``: ``org.selectors.packages_for_place`` of its grid and building, if the
+    caller has it)."""
     plan = rules.handler_plan(level, has_building=case.building_id is not None)
     if plan.mediation_team:
         team = (
@@ -90,11 +91,11 @@ def handlers_for(
             .first()
         )
         return (list(team.members.all()) if team else []), team
-    people: list[Person] = []
-    if "building_head" in plan.duties and case.building_id:
-        people = building_heads([case.building])[case.building_id]
     if packages is None:
-        packages = responsibles_for_grids([case.grid])[case.grid_id]
+        packages = packages_for_place(case.grid, case.building if case.building_id else None)
+    people: list[Person] = []
+    if "building_head" in plan.duties:
+        people = list(packages.get("building_head", []))
     for duty in plan.duties:
         if duty == "building_head":
             continue

@@ -19,7 +19,7 @@ from fengqiao.idempotency import sender_of, stored_key
 from fengqiao.intake import grading
 from fengqiao.intake.models import Report, ReportPhoto
 from fengqiao.org.scope import in_scope, person_of
-from fengqiao.org.selectors import building_heads, responsibles_for_grids
+from fengqiao.org.selectors import packages_for_place
 from fengqiao.phones import normalize_phone
 from fengqiao.photos import content_type_of, photo_problem
 from fengqiao.places import selectors as places
@@ -137,11 +137,11 @@ def submit_report(
                 **{name: value for name, value in values.items() if name != "reporter_phone"},
                 **sealing.phone_columns(values["reporter_phone"]),  # never stored in the clear
             )
-            packages = responsibles_for_grids([grid])[grid.pk]
+            packages = packages_for_place(grid, building)
             Report.assignees.through.objects.bulk_create(
                 [
                     Report.assignees.through(report_id=report.pk, person_id=person.pk)
-                    for person in _responsible(packages, building)
+                    for person in _responsible(packages)
                 ]
             )
             for photo in photos:
@@ -349,12 +349,9 @@ def _place(*, lon, lat, address, grid_code, building) -> tuple[Region, Building 
     return found.grid, found.building, False
 
 
-def _responsible(packages: dict, building: Building | None) -> list:
-    """Everyone who packages the grid, and the building's head."""
-    people = [person for holders in packages.values() for person in holders]
-    if building is not None:
-        people += building_heads([building])[building.pk]
-    return list(dict.fromkeys(people))
+def _responsible(packages: dict) -> list:
+    """Everyone who packages the place: the grid's people and the building's heads."""
+    return list(dict.fromkeys(person for holders in packages.values() for person in holders))
 
 
 def _store_photo(report: Report, photo) -> None:

@@ -98,6 +98,18 @@ def building_heads(
     return heads
 
 
+def packages_for_place(
+    grid: Region, building: Building | None = None, *, at: dt.date | None = None
+) -> dict[str, list[Person]]:
+    """Who packages a place, by duty: the grid's people for every area duty and, when the
+    place is a building, its building heads under ``building_head``. The one routing
+    answer intake (everyone responsible) and disputes (who handles at which level) share."""
+    packages = dict(responsibles_for_grids([grid], at=at)[grid.pk])
+    if building is not None:
+        packages[Duty.BUILDING_HEAD] = building_heads([building], at=at)[building.pk]
+    return packages
+
+
 def responsible_for(
     place: Region | Building, duty: str, *, at: dt.date | None = None
 ) -> list[Person]:

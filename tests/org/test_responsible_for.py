@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.org.models import Assignment
-from fengqiao.org.selectors import responsible_for, responsibles_for_grids
+from fengqiao.org.selectors import packages_for_place, responsible_for, responsibles_for_grids
 from fengqiao.org.services import assign, end_assignment
 from tests.factories import AssignmentFactory, BuildingFactory, PersonFactory
 
@@ -215,3 +215,15 @@ def test_officer_without_the_permission_cannot_assign(world):
             starts_on=TODAY,
         )
     assert not Assignment.objects.filter(building=world.building_a1).exists()
+
+
+def test_a_places_packages_hold_the_grids_people_and_the_buildings_heads(world):
+    head = PersonFactory(name="楼栋长甲", region=world.grid_a1, role_codes=["building_head"])
+    AssignmentFactory(person=head, duty="building_head", building=world.building_a1)
+    on_grid = packages_for_place(world.grid_a1)
+    in_building = packages_for_place(world.grid_a1, world.building_a1)
+    assert "building_head" not in on_grid
+    assert in_building["building_head"] == [head]
+    assert {k: v for k, v in in_building.items() if k != "building_head"} == on_grid
+    assert [p.name for p in on_grid["grid_worker"]] == ["grid_worker_a1"]
+    assert [p.name for p in on_grid["community_police"]] == ["officer_a"]
