@@ -12,10 +12,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fengqiao.audit.models import AuditEvent
-from fengqiao.disputes.models import Case, CaseEvent
+from fengqiao.disputes.models import Case
 from fengqiao.intake.services import submit_report
 from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
+from tests.snapshots import case_snapshot
 
 ID_NUMBER = "11010519491231002X"
 
@@ -41,12 +42,6 @@ def _api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def _snapshot(case: Case):
-    case = Case.objects.get(pk=case.pk)
-    events = CaseEvent.objects.filter(case=case).count()
-    return (case.state, case.level, case.risk, case.version, events, AuditEvent.objects.count())
 
 
 def _move(user, case: Case, **body):
@@ -226,40 +221,40 @@ def test_the_grid_worker_accepts_and_the_timeline_grows(world, case_a):
 
 
 def test_an_illegal_move_is_refused_in_chinese_and_changes_nothing(world, case_a):
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _move(world.grid_worker_a1, case_a, action="reach_agreement", version=0)
     assert response.status_code == 400
     assert "当前状态" in response.json()["detail"]
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(world, case_a):
     assert _move(world.grid_worker_a1, case_a, action="accept", version=0).status_code == 200
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _move(world.officer_a, case_a, action="investigate", version=0)
     assert response.status_code == 409
     assert "刷新" in response.json()["detail"]
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_officer_b_cannot_move_a_case_in_township_a(world, case_a):
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _move(world.officer_b, case_a, action="accept", version=0)
     assert response.status_code == 404
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_a_role_that_may_not_steer_gets_403_and_nothing_changes(world, case_a):
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _move(world.grid_worker_a1, case_a, action="escalate", version=0, reason="想上报")
     assert response.status_code == 403 and set(response.json()) == {"detail"}
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_a_resident_may_not_move_a_case(world, case_a):
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     assert _move(world.resident, case_a, action="accept", version=0).status_code == 403
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_escalation_moves_the_case_up_with_its_reason(world, case_a):
@@ -292,10 +287,10 @@ def test_pause_and_resume_the_clock(world, case_a):
 
 
 def test_transfer_needs_the_receiving_body(world, case_a):
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _move(world.officer_a, case_a, action="transfer", version=0, reason="涉嫌违法")
     assert response.status_code == 400 and "body" in response.json()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
     done = _move(
         world.officer_a, case_a, action="transfer", version=0, reason="涉嫌违法", body="刑侦大队"
     )

@@ -19,7 +19,6 @@ from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import (
     Agreement,
     Case,
-    CaseEvent,
     MediationSession,
     ReturnVisit,
 )
@@ -27,6 +26,7 @@ from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
 from fengqiao.org.scope import scope_to
 from tests.conftest import PASSWORD, staff_user
+from tests.snapshots import case_snapshot
 
 HOUR = dt.timedelta(hours=1)
 
@@ -109,20 +109,6 @@ def _in_follow_up(world, *, risk="yellow") -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-def _snapshot(case: Case):
-    case = Case.objects.get(pk=case.pk)
-    return (
-        case.state,
-        case.risk,
-        case.version,
-        CaseEvent.objects.filter(case=case).count(),
-        AuditEvent.objects.count(),
-        MediationSession.objects.count(),
-        Agreement.objects.count(),
-        list(ReturnVisit.objects.values_list("pk", "done_at", "cancelled_at")),
-    )
-
-
 def test_a_case_goes_from_report_to_closed_through_mediation_agreement_and_visits(world):
     case = _case(world)
     session = _session(world, case)
@@ -143,12 +129,12 @@ def test_a_case_goes_from_report_to_closed_through_mediation_agreement_and_visit
     mediation.apply_seal(agreement=agreement, actor=world.grid_worker_a1)
 
     # The respondent has not signed: the agreement may not take effect, and says who is missing.
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(ValidationError) as error:
         mediation.take_effect(agreement=agreement, actor=world.grid_worker_a1)
     assert "赵某" in error.value.message_dict["signatures"][0]
     assert mediation_selectors.missing_for_effect(agreement) == ["当事人赵某的签名"]
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
     respondent = case.parties.get(role="respondent")
     mediation.sign_agreement(agreement=agreement, actor=world.officer_a, signer=respondent)
@@ -202,11 +188,11 @@ def test_return_visits_are_scheduled_by_risk_grade(world, risk, days):
 
 def test_a_failed_session_needs_a_reason_and_fails_the_mediation(world):
     case = _case(world)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(ValidationError) as error:
         _session(world, case, outcome="failed")
     assert "failure_reason" in error.value.message_dict
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
     session = _session(world, case, outcome="failed", failure_reason="赵某拒绝赔偿")
     case.refresh_from_db()
@@ -352,7 +338,7 @@ def test_judicial_confirmation_is_refused_after_30_days(world):
     assert window.deadline == effective_on + dt.timedelta(days=30)
     assert window.days_left == -1 and not window.open
 
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(ValidationError) as error:
         mediation.record_judicial_confirmation(
             agreement=agreement,
@@ -361,7 +347,7 @@ def test_judicial_confirmation_is_refused_after_30_days(world):
             court="测试区人民法院",
         )
     assert "三十日" in error.value.message_dict["applied_on"][0]
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
     # On the last day it is still in time; the ruling is recorded when it comes.
     confirmation = mediation.record_judicial_confirmation(
@@ -387,15 +373,15 @@ def test_judicial_confirmation_is_refused_after_30_days(world):
 def test_someone_outside_the_jurisdiction_is_refused_and_nothing_changes(world):
     case = _case(world)
     outsider = world.officer_b
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(PermissionDenied):
         _session(world, case, actor=outsider)
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
     _session(world, case)
     agreement = _draft(world, case)
     party = case.parties.first()
-    before = _snapshot(case)
+    before = case_snapshot(case)
     refused = [
         lambda: _draft(world, case, actor=outsider),
         lambda: mediation.sign_agreement(agreement=agreement, actor=outsider, signer=party),
@@ -405,12 +391,12 @@ def test_someone_outside_the_jurisdiction_is_refused_and_nothing_changes(world):
     for attempt in refused:
         with pytest.raises(PermissionDenied):
             attempt()
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
     assert not agreement.signatures.exists() and not Agreement.objects.get().seal_applied
 
     case = _in_follow_up(world)
     agreement = case.agreements.get()
-    before = _snapshot(case)
+    before = case_snapshot(case)
     refused = [
         lambda: mediation.record_performance(
             term=agreement.terms.first(),
@@ -432,7 +418,7 @@ def test_someone_outside_the_jurisdiction_is_refused_and_nothing_changes(world):
     for attempt in refused:
         with pytest.raises(PermissionDenied):
             attempt()
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_mediation_records_are_scoped_to_the_case_jurisdiction(world, client):

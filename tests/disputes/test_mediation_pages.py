@@ -13,21 +13,10 @@ from django.utils import timezone
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
-from fengqiao.disputes.models import Agreement, Case, CaseEvent, MediationSession, ReturnVisit
+from fengqiao.disputes.models import Agreement, Case, ReturnVisit
 from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Person
-
-
-def _snapshot(case: Case):
-    case = Case.objects.get(pk=case.pk)
-    return (
-        case.state,
-        case.version,
-        CaseEvent.objects.filter(case=case).count(),
-        AuditEvent.objects.count(),
-        MediationSession.objects.count(),
-        Agreement.objects.count(),
-    )
+from tests.snapshots import case_snapshot
 
 
 def _step(client, case: Case, step: str, *, target="", htmx=False, prefix=None, **fields):
@@ -131,12 +120,12 @@ def test_the_whole_mediation_path_from_the_case_page(client, world, case):
     for party in case.parties.all():
         response = _step(client, case, "sign", target=f"party-{party.pk}", method="sign")
         assert response.status_code == 302
-    before = _snapshot(case)
+    before = case_snapshot(case)
     response = _step(client, case, "effect", htmx=True)
     body = response.content.decode()
     assert response.status_code == 200 and "协议尚不能生效" in body
     assert "调解员签名" in body and "人民调解委员会印章" in body
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
     worker = Person.objects.get(user=world.grid_worker_a1)
     assert (
@@ -185,25 +174,25 @@ def test_the_whole_mediation_path_from_the_case_page(client, world, case):
 
 
 def test_a_failed_session_needs_its_reason_next_to_the_field(client, world, case):
-    before = _snapshot(case)
+    before = case_snapshot(case)
     response = _record_session(client, world, case, outcome="failed")
     assert response.status_code == 400
     page = response.content.decode()
     assert "调解不成必须说明原因" in page
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_a_bad_amount_shows_the_field_error_and_drafts_nothing(client, world, case):
     _record_session(client, world, case)
     client.force_login(world.officer_a)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     response = _draft(client, case, amount="五百")
     assert response.status_code == 400
     page = response.content.decode()
     assert "金额必须是数字" in page and 'class="field has-error"' in page
     response = _draft(client, case, amount="-5", htmx=True)
     assert response.status_code == 200 and "金额不能为负数" in response.content.decode()
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_officer_b_gets_404_from_every_new_endpoint_and_nothing_changes(client, world, case):
@@ -213,7 +202,7 @@ def test_officer_b_gets_404_from_every_new_endpoint_and_nothing_changes(client, 
     party = case.parties.first()
     term = Agreement.objects.get(case=case).terms.get()
     client.force_login(world.officer_b)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     posts = [
         ("session", "", {"place": "乙镇", "record": "x", "outcome": "settled"}),
         ("draft", "", {"committee": "乙"}),
@@ -231,7 +220,7 @@ def test_officer_b_gets_404_from_every_new_endpoint_and_nothing_changes(client, 
     for name in ("file_pdf", "agreement_pdf", "intake_pdf"):
         assert client.get(reverse(f"disputes:{name}", args=[case.reference])).status_code == 404
     assert AuditEvent.objects.count() == audit_before
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_the_pdfs_are_pdf_bytes_named_by_the_reference_and_audited(client, world, case):
@@ -282,8 +271,8 @@ def test_signing_names_only_the_cases_own_mediators(client, world, case):
     client.force_login(world.officer_a)
     assert _draft(client, case).status_code == 302
     stranger = Person.objects.get(user=world.officer_b)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     response = _step(client, case, "sign", target=f"person-{stranger.pk}", method="sign")
     assert response.status_code == 404
     assert stranger.name not in response.content.decode()
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before

@@ -13,10 +13,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
-from fengqiao.disputes.models import Case, CaseEvent, Notification, Party
+from fengqiao.disputes.models import Case, Notification, Party
 from fengqiao.intake.services import submit_report
+from tests.snapshots import case_snapshot
 
 _PHONES = itertools.count()
 
@@ -37,17 +37,6 @@ def _case(*, risk="yellow", lon=120.005, text="楼上每天半夜拖椅子，沟
         reporter_name="李大姐",
         **extra,
     ).report.case
-
-
-def _snapshot(case: Case):
-    case = Case.objects.get(pk=case.pk)
-    return (
-        case.state,
-        case.level,
-        case.version,
-        CaseEvent.objects.filter(case=case).count(),
-        AuditEvent.objects.count(),
-    )
 
 
 def _act(client, case: Case, action: str, *, version=None, htmx=False, **fields):
@@ -75,9 +64,9 @@ def test_a_case_outside_the_jurisdiction_is_not_found(client, world, cases):
     client.force_login(world.officer_a)
     assert client.get(reverse("disputes:case", args=[case_b.reference])).status_code == 404
     assert client.get(reverse("disputes:case", args=["330699-2000-999999"])).status_code == 404
-    before = _snapshot(case_b)
+    before = case_snapshot(case_b)
     assert _act(client, case_b, "accept").status_code == 404
-    assert _snapshot(case_b) == before
+    assert case_snapshot(case_b) == before
 
 
 def test_a_resident_may_not_open_the_worklist(client, world, cases):
@@ -134,29 +123,29 @@ def test_an_htmx_action_answers_with_the_refreshed_case_only(client, world, case
 def test_an_illegal_action_is_refused_in_chinese_and_changes_nothing(client, world, cases):
     case_a, _ = cases
     client.force_login(world.officer_a)
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _act(client, case_a, "close")
     assert response.status_code == 400
     assert "这项操作在案件当前状态下不允许" in response.content.decode()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
     response = _act(client, case_a, "close", htmx=True)
     assert response.status_code == 200 and "这项操作在案件当前状态下不允许" in (
         response.content.decode()
     )
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
     # An agreement is reached by the agreement taking effect, never by a bare button.
     assert _act(client, case_a, "reach_agreement").status_code == 404
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_an_action_the_user_may_not_take_is_refused(client, world, cases):
     case_a, _ = cases
     client.force_login(world.grid_worker_a1)
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _act(client, case_a, "escalate", reason="太难了")
     assert response.status_code == 403
     assert "您没有办理这个案件的权限" in response.content.decode()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_a_stale_submit_is_refused_with_reload_advice(client, world, cases):
@@ -164,21 +153,21 @@ def test_a_stale_submit_is_refused_with_reload_advice(client, world, cases):
     client.force_login(world.officer_a)
     stale_version = case_a.version
     services.accept_case(case=case_a, actor=world.grid_worker_a1)
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     case_a.refresh_from_db()
     response = _act(client, case_a, "investigate", version=stale_version)
     assert response.status_code == 409
     assert "这个案件刚刚被其他人修改过，请刷新后再操作" in response.content.decode()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_a_missing_reason_is_shown_on_its_field(client, world, cases):
     case_a, _ = cases
     client.force_login(world.officer_a)
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _act(client, case_a, "transfer", body="", reason="")
     assert response.status_code == 400 and "field-error" in response.content.decode()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_escalation_and_regrade_through_the_page(client, world, cases):
@@ -195,11 +184,11 @@ def test_escalation_and_regrade_through_the_page(client, world, cases):
 def test_merge_into_a_case_outside_the_jurisdiction_is_refused(client, world, cases):
     case_a, case_b = cases
     client.force_login(world.officer_a)
-    before = _snapshot(case_a)
+    before = case_snapshot(case_a)
     response = _act(client, case_a, "merge", into=case_b.reference, reason="")
     assert response.status_code == 400
     assert "目标案件不存在" in response.content.decode()
-    assert _snapshot(case_a) == before
+    assert case_snapshot(case_a) == before
 
 
 def test_filters_narrow_the_worklist(client, world, cases):

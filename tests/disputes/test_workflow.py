@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import services
 from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.intake.services import submit_report
 from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
+from tests.snapshots import case_snapshot
 
 
 def _case(world, *, risk="yellow", lon=120.005, text="邻居装修噪音，协商未果") -> Case:
@@ -29,18 +29,6 @@ def _case(world, *, risk="yellow", lon=120.005, text="邻居装修噪音，协�
         reporter_name="王某",
         reporter_phone="13900001111",
     ).report.case
-
-
-def _snapshot(case: Case):
-    case = Case.objects.get(pk=case.pk)
-    return (
-        case.state,
-        case.level,
-        case.risk,
-        case.version,
-        CaseEvent.objects.filter(case=case).count(),
-        AuditEvent.objects.count(),
-    )
 
 
 def test_references_count_up_per_county_and_year(world):
@@ -60,20 +48,20 @@ def test_the_grid_worker_accepts_and_the_timeline_says_so(world):
 
 def test_an_illegal_move_is_refused_in_chinese_and_changes_nothing(world):
     case = _case(world)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(ValidationError) as error:
         services.transition(case=case, actor=world.grid_worker_a1, action="reach_agreement")
     assert "当前状态" in error.value.messages[0]
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_someone_outside_the_jurisdiction_is_refused_and_nothing_changes(world):
     case = _case(world)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     for outsider in (world.officer_b, world.resident):
         with pytest.raises(PermissionDenied):
             services.accept_case(case=case, actor=outsider)
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_two_people_acting_on_the_same_version_cannot_both_win(world):
@@ -103,10 +91,10 @@ def test_escalation_goes_up_one_level_and_hands_over_to_that_level(world):
 
 def test_a_grid_worker_may_not_steer_a_case_between_levels(world):
     case = services.accept_case(case=_case(world), actor=world.grid_worker_a1)
-    before = _snapshot(case)
+    before = case_snapshot(case)
     with pytest.raises(PermissionDenied):
         services.escalate_case(case=case, actor=world.grid_worker_a1, reason="想上报")
-    assert _snapshot(case) == before
+    assert case_snapshot(case) == before
 
 
 def test_lowering_risk_or_level_needs_a_reason(world):
@@ -149,10 +137,10 @@ def test_transfer_withdraw_and_merge_end_a_case(world):
 
 def test_a_case_cannot_be_merged_into_one_outside_the_jurisdiction(world):
     mine, theirs = _case(world), _case(world, lon=120.105)
-    before = _snapshot(mine)
+    before = case_snapshot(mine)
     with pytest.raises(ValidationError):
         services.merge_case(case=mine, actor=world.officer_a, into=theirs)
-    assert _snapshot(mine) == before
+    assert case_snapshot(mine) == before
 
 
 def test_parties_id_numbers_are_checked(world):

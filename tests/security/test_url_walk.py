@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 
 from fengqiao.audit.models import AuditEvent
 from tests.security.conftest import Township
-from tests.security.snapshot import db_snapshot
+from tests.snapshots import db_snapshot
 
 DENIED = {403, 404, 405}
 # What a visitor who is not signed in, or not staff, may get instead: the login page.

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import services as intake
-from tests.security.snapshot import db_snapshot
+from tests.snapshots import db_snapshot
 
 KEY = "probe-0000001"
 POINT_IN_B = {"lon": 120.105, "lat": 30.005}
