@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao import taxonomy
 from fengqiao.community.services import MAX_TEXT, STAFF_ROLES
 from fengqiao.forms_support import ServiceErrorsMixin
-from fengqiao.intake.models import Report
+from fengqiao.intake import selectors as intake
 
 
 def new_client_id() -> str:
@@ -66,7 +66,7 @@ class ReasonForm(ServiceErrorsMixin, forms.Form):
 class ToCaseForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("类型"),
-        choices=Report.Kind.choices,
+        choices=intake.report_kind_choices,
         initial="dispute",
     )
     sensitive = forms.BooleanField(label=_("涉及隐私：只单独答复发送人"), required=False)

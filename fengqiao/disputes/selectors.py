@@ -39,6 +39,16 @@ def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
     return queryset.select_related("grid", "team").prefetch_related("handlers")
 
 
+# The states in which a case is over, and how long a grade has to be resolved: what other
+# modules (Open311's public status) may know of the workflow.
+ENDED_STATES = rules.ENDED_STATES
+
+
+def resolve_limit(grade: str) -> dt.timedelta:
+    """How long a case of ``grade`` has to be resolved, by the time limits in force."""
+    return clocks.limits_for(grade).resolve
+
+
 def overdue_q(now: dt.datetime) -> Q:
     """Cases that are (approximately) overdue at ``now``, as a database condition.
 

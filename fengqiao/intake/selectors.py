@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fengqiao import sealing
+from fengqiao.audit import selectors as audit
 from fengqiao.intake.models import Report
 from fengqiao.intake.services import REOPEN_WINDOW
 from fengqiao.org.scope import get_for, scope_to
@@ -225,8 +226,6 @@ class Milestone:
 def public_timeline(report: Report) -> list[Milestone]:
     """The public milestones of a report: received, each change of state, finished,
     feedback, reopened. No notes, no names of staff, no internal moves (levels, risk)."""
-    from fengqiao.audit.models import AuditEvent
-
     milestones = [Milestone(report.created_at, _("收到您的反映"))]
     case = _case_of(report)
     if case is not None:
@@ -240,15 +239,16 @@ def public_timeline(report: Report) -> list[Milestone]:
             "intake.report_closed": _("已办结"),
             "intake.reopened": _("您要求重新处理"),
         }
-        events = AuditEvent.objects.filter(
-            object_type=Report._meta.label_lower,
-            object_id=str(report.pk),
-            action__in=list(words),
-        ).order_by("at", "id")
+        events = audit.events_about(report, actions=words)
         milestones += [Milestone(event.at, words[event.action]) for event in events]
     if report.feedback_at:
         milestones.append(Milestone(report.feedback_at, _("您已评价")))
     return sorted(milestones, key=lambda m: m.at)
+
+
+def report_kind_choices() -> list[tuple[str, str]]:
+    """The kinds of report, for another module's form (community's message to case)."""
+    return Report.Kind.choices
 
 
 def public_words_for(state: str) -> str:

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
-from fengqiao.disputes.clocks import limits_for
-from fengqiao.disputes.rules import ENDED_STATES
+from fengqiao.disputes.selectors import ENDED_STATES, resolve_limit
 from fengqiao.intake.models import Report
 from fengqiao.intake.open311.catalog import PLACE_KINDS, Service, service_code_of, services_offered
 from fengqiao.org.models import Unit
@@ -204,7 +203,7 @@ def _expected_at(case) -> dt.datetime | None:
     # The resolve time limit from the day it was received; pauses are not counted here.
     if case is None or case.state in ENDED_STATES or case.risk not in ("red", "yellow", "blue"):
         return None
-    return case.received_at + limits_for(case.risk).resolve
+    return case.received_at + resolve_limit(case.risk)
 
 
 def _area_point(report: Report) -> tuple[float | None, float | None]:

@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
-from fengqiao.disputes.rules import ENDED_STATES
+from fengqiao.disputes.selectors import ENDED_STATES
 from fengqiao.intake.models import Open311Key, Report
 from fengqiao.intake.open311.catalog import (
     PLAIN_KINDS,
