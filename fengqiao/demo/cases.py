@@ -165,6 +165,7 @@ class _Builder:
         self.rng, self.fake, self.now = rng, fake, now
         self.reports: list[Report] = []
         self.cases: list[Case] = []
+        self.case_reports: list[Report] = []  # the report each case came from, in step
         self.parties: list[list[Party]] = []
         self.events: list[list[CaseEvent]] = []
         self.handlers: list[list[int]] = []
@@ -229,7 +230,6 @@ class _Builder:
         )
         case = Case(
             reference="",
-            report=report,
             category=category,
             risk=risk,
             level=level,
@@ -261,6 +261,7 @@ class _Builder:
             }[report.feedback]
             report.feedback_at = closed_at + dt.timedelta(days=rng.randint(1, 10))
         self.cases.append(case)
+        self.case_reports.append(report)
         self.handlers.append([p.pk for p in people])
         self.parties.append(
             [
@@ -392,17 +393,19 @@ class _Builder:
         for report in self.reports:
             if report.created_at >= recent:
                 report.triage = grading.grade(report.text)
-        Report.objects.bulk_create(self.reports, batch_size=BATCH)
         order = sorted(range(len(self.cases)), key=lambda i: self.cases[i].received_at)
         last_by_year: dict[int, int] = defaultdict(int)
         county = Region.objects.filter(level="county").values_list("code", flat=True).first()
         for i in order:
             case = self.cases[i]
-            case.report_id = case.report.pk
             year = timezone.localtime(case.received_at).year
             last_by_year[year] += 1
             case.reference = f"{county}-{year}-{last_by_year[year]:06d}"
         Case.objects.bulk_create(self.cases, batch_size=BATCH)
+        # The report points at its case (intake above disputes), so cases are written first.
+        for case, report in zip(self.cases, self.case_reports, strict=True):
+            report.case_id = case.pk
+        Report.objects.bulk_create(self.reports, batch_size=BATCH)
         CaseSequence.objects.bulk_create(
             [CaseSequence(county_code=county, year=y, last=n) for y, n in last_by_year.items()]
         )

@@ -131,20 +131,109 @@ def open_case(
     request: str = "",
     level: int | None = None,
     parties: list[dict] | None = None,
-    report=None,
     received_at: dt.datetime | None = None,
     packages: dict | None = None,
 ) -> Case:
     """Register a dispute case in state ``received`` and hand it to the people who package
     its place at its starting level (red starts with the police).
 
-    ``parties`` are dicts with role, name and optionally phone, id_number, address. Called
-    by intake for dispute reports (``report``: the case follows the report's place, which
-    intake's door has checked), and by staff who register a case directly: they need
-    ``disputes.change_case`` and the grid and building in their jurisdiction, checked again
-    on the saved case before it commits.
+    ``parties`` are dicts with role, name and optionally phone, id_number, address. For
+    staff who register a case directly: they need ``disputes.change_case`` and the grid
+    and building in their jurisdiction, checked again on the saved case before it commits.
+    A case for a report is opened by ``open_case_for_report`` instead.
     """
-    _ensure_may_open(actor, grid=grid, building=building, report=report)
+    _ensure_may_open(actor, grid=grid, building=building)
+    return _open_case(
+        actor=actor,
+        source=None,
+        title=title,
+        narrative=narrative,
+        category=category,
+        risk=risk,
+        channel=channel,
+        grid=grid,
+        building=building,
+        address=address,
+        std_address=std_address,
+        request=request,
+        level=level,
+        parties=parties,
+        received_at=received_at,
+        packages=packages,
+    )
+
+
+def open_case_for_report(
+    *,
+    report,
+    actor,
+    title: str,
+    narrative: str,
+    category: str,
+    risk: str,
+    channel: str,
+    grid: Region,
+    building: Building | None = None,
+    address: str = "",
+    std_address=None,
+    request: str = "",
+    level: int | None = None,
+    parties: list[dict] | None = None,
+    received_at: dt.datetime | None = None,
+    packages: dict | None = None,
+) -> Case:
+    """Open the case for a dispute report that intake's door has already authorized (a
+    resident reports from anywhere; the report's place is what was checked there).
+
+    Only ``intake.services`` calls this, inside the transaction that saves the report, and
+    records the link on its side (``Report.case``): disputes does not know intake's models.
+    ``report`` is that saved report, read only for ``pk`` and ``grid_id``: the case must sit
+    in the report's grid, so this path opens nothing a report could not. ``actor`` (the
+    reporter, or None) goes on the timeline; no staff permission is asked of it. Staff who
+    register a case themselves go through ``open_case``.
+    """
+    _ensure_same_place_as(report, grid=grid, building=building)
+    return _open_case(
+        actor=actor,
+        source=report,
+        title=title,
+        narrative=narrative,
+        category=category,
+        risk=risk,
+        channel=channel,
+        grid=grid,
+        building=building,
+        address=address,
+        std_address=std_address,
+        request=request,
+        level=level,
+        parties=parties,
+        received_at=received_at,
+        packages=packages,
+    )
+
+
+def _open_case(
+    *,
+    actor,
+    source,
+    title: str,
+    narrative: str,
+    category: str,
+    risk: str,
+    channel: str,
+    grid: Region,
+    building: Building | None,
+    address: str,
+    std_address,
+    request: str,
+    level: int | None,
+    parties: list[dict] | None,
+    received_at: dt.datetime | None,
+    packages: dict | None,
+) -> Case:
+    """The opening itself, once the caller's door is checked (``source``: the report for
+    ``open_case_for_report``, None for staff)."""
     _check_codes(category=category, risk=risk, channel=channel)
     if level is None:
         level = rules.initial_level(risk)
@@ -157,7 +246,6 @@ def open_case(
     with transaction.atomic():
         case = Case(
             reference=_next_reference(grid, timezone.localtime(received_at).year),
-            report=report,
             category=category,
             risk=risk,
             level=level,
@@ -173,13 +261,11 @@ def open_case(
         )
         # Codes and texts are checked above; the foreign keys come from our own lookups, so
         # full_clean's one query per key would only re-read what was just read.
-        case.clean_fields(
-            exclude=["reference", "report", "grid", "building", "team", "std_address"]
-        )
+        case.clean_fields(exclude=["reference", "grid", "building", "team", "std_address"])
         people, team = handlers_for(case, level, packages)
         case.team = team
         case.save()
-        if report is None and not in_scope(actor, case):
+        if source is None and not in_scope(actor, case):
             raise PermissionDenied(_("这个位置不在您的辖区内"))
         added = [add_party(case=case, actor=None, **party) for party in parties or ()]
         Case.handlers.through.objects.bulk_create(
@@ -522,20 +608,27 @@ def raise_grade(case: Case, decision: early_warning.GradeRaise) -> bool:
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _ensure_may_open(actor, *, grid: Region, building: Building | None, report) -> None:
-    """A case for a report sits where the report does; any other needs a member of staff
-    who works cases, in whose jurisdiction the grid and building lie."""
-    if building is not None and building.grid_id != grid.pk:
-        raise ValidationError({"building": _("这个楼栋不在所选网格内")})
-    if report is not None:
-        if report.pk is None or report.grid_id != grid.pk:
-            raise PermissionDenied(_("案件须与反映在同一网格"))
-        return
+def _ensure_same_place_as(report, *, grid: Region, building: Building | None) -> None:
+    """A case for a report sits where the (saved) report does."""
+    _ensure_building_in_grid(grid, building)
+    if report is None or report.pk is None or report.grid_id != grid.pk:
+        raise PermissionDenied(_("案件须与反映在同一网格"))
+
+
+def _ensure_may_open(actor, *, grid: Region, building: Building | None) -> None:
+    """A case registered directly needs a member of staff who works cases, in whose
+    jurisdiction the grid and building lie."""
+    _ensure_building_in_grid(grid, building)
     refused = _("您没有在这里登记案件的权限")
     if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, grid):
         raise PermissionDenied(refused)
     if building is not None and not in_scope(actor, building):
         raise PermissionDenied(refused)
+
+
+def _ensure_building_in_grid(grid: Region, building: Building | None) -> None:
+    if building is not None and building.grid_id != grid.pk:
+        raise ValidationError({"building": _("这个楼栋不在所选网格内")})
 
 
 def _display_name(user) -> str:

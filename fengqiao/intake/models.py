@@ -15,7 +15,7 @@ from fengqiao.scoping import ScopedManager
 class Report(models.Model):
     """One report as it arrived, where it was located, and who it was routed to.
 
-    A dispute report becomes a case (``case``, in disputes); the other kinds are worked
+    A dispute report becomes a case (``case``, opened by disputes); the other kinds are worked
     here with a simple assign-and-close flow until their own modules exist.
     """
 
@@ -86,6 +86,17 @@ class Report(models.Model):
     )
     grid = models.ForeignKey(
         Region, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="reports"
+    )
+    # The case a dispute report became. Intake points at disputes, never the other way
+    # (DESIGN.md §2): disputes opens the case and intake records the link; the reverse
+    # accessor ``case.report`` raises ``Report.DoesNotExist`` for a case opened by staff.
+    case = models.OneToOneField(
+        "disputes.Case",
+        verbose_name=_("纠纷案件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report",
     )
     building = models.ForeignKey(
         Building,

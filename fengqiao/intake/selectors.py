@@ -159,10 +159,7 @@ def _normalized(phone: str) -> str:
 
 
 def _has_case(report: Report) -> bool:
-    try:
-        return report.case is not None
-    except Report.case.RelatedObjectDoesNotExist:
-        return False
+    return report.case_id is not None
 
 
 def _distance_m(lon1, lat1, lon2, lat2) -> float | None:

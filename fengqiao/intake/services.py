@@ -148,7 +148,8 @@ def submit_report(
                 _store_photo(report, photo)
             case = None
             if kind == Report.Kind.DISPUTE:
-                case = disputes.open_case(
+                case = disputes.open_case_for_report(
+                    report=report,
                     actor=actor,
                     title=_title_of(text),
                     narrative=values["text"],
@@ -161,12 +162,13 @@ def submit_report(
                     address=address,
                     std_address=std_address,
                     parties=parties or _reporter_as_party(values),
-                    report=report,
                     received_at=report.created_at,
                     packages=packages,
                 )
-            # Callers read the report's case next (a page, an API answer): spare the query.
-            Report.case.related.set_cached_value(report, case)
+                # The link lives here, on intake's side: disputes does not know reports.
+                # Setting it also caches ``case.report`` for the callers who read it next.
+                report.case = case
+                report.save(update_fields=["case"])
             _ensure_written_in_scope(actor, report, case)
             if not _is_resident(actor):
                 grading.record_corrections(report, chosen, actor)

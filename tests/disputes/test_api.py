@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes.models import Case
+from fengqiao.intake.models import Report
 from fengqiao.intake.services import submit_report
 from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
@@ -65,6 +66,10 @@ def case_b(world) -> Case:
 def test_officer_a_lists_township_a_cases_and_not_township_b(world, case_a, case_b):
     rows = _api(world.officer_a).get(reverse("api:case-list")).json()["results"]
     assert [row["reference"] for row in rows] == [case_a.reference]
+    # The report it came from, read back through the report's link to the case.
+    assert rows[0]["report"] == Report.objects.get(case=case_a).tracking_code
+    detail = _api(world.officer_a).get(reverse("api:case-detail", args=[case_a.reference]))
+    assert detail.json()["report"] == rows[0]["report"]
 
 
 def test_a_case_in_township_b_is_not_found_for_officer_a(world, case_b):
@@ -333,7 +338,8 @@ def test_officer_a_opens_a_case_in_his_grid(world):
     assert response.status_code == 201, response.json()
     body = response.json()
     case = Case.objects.get(reference=body["reference"])
-    assert case.grid == world.grid_a1 and case.state == "received" and case.report is None
+    assert case.grid == world.grid_a1 and case.state == "received"
+    assert not Report.objects.filter(case=case).exists() and body["report"] is None
     assert body["parties"][0]["phone"] == "138****2222"
     assert [e["kind"] for e in body["events"]] == ["received"]
 

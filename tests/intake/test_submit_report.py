@@ -113,7 +113,7 @@ def test_a_case_failure_rolls_the_whole_report_back(world, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(disputes, "open_case", broken)
+    monkeypatch.setattr(disputes, "open_case_for_report", broken)
     with pytest.raises(RuntimeError):
         _dispute()
     assert Report.objects.count() == 0

@@ -115,6 +115,29 @@ def test_opening_a_case_directly_checks_the_actor_and_the_grid(world):
     assert case.grid == world.grid_a1
 
 
+def test_a_case_for_a_report_sits_in_the_reports_grid(world):
+    # The one door that asks no staff permission of the actor: intake's, for a report it
+    # has already authorized. It opens nothing a saved report in that grid could not.
+    report = intake.submit_report(
+        actor=world.officer_a,
+        channel="walk_in",
+        kind="hazard",
+        text="楼道灭火器过期，需要更换",
+        grid_code=world.grid_a1.code,
+    ).report
+    before = db_snapshot()
+    for source, grid in ((report, world.grid_b1), (None, world.grid_a1)):
+        with pytest.raises(PermissionDenied):
+            disputes.open_case_for_report(
+                report=source, actor=world.resident, grid=grid, **_case_values()
+            )
+    assert db_snapshot() == before
+    case = disputes.open_case_for_report(
+        report=report, actor=None, grid=world.grid_a1, **_case_values()
+    )
+    assert case.grid == world.grid_a1
+
+
 def test_a_building_must_lie_in_the_cases_grid(world):
     before = db_snapshot()
     with pytest.raises(ValidationError):

@@ -42,14 +42,6 @@ class Case(models.Model):
     """
 
     reference = models.CharField(_("案件编号"), max_length=32, unique=True)
-    report = models.OneToOneField(
-        "intake.Report",
-        verbose_name=_("来源反映"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="case",
-    )
     category = models.CharField(_("纠纷类别"), max_length=40, choices=taxonomy.choices("category"))
     risk = models.CharField(_("风险等级"), max_length=8, choices=taxonomy.choices("risk"))
     level = models.PositiveSmallIntegerField(_("化解层级"), choices=taxonomy.choices("level"))

@@ -180,10 +180,7 @@ class _PlaceNames:
 
 
 def _case_of(report: Report):
-    try:
-        return report.case
-    except Report.case.RelatedObjectDoesNotExist:
-        return None
+    return report.case
 
 
 def _is_closed(report: Report, case) -> bool:
