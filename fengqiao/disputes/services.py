@@ -609,10 +609,12 @@ def raise_grade(case: Case, decision: early_warning.GradeRaise) -> bool:
 
 
 def _ensure_same_place_as(report, *, grid: Region, building: Building | None) -> None:
-    """A case for a report sits where the (saved) report does."""
+    """A case for a report sits where the (saved) report does, and a report has one case."""
     _ensure_building_in_grid(grid, building)
     if report is None or report.pk is None or report.grid_id != grid.pk:
         raise PermissionDenied(_("案件须与反映在同一网格"))
+    if getattr(report, "case_id", None) is not None:
+        raise PermissionDenied(_("这条反映已经有案件"))
 
 
 def _ensure_may_open(actor, *, grid: Region, building: Building | None) -> None:

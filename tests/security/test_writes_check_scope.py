@@ -158,3 +158,22 @@ def test_the_case_api_refuses_a_grid_in_another_township(world):
     response = api.post(reverse("api:case-list"), body, format="json")
     assert response.status_code in (400, 403, 404)
     assert db_snapshot() == before
+
+
+def test_a_report_that_has_its_case_cannot_be_given_another(world):
+    report = intake.submit_report(
+        actor=world.officer_a,
+        channel="walk_in",
+        kind="dispute",
+        category="neighbourhood",
+        risk="yellow",
+        text="两户因为楼道堆物吵了起来",
+        grid_code=world.grid_a1.code,
+    ).report
+    assert report.case_id is not None
+    before = db_snapshot()
+    with pytest.raises(PermissionDenied):
+        disputes.open_case_for_report(
+            report=report, actor=None, grid=world.grid_a1, **_case_values()
+        )
+    assert db_snapshot() == before
