@@ -98,3 +98,33 @@ def id_columns(number: str) -> dict[str, str]:
         "id_masked": mask_id_number(number) if number else "",
         "id_last4": number[-4:],
     }
+
+
+class SealedPhone:
+    """For a model with the phone columns (``phone_sealed``, ``phone_hash``,
+    ``phone_masked``, ``phone_last4``): write them from one number, read it back."""
+
+    def set_phone(self, phone: str) -> None:
+        """Store an E.164 phone that has passed ``phones.normalize_phone``, sealed."""
+        for name, value in phone_columns(phone).items():
+            setattr(self, name, value)
+
+    @property
+    def phone(self) -> str:
+        """The full phone. Only ``registry.services.reveal`` shows it to people."""
+        return unseal(self.phone_sealed)
+
+
+class SealedIdNumber:
+    """For a model with the ID columns (``id_sealed``, ``id_hash``, ``id_masked``,
+    ``id_last4``): write them from one number, read it back."""
+
+    def set_id_number(self, number: str) -> None:
+        """Store an ID number that has passed ``identity.normalize_id_number``, sealed."""
+        for name, value in id_columns(number).items():
+            setattr(self, name, value)
+
+    @property
+    def id_number(self) -> str:
+        """The full ID number. Only ``registry.services.reveal`` shows it to people."""
+        return unseal(self.id_sealed)

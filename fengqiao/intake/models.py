@@ -12,7 +12,7 @@ from fengqiao.places.models import Building, Region
 from fengqiao.scoping import ScopedManager
 
 
-class Report(models.Model):
+class Report(sealing.SealedPhone, models.Model):
     """One report as it arrived, where it was located, and who it was routed to.
 
     A dispute report becomes a case (``case``, opened by disputes); the other kinds are worked
@@ -153,16 +153,6 @@ class Report(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.scope_path = self.grid.path
         super().save(*args, **kwargs)
-
-    def set_phone(self, phone: str) -> None:
-        """Store the reporter's E.164 phone (``phones.normalize_phone``), sealed."""
-        for name, value in sealing.phone_columns(phone).items():
-            setattr(self, name, value)
-
-    @property
-    def phone(self) -> str:
-        """The reporter's full phone. Only ``registry.services.reveal`` shows it to people."""
-        return sealing.unseal(self.phone_sealed)
 
     @property
     def public_name(self) -> str:

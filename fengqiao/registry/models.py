@@ -13,10 +13,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import identity, taxonomy
+from fengqiao import identity, sealing, taxonomy
 from fengqiao.places.models import Building, Region
 from fengqiao.privacy import mask_phone
-from fengqiao.registry import sealing
 from fengqiao.scoping import ScopedManager
 
 ID_TYPE_CHOICES = [(code, zh) for code, zh, _en in identity.ID_TYPES]
@@ -134,7 +133,7 @@ class House(models.Model):
         return mask_phone(self.owner_phone)
 
 
-class SealedIdentity(models.Model):
+class SealedIdentity(sealing.SealedPhone, models.Model):
     """A person's document and phone as the registry keeps them: sealed for reveal, keyed
     hash for exact lookup, masked text and last four for display and search."""
 
@@ -171,13 +170,6 @@ class SealedIdentity(models.Model):
             self.birth_date = identity.birth_date_of(number)
             self.sex = identity.sex_of(number)
 
-    def set_phone(self, phone: str) -> None:
-        """Store an E.164 phone that has passed ``phones.normalize_phone``."""
-        self.phone_sealed = sealing.seal(phone)
-        self.phone_hash = sealing.digest(phone)
-        self.phone_masked = mask_phone(phone)
-        self.phone_last4 = phone[-4:]
-
     def copy_identity_to(self, other: SealedIdentity) -> None:
         """Give ``other`` this record's document and phone, still sealed."""
         for field in SealedIdentity._meta.get_fields():
@@ -187,10 +179,6 @@ class SealedIdentity(models.Model):
     def id_number(self) -> str:
         """The full document number. Only ``services.reveal`` shows it to people."""
         return sealing.unseal(self.id_sealed)
-
-    @property
-    def phone(self) -> str:
-        return sealing.unseal(self.phone_sealed)
 
 
 class Resident(SealedIdentity):

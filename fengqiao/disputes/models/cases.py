@@ -147,7 +147,7 @@ class Case(models.Model):
         return self.state in OPEN_STATES
 
 
-class Party(models.Model):
+class Party(sealing.SealedPhone, sealing.SealedIdNumber, models.Model):
     """A party to the dispute. ID number optional; when given, it has passed its checksum.
 
     Phone and ID number are stored sealed (``set_phone``, ``set_id_number``); pages, the API
@@ -207,26 +207,6 @@ class Party(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.scope_path = self.case.scope_path
         super().save(*args, **kwargs)
-
-    def set_phone(self, phone: str) -> None:
-        """Store an E.164 phone that has passed ``phones.normalize_phone``, sealed."""
-        for name, value in sealing.phone_columns(phone).items():
-            setattr(self, name, value)
-
-    def set_id_number(self, number: str) -> None:
-        """Store an ID number that has passed ``identity.normalize_id_number``, sealed."""
-        for name, value in sealing.id_columns(number).items():
-            setattr(self, name, value)
-
-    @property
-    def phone(self) -> str:
-        """The full phone. Only ``registry.services.reveal`` shows it to people."""
-        return sealing.unseal(self.phone_sealed)
-
-    @property
-    def id_number(self) -> str:
-        """The full ID number. Only ``registry.services.reveal`` shows it to people."""
-        return sealing.unseal(self.id_sealed)
 
 
 class CaseEventQuerySet(models.QuerySet):
