@@ -164,9 +164,29 @@ def open_case(
 
 
 def open_case_for_report(
+    *, report, actor, grid: Region, building: Building | None = None, **details
+) -> Case:
+    """Open the case for a dispute report that intake's door has already authorized (a
+    resident reports from anywhere; the report's place is what was checked there).
+
+    Only ``intake.services`` calls this, inside the transaction that saves the report, and
+    records the link on its side (``Report.case``): disputes does not know intake's models.
+    ``report`` is that saved report, read only for ``pk`` and ``grid_id``: the case must sit
+    in the report's grid, so this path opens nothing a report could not. ``actor`` (the
+    reporter, or None) goes on the timeline; no staff permission is asked of it. Staff who
+    register a case themselves go through ``open_case``.
+
+    ``details`` are ``open_case``'s other keyword arguments (title, narrative, category,
+    risk, channel, address, std_address, request, level, parties, received_at, packages).
+    """
+    _ensure_same_place_as(report, grid=grid, building=building)
+    return _open_case(actor=actor, source=report, grid=grid, building=building, **details)
+
+
+def _open_case(
     *,
-    report,
     actor,
+    source,
     title: str,
     narrative: str,
     category: str,
@@ -181,56 +201,6 @@ def open_case_for_report(
     parties: list[dict] | None = None,
     received_at: dt.datetime | None = None,
     packages: dict | None = None,
-) -> Case:
-    """Open the case for a dispute report that intake's door has already authorized (a
-    resident reports from anywhere; the report's place is what was checked there).
-
-    Only ``intake.services`` calls this, inside the transaction that saves the report, and
-    records the link on its side (``Report.case``): disputes does not know intake's models.
-    ``report`` is that saved report, read only for ``pk`` and ``grid_id``: the case must sit
-    in the report's grid, so this path opens nothing a report could not. ``actor`` (the
-    reporter, or None) goes on the timeline; no staff permission is asked of it. Staff who
-    register a case themselves go through ``open_case``.
-    """
-    _ensure_same_place_as(report, grid=grid, building=building)
-    return _open_case(
-        actor=actor,
-        source=report,
-        title=title,
-        narrative=narrative,
-        category=category,
-        risk=risk,
-        channel=channel,
-        grid=grid,
-        building=building,
-        address=address,
-        std_address=std_address,
-        request=request,
-        level=level,
-        parties=parties,
-        received_at=received_at,
-        packages=packages,
-    )
-
-
-def _open_case(
-    *,
-    actor,
-    source,
-    title: str,
-    narrative: str,
-    category: str,
-    risk: str,
-    channel: str,
-    grid: Region,
-    building: Building | None,
-    address: str,
-    std_address,
-    request: str,
-    level: int | None,
-    parties: list[dict] | None,
-    received_at: dt.datetime | None,
-    packages: dict | None,
 ) -> Case:
     """The opening itself, once the caller's door is checked (``source``: the report for
     ``open_case_for_report``, None for staff)."""
