@@ -10,7 +10,7 @@ from dataclasses import dataclass
 OPEN_STATES = frozenset({"received", "accepted", "investigating", "mediating", "failed"})
 ENDED_STATES = frozenset({"closed", "transferred", "withdrawn", "merged"})
 # Not ended: open, or settled and still followed up.
-ACTIVE_STATES = OPEN_STATES | {"agreement", "follow_up"}
+ACTIVE_STATES = OPEN_STATES | {"agreement", "follow_up", "verifying"}
 
 # action -> (states it may start from, the state it leads to; None keeps the state)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -34,6 +34,15 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "withdraw": (OPEN_STATES, "withdrawn"),
     "merge": (OPEN_STATES, "merged"),
     "reopen": (frozenset({"closed", "follow_up"}), "accepted"),
+    # Verification (验证) before closing: cases resolved at level 2 or 3, red cases and
+    # supervised cases are checked by someone other than their handler.
+    "request_verification": (
+        frozenset({"agreement", "follow_up", "failed", "accepted", "investigating"}),
+        "verifying",
+    ),
+    "verify": (frozenset({"verifying"}), "closed"),
+    # Back to handling; the service sends it to the state it was verified from.
+    "reject_verification": (frozenset({"verifying"}), None),
 }
 
 # Roles that work cases at each level; station chiefs and administrators act at any level.

@@ -169,6 +169,11 @@ class Team(models.Model):
         MEDIATION = "mediation", _("调解队")
         VOLUNTEER = "volunteer", _("志愿者队")
         PROPERTY = "property", _("物业队")
+        # The bodies of the ladder's upper levels and the ones matters are handed to.
+        COMMITTEE = "committee", _("人民调解委员会")
+        GOVERNANCE = "governance", _("综治中心")
+        DISPUTE_CENTRE = "dispute_centre", _("矛盾纠纷调处化解中心")
+        AGENCY = "agency", _("协办单位")
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)

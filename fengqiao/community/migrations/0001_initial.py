@@ -6,299 +6,705 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Alert',
+            name="Alert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('missing_person', '寻人'), ('urgent', '紧急通知')], max_length=16, verbose_name='类型')),
-                ('title', models.CharField(max_length=60, verbose_name='标题')),
-                ('description', models.TextField(max_length=2000, verbose_name='特征描述')),
-                ('photo', models.FileField(blank=True, upload_to='alerts/%Y/%m/', verbose_name='照片')),
-                ('last_seen_place', models.CharField(blank=True, max_length=200, verbose_name='最后出现地点')),
-                ('last_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='最后出现时间')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('status', models.CharField(choices=[('open', '进行中'), ('found', '已找到'), ('closed', '已结束')], default='open', max_length=8, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('closing_note', models.CharField(blank=True, max_length=200, verbose_name='结束说明')),
-                ('client_key', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('scope_path', models.CharField(editable=False, max_length=255)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('grids', models.ManyToManyField(related_name='+', to='places.region', verbose_name='发送网格')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("missing_person", "寻人"), ("urgent", "紧急通知")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("title", models.CharField(max_length=60, verbose_name="标题")),
+                ("description", models.TextField(max_length=2000, verbose_name="特征描述")),
+                (
+                    "photo",
+                    models.FileField(blank=True, upload_to="alerts/%Y/%m/", verbose_name="照片"),
+                ),
+                (
+                    "last_seen_place",
+                    models.CharField(blank=True, max_length=200, verbose_name="最后出现地点"),
+                ),
+                (
+                    "last_seen_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="最后出现时间"),
+                ),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "进行中"), ("found", "已找到"), ("closed", "已结束")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "closing_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="结束说明"),
+                ),
+                ("client_key", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("scope_path", models.CharField(editable=False, max_length=255)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "grids",
+                    models.ManyToManyField(
+                        related_name="+", to="places.region", verbose_name="发送网格"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '预警',
-                'verbose_name_plural': '预警',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "预警",
+                "verbose_name_plural": "预警",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='群名称')),
-                ('level', models.CharField(choices=[('community', '社区群'), ('compound', '小区（网格）群'), ('building', '楼栋群')], max_length=12, verbose_name='层级')),
-                ('members_visible', models.BooleanField(default=False, verbose_name='群成员可见')),
-                ('invite_token', models.CharField(editable=False, max_length=32, unique=True)),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('scope_path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('building', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.building', verbose_name='楼栋')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='community.group', verbose_name='上级群')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.region', verbose_name='所属区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="群名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("community", "社区群"),
+                            ("compound", "小区（网格）群"),
+                            ("building", "楼栋群"),
+                        ],
+                        max_length=12,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("members_visible", models.BooleanField(default=False, verbose_name="群成员可见")),
+                ("invite_token", models.CharField(editable=False, max_length=32, unique=True)),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("scope_path", models.CharField(db_index=True, editable=False, max_length=255)),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.building",
+                        verbose_name="楼栋",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="community.group",
+                        verbose_name="上级群",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.region",
+                        verbose_name="所属区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '社区群',
-                'verbose_name_plural': '社区群',
-                'ordering': ['scope_path', 'level', 'name'],
+                "verbose_name": "社区群",
+                "verbose_name_plural": "社区群",
+                "ordering": ["scope_path", "level", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Broadcast',
+            name="Broadcast",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(max_length=50, verbose_name='发布人')),
-                ('title', models.CharField(max_length=60, verbose_name='标题')),
-                ('text', models.TextField(max_length=2000, verbose_name='内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('group_count', models.PositiveIntegerField(default=0)),
-                ('member_count', models.PositiveIntegerField(default=0)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('client_key', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('scope_path', models.CharField(editable=False, max_length=255)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('groups', models.ManyToManyField(blank=True, related_name='broadcasts', to='community.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("author_name", models.CharField(max_length=50, verbose_name="发布人")),
+                ("title", models.CharField(max_length=60, verbose_name="标题")),
+                ("text", models.TextField(max_length=2000, verbose_name="内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("group_count", models.PositiveIntegerField(default=0)),
+                ("member_count", models.PositiveIntegerField(default=0)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("client_key", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("scope_path", models.CharField(editable=False, max_length=255)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True, related_name="broadcasts", to="community.group"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群发通知',
-                'verbose_name_plural': '群发通知',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "群发通知",
+                "verbose_name_plural": "群发通知",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=50, verbose_name='群昵称')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号码')),
-                ('is_staff', models.BooleanField(default=False, verbose_name='工作人员')),
-                ('role', models.CharField(choices=[('resident', '群众'), ('building_head', '楼栋长'), ('grid_worker', '网格员'), ('volunteer', '志愿者'), ('property_staff', '物业人员'), ('auxiliary_police', '辅警'), ('community_police', '社区民警'), ('mediator', '人民调解员'), ('lawyer', '律师'), ('judicial_officer', '司法所工作人员'), ('court_officer', '法院工作人员'), ('procurator', '检察院工作人员'), ('station_chief', '所长'), ('analyst', '分析员'), ('admin', '系统管理员')], default='resident', max_length=24, verbose_name='身份')),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('last_read_id', models.BigIntegerField(default=0)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='community.group')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='group_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=50, verbose_name="群昵称")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="手机号码")),
+                ("is_staff", models.BooleanField(default=False, verbose_name="工作人员")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("resident", "群众"),
+                            ("building_head", "楼栋长"),
+                            ("grid_worker", "网格员"),
+                            ("volunteer", "志愿者"),
+                            ("property_staff", "物业人员"),
+                            ("auxiliary_police", "辅警"),
+                            ("community_police", "社区民警"),
+                            ("mediator", "人民调解员"),
+                            ("lawyer", "律师"),
+                            ("judicial_officer", "司法所工作人员"),
+                            ("court_officer", "法院工作人员"),
+                            ("procurator", "检察院工作人员"),
+                            ("station_chief", "所长"),
+                            ("analyst", "分析员"),
+                            ("admin", "系统管理员"),
+                        ],
+                        default="resident",
+                        max_length=24,
+                        verbose_name="身份",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                ("last_read_id", models.BigIntegerField(default=0)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="community.group",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="group_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群成员',
-                'verbose_name_plural': '群成员',
-                'ordering': ['group', '-is_staff', 'display_name'],
+                "verbose_name": "群成员",
+                "verbose_name_plural": "群成员",
+                "ordering": ["group", "-is_staff", "display_name"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(max_length=50, verbose_name='发送人')),
-                ('author_is_staff', models.BooleanField(default=False)),
-                ('kind', models.CharField(choices=[('text', '消息'), ('broadcast', '通知'), ('alert', '预警'), ('system', '系统')], default='text', max_length=10, verbose_name='类型')),
-                ('text', models.TextField(max_length=2000, verbose_name='内容')),
-                ('client_id', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('hidden_at', models.DateTimeField(blank=True, null=True)),
-                ('hidden_reason', models.CharField(blank=True, max_length=200, verbose_name='隐藏原因')),
-                ('report_code', models.CharField(blank=True, max_length=16, verbose_name='反映编号')),
-                ('alert', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='community.alert')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('broadcast', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='community.broadcast')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='community.group')),
-                ('hidden_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('thread', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='community.message', verbose_name='所属话题')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("author_name", models.CharField(max_length=50, verbose_name="发送人")),
+                ("author_is_staff", models.BooleanField(default=False)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("text", "消息"),
+                            ("broadcast", "通知"),
+                            ("alert", "预警"),
+                            ("system", "系统"),
+                        ],
+                        default="text",
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000, verbose_name="内容")),
+                ("client_id", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("hidden_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "hidden_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="隐藏原因"),
+                ),
+                (
+                    "report_code",
+                    models.CharField(blank=True, max_length=16, verbose_name="反映编号"),
+                ),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="community.alert",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "broadcast",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="community.broadcast",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="community.group",
+                    ),
+                ),
+                (
+                    "hidden_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="community.message",
+                        verbose_name="所属话题",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群消息',
-                'verbose_name_plural': '群消息',
-                'ordering': ['id'],
+                "verbose_name": "群消息",
+                "verbose_name_plural": "群消息",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Mention',
+            name="Mention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, max_length=24)),
-                ('due_at', models.DateTimeField(verbose_name='应答时限')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='应答时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to=settings.AUTH_USER_MODEL)),
-                ('answer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='community.message')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='community.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("role", models.CharField(blank=True, max_length=24)),
+                ("due_at", models.DateTimeField(verbose_name="应答时限")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="应答时间"),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="community.message",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="community.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '@提及',
-                'verbose_name_plural': '@提及',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "@提及",
+                "verbose_name_plural": "@提及",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AbuseReport',
+            name="AbuseReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=200, verbose_name='举报理由')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='abuse_reports', to='community.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=200, verbose_name="举报理由")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="abuse_reports",
+                        to="community.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '举报',
-                'verbose_name_plural': '举报',
-                'ordering': ['-created_at'],
+                "verbose_name": "举报",
+                "verbose_name_plural": "举报",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='MessagePhoto',
+            name="MessagePhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to='community/%Y/%m/', verbose_name='照片')),
-                ('content_type', models.CharField(max_length=32)),
-                ('size', models.PositiveIntegerField()),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='community.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.FileField(upload_to="community/%Y/%m/", verbose_name="照片")),
+                ("content_type", models.CharField(max_length=32)),
+                ("size", models.PositiveIntegerField()),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="community.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '消息照片',
-                'verbose_name_plural': '消息照片',
+                "verbose_name": "消息照片",
+                "verbose_name_plural": "消息照片",
             },
         ),
         migrations.CreateModel(
-            name='OutboundTarget',
+            name="OutboundTarget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('webhook_robot', '群机器人（Webhook）')], default='webhook_robot', max_length=16, verbose_name='类型')),
-                ('url', models.URLField(max_length=500, verbose_name='Webhook 地址')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.region', verbose_name='覆盖区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("webhook_robot", "群机器人（Webhook）")],
+                        default="webhook_robot",
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="Webhook 地址")),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.region",
+                        verbose_name="覆盖区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '外部推送目标',
-                'verbose_name_plural': '外部推送目标',
-                'ordering': ['name'],
+                "verbose_name": "外部推送目标",
+                "verbose_name_plural": "外部推送目标",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='OutboundDelivery',
+            name="OutboundDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=40)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(db_index=True)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='deliveries', to='community.outboundtarget')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=40)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sent", "已发送"), ("failed", "发送失败")],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(db_index=True)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deliveries",
+                        to="community.outboundtarget",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '外部推送记录',
-                'verbose_name_plural': '外部推送记录',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "外部推送记录",
+                "verbose_name_plural": "外部推送记录",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivered_at', models.DateTimeField()),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('broadcast', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='community.broadcast')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='receipts', to='community.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("delivered_at", models.DateTimeField()),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "broadcast",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="community.broadcast",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="receipts",
+                        to="community.member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '送达回执',
-                'verbose_name_plural': '送达回执',
+                "verbose_name": "送达回执",
+                "verbose_name_plural": "送达回执",
             },
         ),
         migrations.CreateModel(
-            name='Sighting',
+            name="Sighting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reporter_name', models.CharField(max_length=50, verbose_name='报告人')),
-                ('text', models.TextField(max_length=1000, verbose_name='情况')),
-                ('photo', models.FileField(blank=True, upload_to='sightings/%Y/%m/', verbose_name='照片')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='经度')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='纬度')),
-                ('seen_at', models.DateTimeField(verbose_name='看到的时间')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('client_key', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sightings', to='community.alert')),
-                ('reporter', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reporter_name", models.CharField(max_length=50, verbose_name="报告人")),
+                ("text", models.TextField(max_length=1000, verbose_name="情况")),
+                (
+                    "photo",
+                    models.FileField(blank=True, upload_to="sightings/%Y/%m/", verbose_name="照片"),
+                ),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="地点")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="经度")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="纬度")),
+                ("seen_at", models.DateTimeField(verbose_name="看到的时间")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("client_key", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sightings",
+                        to="community.alert",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '线索',
-                'verbose_name_plural': '线索',
-                'ordering': ['-seen_at', '-id'],
+                "verbose_name": "线索",
+                "verbose_name_plural": "线索",
+                "ordering": ["-seen_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AlertRecipient',
+            name="AlertRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivered_at', models.DateTimeField()),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('alert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='community.alert')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("delivered_at", models.DateTimeField()),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "alert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="community.alert",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '预警接收人',
-                'verbose_name_plural': '预警接收人',
-                'constraints': [models.UniqueConstraint(fields=('alert', 'user'), name='community_alert_once')],
+                "verbose_name": "预警接收人",
+                "verbose_name_plural": "预警接收人",
+                "constraints": [
+                    models.UniqueConstraint(fields=("alert", "user"), name="community_alert_once")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['user', 'group'], name='community_member_user'),
+            model_name="member",
+            index=models.Index(fields=["user", "group"], name="community_member_user"),
         ),
         migrations.AddConstraint(
-            model_name='member',
-            constraint=models.UniqueConstraint(fields=('group', 'user'), name='community_member_once'),
+            model_name="member",
+            constraint=models.UniqueConstraint(
+                fields=("group", "user"), name="community_member_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['group', 'id'], name='community_message_group'),
+            model_name="message",
+            index=models.Index(fields=["group", "id"], name="community_message_group"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_id', ''), _negated=True), fields=('author', 'client_id'), name='community_message_client_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_id", ""), _negated=True),
+                fields=("author", "client_id"),
+                name="community_message_client_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mention',
-            index=models.Index(condition=models.Q(('answered_at__isnull', True)), fields=['recipient', 'due_at'], name='community_mention_open'),
+            model_name="mention",
+            index=models.Index(
+                condition=models.Q(("answered_at__isnull", True)),
+                fields=["recipient", "due_at"],
+                name="community_mention_open",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mention',
-            constraint=models.UniqueConstraint(fields=('message', 'recipient'), name='community_mention_once'),
+            model_name="mention",
+            constraint=models.UniqueConstraint(
+                fields=("message", "recipient"), name="community_mention_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='abusereport',
-            constraint=models.UniqueConstraint(fields=('message', 'reporter'), name='community_abuse_once'),
+            model_name="abusereport",
+            constraint=models.UniqueConstraint(
+                fields=("message", "reporter"), name="community_abuse_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='outbounddelivery',
-            constraint=models.UniqueConstraint(fields=('target', 'source'), name='community_delivery_once'),
+            model_name="outbounddelivery",
+            constraint=models.UniqueConstraint(
+                fields=("target", "source"), name="community_delivery_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(fields=('broadcast', 'member'), name='community_receipt_once'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                fields=("broadcast", "member"), name="community_receipt_once"
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
-"""The disputes app's models, by subject: the case and its timeline (``cases``), and its
-mediation records (``mediation``). Import them from here."""
+"""The disputes app's models, by subject: the case and its timeline (``cases``), its
+mediation records (``mediation``), and the ladder around it (``ladder``: supervision,
+hand-offs, typical cases, county policy). Import them from here."""
 
 from fengqiao.disputes.models.cases import (
     Case,
@@ -11,6 +12,7 @@ from fengqiao.disputes.models.cases import (
     Party,
     State,
 )
+from fengqiao.disputes.models.ladder import CountyPolicy, Handoff, Supervision, TypicalCase
 from fengqiao.disputes.models.mediation import (
     Agreement,
     AgreementTerm,
@@ -28,11 +30,15 @@ __all__ = [
     "CaseEventQuerySet",
     "CaseLink",
     "CaseSequence",
+    "CountyPolicy",
+    "Handoff",
     "JudicialConfirmation",
     "MediationSession",
     "Notification",
     "Party",
     "ReturnVisit",
     "Signature",
+    "Supervision",
     "State",
+    "TypicalCase",
 ]

@@ -90,6 +90,15 @@ class Case(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_cases"
     )
+    # 包案领导: the leader who answers for a serious dispute until it is settled.
+    leader = models.ForeignKey(
+        Person,
+        verbose_name=_("包案领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases_led",
+    )
     received_at = models.DateTimeField(_("登记时间"), db_index=True)
     first_action_at = models.DateTimeField(_("首次处置时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
@@ -160,9 +169,18 @@ class Party(sealing.SealedPhone, sealing.SealedIdNumber, models.Model):
         RESPONDENT = "respondent", _("被申请人")
         THIRD_PARTY = "third_party", _("第三人")
 
+    class Kind(models.TextChoices):
+        PERSON = "person", _("自然人")
+        ORGANISATION = "organisation", _("单位")
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("身份"), max_length=16, choices=Role.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField(_("姓名或名称"), max_length=100)
+    # An organisation's 统一社会信用代码 (GB 32100-2015, checksum verified) and the person
+    # who acts for it; a company's code is public, so it is stored as it is.
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    representative = models.CharField(_("法定代表人或负责人"), max_length=50, blank=True)
     # The numbers as the registry keeps them (``fengqiao.sealing``): sealed for a reveal,
     # keyed hash for finding the same person in other cases, masked for every page.
     phone_sealed = models.TextField(blank=True, editable=False)

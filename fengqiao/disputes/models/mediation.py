@@ -71,6 +71,14 @@ class Agreement(models.Model):
     seal_applied = models.BooleanField(_("已加盖调委会印章"), default=False)
     sealed_on = models.DateField(_("盖章日期"), null=True, blank=True)
     effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    # The parties bound by and signing this agreement (all of the case's when drafted,
+    # unless the drafter names fewer).
+    parties = models.ManyToManyField(
+        Party, verbose_name=_("协议当事人"), related_name="agreements", blank=True
+    )
+    # A party's recorded refusal to sign ends the agreement: it never takes effect, and a
+    # new one may be drafted.
+    refused_on = models.DateField(_("拒签日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()
@@ -83,8 +91,12 @@ class Agreement(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],
-                condition=Q(effective_on__isnull=True),
+                condition=Q(effective_on__isnull=True, refused_on__isnull=True),
                 name="one_pending_agreement_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_on__isnull=True) | Q(refused_on__isnull=True),
+                name="agreement_effective_or_refused",
             ),
             models.CheckConstraint(
                 condition=Q(seal_applied=False) | Q(sealed_on__isnull=False),
@@ -112,6 +124,7 @@ class Signature(models.Model):
         SIGN = "sign", _("签名")
         SEAL = "seal", _("盖章")
         FINGERPRINT = "fingerprint", _("按指印")
+        REFUSED = "refused", _("拒绝签字")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="signatures")
     role = models.CharField(_("签署人身份"), max_length=16, choices=Role.choices)
@@ -123,6 +136,8 @@ class Signature(models.Model):
     )
     method = models.CharField(_("签署方式"), max_length=16, choices=Method.choices)
     signed_on = models.DateField(_("签署日期"))
+    # Why a party refused to sign (method ``refused``).
+    note = models.TextField(_("说明"), blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()
