@@ -107,6 +107,18 @@ class Report(sealing.SealedPhone, models.Model):
         related_name="reports",
     )
     near_boundary = models.BooleanField(_("靠近网格边界"), default=False)
+    # The reporter chose this grid themselves when their point was near an edge.
+    grid_confirmed = models.BooleanField(_("反映人已确认网格"), default=False)
+    # Staff found this report to be about the same matter as an earlier one.
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复于"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    duplicate_reason = models.CharField(_("重复原因"), max_length=200, blank=True)
     assignees = models.ManyToManyField(Person, verbose_name=_("责任人"), blank=True)
     status = models.CharField(
         _("办理状态"), max_length=16, choices=Status.choices, default=Status.OPEN
@@ -158,6 +170,33 @@ class Report(sealing.SealedPhone, models.Model):
     def public_name(self) -> str:
         """What the public sees of the reporter: nothing when they asked to be anonymous."""
         return "" if self.anonymous else self.reporter_name
+
+
+class ReportReply(models.Model):
+    """What staff answered the reporter, shown on the public status page by tracking code.
+
+    ``template`` is the code of the reply template it started from (``intake.replies``),
+    blank when written from scratch. The public never sees who wrote it.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="replies")
+    text = models.TextField(_("答复内容"))
+    template = models.CharField(_("答复模板"), max_length=32, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("答复时间"), db_index=True)
+
+    objects = ScopedManager()
+    scope_region_path = "report__scope_path"
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.at:%Y-%m-%d %H:%M}"
 
 
 class ReportPhoto(models.Model):
