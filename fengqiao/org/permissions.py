@@ -28,7 +28,12 @@ _MANAGE_ORG = {
 } | {"org.view_accessgrant", "org.view_role", "auth.view_user", "auth.change_user"}
 
 # Cases and reports: everyone who works them reads them; handlers and police change them.
-_READ_WORK = {"disputes.view_case", "intake.view_report"}
+# The county's library of typical cases (典型案例) is read by everyone who works cases.
+_READ_WORK = {"disputes.view_case", "intake.view_report", "disputes.view_typicalcase"}
+# Mediators, the judicial office and supervisors choose closed cases for the library.
+_CHOOSE_TYPICAL = {"disputes.add_typicalcase"}
+# A body that takes hand-offs (转办) answers those addressed to its team, nothing else.
+_ANSWER_HANDOFFS = frozenset({"disputes.view_handoff", "disputes.change_handoff"})
 _DO_WORK = _READ_WORK | {"disputes.change_case", "intake.add_report", "intake.change_report"}
 # The registry ("four reals"): the ground sees addresses and houses and reports tenants;
 # police keep the registry; full ID and phone numbers only by a logged reveal.
@@ -92,9 +97,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {SEE_FULL_PHONE, REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION}
         | {"places.add_building", "places.change_building", "registry.merge_resident"}
     ),
-    "mediator": frozenset(_VIEW_ALL | _DO_WORK),
+    "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
-    "judicial_officer": frozenset(_VIEW_ALL | _DO_WORK),
+    "judicial_officer": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL),
     "court_officer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
     "procurator": frozenset(_VIEW_PLACES | _READ_WORK | {"org.view_person", "org.view_team"}),
     "station_chief": frozenset(
@@ -103,6 +108,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _REGISTRY_KEEP
         | _COMMUNITY_RUN
         | {SEE_FULL_PHONE, VIEW_AUDIT, "org.view_accessgrant"}
+        | _CHOOSE_TYPICAL
         | {REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION, "registry.merge_resident"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
     ),
@@ -117,7 +123,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"community.view_outboundtarget", "community.add_outboundtarget"}
         | {"community.change_outboundtarget", "community.view_outbounddelivery"}
         | {SEE_FULL_PHONE, VIEW_AUDIT, "registry.merge_resident"}
+        | _CHOOSE_TYPICAL
     ),
+    "agency_staff": _ANSWER_HANDOFFS,
 }
 
 # Roles whose holders may open the (scoped) Django admin.
