@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, early_warning, rules
+from fengqiao.disputes import clocks, early_warning, party_fields, rules
 from fengqiao.disputes.models import (
     Case,
     CaseEvent,
@@ -28,7 +28,6 @@ from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
-from fengqiao.registry import selectors as registry
 
 CHANGE_CASE = "disputes.change_case"
 
@@ -283,35 +282,14 @@ def notify(people, case: Case, key: str, message: str) -> None:
     )
 
 
-def add_party(
-    *,
-    case: Case,
-    actor,
-    role: str,
-    name: str,
-    phone: str = "",
-    id_number: str = "",
-    address: str = "",
-) -> Party:
-    from fengqiao.identity import normalize_id_number
-    from fengqiao.phones import normalize_phone
-
+def add_party(*, case: Case, actor, **values) -> Party:
+    """A party the case opens with (no actor), or one added by ``actor`` for older callers:
+    staff add and correct parties through ``disputes.parties``, which also audits."""
     if actor is not None:
         ensure_may(actor, case, "regrade")
-    id_number = normalize_id_number(id_number)
-    party = Party(
-        case=case,
-        role=role,
-        name=name.strip(),
-        address=address.strip(),
-        resident=registry.resident_by_document(id_number),
-    )
-    party.set_phone(normalize_phone(phone))
-    party.set_id_number(id_number)
-    party.clean_fields(exclude=["case", "resident"])
-    party.save()
+    party = party_fields.new_party(case, **values)
     if actor is not None:
-        append_event(case, actor, "party_added", payload={"name": party.name, "role": role})
+        append_event(case, actor, "party_added", payload={"name": party.name, "role": party.role})
     return party
 
 
