@@ -60,26 +60,43 @@ def _config_error(where: str, zh: str, en: str) -> ValueError:
     return ValueError(f"时限配置错误：{where} {zh} / {en}")
 
 
-def _check_value(where: str, kind: str, value: object) -> None:
-    """Raise ValueError naming ``where`` unless ``value`` fits ``kind``."""
+def _problem(kind: str, value: object) -> tuple[str, str] | None:
+    """What is wrong with ``value`` for a setting of ``kind``, in Chinese and English."""
     if kind == "day_list":
         if not isinstance(value, list | tuple) or not all(
             isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in value
         ):
-            raise _config_error(
-                where, "必须是正整数列表", "must be a list of positive whole numbers"
-            )
+            return "必须是正整数列表", "must be a list of positive whole numbers"
     elif kind == "count":
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise _config_error(where, "必须是正整数", "must be a positive whole number")
+            return "必须是正整数", "must be a positive whole number"
     else:
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
         if not is_number or not math.isfinite(value) or value <= 0:
-            raise _config_error(where, "必须是正数", "must be positive")
+            return "必须是正数", "must be positive"
         try:
             timedelta(**{kind: value})
         except OverflowError:
-            raise _config_error(where, "太大", "is too large") from None
+            return "太大", "is too large"
+    return None
+
+
+def _check_value(where: str, kind: str, value: object) -> None:
+    """Raise ValueError naming ``where`` unless ``value`` fits ``kind``."""
+    problem = _problem(kind, value)
+    if problem is not None:
+        raise _config_error(where, *problem)
+
+
+def setting_problem(key: str, value: object) -> str | None:
+    """What is wrong with ``value`` for the setting ``key`` (a ``default_time_limits`` key),
+    in Chinese, or None when it may be stored; for a page that names the field itself."""
+    if key not in _SETTINGS:
+        return "不是可配置的时限"
+    if value is None:
+        return "不能为空" if key in _REQUIRED else None
+    problem = _problem(_SETTINGS[key][1], value)
+    return problem[0] if problem else None
 
 
 def validate_overrides(overrides: Mapping | None) -> None:

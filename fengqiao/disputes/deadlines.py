@@ -1,7 +1,9 @@
 """The watcher: flags overdue clocks, escalates by the rules, and tells the people involved.
 
 Run by the ``check_deadlines`` task (or command) every few minutes. Idempotent: an overdue
-clock is flagged and announced once, a rule escalates a case once per reason.
+clock is flagged and announced once, a rule escalates a case once per reason. Each case is
+measured by its county's limits (``disputes.policy``); a county that set escalation to
+notify-only gets the warning (timeline and notifications) and keeps the case where it is.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from django.utils.translation import gettext_lazy
 
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules, services
+from fengqiao.disputes.early_warning import with_repeat_complaints
 from fengqiao.disputes.models import Case, CaseEvent
+from fengqiao.disputes.policy import Policies, Settings
 from fengqiao.disputes.services import append_event, handlers_for
 
 CLOCK_LABELS = {
@@ -25,13 +29,29 @@ CLOCK_LABELS = {
     "resolve": gettext_lazy("化解"),
     "mediation_month": gettext_lazy("一个月调解"),
 }
-WATCHED_EVENTS = ("pause", "resume", "overdue", "auto_escalate")
+WATCHED_EVENTS = ("pause", "resume", "overdue", "auto_escalate", "escalation_due")
+# Why a rule says a case must go up, by the end of its reason code (``clocks.escalation_due``).
+REASON_LABELS = {
+    "no_progress": gettext_lazy("超过时限没有进展"),
+    "failed_sessions": gettext_lazy("多次调解未成"),
+    "over_time": gettext_lazy("超过化解时限"),
+    "repeat_complaints": gettext_lazy("同一事项重复投诉"),
+}
+
+
+def reason_label(reason: str) -> str:
+    for suffix, label in REASON_LABELS.items():
+        if reason.endswith(suffix):
+            return str(label)
+    return reason
 
 
 @dataclass
 class DeadlineReport:
     flagged: list[tuple[str, str]] = field(default_factory=list)
     escalated: list[tuple[str, str]] = field(default_factory=list)
+    # Notify-only counties: the case met an escalation rule and stayed where it is.
+    warned: list[tuple[str, str]] = field(default_factory=list)
 
 
 def pauses_of(events: list[CaseEvent], paused_since: dt.datetime | None) -> list[clocks.Pause]:
@@ -50,11 +70,13 @@ def pauses_of(events: list[CaseEvent], paused_since: dt.datetime | None) -> list
 
 
 def check_deadlines(*, now: dt.datetime | None = None) -> DeadlineReport:
-    """Flag every newly overdue clock of every open case and escalate where the rules say."""
+    """Flag every newly overdue clock of every open case and escalate where the rules say
+    (or, where the county is notify-only, warn), each by its county's limits."""
     now = now or timezone.now()
     report = DeadlineReport()
+    policies = Policies.load()
     cases = (
-        Case.objects.unscoped_for_jobs()
+        with_repeat_complaints(Case.objects.unscoped_for_jobs())
         .filter(state__in=rules.OPEN_STATES)
         .select_related("grid", "building")
         .prefetch_related(
@@ -65,16 +87,22 @@ def check_deadlines(*, now: dt.datetime | None = None) -> DeadlineReport:
         .order_by("pk")
     )
     for case in cases.iterator(chunk_size=500):
-        _watch(case, now, report)
+        _watch(case, now, report, policies.for_path(case.scope_path))
     return report
 
 
-def _watch(case: Case, now: dt.datetime, report: DeadlineReport) -> None:
+def _watch(case: Case, now: dt.datetime, report: DeadlineReport, settings: Settings) -> None:
     events = case.watched
     pauses = pauses_of([e for e in events if e.kind in ("pause", "resume")], case.paused_since)
     flagged = {e.payload.get("clock") for e in events if e.kind == "overdue"}
     states = clocks.case_clocks(
-        case.risk, case.received_at, case.first_action_at, case.resolved_at, pauses, now
+        case.risk,
+        case.received_at,
+        case.first_action_at,
+        case.resolved_at,
+        pauses,
+        now,
+        settings.time_limits,
     )
     for name in clocks.overdue_now(states):
         if name in flagged:
@@ -100,14 +128,54 @@ def _watch(case: Case, now: dt.datetime, report: DeadlineReport) -> None:
         received_at=case.received_at,
         last_progress_at=case.first_action_at,
         failed_sessions=case.failed_sessions,
-        repeat_complaints=0,
+        repeat_complaints=case.repeat_complaints,
         now=now,
         pauses=pauses,
+        overrides=settings.time_limits,
     )
-    done = {e.payload.get("reason") for e in events if e.kind == "auto_escalate"}
-    if reason and reason not in done and case.level < 3:
-        _escalate_by_rule(case, reason)
-        report.escalated.append((case.reference, reason))
+    if not reason or case.level >= 3:
+        return
+    if settings.escalate_on_deadline:
+        done = {e.payload.get("reason") for e in events if e.kind == "auto_escalate"}
+        if reason not in done:
+            _escalate_by_rule(case, reason)
+            report.escalated.append((case.reference, reason))
+    else:
+        warned = {e.payload.get("reason") for e in events if e.kind == "escalation_due"}
+        if reason not in warned:
+            _warn_by_rule(case, reason)
+            report.warned.append((case.reference, reason))
+
+
+def _warn_by_rule(case: Case, reason: str) -> None:
+    """Notify-only: say on the timeline and to the handlers, and to the people the next
+    level would hand it to, that a rule calls for escalation; the case stays where it is
+    until a person decides."""
+    level = case.level + 1
+    upper, _team = handlers_for(case, level)
+    why = reason_label(reason)
+    with transaction.atomic():
+        append_event(
+            case,
+            None,
+            "escalation_due",
+            payload={"reason": reason, "level": level},
+            note=_("按时限规则（%(why)s）应上报到%(level)s级；本县设置为只提醒，由承办人研判")
+            % {"why": why, "level": level},
+        )
+        audit.record(
+            actor=None,
+            action="disputes.escalation_due",
+            obj=case,
+            changes={"reason": reason, "level": level, "escalated": False},
+        )
+        services.notify(
+            list(dict.fromkeys([*case.handlers.all(), *upper])),
+            case,
+            f"escalation_due:{reason}",
+            _("%(ref)s 已达到上报%(level)s级的条件（%(why)s），请研判是否上报")
+            % {"ref": case.reference, "level": level, "why": why},
+        )
 
 
 def _escalate_by_rule(case: Case, reason: str) -> None:

@@ -20,11 +20,12 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy
 
 from fengqiao.disputes import clocks
-from fengqiao.disputes.models import Case, MediationSession, Party
+from fengqiao.disputes.models import Case, CaseEvent, CaseLink, MediationSession, Party
 from fengqiao.triage import signals
 from fengqiao.triage.text import normalise
 
@@ -235,3 +236,44 @@ def after_note(case: Case, note: str) -> list[GradeRaise]:
         words = "、".join(word for s in found for word in s.words)
         return [GradeRaise("red_signal", {"words": words}, to="red")]
     return []
+
+
+# --- repeat complaints -------------------------------------------------------------------
+
+# Timeline entries that are the same matter complained of again: the reporter saying it is
+# not settled, and a later report marked as a duplicate of the case's report (intake writes
+# that on the case's timeline, since disputes does not read intake's reports).
+REPEAT_EVENT_KINDS = ("reopened_by_reporter", "duplicate_report")
+
+
+def _count(queryset: QuerySet, group_by: str) -> Coalesce:
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_repeat_complaints(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases``, each with ``repeat_complaints``: how often the same matter came back once
+    the case was open (blue escalates at the county's ``escalate_after_repeat_complaints``).
+
+    Counted: cases merged into it, cases linked to it as its duplicates (not again when
+    the same case was also merged), the reporter reopening it, and reports marked as
+    duplicates of its report. Cases that merely share a party or a place are early
+    warning's ``related_cases``: a new quarrel, not the same complaint again.
+    """
+    merged = _count(Case.objects.filter(merged_into=OuterRef("pk")), "merged_into")
+    duplicates = _count(
+        CaseLink.objects.filter(to_case=OuterRef("pk"), kind=CaseLink.Kind.DUPLICATE).exclude(
+            from_case__merged_into=OuterRef("pk")
+        ),
+        "to_case",
+    )
+    again = _count(
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind__in=REPEAT_EVENT_KINDS), "case"
+    )
+    return cases.annotate(repeat_complaints=merged + duplicates + again)
+
+
+def repeat_complaints(case: Case) -> int:
+    """``with_repeat_complaints`` for one case."""
+    one = Case.objects.unscoped_for_jobs().filter(pk=case.pk)
+    return with_repeat_complaints(one).values_list("repeat_complaints", flat=True).get()

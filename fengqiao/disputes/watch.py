@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party, ReturnVisit
+from fengqiao.disputes.policy import Policies
 from fengqiao.disputes.selectors import cases_for
 from fengqiao.org.permissions import roles_of
 
@@ -70,8 +71,13 @@ def watch_list_for(user, *, now: dt.datetime | None = None) -> list[WatchedCase]
     )[:WATCH_LIMIT]
     notes = _raise_notes([c.pk for c in ranked])
     visits = _next_visits([c.pk for c in ranked])
+    policies = Policies.load()
     return [
-        WatchedCase(case, _reasons(case, notes.get(case.pk, [])), _next_action(case, visits))
+        WatchedCase(
+            case,
+            _reasons(case, notes.get(case.pk, [])),
+            _next_action(case, visits, policies.for_path(case.scope_path).limits(case.risk)),
+        )
         for case in ranked
     ]
 
@@ -135,10 +141,9 @@ def _reasons(case: Case, raise_notes: list[str]) -> list[str]:
     return reasons
 
 
-def _next_action(case: Case, visits: dict[int, dt.date]) -> str:
-    """The next step, with the grade's own time limits (``clocks.limits_for``)."""
+def _next_action(case: Case, visits: dict[int, dt.date], limits: clocks.TimeLimits) -> str:
+    """The next step, with the time limits of the case's grade in its county."""
     red = case.risk == "red"
-    limits = clocks.limits_for(case.risk)
     hours = int(limits.first_action.total_seconds() // 3600)
     resolve_days = limits.resolve.days
     if case.state == "received":
