@@ -13,13 +13,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
-from fengqiao.places.spatial import GridHit, GridIndex
+from fengqiao.places.spatial import METRES_PER_DEGREE, NEAR_BOUNDARY_M, GridHit, GridIndex
 from fengqiao.places.text_locate import TextLocation as TextLocation  # address text -> grid
 from fengqiao.places.text_locate import locate_text as locate_text
 
@@ -172,6 +174,34 @@ def locate_many(points: Sequence[tuple[float, float]]) -> list[Location | None]:
         return []
     index, paths = grid_index()
     return _locations(index.locate_many(checked), paths)
+
+
+def grids_near(lon: float, lat: float, *, within_m: float = NEAR_BOUNDARY_M) -> list[Region]:
+    """The grids within ``within_m`` metres of (lon, lat), nearest first: the one holding
+    the point (0 m) and the neighbours it may really belong to. For asking someone whose
+    point ``locate`` marks ``near_boundary`` which grid they mean. Unscoped, like ``locate``.
+    """
+    lon, lat = _validated(lon, lat)
+    index, _paths = grid_index()
+    if len(index) == 0:
+        return []
+    scale = np.array([METRES_PER_DEGREE * math.cos(math.radians(lat)), METRES_PER_DEGREE])
+    margin_lat = within_m / METRES_PER_DEGREE
+    margin_lon = within_m / max(scale[0], 1.0)
+    box = shapely.box(lon - margin_lon, lat - margin_lat, lon + margin_lon, lat + margin_lat)
+    candidates = index.tree.query(box)
+    # Each candidate in local metres around the point, so its distance is one GEOS call.
+    local = shapely.transform(
+        index.geometries[candidates], lambda xy: (xy - np.array([lon, lat])) * scale
+    )
+    distances = shapely.distance(local, shapely.Point(0, 0))
+    near = sorted(
+        (float(distance), int(index.ids[position]))
+        for position, distance in zip(candidates, distances, strict=True)
+        if distance <= within_m
+    )
+    by_id = Region.objects.in_bulk([grid_id for _distance, grid_id in near])
+    return [by_id[grid_id] for _distance, grid_id in near if grid_id in by_id]
 
 
 # --- scoped reads for pages and the API --------------------------------------------
