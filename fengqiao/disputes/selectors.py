@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fengqiao import sealing
-from fengqiao.disputes import clocks, rules
+from fengqiao.disputes import clocks, policy, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for, in_scope, scope_to
@@ -49,25 +49,17 @@ def resolve_limit(grade: str) -> dt.timedelta:
     return clocks.limits_for(grade).resolve
 
 
-def overdue_q(now: dt.datetime) -> Q:
-    """Cases that are (approximately) overdue at ``now``, as a database condition.
+def first_action_limit(grade: str, path: str) -> dt.timedelta:
+    """How soon a matter of ``grade`` at the place with region path ``path`` needs its first
+    action, by its county's limits (what a red group message's mentions are due by)."""
+    return policy.settings_for_path(path).limits(grade).first_action
 
-    A clock's exact state needs the case's pause history (its timeline), which a list filter
-    cannot read row by row. This approximation ignores pauses: a case is flagged when it is
-    unresolved and in an open state, and it was received longer ago than its grade's
-    ``resolve`` limit or the 30-day mediation norm, or longer ago than its ``first_action``
-    limit with no action taken. A case that spent time paused may therefore be flagged a
-    little early; the case page shows the exact clocks (``clocks_of``).
-    """
-    condition = Q(received_at__lt=now - clocks.MEDIATION_MONTH)
-    for grade in clocks.GRADES_LOW_TO_HIGH:
-        limits = clocks.limits_for(grade)
-        condition |= Q(risk=grade, received_at__lt=now - limits.resolve)
-        condition |= Q(
-            risk=grade, first_action_at__isnull=True, received_at__lt=now - limits.first_action
-        )
-    # Spelled as the partial index "disputes_case_open" spells it, so the planner uses it.
-    return Q(state__in=sorted(rules.OPEN_STATES), resolved_at__isnull=True) & condition
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Cases that are (approximately) overdue at ``now`` by their county's limits, as a
+    database condition (``policy.overdue_q``: pauses are ignored; the case page shows the
+    exact clocks, ``clocks_of``)."""
+    return policy.overdue_q(now)
 
 
 def is_ground_worker(user) -> bool:
@@ -195,7 +187,7 @@ def pauses_of(case: Case, events: list[CaseEvent]) -> list[clocks.Pause]:
 def clocks_of(
     case: Case, events: list[CaseEvent], now: dt.datetime | None = None
 ) -> dict[str, clocks.ClockState]:
-    """The case's three clocks, exact (pauses from the timeline).
+    """The case's three clocks, exact (pauses from the timeline), by its county's limits.
 
     A case that ended without being resolved (transferred, withdrawn, merged) stops its
     clocks when it ended.
@@ -208,6 +200,7 @@ def clocks_of(
         stopped,
         pauses_of(case, events),
         now or timezone.now(),
+        policy.settings_for(case).time_limits,
     )
 
 
