@@ -124,6 +124,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"community.change_outboundtarget", "community.view_outbounddelivery"}
         | {SEE_FULL_PHONE, VIEW_AUDIT, "registry.merge_resident"}
         | _CHOOSE_TYPICAL
+        # A county's own time limits and escalation setting (disputes.policy).
+        | {"disputes.view_countypolicy", "disputes.change_countypolicy"}
     ),
     "agency_staff": _ANSWER_HANDOFFS,
 }
