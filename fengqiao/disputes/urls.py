@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.disputes import views
+from fengqiao.disputes import policy_views, routing_views, handoff_views, views
 from fengqiao.disputes.mediation import views as mediation_views
 
 app_name = "disputes"
@@ -8,8 +8,26 @@ urlpatterns = [
     path("", views.case_list, name="cases"),
     path("board/", views.board, name="board"),
     path("watch/", views.watch_list, name="watch"),
+    path("policy/<str:code>/", policy_views.county_policy, name="county_policy"),
+    # Hand-offs as the body that answers them sees them, and the county's typical cases.
+    path("handoffs/", handoff_views.agency_inbox, name="agency_inbox"),
+    path("handoffs/<int:pk>/", handoff_views.agency_handoff, name="agency_handoff"),
+    path("typical/", handoff_views.typical_library, name="typical_library"),
+    path("typical/<int:pk>/", handoff_views.typical_detail, name="typical"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/act/<slug:action>/", views.case_act, name="act"),
+    path("<str:reference>/reassign/", routing_views.reassign, name="reassign"),
+    path(
+        "<str:reference>/handoffs/new/<slug:kind>/",
+        handoff_views.handoff_new,
+        name="handoff_new",
+    ),
+    path(
+        "<str:reference>/handoffs/<int:pk>/<slug:action>/",
+        handoff_views.handoff_act,
+        name="handoff_act",
+    ),
+    path("<str:reference>/typical/", handoff_views.typical_choose, name="typical_choose"),
     path(
         "<str:reference>/parties/<int:pk>/reveal/<slug:field>/",
         views.party_reveal,
