@@ -51,6 +51,8 @@ def _draft(client, case: Case, *, amount="500", htmx=False):
         "draft-facts": "楼上夜间拖椅子，影响李某休息",
         "draft-issues": "夜间噪音及赔偿",
         "draft-responsibility": "赵某负主要责任",
+        # Both parties bound (the page ticks every party of the case at first).
+        "draft-parties": [p.pk for p in case.parties.all()],
         **_terms([{"obligation": "赔偿李某损失", "obligor": respondent.pk, "amount": amount}]),
     }
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}

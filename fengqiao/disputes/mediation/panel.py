@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.disputes import forms, rules, services
+from fengqiao.disputes.mediation import forms as mediation_forms
 from fengqiao.disputes.mediation import paperwork, selectors
 from fengqiao.disputes.models import Case, JudicialConfirmation
 from fengqiao.org.models import Person
@@ -48,8 +49,9 @@ def mediator_choices(user, case: Case) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids, active=True).order_by("name", "id")
 
 
-def _signers(case: Case, records: paperwork.CaseRecords) -> list[dict]:
-    """Who signs the pending agreement: every party, then everyone who mediated the case."""
+def _signers(records: paperwork.CaseRecords) -> list[dict]:
+    """Who signs the pending agreement: each of its parties, then everyone who mediated one
+    of the case's sessions (a handler who attended none is not offered)."""
     agreement = records.agreement
     by_party = {s.party_id: s for s in agreement.signatures.all() if s.party_id}
     by_person = {s.person_id: s for s in agreement.signatures.all() if s.person_id}
@@ -59,19 +61,20 @@ def _signers(case: Case, records: paperwork.CaseRecords) -> list[dict]:
             "name": party.name,
             "role": party.get_role_display(),
             "signature": by_party.get(party.pk),
+            "party": True,
         }
-        for party in case.parties.all()
+        for party in selectors.parties_of(agreement)
     ]
     mediators: list[Person] = []
     for session in records.sessions:
         mediators += [p for p in session.mediators.all() if p not in mediators]
-    mediators += [p for p in case.handlers.all() if p not in mediators]
     signers += [
         {
             "key": f"person-{person.pk}",
             "name": person.name,
             "role": _("调解员"),
             "signature": by_person.get(person.pk),
+            "party": False,
         }
         for person in mediators
     ]
@@ -95,8 +98,13 @@ def mediation_context(user, case: Case, failed: tuple[str, str, object] | None) 
         "acting": may_mediate(user, case),
         "open_step": f"{failed[0]}-{failed[1]}" if failed else "",
         "visits": [{"visit": v} for v in records.visits],
+        "agreement_parties": selectors.parties_of(agreement) if agreement else [],
     }
-    pending = agreement if agreement is not None and agreement.effective_on is None else None
+    pending = (
+        agreement
+        if agreement is not None and agreement.effective_on is None and not agreement.refused_on
+        else None
+    )
     effective = agreement if agreement is not None and agreement.effective_on else None
     if effective is not None:
         context["window"] = selectors.judicial_window(effective, today)
@@ -115,21 +123,29 @@ def mediation_context(user, case: Case, failed: tuple[str, str, object] | None) 
         )
     if case.state == "mediating" and pending is None:
         context["draft_form"] = form(
-            "draft", "", lambda: forms.AgreementForm(prefix="draft", parties=case.parties.all())
+            "draft",
+            "",
+            lambda: mediation_forms.DraftForm(prefix="draft", parties=case.parties.all()),
         )
     if pending is not None and not pending.oral:
-        signers = _signers(case, records)
+        signers = _signers(records)
         for signer in signers:
             if signer["signature"] is None:
                 key = signer["key"]
                 signer["form"] = form(
                     "sign",
                     key,
-                    lambda key=key: forms.SignForm(
+                    lambda key=key: mediation_forms.SignForm(
                         prefix=f"sign-{key}", initial={"signed_on": today}
                     ),
                 )
+                signer["refusing"] = bool(
+                    failed
+                    and failed[:2] == ("sign", key)
+                    and failed[2]["method"].value() == "refused"
+                )
         context["signers"] = signers
+        context["sign_methods"] = mediation_forms.SIGN_METHODS
         context["missing"] = selectors.missing_for_effect(pending)
         if not pending.seal_applied:
             context["seal_form"] = form(

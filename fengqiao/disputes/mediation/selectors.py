@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from fengqiao.disputes.models import (
     Case,
     JudicialConfirmation,
     MediationSession,
+    Party,
     ReturnVisit,
     Signature,
 )
@@ -28,23 +29,34 @@ from fengqiao.org.scope import scope_to
 
 def mediators_of(case: Case):
     """The people who may sign the case's agreement as its mediators: whoever mediated one
-    of its sessions, and its handlers. The only people a signing page may name."""
+    of its sessions (a handler who attended none may not). The only people a signing page
+    may name."""
     mediated = MediationSession.objects.filter(case=case).values("mediators")
-    return Person.objects.filter(Q(pk__in=mediated) | Q(pk__in=case.handlers.values("pk")))
+    return Person.objects.filter(pk__in=mediated)
+
+
+def parties_of(agreement: Agreement) -> list[Party]:
+    """The parties bound by and signing the agreement: those it names, or, for one drafted
+    before agreements named their parties, every party of its case."""
+    named = list(agreement.parties.all())
+    return named or list(agreement.case.parties.all())
 
 
 def missing_for_effect(agreement: Agreement) -> list[str]:
-    """What the written agreement still lacks before it takes effect, in words: each party
-    not yet signed (by name), a mediator's signature, the committee's seal. Empty when
-    complete, and always empty for an oral agreement."""
+    """What the written agreement still lacks before it takes effect, in words: each of its
+    parties not yet signed (by name), a mediator's signature, the committee's seal. Empty
+    when complete, and always empty for an oral agreement."""
     if agreement.oral:
         return []
+    # Queried, not read from a prefetch: a signature may have been added since.
     signed_parties = set(
-        agreement.signatures.filter(party__isnull=False).values_list("party_id", flat=True)
+        agreement.signatures.filter(party__isnull=False)
+        .exclude(method=Signature.Method.REFUSED)
+        .values_list("party_id", flat=True)
     )
     missing = [
         _("当事人%(name)s的签名") % {"name": party.name}
-        for party in agreement.case.parties.all()
+        for party in parties_of(agreement)
         if party.pk not in signed_parties
     ]
     if not agreement.signatures.filter(role=Signature.Role.MEDIATOR).exists():

@@ -133,10 +133,13 @@ def draft_agreement(
     committee: str = "",
     breach_clause: str = "",
     reached_on: dt.date | None = None,
+    parties: Sequence[Party] | None = None,
 ) -> Agreement:
     """Write down the agreement reached in mediation (arts. 28–29).
 
-    ``terms`` are dicts with ``obligation`` and optionally ``obligor`` (a Party of this case),
+    ``parties`` are those it binds, who must all sign it: every party of the case unless
+    named (at least two, all of this case). ``terms`` are dicts with ``obligation`` and
+    optionally ``obligor`` (one of those parties),
     ``amount`` (yuan), ``manner``, ``place``, ``deadline`` (a date). A written agreement needs
     the committee, the facts and the matters in dispute, and waits for its signatures and
     seal (``sign_agreement``, ``apply_seal``). An oral agreement (art. 28: the mediator records
@@ -146,7 +149,9 @@ def draft_agreement(
     errors: dict[str, object] = {}
     if case.state != "mediating":
         errors["case"] = validation.refused_in_state(case, _("只有调解中的案件才能制作调解协议"))
-    elif Agreement.objects.filter(case=case, effective_on__isnull=True).exists():
+    elif Agreement.objects.filter(
+        case=case, effective_on__isnull=True, refused_on__isnull=True
+    ).exists():
         errors["case"] = _("本案已有一份尚未生效的调解协议，请先完成签署")
     if not oral:
         if not committee.strip():
@@ -158,7 +163,8 @@ def draft_agreement(
     today = timezone.localdate()
     if reached_on is not None and reached_on > today:
         errors["reached_on"] = _("达成协议日期不能晚于今天")
-    term_rows, term_errors = validation.clean_terms(case, terms)
+    bound = validation.clean_agreement_parties(case, parties, errors)
+    term_rows, term_errors = validation.clean_terms(case, terms, bound)
     if term_errors:
         errors["terms"] = term_errors
     if errors:
@@ -179,9 +185,15 @@ def draft_agreement(
         except IntegrityError:
             # Two drafts at once: the first one stored is the case's pending agreement.
             raise services.CaseChanged(_("本案刚刚有人制作了调解协议，请刷新后再操作")) from None
+        agreement.parties.set(bound)
         for position, row in enumerate(term_rows, start=1):
             AgreementTerm.objects.create(agreement=agreement, position=position, **row)
-        payload = {"agreement": agreement.number, "oral": oral, "terms": len(term_rows)}
+        payload = {
+            "agreement": agreement.number,
+            "oral": oral,
+            "terms": len(term_rows),
+            "parties": [p.name for p in bound],
+        }
         services.append_event(case, actor, "agreement_drafted", payload=payload)
         audit.record(
             actor=actor, action="disputes.agreement_drafted", obj=agreement, changes=payload
@@ -201,16 +213,17 @@ def sign_agreement(
 ) -> Signature:
     """Record that ``signer`` signed, sealed or fingerprinted the written agreement.
 
-    ``signer`` is a Party of the case, or a Person who mediated it (a mediator of one of its
-    sessions, or one of its handlers). When this completes the signatures and the seal is on,
-    the agreement takes effect on the latest signing date (see ``take_effect``).
+    ``signer`` is one of the agreement's parties, or a Person who mediated one of the case's
+    sessions (a handler who attended none may not sign as mediator). When this completes
+    the signatures and the seal is on, the agreement takes effect on the latest signing
+    date (see ``take_effect``). A party's refusal is ``refuse_agreement``.
     """
     case = agreement.case
     services.ensure_may(actor, case, "reach_agreement")
     signed_on = signed_on or timezone.localdate()
     errors: dict[str, str] = {}
     validation.check_open_for_signing(agreement, errors)
-    if method not in Signature.Method.values:
+    if method not in Signature.Method.values or method == Signature.Method.REFUSED:
         errors["method"] = _("签署方式只能是签名、盖章或按指印")
     if signed_on > timezone.localdate():
         errors["signed_on"] = _("签署日期不能晚于今天")
@@ -243,6 +256,68 @@ def sign_agreement(
         )
         if not selectors.missing_for_effect(agreement):
             _take_effect(agreement, actor, _completed_on(agreement))
+    return signature
+
+
+def refuse_agreement(
+    *,
+    agreement: Agreement,
+    actor,
+    party: Party,
+    reason: str,
+    refused_on: dt.date | None = None,
+) -> Signature:
+    """Record that ``party`` refused to sign the written agreement, and why. The agreement
+    then never takes effect (``refused_on``); the case stays in mediation and a new
+    agreement may be drafted."""
+    case = agreement.case
+    services.ensure_may(actor, case, "reach_agreement")
+    refused_on = refused_on or timezone.localdate()
+    errors: dict[str, str] = {}
+    validation.check_open_for_signing(agreement, errors)
+    if not reason.strip():
+        errors["note"] = _("请记录当事人拒绝签字的理由")
+    if refused_on > timezone.localdate():
+        errors["signed_on"] = _("拒签日期不能晚于今天")
+    elif refused_on < timezone.localdate(agreement.created_at):
+        errors["signed_on"] = _("拒签日期不能早于协议制作日期")
+    if not isinstance(party, Party):
+        raise TypeError("only a party refuses an agreement")
+    row = validation.check_signer(agreement, case, party, errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        updated = Agreement.objects.filter(
+            pk=agreement.pk, effective_on__isnull=True, refused_on__isnull=True
+        ).update(refused_on=refused_on)
+        if not updated:
+            raise services.CaseChanged(_("这份协议刚刚被其他人修改过，请刷新后再操作"))
+        try:
+            with transaction.atomic():
+                signature = Signature.objects.create(
+                    agreement=agreement,
+                    method=Signature.Method.REFUSED,
+                    signed_on=refused_on,
+                    note=reason.strip(),
+                    **row,
+                )
+        except IntegrityError:
+            raise services.CaseChanged(
+                _("%(name)s 的签署刚刚被其他人登记过，请刷新后再操作") % {"name": party.name}
+            ) from None
+        agreement.refresh_from_db()
+        payload = {
+            "agreement": agreement.number,
+            "party": party.name,
+            "refused_on": refused_on.isoformat(),
+        }
+        services.append_event(case, actor, "agreement_refused", note=reason, payload=payload)
+        audit.record(
+            actor=actor,
+            action="disputes.agreement_refused",
+            obj=agreement,
+            changes={**payload, "reason": signature.note},
+        )
     return signature
 
 

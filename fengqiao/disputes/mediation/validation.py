@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.disputes import clocks
-from fengqiao.disputes.mediation.selectors import mediators_of
+from fengqiao.disputes.mediation.selectors import mediators_of, parties_of
 from fengqiao.disputes.models import (
     Agreement,
     Case,
@@ -39,6 +39,26 @@ def check_open_for_signing(agreement: Agreement, errors: dict[str, str]) -> None
         errors["agreement"] = _("协议已于 %(day)s 生效，不能再修改签署") % {
             "day": agreement.effective_on
         }
+    elif agreement.refused_on is not None:
+        errors["agreement"] = _("有当事人于 %(day)s 拒绝签字，这份协议不会生效，请重新制作协议") % {
+            "day": agreement.refused_on
+        }
+
+
+def clean_agreement_parties(case: Case, parties, errors: dict) -> list[Party]:
+    """The parties an agreement binds: every party of the case when none are named, else
+    the named ones, each of this case, at least two."""
+    own = list(case.parties.all())
+    if parties is None:
+        chosen = own
+    else:
+        chosen = list(dict.fromkeys(parties))
+        if any(not isinstance(p, Party) or p.case_id != case.pk for p in chosen):
+            errors["parties"] = _("协议当事人必须是本案当事人")
+            return []
+    if len(chosen) < 2:
+        errors["parties"] = _("调解协议至少要有两方当事人，请先在“当事人”中登记对方当事人")
+    return chosen
 
 
 def check_ruling(ruling: str, ruling_on, applied_on, errors: dict[str, str]) -> None:
@@ -55,8 +75,12 @@ def check_ruling(ruling: str, ruling_on, applied_on, errors: dict[str, str]) -> 
         errors["ruling_on"] = _("裁定日期不能早于申请日期")
 
 
-def clean_terms(case: Case, terms: Sequence[dict]) -> tuple[list[dict], list[str]]:
-    """The terms as model fields, and one message per problem naming the term's number."""
+def clean_terms(
+    case: Case, terms: Sequence[dict], parties: Sequence[Party] | None = None
+) -> tuple[list[dict], list[str]]:
+    """The terms as model fields, and one message per problem naming the term's number.
+    An obligor must be one of ``parties`` (the agreement's; default the case's)."""
+    bound = {p.pk for p in parties} if parties is not None else None
     rows: list[dict] = []
     problems: list[str] = []
     if not terms:
@@ -76,6 +100,8 @@ def clean_terms(case: Case, terms: Sequence[dict]) -> tuple[list[dict], list[str
         obligor = term.get("obligor")
         if obligor is not None and (not isinstance(obligor, Party) or obligor.case_id != case.pk):
             problem(_("履行义务人必须是本案当事人"))
+        elif obligor is not None and bound is not None and obligor.pk not in bound:
+            problem(_("履行义务人%(name)s不是这份协议的当事人") % {"name": obligor.name})
         amount = term.get("amount")
         if amount is not None and amount != "":
             try:
@@ -137,12 +163,16 @@ def check_signer(agreement: Agreement, case: Case, signer, errors: dict[str, str
         row = {"role": Signature.Role.PARTY, "party": signer}
         if signer.case_id != case.pk:
             errors["signer"] = _("%(name)s 不是本案当事人") % {"name": signer.name}
+        elif signer.pk not in {p.pk for p in parties_of(agreement)}:
+            errors["signer"] = _("%(name)s 不是这份协议的当事人") % {"name": signer.name}
         elif agreement.signatures.filter(party=signer).exists():
             errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
     elif isinstance(signer, Person):
         row = {"role": Signature.Role.MEDIATOR, "person": signer}
         if not mediators_of(case).filter(pk=signer.pk).exists():
-            errors["signer"] = _("%(name)s 不是本案的调解员或承办人") % {"name": signer.name}
+            errors["signer"] = _("%(name)s 没有主持过本案的调解，不能作为调解员签名") % {
+                "name": signer.name
+            }
         elif agreement.signatures.filter(person=signer).exists():
             errors["signer"] = _("%(name)s 已经签署") % {"name": signer.name}
     else:

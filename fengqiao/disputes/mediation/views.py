@@ -17,11 +17,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from fengqiao.disputes import forms, selectors
+from fengqiao.disputes.mediation import forms as mediation_forms
 from fengqiao.disputes.mediation import paperwork
 from fengqiao.disputes.mediation import selectors as mediation_selectors
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.mediation.panel import mediator_choices
-from fengqiao.disputes.models import Case
+from fengqiao.disputes.models import Case, Signature
 
 
 @dataclass
@@ -55,7 +56,7 @@ def _session_step(request, case: Case, target: str) -> Step:
 
 
 def _draft_step(request, case: Case, target: str) -> Step:
-    form = forms.AgreementForm(request.POST, prefix="draft", parties=case.parties.all())
+    form = mediation_forms.DraftForm(request.POST, prefix="draft", parties=case.parties.all())
 
     def run():
         data = form.cleaned_data
@@ -69,6 +70,7 @@ def _draft_step(request, case: Case, target: str) -> Step:
             breach_clause=data["breach_clause"],
             oral=data["oral"],
             terms=form.cleaned_terms(),
+            parties=list(data["parties"]),
         )
 
     return Step(form, run)
@@ -76,7 +78,7 @@ def _draft_step(request, case: Case, target: str) -> Step:
 
 def _pending_agreement(case: Case):
     agreement = paperwork.records_of(case).agreement
-    if agreement is None or agreement.effective_on is not None:
+    if agreement is None or agreement.effective_on is not None or agreement.refused_on:
         raise Http404
     return agreement
 
@@ -92,7 +94,9 @@ def _sign_step(request, case: Case, target: str) -> Step:
     agreement = _pending_agreement(case)
     kind, _dash, pk = target.partition("-")
     if kind == "party":
-        signer = case.parties.filter(pk=pk if pk.isdigit() else None).first()
+        signer = next(
+            (p for p in mediation_selectors.parties_of(agreement) if str(p.pk) == pk), None
+        )
     elif kind == "person":
         signer = (
             mediation_selectors.mediators_of(case).filter(pk=pk if pk.isdigit() else None).first()
@@ -101,10 +105,18 @@ def _sign_step(request, case: Case, target: str) -> Step:
         signer = None
     if signer is None:
         raise Http404
-    form = forms.SignForm(request.POST, prefix=f"sign-{target}")
+    form = mediation_forms.SignForm(request.POST, prefix=f"sign-{target}")
 
     def run():
         data = form.cleaned_data
+        if data["method"] == Signature.Method.REFUSED and kind == "party":
+            return mediation.refuse_agreement(
+                agreement=agreement,
+                actor=request.user,
+                party=signer,
+                reason=data["note"],
+                refused_on=data["signed_on"],
+            )
         return mediation.sign_agreement(
             agreement=agreement,
             actor=request.user,
