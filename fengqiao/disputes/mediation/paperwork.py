@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
-from fengqiao.disputes.mediation import documents
+from fengqiao.disputes.mediation import documents, selectors
 from fengqiao.disputes.models import (
     Agreement,
     Case,
@@ -78,6 +78,9 @@ def party_info(party: Party, *, full: bool = False) -> documents.PartyInfo:
         id_number=party.id_number if full else party.id_masked,
         address=party.address,
         phone=party.phone if full else party.phone_masked,
+        organisation=party.kind == Party.Kind.ORGANISATION,
+        credit_code=party.credit_code,
+        representative=party.representative,
     )
 
 
@@ -201,6 +204,11 @@ def _parties(case: Case, reason: str) -> list[documents.PartyInfo]:
     return [party_info(p, full=bool(reason)) for p in case.parties.all()]
 
 
+def _agreement_parties(agreement: Agreement, reason: str) -> list[documents.PartyInfo]:
+    """The agreement's own parties (a row and a copy each), not every party of the case."""
+    return [party_info(p, full=bool(reason)) for p in selectors.parties_of(agreement)]
+
+
 def print_intake_register(*, case: Case, actor, reason: str | None = None) -> bytes:
     """受理登记表 of the case; the print is audited. With a ``reason``, full numbers (see
     ``full_numbers_reason``)."""
@@ -216,7 +224,7 @@ def print_agreement(*, case: Case, actor, reason: str | None = None) -> bytes:
     records = records_of(case)
     if records.agreement is None:
         raise Http404(_("本案还没有调解协议"))
-    doc = agreement_doc(records.agreement, _parties(case, reason), records)
+    doc = agreement_doc(records.agreement, _agreement_parties(records.agreement, reason), records)
     data = documents.agreement_pdf(doc, header_of(case))
     _printed(case, actor, "agreement", reason)
     return data
@@ -232,7 +240,9 @@ def print_case_file(*, case: Case, actor, reason: str | None = None) -> bytes:
         header_of(case),
         parties,
         [session_record(s) for s in records.sessions],
-        agreement_doc(agreement, parties, records) if agreement else None,
+        agreement_doc(agreement, _agreement_parties(agreement, reason), records)
+        if agreement
+        else None,
         [visit_record(v) for v in records.visits if v.done_at is not None],
     )
     _printed(case, actor, "file", reason)

@@ -159,6 +159,16 @@ def _text_rows(rows: list[tuple[str, object]], s: _Styles, min_height: float = 0
 def _party_rows(parties: Sequence[PartyInfo]) -> list[list[tuple[str, object]]]:
     rows: list[list[tuple[str, object]]] = []
     for party in parties:
+        if party.organisation:
+            rows += [
+                [(party.role or "当事人", party.name)],
+                [("统一社会信用代码", party.credit_code), ("联系电话", party.phone)],
+                [("法定代表人或负责人", party.representative)],
+                [("住所", party.address)],
+            ]
+            if party.agent:
+                rows.append([("代理人", party.agent)])
+            continue
         rows += [
             [(party.role or "当事人", party.name), ("性别", party.sex)],
             [("民族", party.ethnicity), ("出生日期", _date(party.birth_date))],

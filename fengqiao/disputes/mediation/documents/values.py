@@ -30,6 +30,11 @@ class PartyInfo:
     address: str = ""
     phone: str = ""
     agent: str = ""  # 委托代理人或监护人, with relationship if wanted
+    # An organisation (单位) is printed with its credit code and representative instead of
+    # a person's sex, ethnicity, birth date and ID number.
+    organisation: bool = False
+    credit_code: str = ""
+    representative: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
