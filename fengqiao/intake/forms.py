@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fengqiao import taxonomy
 from fengqiao.forms_support import ServiceErrorsMixin, renew_client_key
 from fengqiao.identity import normalize_id_number
+from fengqiao.intake import replies
 from fengqiao.intake.models import Report
 from fengqiao.phones import normalize_phone
 
@@ -90,6 +91,8 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     lon = forms.FloatField(required=False)
     lat = forms.FloatField(required=False)
     grid_code = forms.CharField(label=_("网格"), required=False, max_length=32)
+    # The grid the reporter picked when their point was near an edge.
+    chosen_grid = forms.CharField(label=_("确认网格"), required=False, max_length=32)
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
     reporter_name = forms.CharField(label=_("姓名"), required=False, max_length=50)
     reporter_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
@@ -121,6 +124,8 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
             "reporter_phone": data.get("reporter_phone", ""),
             "anonymous": data.get("anonymous", False),
             "client_key": data["client_key"] or None,
+            "ask_grid": True,
+            "chosen_grid": data["chosen_grid"],
         }
 
 
@@ -198,6 +203,8 @@ class StaffReportForm(ReportForm):
             "reporter_name": data["applicant_name"],
             "reporter_phone": data["applicant_phone"],
             "parties": self.parties(),
+            # Staff place a report by the grid or building they choose, not by a pin.
+            "ask_grid": False,
         }
 
     def add_service_errors(self, error: ValidationError) -> None:
@@ -221,3 +228,33 @@ class FeedbackForm(ServiceErrorsMixin, forms.Form):
 
 class ReopenForm(ServiceErrorsMixin, forms.Form):
     reason = forms.CharField(label=_("为什么需要重新处理"), required=False, max_length=2000)
+
+
+class ReplyForm(ServiceErrorsMixin, forms.Form):
+    """A reply to the reporter, begun from a template or written from scratch. Without a
+    script a template is picked and sent as it is; the page's script copies it into the
+    text to be edited first."""
+
+    template = forms.ChoiceField(label=_("答复模板"), required=False)
+    text = forms.CharField(label=_("答复内容"), required=False, max_length=4000)
+
+    def __init__(self, *args, kind: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].choices = [("", _("不用模板"))] + [
+            (t.code, t.label) for t in replies.templates_for(kind)
+        ]
+        self.fields["template"].error_messages["invalid_choice"] = _("没有这个答复模板")
+
+    def reply(self) -> dict:
+        data = self.cleaned_data
+        text = data["text"].strip()
+        template = replies.template_named(data["template"]) if data["template"] else None
+        if not text and template is not None:
+            text = str(template.text)
+        return {"text": text, "template": data["template"]}
+
+
+class DuplicateForm(ServiceErrorsMixin, forms.Form):
+    of = forms.CharField(label=_("重复于（查询码）"), required=False, max_length=20)
+    reason = forms.CharField(label=_("原因"), required=False, max_length=400)
+    merge = forms.BooleanField(label=_("合并办理"), required=False)

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fengqiao import sealing
+from fengqiao import sealing, taxonomy
 from fengqiao.audit import selectors as audit
-from fengqiao.intake.models import Report
+from fengqiao.intake import duplicates, replies
+from fengqiao.intake.models import Report, ReportReply
 from fengqiao.intake.services import REOPEN_WINDOW
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.phones import normalize_phone
@@ -25,6 +26,11 @@ from fengqiao.places.models import Building, Region
 
 EARTH_RADIUS_M = 6_371_000
 RELATED_LIMIT = 10
+# Duplicates are looked for among reports made this close in time to the report.
+DUPLICATE_WINDOW = dt.timedelta(days=60)
+DUPLICATE_LIMIT = 8
+# How many reports of the same grid are scored for similar text (newest first).
+DUPLICATE_SCAN = 200
 
 # What a resident reads about where their report stands: plain words, never staff notes.
 PUBLIC_STATE_WORDS = {
@@ -171,6 +177,122 @@ def _distance_m(lon1, lat1, lon2, lat2) -> float | None:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    report: Report
+    score: int
+    reasons: tuple[str, ...]
+
+
+def duplicate_candidates(user, report: Report) -> list[DuplicateCandidate]:
+    """Reports in the user's scope that may be about the same matter as ``report``, best
+    first, each with its score (``intake.duplicates``) and the reasons.
+
+    Looked for within ``DUPLICATE_WINDOW`` of the report, among those sharing its phone,
+    a party's phone or name, its place, or its grid; reports already marked as duplicates
+    are left out (their original is the one to point at), and so is the report itself.
+    """
+    facts = _facts_of(report)
+    queryset = scope_to(user, Report.objects.all())
+    candidates = _candidates(queryset, report, facts)
+    found = []
+    for other in candidates:
+        alike = duplicates.likeness(facts, _facts_of(other))
+        if alike.score >= duplicates.SHOW_FROM:
+            found.append(DuplicateCandidate(other, alike.score, alike.reasons))
+    found.sort(key=lambda c: (-c.score, -c.report.created_at.timestamp()))
+    return found[:DUPLICATE_LIMIT]
+
+
+def similar_report_received_unscoped(report: Report) -> bool:
+    """Whether an earlier report looks like this one, judged on place and text only.
+
+    What the public reporter may be told ("a similar report was already received"): no
+    other report is named, and phones and names do not count, so typing someone's number
+    into the form tells nothing about what they reported. Unscoped on purpose: the public
+    has no jurisdiction, and the answer is one yes or no.
+    """
+    facts = _facts_of(report, public=True)
+    earlier = Report.objects.filter(created_at__lte=report.created_at)
+    for other in _candidates(earlier, report, facts, public=True):
+        if duplicates.likeness(facts, _facts_of(other, public=True)).public_score >= (
+            duplicates.PUBLIC_FROM
+        ):
+            return True
+    return False
+
+
+def _candidates(queryset, report: Report, facts, *, public: bool = False) -> list[Report]:
+    place = Q(grid_id=report.grid_id)
+    if report.std_address_id:
+        place |= Q(std_address_id=report.std_address_id)
+    if report.building_id:
+        place |= Q(building_id=report.building_id)
+    if report.address:
+        place |= Q(address=report.address)
+    who = Q()
+    if not public:
+        if facts.phone_hashes:
+            who |= Q(phone_hash__in=facts.phone_hashes)
+            who |= Q(case__parties__phone_hash__in=facts.phone_hashes)
+        if facts.names:
+            who |= Q(reporter_name__in=facts.names) | Q(case__parties__name__in=facts.names)
+    ids = (
+        queryset.filter(place | who if who else place)
+        .filter(
+            created_at__gte=report.created_at - DUPLICATE_WINDOW,
+            created_at__lte=report.created_at + DUPLICATE_WINDOW,
+            duplicate_of__isnull=True,
+        )
+        .exclude(pk=report.pk)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .distinct()[:DUPLICATE_SCAN]
+    )
+    others = Report.objects.filter(pk__in=list(ids)).select_related("grid", "case")
+    if not public:
+        others = others.prefetch_related("case__parties")
+    return list(others)
+
+
+def _facts_of(report: Report, *, public: bool = False) -> duplicates.Facts:
+    place_keys = set()
+    if report.std_address_id:
+        place_keys.add(f"addr:{report.std_address_id}")
+    if report.building_id:
+        place_keys.add(f"bldg:{report.building_id}")
+    if public:
+        return duplicates.Facts(
+            text=report.text, address=report.address, place_keys=frozenset(place_keys)
+        )
+    parties = list(report.case.parties.all()) if _has_case(report) else []
+    phones = {report.phone_hash} | {p.phone_hash for p in parties}
+    names = {report.reporter_name} | {p.name for p in parties}
+    return duplicates.Facts(
+        text=report.text,
+        address=report.address,
+        place_keys=frozenset(place_keys),
+        phone_hashes=frozenset(phones - {""}),
+        names=frozenset(n.strip() for n in names if n and n.strip()),
+    )
+
+
+def replies_to(report: Report) -> QuerySet[ReportReply]:
+    """Staff's answers to the reporter, oldest first (the report is already in hand: by
+    tracking code for the public, by a scoped lookup for staff)."""
+    return report.replies.order_by("at", "id")
+
+
+def acknowledgement_for(report: Report) -> str:
+    """What the reporter is told about where their report stands now (``intake.replies``):
+    the words for its state, or for a report just received, the receipt."""
+    return replies.state_text(_public_state_code(report))
+
+
+def received_acknowledgement(report: Report) -> str:
+    return replies.received_text(report.kind, code=report.tracking_code, grid=report.grid.name)
+
+
 # --- public reads (by tracking code, no login) -----------------------------------------
 
 
@@ -186,6 +308,21 @@ def public_places(*, parent_code: str = "", level: str = "township") -> QuerySet
     return regions
 
 
+def grid_choices(lon, lat) -> list[Region]:
+    """The grids to offer a reporter whose point is near an edge, nearest first (their
+    villages loaded for the labels); empty when the point is plainly inside one grid."""
+    try:
+        grids = places.grids_near(lon, lat)
+    except (TypeError, ValueError):
+        return []
+    if len(grids) < 2:
+        return []
+    parents = Region.objects.in_bulk({grid.parent_id for grid in grids})
+    for grid in grids:
+        grid.parent = parents.get(grid.parent_id)
+    return grids
+
+
 def find_public_report(tracking_code: str) -> Report | None:
     """The report a resident's tracking code names, or None."""
     code = (tracking_code or "").strip().upper()
@@ -196,9 +333,36 @@ def find_public_report(tracking_code: str) -> Report | None:
 
 def public_state(report: Report) -> str:
     """Where the report stands, in words a resident understands."""
+    return public_words_for(_public_state_code(report))
+
+
+def _public_state_code(report: Report) -> str:
+    """The case's state for a report with a case; a report merged into another, "merged";
+    else the report's own status."""
     case = _case_of(report)
-    code = case.state if case is not None else report.status
-    return str(PUBLIC_STATE_WORDS.get(code, code))
+    if case is not None:
+        return case.state
+    if report.duplicate_of_id is not None and report.status == Report.Status.CLOSED:
+        return "merged"
+    return report.status
+
+
+@dataclass(frozen=True)
+class Badge:
+    code: str
+    label: str
+
+
+def status_badge(report: Report) -> Badge:
+    """The report's status as staff see it: its case's state when it has a case (the
+    report's own status stays "in progress" while the case moves on), "merged" for a
+    report folded into another."""
+    case = _case_of(report)
+    if case is not None:
+        return Badge(case.state, taxonomy.label("case_state", case.state))
+    if report.duplicate_of_id is not None and report.status == Report.Status.CLOSED:
+        return Badge("merged", _("已合并"))
+    return Badge(report.status, report.get_status_display())
 
 
 def closed_at_of(report: Report) -> dt.datetime | None:
@@ -238,6 +402,8 @@ def public_timeline(report: Report) -> list[Milestone]:
         }
         events = audit.events_about(report, actions=words)
         milestones += [Milestone(event.at, words[event.action]) for event in events]
+    for reply in replies_to(report):
+        milestones.append(Milestone(reply.at, _("工作人员答复：%(text)s") % {"text": reply.text}))
     if report.feedback_at:
         milestones.append(Milestone(report.feedback_at, _("您已评价")))
     return sorted(milestones, key=lambda m: m.at)

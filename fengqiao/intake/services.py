@@ -16,8 +16,8 @@ from fengqiao import sealing, taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
 from fengqiao.idempotency import sender_of, stored_key
-from fengqiao.intake import grading
-from fengqiao.intake.models import Report, ReportPhoto
+from fengqiao.intake import grading, replies
+from fengqiao.intake.models import Report, ReportPhoto, ReportReply
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import packages_for_place
 from fengqiao.phones import normalize_phone
@@ -33,6 +33,11 @@ MAX_PHOTOS = 6
 # The channels a resident or an anonymous visitor reports through; the rest are staff's.
 PUBLIC_CHANNELS = frozenset({"web", "kiosk", "one_click_alarm", "open311"})
 REOPEN_WINDOW = dt.timedelta(days=30)
+MAX_REPLY_CHARS = 2000
+# The same reply sent again this soon is the same request (a double tap, a resent form).
+REPLY_REPEAT_WINDOW = dt.timedelta(minutes=10)
+# Following ``duplicate_of`` from a report to the original ends within this many steps.
+MAX_DUPLICATE_CHAIN = 20
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ def submit_report(
     photos: list[UploadedFile] | tuple = (),
     parties: list[dict] | None = None,
     source: str = "",
+    ask_grid: bool = False,
+    chosen_grid: str = "",
 ) -> Submission:
     """Validate, grade, store, locate and route a report; a dispute also opens a case.
 
@@ -75,6 +82,11 @@ def submit_report(
     Who may report what, where: anyone may report through the public channels; staff need
     ``intake.add_report`` and every place they name (point, grid, building, address) must
     lie in their jurisdiction, checked again on what was written before it commits.
+
+    A map point within 30 m of a grid's edge may belong to the neighbour: with ``ask_grid``
+    (the public form) such a report is refused on ``chosen_grid`` until the reporter picks
+    one of the grids near the point (``places.grids_near``), which is then used and marked
+    ``grid_confirmed``; a ``chosen_grid`` not among them is refused.
 
     Idempotent on ``client_key`` per sender and channel: the same key from the same sender
     (the signed-in ``actor``, else the ``sender`` the caller names: a browser session, an
@@ -102,6 +114,9 @@ def submit_report(
     grid, building, near_boundary = _place(
         lon=lon, lat=lat, address=address, grid_code=grid_code, building=building
     )
+    grid, grid_confirmed = _confirmed_grid(
+        grid, lon=lon, lat=lat, near=near_boundary, ask=ask_grid, chosen=chosen_grid
+    )
     _ensure_place_in_scope(actor, grid, building, field=_place_field(lon, lat, grid_code, building))
     std_address = registry.standard_address_for(
         address, within=community_path_of(grid.path)
@@ -125,6 +140,7 @@ def submit_report(
                 grid=grid,
                 building=building,
                 near_boundary=near_boundary,
+                grid_confirmed=grid_confirmed,
                 anonymous=anonymous,
                 triage=prediction,
                 needs_grading=prediction is None,
@@ -252,6 +268,119 @@ def reopen_report(*, tracking_code: str, reason: str) -> Report:
     return report
 
 
+def reply_to_reporter(*, report: Report, actor, text: str, template: str = "") -> ReportReply:
+    """Answer the reporter: the text appears on the public status page (never the writer's
+    name) and, for a report with a case, on the case's timeline.
+
+    Needs ``intake.change_report`` and the report in the actor's jurisdiction. ``template``
+    names the reply template it began from (``intake.replies``). The same text sent again
+    within ``REPLY_REPEAT_WINDOW`` returns the first reply and writes nothing.
+    """
+    _ensure_staff_in_scope(actor, report)
+    text = (text or "").strip()
+    errors = {}
+    if not text:
+        errors["text"] = _("请填写答复内容")
+    elif len(text) > MAX_REPLY_CHARS:
+        errors["text"] = _("答复太长，请控制在 %(n)s 字以内") % {"n": MAX_REPLY_CHARS}
+    if template and replies.template_named(template) is None:
+        errors["template"] = _("没有这个答复模板")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        repeated = ReportReply.objects.filter(
+            report=report, text=text, at__gte=now - REPLY_REPEAT_WINDOW
+        ).first()
+        if repeated is not None:
+            return repeated
+        reply = ReportReply.objects.create(
+            report=report, text=text, template=template, by=actor, at=now
+        )
+        if report.case_id is not None:
+            disputes.append_event(
+                report.case, actor, "reporter_replied", note=text, payload={"template": template}
+            )
+        audit.record(
+            actor=actor,
+            action="intake.replied",
+            obj=report,
+            changes={"template": template, "reply": reply.pk},
+        )
+    return reply
+
+
+def mark_duplicate(
+    *, report: Report, actor, of: Report, reason: str, merge: bool = False
+) -> Report:
+    """Record that ``report`` is about the same matter as ``of`` (pointing at the original
+    ``of`` was itself marked a duplicate of), with the reason.
+
+    ``merge`` also folds it in: a dispute's case is merged into the original's case
+    (``disputes.merge_case``, which checks the actor may act on both), any other report is
+    closed. Without ``merge`` the report's case, if any, gets a timeline entry and carries
+    on. Needs ``intake.change_report`` and both reports in the actor's jurisdiction; a
+    report already marked is refused, so a doubled request changes nothing.
+    """
+    _ensure_staff_in_scope(actor, report)
+    reason = (reason or "").strip()
+    original = _original_of(of)
+    errors = {}
+    if not in_scope(actor, of):
+        errors["of"] = _("要对照的反映不存在或不在您的辖区")
+    elif original.pk == report.pk:
+        errors["of"] = _("不能把反映标记为和它自己重复")
+    if not reason:
+        errors["reason"] = _("请说明为什么是重复反映")
+    elif len(reason) > 200:
+        errors["reason"] = _("原因请控制在 200 字以内")
+    if merge and report.case_id is not None and original.case_id is None:
+        errors["merge"] = _("原反映没有立案，无法合并案件；可以只标记为重复")
+    if merge and report.case_id is None and report.kind == Report.Kind.DISPUTE:
+        errors["merge"] = _("这条反映没有案件，无法合并；可以只标记为重复")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        fields = {"duplicate_of": original, "duplicate_reason": reason}
+        if merge and report.case_id is None:
+            fields.update(status=Report.Status.CLOSED, closed_at=timezone.now())
+        updated = Report.objects.filter(pk=report.pk, duplicate_of__isnull=True).update(**fields)
+        if not updated:
+            raise ValidationError({"of": _("这条反映已经标记为重复")})
+        if report.case_id is not None:
+            if merge:
+                disputes.merge_case(
+                    case=report.case, actor=actor, into=original.case, reason=reason
+                )
+            else:
+                disputes.append_event(
+                    report.case,
+                    actor,
+                    "marked_duplicate",
+                    note=reason,
+                    payload={"of": original.tracking_code},
+                )
+        report.refresh_from_db()
+        audit.record(
+            actor=actor,
+            action="intake.marked_duplicate",
+            obj=report,
+            changes={"of": original.tracking_code, "reason": reason, "merged": merge},
+        )
+    return report
+
+
+def _original_of(report: Report) -> Report:
+    """The report a chain of duplicates leads back to."""
+    seen = {report.pk}
+    for _step in range(MAX_DUPLICATE_CHAIN):
+        if report.duplicate_of_id is None or report.duplicate_of_id in seen:
+            break
+        report = Report.objects.select_related("case").get(pk=report.duplicate_of_id)
+        seen.add(report.pk)
+    return report
+
+
 def find_by_tracking_code(tracking_code: str) -> Report:
     code = (tracking_code or "").strip().upper()
     report = Report.objects.filter(tracking_code=code).first()
@@ -349,6 +478,22 @@ def _place(*, lon, lat, address, grid_code, building) -> tuple[Region, Building 
             {"address": _("无法确定位置：请在地图上点选、选择网格，或填写更具体的地址")}
         )
     return found.grid, found.building, False
+
+
+def _confirmed_grid(grid: Region, *, lon, lat, near: bool, ask: bool, chosen: str):
+    """The grid the reporter confirmed for a point near an edge, and whether they did."""
+    chosen = (chosen or "").strip()
+    if lon is None or lat is None or not (chosen or (near and ask)):
+        return grid, False
+    candidates = places.grids_near(lon, lat)
+    if chosen:
+        for candidate in candidates:
+            if candidate.code == chosen:
+                return candidate, True
+        raise ValidationError({"chosen_grid": _("请从列出的网格中选择一个")})
+    if len(candidates) > 1:
+        raise ValidationError({"chosen_grid": _("您的位置靠近网格边界，请确认事情发生在哪个网格")})
+    return grid, False
 
 
 def _responsible(packages: dict) -> list:

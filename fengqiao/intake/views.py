@@ -18,11 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.forms_support import new_client_key
 from fengqiao.idempotency import sender_of
-from fengqiao.intake import grading, selectors, services
+from fengqiao.intake import grading, replies, selectors, services
 from fengqiao.intake.forms import (
     PUBLIC_CHANNELS,
+    DuplicateForm,
     FeedbackForm,
     ReopenForm,
+    ReplyForm,
     ReportForm,
     StaffReportForm,
     category_options,
@@ -67,9 +69,26 @@ def report(request):
         "form": form,
         "channel": channel,
         "categories": category_options(),
+        "grid_choices": _grid_choices(form),
         **_place_picker(request),
     }
     return render(request, "intake/report_form.html", context)
+
+
+@require_GET
+def grid_choice(request):
+    """The "which grid?" question for a point near an edge (an htmx fragment the public
+    form fetches when the browser gives a location; empty when there is nothing to ask)."""
+    grids = selectors.grid_choices(request.GET.get("lon"), request.GET.get("lat"))
+    return render(request, "intake/_grid_choice.html", {"grid_choices": grids})
+
+
+def _grid_choices(form) -> list:
+    """After a send with a map point near an edge, the grids to choose from, so the
+    question stays on the page with everything typed."""
+    if not form.is_bound:
+        return []
+    return selectors.grid_choices(form.data.get("lon"), form.data.get("lat"))
 
 
 @require_GET
@@ -90,7 +109,12 @@ def thanks(request, code: str):
     report = selectors.find_public_report(code)
     if report is None:
         raise Http404
-    return render(request, "intake/thanks.html", {"report": report})
+    context = {
+        "report": report,
+        "acknowledgement": selectors.received_acknowledgement(report),
+        "similar_received": selectors.similar_report_received_unscoped(report),
+    }
+    return render(request, "intake/thanks.html", context)
 
 
 def status_lookup(request):
@@ -138,6 +162,7 @@ def status(request, code: str):
     context = {
         "report": report,
         "state_words": selectors.public_state(report),
+        "acknowledgement": selectors.acknowledgement_for(report),
         "timeline": selectors.public_timeline(report),
         "finished": finished,
         "may_reopen": selectors.may_reopen(report),
@@ -226,10 +251,15 @@ def staff_related(request):
 @permission_required("intake.view_report", raise_exception=True)
 def staff_detail(request, code: str):
     """One report as staff see it: the reporter's name even when anonymous to the public."""
+    report = selectors.get_report_for(request.user, code)
+    return render(request, "intake/detail.html", _detail_context(request, report))
+
+
+def _detail_context(request, report: Report, **forms) -> dict:
     user = request.user
-    report = selectors.get_report_for(user, code)
     case = getattr(report, "case", None) if report.kind == Report.Kind.DISPUTE else None
-    context = {
+    may_change = user.has_perm("intake.change_report")
+    return {
         "report": report,
         # The phone is masked for everyone; a full one is revealed for a reason, audited.
         "phone_reveal": _phone_slot(report) if report.phone_masked else None,
@@ -240,8 +270,71 @@ def staff_detail(request, code: str):
         "photos": report.photos.all(),
         "assignees": report.assignees.all(),
         "state_words": selectors.public_state(report),
+        "badge": selectors.status_badge(report),
+        # The original is named only to those who may see it.
+        "duplicate_of": report.duplicate_of
+        if report.duplicate_of_id and in_scope(user, report.duplicate_of)
+        else None,
+        "duplicates": selectors.duplicate_candidates(user, report) if may_change else [],
+        "may_change": may_change,
+        "replies": selectors.replies_to(report),
+        "reply_form": forms.get("reply_form") or ReplyForm(kind=report.kind),
+        "reply_templates": replies.templates_for(report.kind),
+        "duplicate_form": forms.get("duplicate_form") or DuplicateForm(),
     }
-    return render(request, "intake/detail.html", context)
+
+
+@login_required
+@permission_required("intake.change_report", raise_exception=True)
+@require_POST
+def staff_reply(request, code: str):
+    """Answer the reporter (shown on their status page), from a template or in full."""
+    report = selectors.get_report_for(request.user, code)
+    form = ReplyForm(request.POST, kind=report.kind)
+    if form.is_valid():
+        try:
+            services.reply_to_reporter(report=report, actor=request.user, **form.reply())
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("已答复，反映人凭查询码可以看到"))
+            return redirect("intake:detail", report.tracking_code)
+    context = _detail_context(request, report, reply_form=form)
+    return render(request, "intake/detail.html", context, status=400)
+
+
+@login_required
+@permission_required("intake.change_report", raise_exception=True)
+@require_POST
+def staff_mark_duplicate(request, code: str):
+    """Mark the report a duplicate of another (by tracking code), or merge it into it."""
+    report = selectors.get_report_for(request.user, code)
+    form = DuplicateForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_duplicate(
+                report=report,
+                actor=request.user,
+                of=_other_report(request.user, form.cleaned_data["of"]),
+                reason=form.cleaned_data["reason"],
+                merge=form.cleaned_data["merge"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("已标记为重复反映"))
+            return redirect("intake:detail", report.tracking_code)
+    context = _detail_context(request, report, duplicate_form=form)
+    return render(request, "intake/detail.html", context, status=400)
+
+
+def _other_report(user, code: str) -> Report:
+    """The report a form names by tracking code, looked up in the user's scope: a code
+    that is missing and one from another jurisdiction get the same answer."""
+    try:
+        return selectors.get_report_for(user, code)
+    except Http404:
+        raise ValidationError({"of": _("要对照的反映不存在或不在您的辖区")}) from None
 
 
 def _phone_slot(report: Report) -> dict:

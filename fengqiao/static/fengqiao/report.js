@@ -6,6 +6,7 @@
  * - One submit per tap.
  * - "Use my location": the browser's position into the hidden lon/lat fields.
  * - The category list only while the kind is a dispute.
+ * - A reply template, when picked, copied into the reply's text to be edited (report page).
  * Every text comes from the page's data-* attributes, already translated.
  */
 (function () {
@@ -121,6 +122,26 @@
     });
     update();
   }
+
+  function setupReplyTemplates(form) {
+    var select = form.querySelector("[data-reply-template]");
+    var text = form.querySelector("[data-reply-text]");
+    if (!select || !text) {
+      return;
+    }
+    var copied = "";
+    select.addEventListener("change", function () {
+      var option = select.options[select.selectedIndex];
+      var words = (option && option.dataset.text) || "";
+      // Replace only what a template put there, never what the officer typed.
+      if (words && (text.value === "" || text.value === copied)) {
+        text.value = words;
+        copied = words;
+      }
+    });
+  }
+
+  document.querySelectorAll("form[data-reply-form]").forEach(setupReplyTemplates);
 
   document.querySelectorAll("form[data-report-form]").forEach(function (form) {
     setupSubmit(form);
