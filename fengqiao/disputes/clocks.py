@@ -37,6 +37,8 @@ _SETTINGS = {
     "return_visit_days": ("return_visit_days", "day_list"),
 }
 _REQUIRED = ("first_action_hours", "resolve_days", "return_visit_days")
+# What kind of value each setting takes: "hours", "days", "count" or "day_list".
+SETTING_KINDS = {key: kind for key, (_field, kind) in _SETTINGS.items()}
 
 Day = TypeVar("Day", date, datetime)
 
