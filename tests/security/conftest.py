@@ -4,16 +4,19 @@ township A, and read A's own pages for personal numbers shown in full."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from fengqiao.community import services as community
 from fengqiao.community.notices import services as notices
+from fengqiao.disputes import handoffs, typical
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import services as intake
-from fengqiao.org.models import Assignment
+from fengqiao.org.models import Assignment, Team
 from fengqiao.registry import care, tenants
 from fengqiao.registry import services as registry
 from fengqiao.registry.address_text import parse
@@ -59,6 +62,8 @@ class Township:
     tenant_report: object
     import_job: object
     assignment: object
+    handoff: object
+    typical: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -152,6 +157,7 @@ def furnish(world, which: str) -> Township:
         kind="residents", filename=f"{prefix}镇.csv", content=b"", created_by=officer
     )
     disputes.accept_case(case=case, actor=officer)
+    handoff = _hand_off(case, officer, getattr(world, f"township_{which}"), prefix)
     return Township(
         prefix=prefix,
         id_number=id_number,
@@ -175,6 +181,45 @@ def furnish(world, which: str) -> Township:
         tenant_report=tenant_report,
         import_job=import_job,
         assignment=Assignment.objects.get(person__user=officer),
+        handoff=handoff,
+        typical=_typical_case(world, officer, building, prefix),
+    )
+
+
+def _hand_off(case, officer, township, prefix: str):
+    """A hand-off of the case to the township's street office, which has accounts."""
+    team = Team.objects.create(name=f"{prefix}镇城管中队", kind=Team.Kind.AGENCY, region=township)
+    return handoffs.hand_off(
+        case=case,
+        actor=officer,
+        kind="handoff",
+        body="street_office",
+        team=team,
+        request=f"{prefix}社区的消息：请修复路灯",
+        due_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+
+
+def _typical_case(world, officer, building, prefix: str):
+    """A second case of the township, closed and chosen for the county's library."""
+    case = intake.submit_report(
+        actor=officer,
+        channel="walk_in",
+        kind="dispute",
+        category="neighbourhood",
+        risk="blue",
+        text=f"{prefix}社区两户为晾衣杆争吵",
+        building=building,
+        reporter_name=f"{prefix}镇纠纷当事人",
+    ).report.case
+    disputes.accept_case(case=case, actor=officer)
+    disputes.transition(case=case, actor=officer, action="close", note="双方和解")
+    return typical.choose_typical(
+        case=case,
+        actor=world.county_admin,
+        title="晾衣杆引发的邻里纠纷",
+        summary="两户为晾衣杆位置争吵，经调解和解。",
+        keywords="晾衣 邻里",
     )
 
 
