@@ -132,6 +132,12 @@ PAGES: dict[str, Entry] = {
     "cases/watch/": Entry(),
     "cases/<str:reference>/": Entry(_case),
     "cases/<str:reference>/act/<slug:action>/": Entry(lambda b: {**_case(b), "action": "escalate"}),
+    "cases/<str:reference>/reassign/": Entry(
+        _case, post=lambda b, user: {"version": 0, "grid_code": "330699001001G01", "reason": "探测"}
+    ),
+    "cases/policy/<str:code>/": Entry(
+        lambda b: {"code": "330699"}, post=lambda b, user: {"red__first_action_hours": "99"}
+    ),
     "cases/<str:reference>/parties/<int:pk>/reveal/<slug:field>/": Entry(
         lambda b: {**_case(b), "pk": b.party.pk, "field": "phone"}
     ),
