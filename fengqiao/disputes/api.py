@@ -30,7 +30,6 @@ from fengqiao.disputes.api_support import CasePartyInputSerializer
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.org.models import Person
-from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for
 from fengqiao.places.models import Building, Region
 from fengqiao.scoped_api import ReadOnlyModelSerializer
@@ -137,14 +136,12 @@ class CaseDetailSerializer(CaseSerializer):
         user = self.context["request"].user
         if not user.has_perm(services.CHANGE_CASE):
             return []
-        roles = roles_of(user)
-        is_handler = any(person.user_id == user.pk for person in case.handlers.all())
         return [
             name
             for name in ACTIONS
             if case.state in rules.TRANSITIONS[name][0]
             and _fits(name, case)
-            and rules.may_act(roles, name, level=case.level, is_handler=is_handler)
+            and services.may_take(user, case, name)
         ]
 
 
