@@ -50,6 +50,8 @@ DEMO_LOGINS: tuple[tuple[str, str], ...] = (
     # The same two posts in the second township, so the wall between townships can be seen.
     ("police_b", "community_police"),
     ("chief_b", "station_chief"),
+    # The county's dispute-resolution centre (矛调中心): its professional mediator, level 3.
+    ("mediator_county", "mediator"),
 )
 FARMHOUSES_PER_BUILDING_HEAD = 12  # a 联户长 speaks for about a dozen households
 CURRENT_SINCE = (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
@@ -99,8 +101,32 @@ def add_org_and_people(b: CountyBuilder) -> None:
         "procurator": [b.person(("procurator",), region=COUNTY_CODE) for _ in range(2)],
         "analyst": [b.person(("analyst",), unit=bureau) for _ in range(2)],
         "admin": [b.person(("admin",), unit=bureau)],
+        # The county's professional mediators and lawyers (level 3, with the court).
+        "mediator": [b.person(("mediator",), region=COUNTY_CODE) for _ in range(3)],
+        "lawyer": [b.person(("lawyer",), region=COUNTY_CODE) for _ in range(2)],
     }
+    _county_centre(b, county_people)
     _logins(b, made, county_people, bureau)
+
+
+def _county_centre(b: CountyBuilder, county_people: dict[str, list[PersonRow]]) -> None:
+    """Level 3: the county's dispute-resolution centre (矛调中心), where its professional
+    mediators and lawyers sit with a court officer for 诉调对接."""
+    members = [
+        *county_people["mediator"],
+        *county_people["lawyer"],
+        county_people["court_officer"][0],
+    ]
+    b.county.teams.append(
+        TeamRow(
+            f"{COUNTY_NAME}矛盾纠纷调处化解中心",
+            "dispute_centre",
+            COUNTY_CODE,
+            None,
+            county_people["mediator"][0].key,
+            [p.key for p in members],
+        )
+    )
 
 
 def _township_staff(
@@ -286,6 +312,29 @@ def _teams(b: CountyBuilder, made: _TownshipStaff) -> None:
             [p.key for p in mediation],
         )
     )
+    # Level 2: the township's people's mediation committee (its mediators, guided by the
+    # judicial office) and its comprehensive-governance centre.
+    teams.append(
+        TeamRow(
+            f"{short}人民调解委员会",
+            "committee",
+            code,
+            None,
+            made.mediators[0].key,
+            [p.key for p in [*made.mediators, made.judicial]],
+        )
+    )
+    governance = [made.judicial, made.chief, made.mediators[0]]
+    teams.append(
+        TeamRow(
+            f"{short}综治中心",
+            "governance",
+            code,
+            None,
+            made.judicial.key,
+            [p.key for p in governance],
+        )
+    )
     volunteers = [p for people in made.volunteers.values() for p in people]
     teams.append(
         TeamRow(
@@ -373,7 +422,10 @@ def _logins(
         )
     )
     login(LoginRow("mediator", "mediator", showcase.mediators[0].key, grant_region_code=t_code))
-    login(LoginRow("lawyer", "lawyer", showcase.lawyer.key, grant_region_code=t_code))
+    # Lawyers work level 3, at the county's centre.
+    login(
+        LoginRow("lawyer", "lawyer", county_people["lawyer"][0].key, grant_region_code=COUNTY_CODE)
+    )
     login(LoginRow("judicial", "judicial_officer", showcase.judicial.key, grant_region_code=t_code))
     login(
         LoginRow(
@@ -401,6 +453,14 @@ def _logins(
     login(LoginRow("resident", "resident", None))
     login(_beat_officer_login("police_b", second))
     login(_station_chief_login("chief_b", second))
+    login(
+        LoginRow(
+            "mediator_county",
+            "mediator",
+            county_people["mediator"][0].key,
+            grant_region_code=COUNTY_CODE,
+        )
+    )
     assert [row.username for row in b.county.logins] == [name for name, _ in DEMO_LOGINS]
 
 

@@ -82,14 +82,10 @@ def handlers_for(
     (``packages``: ``org.selectors.packages_for_place`` of its grid and building, if the
     caller has it)."""
     plan = rules.handler_plan(level, has_building=case.building_id is not None)
-    if plan.mediation_team:
-        team = (
-            Team.objects.filter(kind=Team.Kind.MEDIATION)
-            .filter(region__path__in=_ancestor_paths(case.grid))
-            .order_by("-region__depth")
-            .first()
-        )
-        return (list(team.members.all()) if team else []), team
+    team = _nearest_team(case.grid, plan.team_kinds)
+    members = list(team.members.filter(active=True)) if team else []
+    if not plan.duties:
+        return members, team
     if packages is None:
         packages = packages_for_place(case.grid, case.building if case.building_id else None)
     people: list[Person] = []
@@ -101,7 +97,25 @@ def handlers_for(
         if duty == "grid_worker" and people and level == 1:
             break  # level 1: the building head when there is one, else the grid workers
         people += [p for p in packages.get(duty, []) if p not in people]
-    return people, None
+    people += [p for p in members if p not in people]
+    return people, team
+
+
+def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
+    """The team of the first of ``kinds`` that serves the grid or a region above it, the
+    nearest one first (a township's committee before a county's)."""
+    if not kinds:
+        return None
+    teams = list(
+        Team.objects.filter(kind__in=kinds, region__path__in=_ancestor_paths(grid))
+        .select_related("region")
+        .order_by("-region__depth", "pk")
+    )
+    for kind in kinds:
+        for team in teams:
+            if team.kind == kind:
+                return team
+    return None
 
 
 def _ancestor_paths(grid: Region) -> list[str]:
@@ -310,7 +324,13 @@ def transition(
     The write is conditional on the version the actor saw: if someone changed the case
     meanwhile, nothing is written and CaseChanged says to reload. ``changes`` are extra
     field values set in the same update (level, risk ...).
+
+    ``close`` on a case that must be verified first (``needs_verification``) becomes
+    ``request_verification``: the case waits in 待验证 for someone else to close it, whoever
+    asked to close it (a page, the API, the last return visit).
     """
+    if action == "close" and needs_verification(case):
+        action = "request_verification"
     ensure_may(actor, case, action)
     try:
         target = rules.next_state(action, case.state)
@@ -349,6 +369,20 @@ def transition(
             changes={"state": [from_state, target], **(payload or {})},
         )
     return case
+
+
+def needs_verification(case: Case) -> bool:
+    """Whether closing the case waits for verification (``rules.needs_verification``): it
+    is at level 2 or 3, red, or has been under supervision."""
+    return rules.needs_verification(
+        level=case.level, risk=case.risk, supervised=case.supervisions.exists()
+    )
+
+
+def close_or_verify(*, case: Case, actor, note: str = "") -> Case:
+    """Close the case, or, when it must be verified first, send it to 待验证 (the state it
+    came from is kept on the timeline for a 回退). The one call for "this case is done"."""
+    return transition(case=case, actor=actor, action="close", note=note)
 
 
 def accept_case(*, case: Case, actor, note: str = "") -> Case:
@@ -477,12 +511,35 @@ def ensure_may(actor, case: Case, action: str) -> None:
     Out-of-scope cases are refused in the words used for a missing permission. Every write
     on a case asks this first, the sub-domains' too (``disputes.mediation``).
     """
-    refused = _("您没有办理这个案件的权限")
+    if not may_take(actor, case, action):
+        raise PermissionDenied(_("您没有办理这个案件的权限"))
+
+
+def may_take(actor, case: Case, action: str) -> bool:
+    """Whether the actor may take ``action`` on the case: the permission to change cases,
+    the case in their jurisdiction, and the ladder's table (``rules.LADDER``) for their
+    roles at the case's level from their posting's tier. Pages ask this to offer an action
+    (handlers prefetched or not), the services to allow it."""
     if actor is None or not actor.has_perm(CHANGE_CASE) or not in_scope(actor, case):
-        raise PermissionDenied(refused)
-    is_handler = case.handlers.filter(user=actor).exists()
-    if not rules.may_act(roles_of(actor), action, level=case.level, is_handler=is_handler):
-        raise PermissionDenied(refused)
+        return False
+    return rules.may_act(
+        roles_of(actor),
+        action,
+        level=case.level,
+        is_handler=any(person.user_id == actor.pk for person in case.handlers.all()),
+        tier=tier_of(actor),
+    )
+
+
+def tier_of(actor) -> str | None:
+    """The ladder's tier of the actor's posting (``rules.posting_tier``), None without one."""
+    person = person_of(actor)
+    if person is None:
+        return None
+    return rules.posting_tier(
+        unit_kind=person.unit.kind if person.unit_id else None,
+        region_level=person.region.level if person.region_id else None,
+    )
 
 
 def append_event(

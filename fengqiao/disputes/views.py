@@ -24,7 +24,7 @@ from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
 from fengqiao.disputes.mediation.panel import mediation_context
 from fengqiao.disputes.mediation.views import MEDIATION_STEPS
 from fengqiao.disputes.models import Case
-from fengqiao.org.permissions import REVEAL_IDENTITY, roles_of
+from fengqiao.org.permissions import REVEAL_IDENTITY
 from fengqiao.pages import render_page, wants_fragment
 from fengqiao.registry import reveals
 
@@ -136,13 +136,10 @@ def actions_for(user, case: Case) -> list[str]:
     """The actions legal on the case now that this user may take (handlers prefetched)."""
     if not user.has_perm(services.CHANGE_CASE):
         return []
-    roles = roles_of(user)
-    is_handler = any(person.user_id == user.pk for person in case.handlers.all())
     return [
         action
         for action in ACTIONS
-        if _possible_now(case, action)
-        and rules.may_act(roles, action, level=case.level, is_handler=is_handler)
+        if _possible_now(case, action) and services.may_take(user, case, action)
     ]
 
 
