@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.disputes import policy_views, routing_views, handoff_views, views
+from fengqiao.disputes import handoff_views, party_views, policy_views, routing_views, views
 from fengqiao.disputes.mediation import views as mediation_views
 
 app_name = "disputes"
@@ -34,6 +34,11 @@ urlpatterns = [
         name="party_reveal",
     ),
     path("<str:reference>/mediation/<slug:step>/", views.mediation_step, name="mediation"),
+    path("<str:reference>/parties/add/", party_views.party_add, name="party_add"),
+    path("<str:reference>/parties/<int:pk>/edit/", party_views.party_edit, name="party_edit"),
+    path(
+        "<str:reference>/parties/<int:pk>/remove/", party_views.party_remove, name="party_remove"
+    ),
     path(
         "<str:reference>/file.pdf", mediation_views.case_pdf, {"document": "file"}, name="file_pdf"
     ),
