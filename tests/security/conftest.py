@@ -214,6 +214,8 @@ def _typical_case(world, officer, building, prefix: str):
     ).report.case
     disputes.accept_case(case=case, actor=officer)
     disputes.transition(case=case, actor=officer, action="close", note="双方和解")
+    if case.state == "verifying":  # resolved above level 1: someone else checks it
+        disputes.transition(case=case, actor=world.county_admin, action="verify")
     return typical.choose_typical(
         case=case,
         actor=world.county_admin,
