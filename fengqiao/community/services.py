@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao import taxonomy
+from fengqiao import taxonomy, triage
 from fengqiao.audit import services as audit
 from fengqiao.community import rules, sms
 from fengqiao.community.models import (
@@ -36,6 +36,7 @@ from fengqiao.community.models import (
     MessagePhoto,
 )
 from fengqiao.community.notices import services as notices
+from fengqiao.disputes import selectors as disputes
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.phones import normalize_phone
@@ -330,7 +331,7 @@ def post_message(
                     content_type=content_type_of(photo),
                     size=photo.size,
                 )
-            due_at = rules.response_due(now, settings)
+            due_at = mention_due(now, text, group, mentioned) if mentioned else None
             Mention.objects.bulk_create(
                 [
                     Mention(message=message, recipient_id=m.user_id, role=role, due_at=due_at)
@@ -358,6 +359,32 @@ def post_message(
                 return existing
         raise
     return message
+
+
+def mention_due(now, text: str, group: Group, mentioned: list[tuple[Member, str]]):
+    """When the mentions in ``text`` must be answered: within the daytime hours of
+    ``rules.response_due``, unless triage grades the message red (someone calling for help,
+    a threat): then by the red grade's first-action limit in the group's county (1 hour by
+    default), day or night, whichever comes first. The "@…" names are left out of what
+    triage reads, so that addressing the police is not itself read as an alarm."""
+    due = rules.response_due(now, settings)
+    said = _without_mentions(text, mentioned)
+    try:
+        red = bool(said.strip()) and triage.classify(said).risk == "red"
+    except triage.TriageInputError:
+        red = False
+    if not red:
+        return due
+    return min(due, now + disputes.first_action_limit("red", group.region.path))
+
+
+def _without_mentions(text: str, mentioned: list[tuple[Member, str]]) -> str:
+    labels = {member.display_name for member, _role in mentioned}
+    roles = {role for _member, role in mentioned if role}
+    labels |= {label for label, code in role_mention_labels().items() if code in roles}
+    for label in sorted(labels, key=len, reverse=True):
+        text = text.replace(f"@{label}", " ")
+    return text
 
 
 def role_mention_labels() -> dict[str, str]:
