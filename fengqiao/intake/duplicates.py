@@ -18,14 +18,16 @@ from rapidfuzz import fuzz
 PHONE_POINTS = 40
 PLACE_POINTS = 25  # the same standard address or building, or an identical address
 NEAR_ADDRESS_POINTS = 15  # addresses that differ by a few characters
-TEXT_POINTS = 30  # scaled by how alike the texts are, above TEXT_FLOOR
+TEXT_POINTS = 30  # scaled by how alike the texts are, between TEXT_FLOOR and TEXT_FULL
 NAME_POINTS = 10
-# Below this the texts share no more than any two reports of one kind do.
+# Below the floor two texts share no more than any two reports of one kind do; two people
+# telling one story in their own words reach 0.3–0.5, one person pasting it again ~0.7+.
 TEXT_FLOOR = 0.25
+TEXT_FULL = 0.65
 NEAR_ADDRESS_RATIO = 85
 # A candidate worth showing staff; the public is told of one only from place and text.
 SHOW_FROM = 35
-PUBLIC_FROM = 50
+PUBLIC_FROM = 35  # counted without phones and names: the same place and like words, never one alone
 
 _NOT_WORDS = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -66,7 +68,8 @@ def likeness(new: Facts, old: Facts) -> Likeness:
         reasons.append(_("地址相近"))
     similarity = text_similarity(new.text, old.text)
     if similarity > TEXT_FLOOR:
-        points = round(TEXT_POINTS * (similarity - TEXT_FLOOR) / (1 - TEXT_FLOOR))
+        share = min(1.0, (similarity - TEXT_FLOOR) / (TEXT_FULL - TEXT_FLOOR))
+        points = round(TEXT_POINTS * share)
         score += points
         public += points
         reasons.append(_("内容相似 %(percent)s%%") % {"percent": round(similarity * 100)})
