@@ -291,6 +291,9 @@ ACTION_LABELS = {
     "transfer": _("移送"),
     "withdraw": _("撤回"),
     "merge": _("合并到其他案件"),
+    "request_verification": _("结案（提请验证）"),
+    "verify": _("验证通过，结案"),
+    "reject_verification": _("验证不通过，回退"),
 }
 EVENT_LABELS = {
     **ACTION_LABELS,

@@ -339,8 +339,12 @@ def transition(
             _("%(refused)s（当前状态：%(state)s）")
             % {"refused": _REFUSED, "state": taxonomy.label("case_state", case.state)}
         ) from None
+    changes = dict(changes or {})
+    # A move whose target the table leaves to the service (a 回退 from verification) names
+    # it in ``changes``; the timeline records where the case really went.
+    target = changes.pop("state", target)
     now = timezone.now()
-    fields = {"state": target, "version": F("version") + 1, **(changes or {})}
+    fields = {"state": target, "version": F("version") + 1, **changes}
     if case.first_action_at is None and action != "pause":
         fields["first_action_at"] = now
     if target in ("agreement", "closed") and case.resolved_at is None:

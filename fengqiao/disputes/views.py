@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.disputes import clocks, forms, rules, selectors, services, watch
+from fengqiao.disputes import clocks, forms, rules, selectors, services, verification, watch
 from fengqiao.disputes.mediation.panel import mediation_context
 from fengqiao.disputes.mediation.views import MEDIATION_STEPS
 from fengqiao.disputes.models import Case
@@ -67,7 +67,25 @@ ACTIONS: dict[str, Action] = {
     "investigate": Action(forms.NoteForm, _move("investigate")),
     "start_mediation": Action(forms.NoteForm, _move("start_mediation")),
     "fail_mediation": Action(forms.NoteForm, _move("fail_mediation")),
-    "close": Action(forms.NoteForm, _move("close")),
+    "close": Action(
+        forms.NoteForm,
+        lambda *, case, actor, data: services.close_or_verify(
+            case=case, actor=actor, note=data["note"]
+        ),
+    ),
+    "verify": Action(
+        forms.NoteForm,
+        lambda *, case, actor, data: verification.verify_case(
+            case=case, actor=actor, note=data["note"]
+        ),
+    ),
+    "reject_verification": Action(
+        forms.ReasonForm,
+        lambda *, case, actor, data: verification.reject_verification(
+            case=case, actor=actor, reason=data["reason"]
+        ),
+        danger=True,
+    ),
     "escalate": Action(
         forms.ReasonForm,
         lambda *, case, actor, data: services.escalate_case(
@@ -139,8 +157,20 @@ def actions_for(user, case: Case) -> list[str]:
     return [
         action
         for action in ACTIONS
-        if _possible_now(case, action) and services.may_take(user, case, action)
+        if _possible_now(case, action)
+        and (
+            verification.may_verify(user, case, action)
+            if action in rules.VERIFY
+            else services.may_take(user, case, action)
+        )
     ]
+
+
+def _label(case: Case, action: str) -> str:
+    """The button's words; closing a case that must be verified says so."""
+    if action == "close" and services.needs_verification(case):
+        return str(forms.ACTION_LABELS["request_verification"])
+    return str(forms.ACTION_LABELS[action])
 
 
 def _case_context(
@@ -162,7 +192,7 @@ def _case_context(
         panel.append(
             {
                 "code": action,
-                "label": forms.ACTION_LABELS[action],
+                "label": _label(case, action),
                 "form": form,
                 "danger": ACTIONS[action].danger,
                 "open": bool(failed and failed[0] == action),
