@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
+from fengqiao.demo.agencies import load_agencies
 from fengqiao.demo.cases import load_cases
 from fengqiao.demo.community import load_community
 from fengqiao.demo.generator import generate_county
@@ -69,6 +70,10 @@ class Command(BaseCommand):
         )
         counts |= load_community(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= load_agencies(
+            password_hash=password_hash,
+            progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
         )
         progress.done()
         if quiet:
