@@ -174,6 +174,7 @@ PAGES: dict[str, Entry] = {
     # intake
     "report/": Entry(public=True),
     "report/places/": Entry(public=True),
+    "report/near/": Entry(public=True, query={"lon": "120.1099", "lat": "30.005"}),
     # Whoever holds a tracking code may follow that report: by design, not a leak.
     "report/thanks/<str:code>/": Entry(_report, public=True),
     "report/status/": Entry(public=True),
@@ -191,6 +192,10 @@ PAGES: dict[str, Entry] = {
     "report/new/related/": Entry(post=lambda b, w: {"text": "乙社区两户", "grid_code": ""}),
     "report/new/suggest/": Entry(),
     "report/r/<str:code>/": Entry(_report),
+    "report/r/<str:code>/reply/": Entry(_report, post=lambda b, w: {"text": "越界答复"}),
+    "report/r/<str:code>/duplicate/": Entry(
+        _report, post=lambda b, w: {"of": b.report.tracking_code, "reason": "探测", "merge": "on"}
+    ),
     "report/r/<str:code>/reveal/<slug:field>/": Entry(lambda b: {**_report(b), "field": "phone"}),
     "report/r/<str:code>/photos/<int:pk>/": Entry(
         lambda b: {**_report(b), "pk": b.report_photo.pk}
