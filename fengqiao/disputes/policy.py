@@ -69,7 +69,7 @@ class Settings:
 DEFAULTS = Settings()
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def ancestor_paths(path: str) -> list[str]:
     """Every path from the root down to ``path`` itself ("/33/3306/" → "/33/", "/33/3306/")."""
     codes = [code for code in path.split(PATH_SEPARATOR) if code]
     return [
@@ -96,7 +96,7 @@ def settings_for_path(path: str) -> Settings:
     ``scope_path``, a group's region): its county's policy, else the defaults. One query."""
     policy = (
         CountyPolicy.objects.unscoped_for_jobs()
-        .filter(county__path__in=_ancestor_paths(path))
+        .filter(county__path__in=ancestor_paths(path))
         .select_related("county")
         .order_by("-county__depth")
         .first()
@@ -122,7 +122,7 @@ class Policies:
         return cls([_settings_of(row) for row in rows])
 
     def for_path(self, path: str) -> Settings:
-        for ancestor in reversed(_ancestor_paths(path)):
+        for ancestor in reversed(ancestor_paths(path)):
             if ancestor in self._by_path:
                 return self._by_path[ancestor]
         return DEFAULTS

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 
 from fengqiao.disputes import services
 from fengqiao.disputes.models import Case, Party
+from fengqiao.disputes.policy import ancestor_paths
 from fengqiao.org.models import Team
 from fengqiao.org.scope import in_scope
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.places.models import Building, Region
 
 # The bodies a case can be handed to as its handler; patrol, volunteer, property and agency
 # teams help with a case but do not carry it.
@@ -145,14 +146,9 @@ def _reassign(
 def handling_teams_for(user, case: Case):
     """The bodies the user may hand ``case`` to: handling teams in the user's jurisdiction
     whose service area covers the case's grid."""
-    codes = [code for code in case.grid.path.split(PATH_SEPARATOR) if code]
-    paths = [
-        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR
-        for i in range(len(codes))
-    ]
     return (
         Team.objects.for_user(user)
-        .filter(kind__in=HANDLING_TEAM_KINDS, region__path__in=paths)
+        .filter(kind__in=HANDLING_TEAM_KINDS, region__path__in=ancestor_paths(case.grid.path))
         .select_related("region")
         .order_by("-region__depth", "name")
     )
