@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
-from fengqiao.disputes.models import JudicialConfirmation, MediationSession, ReturnVisit, Signature
+from fengqiao.disputes.models import (
+    JudicialConfirmation,
+    MediationSession,
+    ReturnVisit,
+    Signature,
+    Supervision,
+)
+from fengqiao.org.models import Person
 
 
 class CaseFilterForm(forms.Form):
@@ -65,9 +73,15 @@ class CaseFilterForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    """Every action carries the version of the case the user saw."""
+    """Every action carries the version of the case the user saw. Forms whose choices
+    depend on the case (its supervision orders, the leaders in reach) read ``case`` and
+    ``user``; the rest ignore them."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, case=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case, self.user = case, user
 
 
 class NoteForm(ActionForm):
@@ -104,6 +118,99 @@ class MergeForm(OptionalReasonForm):
     into = forms.CharField(label=_("并入案件编号"), max_length=32)
 
     field_order = ["into", "reason", "version"]
+
+
+# --- supervision (督办) and the case leader (包案领导) ------------------------------------
+
+
+class SuperviseForm(ActionForm):
+    reason = forms.CharField(
+        label=_("督办事由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    due_on = forms.DateField(
+        label=_("办结期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    card = forms.ChoiceField(label=_("亮牌"), choices=Supervision.Card.choices)
+    person = forms.ModelChoiceField(
+        label=_("被督办人"),
+        queryset=Person.objects.none(),
+        required=False,
+        empty_label=_("（默认：承办人）"),
+    )
+
+    field_order = ["reason", "due_on", "card", "person", "version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None and self.user is not None:
+            # Who may be held to account: the case's handlers and its team, in reach.
+            self.fields["person"].queryset = (
+                Person.objects.for_user(self.user)
+                .filter(Q(cases=self.case) | Q(teams__cases=self.case))
+                .distinct()
+            )
+
+
+class _OrderForm(ActionForm):
+    """An action on one of the case's supervision orders, named by ``supervision``."""
+
+    supervision = forms.ModelChoiceField(
+        label=_("督办单"), queryset=Supervision.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.fields["supervision"].queryset = self.orders(self.case.supervisions.all())
+        self.fields["supervision"].label_from_instance = lambda o: (
+            _("%(card)s · %(due)s前 · %(reason)s")
+            % {
+                "card": o.get_card_display(),
+                "due": o.due_on.isoformat(),
+                "reason": o.reason[:30],
+            }
+        )
+
+    def orders(self, queryset):
+        return queryset
+
+
+class AnswerSupervisionForm(_OrderForm):
+    answer = forms.CharField(
+        label=_("办理情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    field_order = ["supervision", "answer", "version"]
+
+    def orders(self, queryset):
+        return queryset.filter(answered_at__isnull=True, closed_at__isnull=True)
+
+
+class CloseSupervisionForm(_OrderForm):
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    field_order = ["supervision", "note", "version"]
+
+    def orders(self, queryset):
+        return queryset.filter(answered_at__isnull=False, closed_at__isnull=True)
+
+
+class LeaderForm(OptionalReasonForm):
+    leader = forms.ModelChoiceField(
+        label=_("包案领导"), queryset=Person.objects.none(), required=False
+    )
+
+    field_order = ["leader", "reason", "version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.user is not None:
+            from fengqiao.disputes.supervision import leader_choices
+
+            self.fields["leader"].queryset = leader_choices(self.user)
+        self.fields["leader"].empty_label = _("（撤销包案领导）")
 
 
 # --- mediation: one small form per step of the mediation path ---------------------------------
@@ -294,6 +401,10 @@ ACTION_LABELS = {
     "request_verification": _("结案（提请验证）"),
     "verify": _("验证通过，结案"),
     "reject_verification": _("验证不通过，回退"),
+    "supervise": _("督办"),
+    "answer_supervision": _("反馈督办"),
+    "close_supervision": _("办结督办"),
+    "name_leader": _("指定包案领导"),
 }
 EVENT_LABELS = {
     **ACTION_LABELS,
@@ -313,4 +424,6 @@ EVENT_LABELS = {
     "judicial_ruling": _("司法确认结果"),
     "return_visit": _("回访"),
     "return_visit_scheduled": _("安排回访"),
+    "supervision_answered": _("督办反馈"),
+    "supervision_closed": _("督办办结"),
 }

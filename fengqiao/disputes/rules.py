@@ -41,6 +41,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
         "verifying",
     ),
     "verify": (frozenset({"verifying"}), "closed"),
+    # Supervision (督办) and the case leader (包案领导) mark a case still being worked.
+    "supervise": (ACTIVE_STATES, None),
+    "name_leader": (ACTIVE_STATES, None),
     # Back to handling; the service sends it to the state it was verified from.
     "reject_verification": (frozenset({"verifying"}), None),
 }
@@ -220,6 +223,10 @@ def needs_verification(*, level: int, risk: str, supervised: bool) -> bool:
     """Whether closing the case waits for someone else to verify it (待验证): cases resolved
     at level 2 or 3, red cases and cases under supervision."""
     return level >= 2 or risk == "red" or supervised
+
+
+# Points a supervision order's card costs the unit and the person held to account.
+CARD_POINTS = {"none": 0, "yellow": 1, "red": 3}
 
 
 def initial_level(risk: str) -> int:

@@ -107,7 +107,7 @@ def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
     if not kinds:
         return None
     teams = list(
-        Team.objects.filter(kind__in=kinds, region__path__in=_ancestor_paths(grid))
+        Team.objects.filter(kind__in=kinds, region__path__in=ancestor_paths(grid))
         .select_related("region")
         .order_by("-region__depth", "pk")
     )
@@ -118,7 +118,8 @@ def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
     return None
 
 
-def _ancestor_paths(grid: Region) -> list[str]:
+def ancestor_paths(grid: Region) -> list[str]:
+    """The region paths of the grid and every region above it."""
     codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
     return [
         PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR

@@ -20,7 +20,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fengqiao.disputes import clocks, forms, rules, selectors, services, verification, watch
+from fengqiao.disputes import (
+    clocks,
+    forms,
+    rules,
+    selectors,
+    services,
+    supervision,
+    verification,
+    watch,
+)
 from fengqiao.disputes.mediation.panel import mediation_context
 from fengqiao.disputes.mediation.views import MEDIATION_STEPS
 from fengqiao.disputes.models import Case
@@ -131,11 +140,44 @@ ACTIONS: dict[str, Action] = {
         danger=True,
     ),
     "merge": Action(forms.MergeForm, _merge, danger=True),
+    "supervise": Action(
+        forms.SuperviseForm,
+        lambda *, case, actor, data: supervision.issue_supervision(
+            case=case,
+            actor=actor,
+            reason=data["reason"],
+            due_on=data["due_on"],
+            card=data["card"],
+            person=data["person"],
+        ),
+    ),
+    "answer_supervision": Action(
+        forms.AnswerSupervisionForm,
+        lambda *, case, actor, data: supervision.answer_supervision(
+            order=data["supervision"], actor=actor, answer=data["answer"]
+        ),
+    ),
+    "close_supervision": Action(
+        forms.CloseSupervisionForm,
+        lambda *, case, actor, data: supervision.close_supervision(
+            order=data["supervision"], actor=actor, note=data["note"]
+        ),
+    ),
+    "name_leader": Action(
+        forms.LeaderForm,
+        lambda *, case, actor, data: supervision.name_leader(
+            case=case, actor=actor, leader=data["leader"], reason=data["reason"]
+        ),
+    ),
 }
+# Actions on a case's supervision orders rather than on the case: not in the state table.
+ORDER_ACTIONS = frozenset({"answer_supervision", "close_supervision"})
 
 
 def _possible_now(case: Case, action: str) -> bool:
     """Whether the case's state (and level, and clock) allows ``action`` at all."""
+    if action in ORDER_ACTIONS:
+        return False  # offered by ``actions_for`` from the case's orders
     sources, _target = rules.TRANSITIONS[action]
     if case.state not in sources:
         return False
@@ -154,14 +196,26 @@ def actions_for(user, case: Case) -> list[str]:
     """The actions legal on the case now that this user may take (handlers prefetched)."""
     if not user.has_perm(services.CHANGE_CASE):
         return []
+    orders = case.supervisions.all()  # prefetched by the case page
+    may_close = services.may_take(user, case, "close_supervision")
+    by_orders = {
+        "answer_supervision": any(
+            o.answered_at is None and o.closed_at is None and supervision.may_answer(user, o)
+            for o in orders
+        ),
+        "close_supervision": may_close and any(o.answered_at and not o.closed_at for o in orders),
+    }
     return [
         action
         for action in ACTIONS
-        if _possible_now(case, action)
-        and (
-            verification.may_verify(user, case, action)
-            if action in rules.VERIFY
-            else services.may_take(user, case, action)
+        if by_orders.get(action)
+        or (
+            _possible_now(case, action)
+            and (
+                verification.may_verify(user, case, action)
+                if action in rules.VERIFY
+                else services.may_take(user, case, action)
+            )
         )
     ]
 
@@ -181,14 +235,15 @@ def _case_context(
     step_failed: tuple[str, str, object] | None = None,
 ):
     user = request.user
+    supervision.load_ladder(case)
     events = selectors.timeline_of(case)
     panel = []
     for action in actions_for(user, case):
         if failed and failed[0] == action:
             form = failed[1]
         else:
-            initial = {"version": case.version, "risk": case.risk}
-            form = ACTIONS[action].form(initial=initial, prefix=action)
+            initial = {"version": case.version, "risk": case.risk, "leader": case.leader_id}
+            form = ACTIONS[action].form(initial=initial, prefix=action, case=case, user=user)
         panel.append(
             {
                 "code": action,
@@ -210,6 +265,24 @@ def _case_context(
         "actions": panel,
         "may_see_board": selectors.may_see_board(user),
         "mediation": mediation_context(user, case, step_failed),
+        "ladder": _ladder_context(case, events),
+    }
+
+
+def _ladder_context(case: Case, events) -> dict:
+    """What ``_case_ladder.html`` shows: supervision orders, where verification stands, the
+    case leader and the reporter's rating (read from ``case.report``, intake's record)."""
+    asked = next((e for e in reversed(events) if e.kind == "request_verification"), None)
+    verified = next((e for e in reversed(events) if e.kind == "verify"), None)
+    report = getattr(case, "report", None)
+    return {
+        "orders": list(case.supervisions.all()),
+        "points": sum(o.points for o in case.supervisions.all()),
+        "asked": asked if case.state == "verifying" else None,
+        "verified": verified if case.state == "closed" else None,
+        "report": report,
+        "rating": getattr(report, "satisfaction", None),
+        "feedback": report.get_feedback_display() if report and report.feedback else "",
     }
 
 
@@ -320,7 +393,7 @@ def case_act(request, reference: str, action: str):
     case = selectors.get_case_for(user, reference)
     if action not in ACTIONS:
         raise Http404
-    form = ACTIONS[action].form(request.POST, prefix=action)
+    form = ACTIONS[action].form(request.POST, prefix=action, case=case, user=user)
 
     def run():
         if form.cleaned_data["version"] != case.version:
@@ -405,5 +478,5 @@ def board(request):
         "near_month": _("临近一个月调解期限"),
     }
     sections = [(titles[s.key], s) for s in selectors.board_for(request.user)]
-    context = {"sections": sections}
+    context = {"sections": sections, "supervision": supervision.board_for(request.user)}
     return render(request, "disputes/board.html", context)
