@@ -25,7 +25,7 @@ from fengqiao.api_support import (
     ErrorSerializer,
     api_error,
 )
-from fengqiao.disputes import rules, selectors, services
+from fengqiao.disputes import parties, rules, selectors, services
 from fengqiao.disputes.api_support import CasePartyInputSerializer
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.api_permissions import StaffWithRolePermissions
@@ -33,6 +33,10 @@ from fengqiao.org.models import Person
 from fengqiao.org.scope import get_for
 from fengqiao.places.models import Building, Region
 from fengqiao.scoped_api import ReadOnlyModelSerializer
+
+CHANGED = OpenApiResponse(
+    ErrorSerializer, description="The case changed since `version` (or meanwhile): reload it."
+)
 
 # --- output ----------------------------------------------------------------------------
 
@@ -58,7 +62,17 @@ class CasePartySerializer(ReadOnlyModelSerializer):
 
     class Meta:
         model = Party
-        fields = ["id", "role", "name", "phone", "id_number", "address"]
+        fields = [
+            "id",
+            "role",
+            "kind",
+            "name",
+            "phone",
+            "id_number",
+            "address",
+            "credit_code",
+            "representative",
+        ]
 
 
 class CaseEventSerializer(ReadOnlyModelSerializer):
@@ -322,9 +336,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             400: FIELD_ERRORS,
             403: NOT_ALLOWED,
             404: NOT_FOUND,
-            409: OpenApiResponse(
-                ErrorSerializer, description="The case changed since `version`: reload it."
-            ),
+            409: CHANGED,
         },
     )
     @action(detail=True, methods=["post"])
@@ -340,6 +352,54 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except ValidationError as error:
             raise api_error(error, changed=services.CaseChanged) from None
         return Response(self._detail(case))
+
+    @extend_schema(
+        summary="Add a party to a case (applicant, respondent or third party)",
+        request=CasePartyInputSerializer,
+        responses={
+            201: CasePartySerializer,
+            400: FIELD_ERRORS,
+            403: NOT_ALLOWED,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="parties")
+    def add_party(self, request, reference=None, format=None):
+        case = self.get_object()
+        given = CasePartyInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            party = parties.add_party(case=case, actor=request.user, **given.validated_data)
+        except ValidationError as error:
+            raise api_error(error, changed=services.CaseChanged) from None
+        return Response(CasePartySerializer(party).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Correct a party: only the fields sent change (an empty phone or ID number "
+        "clears it)",
+        request=CasePartyInputSerializer(partial=True),
+        responses={
+            200: CasePartySerializer,
+            400: FIELD_ERRORS,
+            403: NOT_ALLOWED,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
+    )
+    @action(detail=True, methods=["patch"], url_path=r"parties/(?P<party_id>[0-9]+)")
+    def correct_party(self, request, reference=None, party_id=None, format=None):
+        case = self.get_object()
+        party = case.parties.filter(pk=int(party_id)).first()
+        if party is None:
+            raise exceptions.NotFound(_("本案没有这个当事人"))
+        given = CasePartyInputSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        try:
+            party = parties.update_party(party=party, actor=request.user, **given.validated_data)
+        except ValidationError as error:
+            raise api_error(error, changed=services.CaseChanged) from None
+        return Response(CasePartySerializer(party).data)
 
     def _detail(self, case: Case) -> dict:
         """The case as it is now, read back through the same lookup as the detail."""

@@ -13,12 +13,29 @@ from fengqiao.phones import normalize_phone
 
 class CasePartyInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Party.Role.choices)
+    kind = serializers.ChoiceField(
+        choices=Party.Kind.choices, required=False, default=Party.Kind.PERSON
+    )
     name = serializers.CharField(min_length=1, max_length=100)
     phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
     id_number = serializers.CharField(
         max_length=30, required=False, default="", allow_blank=True, help_text="居民身份证号码"
     )
     address = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    credit_code = serializers.CharField(
+        max_length=30,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="统一社会信用代码 (GB 32100-2015), for an organisation",
+    )
+    representative = serializers.CharField(
+        max_length=50,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="法定代表人或负责人, for an organisation",
+    )
 
     # Checked here too, so a wrong number is reported against its party, not as a whole.
     def validate_phone(self, value: str) -> str:
