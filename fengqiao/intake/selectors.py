@@ -74,6 +74,7 @@ def staff_grids_for(user) -> QuerySet[Region]:
 class RelatedReport:
     report: Report
     reasons: tuple[str, ...]
+    score: int = 0  # how alike, out of 100 (``intake.duplicates``)
 
 
 def related_reports(
@@ -88,13 +89,15 @@ def related_reports(
     lat: float | None = None,
     days: int = 30,
     radius_m: float = 500,
+    text: str = "",
 ) -> list[RelatedReport]:
     """Open reports in the user's scope that may be about the same matter, with why.
 
     Matches on the same address or building, a reporter or party with one of ``phones``
     or ``names``, or the same category within ``radius_m`` of (lon, lat) in the last
     ``days``. Phones may be typed any way; ones that are not valid numbers are ignored.
-    At most ``RELATED_LIMIT``, newest first.
+    Each is scored against what was typed (``text``, address, phones, names) as
+    ``duplicate_candidates`` scores a stored report. At most ``RELATED_LIMIT``, best first.
     """
     address = (address or "").strip()
     phones = {_normalized(p) for p in phones} - {""}
@@ -136,6 +139,13 @@ def related_reports(
         .order_by("-created_at", "-id")[: RELATED_LIMIT * 3]
     )
     since = timezone.now() - dt.timedelta(days=days)
+    typed = duplicates.Facts(
+        text=text,
+        address=address,
+        place_keys=frozenset({f"bldg:{building.pk}"} if building is not None else ()),
+        phone_hashes=frozenset(hashes),
+        names=frozenset(names),
+    )
     found: list[RelatedReport] = []
     for report in candidates:
         reasons = []
@@ -153,7 +163,9 @@ def related_reports(
             if distance is not None and distance <= radius_m:
                 reasons.append(_("同类，相距约 %(m)s 米") % {"m": round(distance)})
         if reasons:
-            found.append(RelatedReport(report, tuple(reasons)))
+            alike = duplicates.likeness(typed, _facts_of(report))
+            found.append(RelatedReport(report, tuple(reasons), alike.score))
+    found.sort(key=lambda item: -item.score)  # stable: newest first among equals
     return found[:RELATED_LIMIT]
 
 

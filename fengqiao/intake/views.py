@@ -421,6 +421,7 @@ def _related_for(user, data) -> list[selectors.RelatedReport]:
         category=data.get("category", ""),
         lon=lon,
         lat=lat,
+        text=data.get("text", ""),
     )
 
 

@@ -251,3 +251,15 @@ def test_a_forged_or_foreign_tracking_code_is_refused_without_saying_which(clien
     with pytest.raises(ValidationError):
         services.mark_duplicate(report=mine, actor=world.officer_a, of=theirs, reason="试试")
     assert case_snapshot(mine.case) == before
+
+
+def test_staff_taking_a_report_down_see_related_ones_scored_as_they_type(client, world):
+    first = _report(world, reporter_phone="13812345678", reporter_name="王芳")
+    client.force_login(world.officer_a)
+    typed = {"text": NOISE_AGAIN, "applicant_phone": "13812345678", "address": first.address}
+    panel = client.post(reverse("intake:related"), typed).content.decode()
+    assert first.tracking_code in panel and "相似度" in panel and "同一电话" in panel
+    related = selectors.related_reports(
+        world.officer_a, phones=["13812345678"], address=first.address, text=NOISE_AGAIN
+    )
+    assert related[0].report == first and related[0].score >= duplicates.SHOW_FROM
