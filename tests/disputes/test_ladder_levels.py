@@ -14,7 +14,8 @@ from fengqiao import taxonomy
 from fengqiao.disputes import rules, services, views
 from fengqiao.disputes.models import Case
 from fengqiao.org.models import Team
-from tests.conftest import _staff, staff_user
+from tests.conftest import _staff
+from tests.disputes.ladder_cases import case_at
 
 # Who is posted where: a login per role and tier, all with township A's case in their scope.
 # (login, roles, posting: "grid" | "community" | "township" | "station" | "county" | "bureau")
@@ -91,18 +92,7 @@ def _post(world, login: str, role: str, posting: str):
 
 
 def _case(level: int) -> Case:
-    from fengqiao.places.models import Region
-
-    return services.open_case(
-        actor=staff_user(),
-        title="邻里噪音纠纷",
-        narrative="楼上装修噪音，双方争执",
-        category="neighbourhood",
-        risk="yellow",
-        channel="walk_in",
-        grid=Region.objects.get(code="330699001001G01"),
-        level=level,
-    )
+    return case_at(level)
 
 
 class _Undo(Exception):

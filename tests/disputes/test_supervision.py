@@ -11,23 +11,13 @@ from django.utils import timezone
 
 from fengqiao.disputes import services, supervision, views
 from fengqiao.disputes.models import Case, Supervision
-from fengqiao.places.models import Region
-from tests.conftest import _staff, staff_user
+from tests.conftest import _staff
+from tests.disputes.ladder_cases import case_at
 from tests.snapshots import case_snapshot, db_snapshot
 
 
 def _case(world, *, level: int = 2) -> Case:
-    case = services.open_case(
-        actor=staff_user(),
-        title="拖欠货款纠纷",
-        narrative="小卖部与供货商争执",
-        category="neighbourhood",
-        risk="yellow",
-        channel="walk_in",
-        grid=Region.objects.get(code="330699001001G01"),
-        level=level,
-    )
-    return services.accept_case(case=case, actor=world.officer_a)
+    return services.accept_case(case=case_at(level), actor=world.officer_a)
 
 
 def _due(days: int = 3) -> dt.date:
@@ -219,3 +209,27 @@ def test_a_forged_order_id_from_another_case_is_refused(world, client):
     assert answer.status_code in (400, 403)
     foreign.refresh_from_db()
     assert foreign.answered_at is None
+
+
+def test_the_case_page_shows_the_residents_rating_and_links_the_report(world, client):
+    from fengqiao.intake.models import Report
+    from fengqiao.intake.services import submit_report
+    from tests.conftest import staff_user
+
+    report = submit_report(
+        actor=staff_user(),
+        channel="walk_in",
+        kind="dispute",
+        category="neighbourhood",
+        risk="yellow",
+        text="邻居装修噪音，协商未果",
+        lon=120.005,
+        lat=30.005,
+        reporter_name="王某",
+        reporter_phone="13900001111",
+    ).report
+    Report.objects.filter(pk=report.pk).update(satisfaction=4, feedback="fixed")
+    client.force_login(world.officer_a)
+    page = client.get(f"/cases/{report.case.reference}/").content.decode()
+    assert "★★★★☆" in page and "已解决" in page
+    assert f"/report/r/{report.tracking_code}/" in page

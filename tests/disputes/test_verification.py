@@ -8,22 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from fengqiao.disputes import services, verification, views
 from fengqiao.disputes.models import Case, Notification
-from fengqiao.places.models import Region
-from tests.conftest import _staff, staff_user
+from tests.conftest import _staff
+from tests.disputes.ladder_cases import case_at
 from tests.snapshots import case_snapshot
 
 
 def _case(*, level: int = 2, risk: str = "yellow") -> Case:
-    return services.open_case(
-        actor=staff_user(),
-        title="宅基地边界纠纷",
-        narrative="两户因围墙位置争执",
-        category="neighbourhood",
-        risk=risk,
-        channel="walk_in",
-        grid=Region.objects.get(code="330699001001G01"),
-        level=level,
-    )
+    return case_at(level, risk=risk)
 
 
 def _accepted(world, **kwargs) -> Case:
