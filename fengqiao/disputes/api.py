@@ -25,7 +25,7 @@ from fengqiao.api_support import (
     ErrorSerializer,
     api_error,
 )
-from fengqiao.disputes import parties, rules, selectors, services
+from fengqiao.disputes import parties, routing, rules, selectors, services
 from fengqiao.disputes.api_support import CasePartyInputSerializer
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.api_permissions import StaffWithRolePermissions
@@ -190,7 +190,7 @@ class CaseInputSerializer(serializers.Serializer):
 
 
 # The moves this API offers, each with the service that makes it. ``reopen`` is the
-# reporter's (by tracking code); reassigning has no service of its own yet.
+# reporter's (by tracking code).
 ACTIONS = {
     "accept": "transition",
     "investigate": "transition",
@@ -207,6 +207,7 @@ ACTIONS = {
     "transfer": "transfer_case",
     "withdraw": "withdraw_case",
     "merge": "merge_case",
+    "reassign": "reassign_case",
 }
 
 
@@ -220,7 +221,8 @@ class CaseTransitionSerializer(serializers.Serializer):
         required=False,
         default="",
         allow_blank=True,
-        help_text="Why (escalate, de_escalate, regrade, pause, transfer, withdraw, merge); "
+        help_text="Why (escalate, de_escalate, regrade, pause, transfer, withdraw, merge, "
+        "reassign); "
         "the note stands in when empty.",
     )
     risk = serializers.ChoiceField(
@@ -232,12 +234,39 @@ class CaseTransitionSerializer(serializers.Serializer):
     into = serializers.CharField(
         required=False, default="", allow_blank=True, help_text="merge: the reference kept."
     )
+    grid_code = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=32,
+        help_text="reassign: the grid the case moves to (inside your jurisdiction).",
+    )
+    building = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=32,
+        help_text="reassign: a building code in that grid (or in the case's grid).",
+    )
+    team = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="reassign: the id of a handling body that serves the case's place.",
+    )
 
     def validate(self, values):
         if values["action"] == "regrade" and not values.get("risk"):
             raise serializers.ValidationError({"risk": _("请选择新的风险等级")})
         if values["action"] == "merge" and not values["into"].strip():
             raise serializers.ValidationError({"into": _("请填写要合并到的案件编号")})
+        if values["action"] == "reassign" and not (
+            values["grid_code"].strip() or values["building"].strip() or values["team"]
+        ):
+            raise serializers.ValidationError(
+                {"grid_code": _("请填写改派到的网格、楼栋或承办团队")}
+            )
         return values
 
 
@@ -348,7 +377,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if move["version"] != case.version:
             raise Conflict(_("这个案件刚刚被其他人修改过，请刷新后再操作"))
         try:
-            _apply(case, request.user, move)
+            if move["action"] == "reassign":
+                self._reassign(case, move)
+            else:
+                _apply(case, request.user, move)
         except ValidationError as error:
             raise api_error(error, changed=services.CaseChanged) from None
         return Response(self._detail(case))
@@ -400,6 +432,30 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except ValidationError as error:
             raise api_error(error, changed=services.CaseChanged) from None
         return Response(CasePartySerializer(party).data)
+
+    def _reassign(self, case: Case, move: dict) -> Case:
+        """Look the new place and body up inside the caller's reach, then re-route. Who may
+        not steer hears so before any lookup answers them about places."""
+        user = self.request.user
+        services.ensure_may(user, case, "reassign")
+        grid = self._grid_in_scope(move["grid_code"]) if move["grid_code"].strip() else None
+        building = self._building_in(grid or case.grid, move["building"])
+        team = None
+        if move["team"] is not None:
+            team = routing.handling_teams_for(user, case).filter(pk=move["team"]).first()
+            if team is None:
+                raise exceptions.ValidationError(
+                    {"team": [_("没有这个承办团队，或它不服务于本案所在地")]}
+                )
+        return routing.reassign_case(
+            case=case,
+            actor=user,
+            reason=move["reason"] or move["note"],
+            grid=grid,
+            building=building,
+            team=team,
+            version=move["version"],
+        )
 
     def _detail(self, case: Case) -> dict:
         """The case as it is now, read back through the same lookup as the detail."""

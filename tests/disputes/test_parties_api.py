@@ -131,3 +131,45 @@ def test_the_same_party_sent_twice_is_added_once(world, case_a):
     assert first.status_code == 201
     assert second.status_code == 400
     assert case_a.parties.filter(name="周某").count() == 1
+
+
+# --- re-routing through the API ---------------------------------------------------------------
+
+
+def _reassign(user, case, **body):
+    url = reverse("api:case-transitions", args=[case.reference])
+    return _api(user).post(
+        url, {"action": "reassign", "version": case.version, **body}, format="json"
+    )
+
+
+def test_the_officer_moves_a_case_to_another_grid_of_his_township(world, case_a):
+    answer = _reassign(world.officer_a, case_a, grid_code=world.grid_a2.code, reason="位置登记错误")
+    assert answer.status_code == 200, answer.content
+    case_a.refresh_from_db()
+    assert case_a.grid_id == world.grid_a2.pk
+    assert case_a.events.filter(kind="reassign").exists()
+
+
+def test_a_grid_of_another_township_is_a_field_error_and_moves_nothing(world, case_a):
+    before = case_snapshot(case_a)
+    answer = _reassign(world.officer_a, case_a, grid_code=world.grid_b1.code, reason="试试")
+    assert answer.status_code == 400
+    assert "grid_code" in answer.json()
+    assert case_snapshot(case_a) == before
+
+
+def test_reassigning_needs_a_place_and_a_reason(world, case_a):
+    before = case_snapshot(case_a)
+    nowhere = _reassign(world.officer_a, case_a, reason="没写去哪")
+    no_reason = _reassign(world.officer_a, case_a, grid_code=world.grid_a2.code)
+    assert (nowhere.status_code, no_reason.status_code) == (400, 400)
+    assert "reason" in no_reason.json()
+    assert case_snapshot(case_a) == before
+
+
+def test_a_grid_worker_may_not_reassign(world, case_a):
+    before = case_snapshot(case_a)
+    answer = _reassign(world.grid_worker_a1, case_a, grid_code=world.grid_a2.code, reason="换")
+    assert answer.status_code == 403
+    assert case_snapshot(case_a) == before
