@@ -211,3 +211,19 @@ def test_repeat_complaints_are_counted_and_escalate_a_blue_case(world):
     assert (accepted.reference, "blue_repeat_complaints") in report.escalated
     accepted.refresh_from_db()
     assert accepted.level == 2
+
+
+def test_return_visits_follow_the_countys_schedule(world):
+    from fengqiao.disputes.mediation import services as mediation
+    from tests.disputes.test_mediation import _case as accepted_case
+    from tests.disputes.test_mediation import _session
+
+    _set(world, yellow={"return_visit_days": [2, 5, 60]})
+    case = accepted_case(world)
+    _session(world, case)
+    agreement = mediation.draft_agreement(
+        case=case, actor=world.grid_worker_a1, oral=True, terms=[{"obligation": "当面道歉"}]
+    )
+    due = sorted(case.return_visits.values_list("due_on", flat=True))
+    start = agreement.effective_on
+    assert due == [start + dt.timedelta(days=d) for d in (2, 5, 60)]

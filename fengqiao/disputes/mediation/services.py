@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
-from fengqiao.disputes import clocks, early_warning, rules, services
+from fengqiao.disputes import clocks, early_warning, policy, rules, services
 from fengqiao.disputes.mediation import selectors, validation
 from fengqiao.disputes.models import (
     Agreement,
@@ -585,7 +585,9 @@ def record_return_visit(
         elif pending.exists():
             pass
         elif outcome == ReturnVisit.Outcome.PARTLY:
-            due_on = clocks.return_visit_schedule(case.risk, timezone.localdate(visited_at))[0]
+            due_on = clocks.return_visit_schedule(
+                case.risk, timezone.localdate(visited_at), policy.settings_for(case).time_limits
+            )[0]
             extra = ReturnVisit.objects.create(case=case, agreement=visit.agreement, due_on=due_on)
             services.append_event(
                 case, actor, "return_visit_scheduled", payload={"due_on": extra.due_on.isoformat()}
@@ -627,7 +629,9 @@ def _reopen_after_relapse(case: Case, actor, visit: ReturnVisit, pending: QueryS
 def _schedule_visits(case: Case, agreement: Agreement, effective_on: dt.date) -> list[ReturnVisit]:
     return [
         ReturnVisit.objects.create(case=case, agreement=agreement, due_on=due_on)
-        for due_on in clocks.return_visit_schedule(case.risk, effective_on)
+        for due_on in clocks.return_visit_schedule(
+            case.risk, effective_on, policy.settings_for(case).time_limits
+        )
     ]
 
 
