@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules, services
 from fengqiao.disputes.early_warning import with_repeat_complaints
+from fengqiao.disputes.handoffs import check_overdue_handoffs
 from fengqiao.disputes.models import Case, CaseEvent
 from fengqiao.disputes.policy import Policies, Settings
 from fengqiao.disputes.services import append_event, handlers_for
@@ -52,6 +53,8 @@ class DeadlineReport:
     escalated: list[tuple[str, str]] = field(default_factory=list)
     # Notify-only counties: the case met an escalation rule and stayed where it is.
     warned: list[tuple[str, str]] = field(default_factory=list)
+    # Hand-offs past their time limit whose people were told (``handoffs``), by id.
+    handoffs_overdue: list[int] = field(default_factory=list)
 
 
 def pauses_of(events: list[CaseEvent], paused_since: dt.datetime | None) -> list[clocks.Pause]:
@@ -88,6 +91,7 @@ def check_deadlines(*, now: dt.datetime | None = None) -> DeadlineReport:
     )
     for case in cases.iterator(chunk_size=500):
         _watch(case, now, report, policies.for_path(case.scope_path))
+    report.handoffs_overdue = check_overdue_handoffs(today=timezone.localdate(now))
     return report
 
 

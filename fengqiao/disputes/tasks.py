@@ -11,4 +11,9 @@ from fengqiao.disputes.deadlines import check_deadlines
 def watch_deadlines() -> dict:
     """Flag overdue clocks and escalate by the rules; returns what it did, for the log."""
     report = check_deadlines()
-    return {"flagged": len(report.flagged), "escalated": len(report.escalated)}
+    return {
+        "flagged": len(report.flagged),
+        "escalated": len(report.escalated),
+        "warned": len(report.warned),
+        "handoffs_overdue": len(report.handoffs_overdue),
+    }

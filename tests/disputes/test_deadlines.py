@@ -83,7 +83,12 @@ def test_time_spent_waiting_on_a_party_does_not_count(world):
 
 def test_the_task_and_the_command_run_the_same_watcher(world, capsys):
     _case_received(world, hours_ago=30)
-    assert watch_deadlines.call() == {"flagged": 1, "escalated": 0}
+    assert watch_deadlines.call() == {
+        "flagged": 1,
+        "escalated": 0,
+        "warned": 0,
+        "handoffs_overdue": 0,
+    }
     call_command("check_deadlines")
     assert "flagged 0" in capsys.readouterr().out
 

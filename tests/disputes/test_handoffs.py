@@ -345,3 +345,13 @@ def test_another_township_cannot_reach_the_case_side_pages(world, lamps):
     own = _case(world, lon=120.105, officer=world.officer_b)
     forged = reverse("disputes:handoff_act", args=[own.reference, handoff.pk, "cancel"])
     assert client.post(forged, {f"cancel-{handoff.pk}-reason": "x"}).status_code == 404
+
+
+def test_the_deadline_watcher_chases_overdue_handoffs(world, lamps):
+    from fengqiao.disputes.deadlines import check_deadlines
+
+    case = _case(world)
+    handoff = _hand_off(case, world.officer_a, lamps[0])
+    later = timezone.now() + SOON + dt.timedelta(days=1)
+    assert check_deadlines(now=later).handoffs_overdue == [handoff.pk]
+    assert Notification.objects.filter(key=f"handoff_overdue:{handoff.pk}").exists()

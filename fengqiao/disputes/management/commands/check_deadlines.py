@@ -11,6 +11,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         report = check_deadlines()
         self.stdout.write(
-            f"超期标记 {len(report.flagged)} 项，自动上报 {len(report.escalated)} 件 / "
-            f"flagged {len(report.flagged)}, escalated {len(report.escalated)}"
+            f"超期标记 {len(report.flagged)} 项，自动上报 {len(report.escalated)} 件，"
+            f"只提醒不上报 {len(report.warned)} 件，"
+            f"转办逾期催办 {len(report.handoffs_overdue)} 件 / "
+            f"flagged {len(report.flagged)}, escalated {len(report.escalated)}, "
+            f"warned {len(report.warned)}, overdue hand-offs {len(report.handoffs_overdue)}"
         )
