@@ -326,7 +326,7 @@ def mark_duplicate(
     reason = (reason or "").strip()
     original = _original_of(of)
     errors = {}
-    if not in_scope(actor, of):
+    if not in_scope(actor, of) or not in_scope(actor, original):
         errors["of"] = _("要对照的反映不存在或不在您的辖区")
     elif original.pk == report.pk:
         errors["of"] = _("不能把反映标记为和它自己重复")
