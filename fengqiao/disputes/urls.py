@@ -36,9 +36,7 @@ urlpatterns = [
     path("<str:reference>/mediation/<slug:step>/", views.mediation_step, name="mediation"),
     path("<str:reference>/parties/add/", party_views.party_add, name="party_add"),
     path("<str:reference>/parties/<int:pk>/edit/", party_views.party_edit, name="party_edit"),
-    path(
-        "<str:reference>/parties/<int:pk>/remove/", party_views.party_remove, name="party_remove"
-    ),
+    path("<str:reference>/parties/<int:pk>/remove/", party_views.party_remove, name="party_remove"),
     path(
         "<str:reference>/file.pdf", mediation_views.case_pdf, {"document": "file"}, name="file_pdf"
     ),
