@@ -171,6 +171,15 @@ def test_the_whole_mediation_path_from_the_case_page(client, world, case):
             notes="",
         )
         assert response.status_code == 302
+    # Settled at level 2, it waits for someone other than its handlers to verify it.
+    case.refresh_from_db()
+    assert (case.level, case.state) == (2, "verifying")
+    client.force_login(world.chief)
+    response = client.post(
+        reverse("disputes:act", args=[case.reference, "verify"]),
+        {"verify-version": case.version, "verify-note": "回访三次均已化解"},
+    )
+    assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == "closed"
 

@@ -47,6 +47,7 @@ def _draft_form(case: Case) -> dict:
         "draft-committee": "甲村人民调解委员会",
         "draft-facts": "楼上夜间拖椅子，影响休息",
         "draft-issues": "夜间噪音及赔偿",
+        "draft-parties": [p.pk for p in case.parties.all()],
         **_terms([{"obligation": "赔偿损失", "obligor": respondent.pk, "amount": "500"}]),
     }
 
