@@ -308,6 +308,14 @@ PAGES: dict[str, Entry] = {
     ),
     "api/v1/^cases/(?P<reference>[^/]+)/$": Entry(_case),
     "api/v1/^cases/(?P<reference>[^/]+)/transitions/$": Entry(_case),
+    "api/v1/^cases/(?P<reference>[^/]+)/parties/$": Entry(
+        _case, post=lambda b, w: {"role": "respondent", "name": "乙方"}
+    ),
+    # Takes PATCH (the walk's POST is refused as a method); tests/disputes/test_parties_api.py
+    # sends the PATCH from the other township.
+    "api/v1/^cases/(?P<reference>[^/]+)/parties/(?P<party_id>[0-9]+)/$": Entry(
+        lambda b: {**_case(b), "party_id": b.party.pk}
+    ),
 }
 
 # The API's ``.json`` twins of each route answer like the route itself.
