@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from fengqiao.disputes import (
     clocks,
     forms,
+    policy,
     rules,
     selectors,
     services,
@@ -266,6 +267,11 @@ def _case_context(
         "may_see_board": selectors.may_see_board(user),
         "mediation": mediation_context(user, case, step_failed),
         "ladder": _ladder_context(case, events),
+        "may_reassign": case.state in rules.TRANSITIONS["reassign"][0]
+        and services.may_take(user, case, "reassign"),
+        "county_code": services.county_code_of(case.grid)
+        if user.has_perm(policy.CHANGE_POLICY)
+        else "",
     }
 
 

@@ -203,3 +203,25 @@ def test_the_page_is_refused_to_a_grid_worker(client, world):
     case = _case(world)
     client.force_login(world.grid_worker_a1)
     assert client.get(reverse("disputes:reassign", args=[case.reference])).status_code == 403
+
+
+def test_the_case_page_offers_reassigning_to_who_may_steer_only(client, world):
+    from django.urls import reverse
+
+    case = _case(world)
+    link = reverse("disputes:reassign", args=[case.reference])
+    client.force_login(world.officer_a)
+    assert link in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
+    client.force_login(world.grid_worker_a1)
+    assert link not in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
+
+
+def test_the_county_admin_finds_the_countys_settings_from_a_case(client, world):
+    from django.urls import reverse
+
+    case = _case(world)
+    link = reverse("disputes:county_policy", args=[world.county.code])
+    client.force_login(world.county_admin)
+    assert link in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
+    client.force_login(world.officer_a)
+    assert link not in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
