@@ -12,12 +12,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.disputes import forms, rules, services
+from fengqiao.disputes import forms, services
 from fengqiao.disputes.mediation import forms as mediation_forms
 from fengqiao.disputes.mediation import paperwork, selectors
 from fengqiao.disputes.models import Case, JudicialConfirmation
 from fengqiao.org.models import Person
-from fengqiao.org.permissions import roles_of
 from fengqiao.org.selectors import people_for
 
 # People with these roles in the reader's jurisdiction may be named as a session's mediators,
@@ -28,12 +27,10 @@ SESSION_STATES = frozenset({"accepted", "investigating", "failed", "mediating"})
 
 
 def may_mediate(user, case: Case) -> bool:
-    """Whether the user may record mediation on the case: the actions panel's rule, for the
-    work that ``mediation.services`` guards with ``reach_agreement`` (handlers prefetched)."""
-    if not user.has_perm(services.CHANGE_CASE):
-        return False
-    is_handler = any(person.user_id == user.pk for person in case.handlers.all())
-    return rules.may_act(roles_of(user), "reach_agreement", level=case.level, is_handler=is_handler)
+    """Whether the user may record mediation on the case: the services' own rule
+    (``services.may_take``, posting tier included) for the work ``mediation.services`` guards
+    with ``reach_agreement`` (handlers prefetched)."""
+    return services.may_take(user, case, "reach_agreement")
 
 
 def mediator_choices(user, case: Case) -> QuerySet[Person]:
