@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fengqiao import sealing
-from fengqiao.disputes import clocks, policy, rules
+from fengqiao.disputes import clocks, handoffs, policy, rules
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for, in_scope, scope_to
@@ -278,3 +278,10 @@ def unread_notifications_for(user) -> list:
         .select_related("case")
         .order_by("-created_at")[:UNREAD_SHOWN]
     )
+
+
+def public_handoff_answers(case: Case) -> list[dict]:
+    """The case's hand-offs and referrals as its reporter may read them on the public status
+    page (``handoffs.public_answers``: kinds of body, dates, outcomes, answers with numbers
+    hidden, no names of people)."""
+    return handoffs.public_answers(case)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from fengqiao import sealing, taxonomy
 from fengqiao.audit import selectors as audit
+from fengqiao.disputes import selectors as disputes
 from fengqiao.intake import duplicates, replies
 from fengqiao.intake.models import Report, ReportReply
 from fengqiao.intake.services import REOPEN_WINDOW
@@ -432,3 +433,11 @@ def public_words_for(state: str) -> str:
 
 def _case_of(report: Report):
     return report.case if _has_case(report) else None
+
+
+def public_handoffs(report: Report) -> list[dict]:
+    """The hand-offs and referrals of the report's case as its reporter may read them (the
+    body's kind, dates, outcome, the answer with numbers hidden; no names of people)."""
+    if report.case_id is None:
+        return []
+    return disputes.public_handoff_answers(report.case)

@@ -164,6 +164,7 @@ def status(request, code: str):
         "state_words": selectors.public_state(report),
         "acknowledgement": selectors.acknowledgement_for(report),
         "timeline": selectors.public_timeline(report),
+        "handoffs": selectors.public_handoffs(report),
         "finished": finished,
         "may_reopen": selectors.may_reopen(report),
         "feedback_form": feedback_form,

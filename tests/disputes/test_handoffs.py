@@ -355,3 +355,19 @@ def test_the_deadline_watcher_chases_overdue_handoffs(world, lamps):
     later = timezone.now() + SOON + dt.timedelta(days=1)
     assert check_deadlines(now=later).handoffs_overdue == [handoff.pk]
     assert Notification.objects.filter(key=f"handoff_overdue:{handoff.pk}").exists()
+
+
+def test_the_reporters_status_page_shows_the_bodys_answer(client, world, lamps):
+    from fengqiao.intake.models import Report
+
+    case = _case(world)
+    handoff = _hand_off(case, world.officer_a, lamps[0])
+    code = Report.objects.get(case=case).tracking_code
+    page = client.get(reverse("intake:status", args=[code])).content.decode()
+    assert "转交相关单位办理" in page and "等待该单位答复" in page
+    handoffs.answer(
+        handoff=handoff, actor=lamps[1], answer="路灯已修复，电话13812345678", outcome="done"
+    )
+    page = client.get(reverse("intake:status", args=[code])).content.decode()
+    assert "路灯已修复" in page and "13812345678" not in page
+    assert "等待该单位答复" not in page
