@@ -321,34 +321,12 @@ def _resume_when_none_pending(case: Case, actor, *, may_work_case: bool) -> None
     if may_work_case:
         services.resume_clock(case=case, actor=actor, note=note)
         return
-    _resume_for_body(case, actor, note)
-
-
-def _resume_for_body(case: Case, actor, note: str) -> None:
-    # The body's staff may not work the case, so ``services.resume_clock`` (which asks
-    # ``ensure_may``) would refuse them: the answer itself is what ends the wait. The same
-    # conditional update, timeline entry and audit row as resume_clock, by rule.
-    paused_since = case.paused_since
-    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
-        paused_since=None, version=F("version") + 1
-    )
-    if not updated:
+    # The body's staff may not work the case, so ``resume_clock`` (which asks
+    # ``ensure_may``) would refuse them: the answer itself is what ends the wait.
+    try:
+        services.resume_unchecked(case=case, actor=actor, note=note, by="handoff_answer")
+    except services.CaseChanged:
         return  # someone resumed or changed the case meanwhile; its clocks are theirs
-    services.append_event(
-        case,
-        actor,
-        "resume",
-        from_state=case.state,
-        to_state=case.state,
-        note=note,
-        payload={"paused_since": paused_since.isoformat()},
-    )
-    audit.record(
-        actor=actor,
-        action="disputes.resume",
-        obj=case,
-        changes={"state": [case.state, case.state], "by": "handoff_answer"},
-    )
 
 
 # --- reads -----------------------------------------------------------------------------

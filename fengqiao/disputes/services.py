@@ -333,6 +333,23 @@ def transition(
     if action == "close" and needs_verification(case):
         action = "request_verification"
     ensure_may(actor, case, action)
+    return _move(case, actor, action, note=note, payload=payload, changes=changes)
+
+
+def _move(
+    case: Case,
+    actor,
+    action: str,
+    *,
+    note: str = "",
+    payload: dict | None = None,
+    changes: dict | None = None,
+    audit_extra: dict | None = None,
+    first_action: bool = True,
+) -> Case:
+    """``transition`` once the actor is allowed: the state table, the conditional update,
+    the timeline entry and the audit row. ``first_action`` False: the move is not the
+    case's first action (a body's answer resuming the clock is not the handler's)."""
     try:
         target = rules.next_state(action, case.state)
     except rules.TransitionError:
@@ -346,7 +363,7 @@ def transition(
     target = changes.pop("state", target)
     now = timezone.now()
     fields = {"state": target, "version": F("version") + 1, **changes}
-    if case.first_action_at is None and action != "pause":
+    if case.first_action_at is None and first_action and action != "pause":
         fields["first_action_at"] = now
     if target in ("agreement", "closed") and case.resolved_at is None:
         fields["resolved_at"] = now
@@ -371,7 +388,7 @@ def transition(
             actor=actor,
             action=f"disputes.{action}",
             obj=case,
-            changes={"state": [from_state, target], **(payload or {})},
+            changes={"state": [from_state, target], **(payload or {}), **(audit_extra or {})},
         )
     return case
 
@@ -454,15 +471,27 @@ def pause_clock(*, case: Case, actor, reason: str) -> Case:
 
 
 def resume_clock(*, case: Case, actor, note: str = "") -> Case:
+    ensure_may(actor, case, "resume")
+    return resume_unchecked(case=case, actor=actor, note=note)
+
+
+def resume_unchecked(*, case: Case, actor, note: str = "", by: str = "") -> Case:
+    """Start the case's clocks again without asking whether the actor may work the case:
+    the caller has decided. ``resume_clock`` asked ``ensure_may``; a partner body's answer
+    ends the wait its hand-off began (``handoffs``), though its staff may not work the
+    case. ``by`` names such a cause in the audit row, and the move is then not the case's
+    first action. The same conditional update, timeline entry and audit row either way."""
     if case.paused_since is None:
         raise ValidationError(_("计时没有暂停"))
-    return transition(
-        case=case,
-        actor=actor,
-        action="resume",
+    return _move(
+        case,
+        actor,
+        "resume",
         note=note,
         payload={"paused_since": case.paused_since.isoformat()},
         changes={"paused_since": None},
+        audit_extra={"by": by} if by else None,
+        first_action=not by,
     )
 
 
