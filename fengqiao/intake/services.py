@@ -360,6 +360,16 @@ def mark_duplicate(
                     note=reason,
                     payload={"of": original.tracking_code},
                 )
+        if original.case_id is not None and not merge:
+            # The original's case hears the matter came back: a repeat complaint it counts
+            # (a merge is counted by the merged case itself).
+            disputes.append_event(
+                original.case,
+                actor,
+                "duplicate_report",
+                note=reason,
+                payload={"report": report.tracking_code},
+            )
         report.refresh_from_db()
         audit.record(
             actor=actor,

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from fengqiao.audit.models import AuditEvent
+from fengqiao.disputes.early_warning import with_repeat_complaints
 from fengqiao.disputes.models import Case
 from fengqiao.intake import duplicates, selectors, services
 from fengqiao.intake.models import Report
@@ -156,6 +157,11 @@ def test_marking_a_duplicate_keeps_both_cases_and_notes_it_on_the_timeline(clien
     assert event.note == "同一户噪音" and event.payload == {"of": first.tracking_code}
     audit = AuditEvent.objects.get(action="intake.marked_duplicate")
     assert audit.actor == world.officer_a and audit.changes["merged"] is False
+    # The original's case counts it as the same matter complained of again.
+    heard = first.case.events.get(kind="duplicate_report")
+    assert heard.payload == {"report": second.tracking_code}
+    counted = with_repeat_complaints(Case.objects.filter(pk=first.case.pk)).get()
+    assert counted.repeat_complaints == 1
     page = client.get(reverse("intake:detail", args=[second.tracking_code])).content.decode()
     assert first.tracking_code in page and "同一件事" in page
 
@@ -169,6 +175,8 @@ def test_merging_a_dispute_merges_its_case_into_the_originals(world):
     )
     second.case.refresh_from_db()
     assert second.case.state == "merged" and second.case.merged_into == first.case
+    counted = with_repeat_complaints(Case.objects.filter(pk=first.case.pk)).get()
+    assert counted.repeat_complaints == 1  # the merge, counted once
     assert first.case.events.filter(kind="merged_in").exists()
     assert Case.objects.count() == disputes_before
     assert selectors.public_state(second) == "已与相关反映合并办理"
