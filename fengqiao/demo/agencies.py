@@ -21,6 +21,8 @@ from fengqiao.org.models import AccessGrant, Person, Role, Team
 
 Progress = Callable[[str], None]
 LOGIN = "agency"
+# Printed and tested with the staff's own logins (``staff.DEMO_LOGINS``).
+LOGINS: tuple[tuple[str, str], ...] = ((LOGIN, "agency_staff"),)
 
 # (team name after the town's, body, at the county?)
 BODIES = (

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from fengqiao.demo import agencies
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
 from fengqiao.disputes.models import Case
 from fengqiao.org.models import AccessGrant, Assignment, Person
@@ -17,7 +18,7 @@ from fengqiao.places.models import Building, Region, subtree_q
 pytestmark = pytest.mark.usefixtures("demo_county")
 
 
-@pytest.mark.parametrize(("username", "role"), DEMO_LOGINS)
+@pytest.mark.parametrize(("username", "role"), [*DEMO_LOGINS, *agencies.LOGINS])
 def test_each_demo_login_can_log_in_with_its_role(client, db, username, role):
     assert client.login(username=username, password=DEMO_PASSWORD)
     user = get_user_model().objects.get(username=username)

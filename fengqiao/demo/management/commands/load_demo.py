@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
+from fengqiao.demo import agencies
 from fengqiao.demo.agencies import load_agencies
 from fengqiao.demo.cases import load_cases
 from fengqiao.demo.community import load_community
@@ -86,8 +87,9 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self) -> None:
+        logins = (*DEMO_LOGINS, *agencies.LOGINS)
         users = get_user_model().objects.in_bulk(
-            [name for name, _ in DEMO_LOGINS], field_name="username"
+            [name for name, _ in logins], field_name="username"
         )
         scopes: dict[int, list[str]] = {}
         grants = AccessGrant.objects.filter(user__in=users.values()).select_related(
@@ -96,7 +98,7 @@ class Command(BaseCommand):
         for grant in grants:
             scopes.setdefault(grant.user_id, []).append(str(grant.region or grant.unit))
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}） / demo logins:")
-        for username, role in DEMO_LOGINS:
+        for username, role in logins:
             user = users.get(username)
             if user is None:
                 continue
