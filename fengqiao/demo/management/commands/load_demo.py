@@ -111,7 +111,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  "
                 + "".join(
-                    _pad(text, width) for text, width in zip(columns, (12, 16, 8, 0), strict=True)
+                    _pad(text, width) for text, width in zip(columns, (17, 18, 16, 0), strict=True)
                 )
             )
 
