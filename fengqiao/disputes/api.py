@@ -8,7 +8,8 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -25,13 +26,22 @@ from fengqiao.api_support import (
     ErrorSerializer,
     api_error,
 )
-from fengqiao.disputes import parties, routing, rules, selectors, services
+from fengqiao.disputes import (
+    parties,
+    routing,
+    rules,
+    selectors,
+    services,
+    supervision,
+    verification,
+)
 from fengqiao.disputes.api_support import CasePartyInputSerializer
-from fengqiao.disputes.models import Case, CaseEvent, Party
+from fengqiao.disputes.models import Case, CaseEvent, Handoff, Party, Supervision
 from fengqiao.org.api_permissions import StaffWithRolePermissions
-from fengqiao.org.models import Person
+from fengqiao.org.models import Person, Unit
 from fengqiao.org.scope import get_for
 from fengqiao.places.models import Building, Region
+from fengqiao.privacy import mask_numbers
 from fengqiao.scoped_api import ReadOnlyModelSerializer
 
 CHANGED = OpenApiResponse(
@@ -127,8 +137,86 @@ class CaseSerializer(ReadOnlyModelSerializer):
         ]
 
 
+class MaskedTextField(serializers.CharField):
+    """Free text as staff typed it, with any phone or ID number in it masked: numbers are
+    revealed only on the case page, for a stated reason, and audited."""
+
+    def to_representation(self, value) -> str:
+        return mask_numbers(super().to_representation(value))
+
+
+class CaseSupervisionSerializer(ReadOnlyModelSerializer):
+    reason = MaskedTextField(read_only=True)
+    answer = MaskedTextField(read_only=True)
+    issued_by = serializers.CharField(source="issued_by.name", read_only=True, allow_null=True)
+    unit = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, help_text="The unit held to account."
+    )
+    person = serializers.CharField(
+        source="person.name",
+        read_only=True,
+        allow_null=True,
+        help_text="The person held to account.",
+    )
+    answered_by = serializers.CharField(source="answered_by.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Supervision
+        fields = [
+            "id",
+            "card",
+            "points",
+            "reason",
+            "due_on",
+            "issued_at",
+            "issued_by",
+            "unit",
+            "person",
+            "answer",
+            "answered_at",
+            "answered_by",
+            "closed_at",
+        ]
+
+
+class CaseHandoffSerializer(ReadOnlyModelSerializer):
+    request = MaskedTextField(read_only=True)
+    answer = MaskedTextField(read_only=True)
+    sent_by = serializers.CharField(source="sent_by.name", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Handoff
+        fields = [
+            "id",
+            "kind",
+            "body",
+            "body_name",
+            "request",
+            "due_on",
+            "sent_at",
+            "sent_by",
+            "pauses_clock",
+            "answer",
+            "outcome",
+            "answered_at",
+            "answered_by_name",
+            "cancelled_at",
+        ]
+
+
 class CaseDetailSerializer(CaseSerializer):
     parties = CasePartySerializer(many=True, read_only=True)
+    leader = CaseHandlerSerializer(
+        read_only=True, allow_null=True, help_text="包案领导: who answers for the case."
+    )
+    supervisions = CaseSupervisionSerializer(
+        many=True, read_only=True, help_text="Supervision orders (督办), newest first."
+    )
+    handoffs = CaseHandoffSerializer(
+        many=True,
+        read_only=True,
+        help_text="Hand-offs (转办) and referrals (转介), newest first.",
+    )
     events = CaseEventSerializer(many=True, read_only=True, help_text="The timeline, oldest first.")
     team = serializers.CharField(source="team.name", read_only=True, allow_null=True)
     allowed_actions = serializers.SerializerMethodField(
@@ -142,6 +230,9 @@ class CaseDetailSerializer(CaseSerializer):
             "request",
             "team",
             "parties",
+            "leader",
+            "supervisions",
+            "handoffs",
             "events",
             "allowed_actions",
         ]
@@ -150,13 +241,26 @@ class CaseDetailSerializer(CaseSerializer):
         user = self.context["request"].user
         if not user.has_perm(services.CHANGE_CASE):
             return []
-        return [
-            name
-            for name in ACTIONS
-            if case.state in rules.TRANSITIONS[name][0]
-            and _fits(name, case)
-            and services.may_take(user, case, name)
-        ]
+        return [name for name in ACTIONS if _may_now(user, case, name)]
+
+
+def _may_now(user, case: Case, action: str) -> bool:
+    """Whether the user may make the move now, asked as its service asks."""
+    if action in ORDER_ACTIONS:
+        orders = case.supervisions.all()
+        if action == "answer_supervision":
+            return any(
+                o.answered_at is None and o.closed_at is None and supervision.may_answer(user, o)
+                for o in orders
+            )
+        return services.may_take(user, case, action) and any(
+            o.answered_at is not None and o.closed_at is None for o in orders
+        )
+    if case.state not in rules.TRANSITIONS[action][0] or not _fits(action, case):
+        return False
+    if action in rules.VERIFY:
+        return verification.may_verify(user, case, action)
+    return services.may_take(user, case, action)
 
 
 def _fits(action: str, case: Case) -> bool:
@@ -208,7 +312,15 @@ ACTIONS = {
     "withdraw": "withdraw_case",
     "merge": "merge_case",
     "reassign": "reassign_case",
+    "verify": "verification.verify_case",
+    "reject_verification": "verification.reject_verification",
+    "supervise": "supervision.issue_supervision",
+    "answer_supervision": "supervision.answer_supervision",
+    "close_supervision": "supervision.close_supervision",
+    "name_leader": "supervision.name_leader",
 }
+# Moves on one of the case's supervision orders (``supervision``), not on the case's state.
+ORDER_ACTIONS = frozenset({"answer_supervision", "close_supervision"})
 
 
 class CaseTransitionSerializer(serializers.Serializer):
@@ -222,7 +334,7 @@ class CaseTransitionSerializer(serializers.Serializer):
         default="",
         allow_blank=True,
         help_text="Why (escalate, de_escalate, regrade, pause, transfer, withdraw, merge, "
-        "reassign); "
+        "reassign, reject_verification, supervise, name_leader); "
         "the note stands in when empty.",
     )
     risk = serializers.ChoiceField(
@@ -255,6 +367,54 @@ class CaseTransitionSerializer(serializers.Serializer):
         min_value=1,
         help_text="reassign: the id of a handling body that serves the case's place.",
     )
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="supervise: the date the case must be settled by (today or later).",
+    )
+    card = serializers.ChoiceField(
+        choices=Supervision.Card.choices,
+        required=False,
+        default=Supervision.Card.NONE,
+        help_text="supervise: the card shown (yellow 1 point, red 3).",
+    )
+    person = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="supervise: the id of the person held to account, one of the case's "
+        "handlers or its team (default: the handler posted in a unit).",
+    )
+    unit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="supervise: the id of the unit held to account (default: the person's "
+        "unit, else the police station over the case's place).",
+    )
+    supervision = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="answer_supervision, close_supervision: the id of the case's order.",
+    )
+    answer = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="answer_supervision: what was done.",
+    )
+    leader = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="name_leader: the id of a station chief or administrator in your "
+        "jurisdiction; null releases the case's leader.",
+    )
 
     def validate(self, values):
         if values["action"] == "regrade" and not values.get("risk"):
@@ -266,6 +426,14 @@ class CaseTransitionSerializer(serializers.Serializer):
         ):
             raise serializers.ValidationError(
                 {"grid_code": _("请填写改派到的网格、楼栋或承办团队")}
+            )
+        if values["action"] == "supervise" and values["due_on"] is None:
+            raise serializers.ValidationError({"due_on": _("请填写办结期限")})
+        if values["action"] in ORDER_ACTIONS and values["supervision"] is None:
+            raise serializers.ValidationError({"supervision": _("请选择督办单")})
+        if values["action"] == "name_leader" and "leader" not in values:
+            raise serializers.ValidationError(
+                {"leader": _("请选择包案领导（撤销包案领导请填 null）")}
             )
         return values
 
@@ -331,6 +499,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return cases.filter(grid__code=grid) if grid else cases
 
+    def retrieve(self, request, *args, **kwargs):
+        case = _with_ladder(self.get_object())
+        return Response(CaseDetailSerializer(case, context=self.get_serializer_context()).data)
+
     def get_serializer_class(self):
         return CaseSerializer if self.action == "list" else CaseDetailSerializer
 
@@ -358,7 +530,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self._detail(case), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Move a case: accept, escalate, regrade, pause, transfer, merge ...",
+        summary="Move a case: accept, escalate, regrade, pause, transfer, merge, verify, "
+        "supervise ...",
         request=CaseTransitionSerializer,
         responses={
             200: CaseDetailSerializer,
@@ -379,6 +552,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         try:
             if move["action"] == "reassign":
                 self._reassign(case, move)
+            elif move["action"] in LADDER_MOVES:
+                self._ladder_move(case, move)
             else:
                 _apply(case, request.user, move)
         except ValidationError as error:
@@ -457,9 +632,74 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             version=move["version"],
         )
 
+    def _ladder_move(self, case: Case, move: dict) -> None:
+        """Verification, supervision and the case leader, through their own services. The
+        people, units and orders named by id are looked up inside the case and the caller's
+        reach; who may not supervise hears so before any lookup answers them about people."""
+        user, name = self.request.user, move["action"]
+        reason = move["reason"] or move["note"]
+        if name == "verify":
+            verification.verify_case(case=case, actor=user, note=move["note"])
+        elif name == "reject_verification":
+            verification.reject_verification(case=case, actor=user, reason=reason)
+        elif name == "supervise":
+            if not services.may_take(user, case, "supervise"):
+                raise PermissionDenied(supervision.REFUSED)
+            supervision.issue_supervision(
+                case=case,
+                actor=user,
+                reason=reason,
+                due_on=move["due_on"],
+                card=move["card"],
+                person=self._accountable_person(case, move["person"]),
+                unit=self._unit_in_reach(move["unit"]),
+            )
+        elif name == "name_leader":
+            if not services.may_take(user, case, "name_leader"):
+                raise PermissionDenied(supervision.REFUSED)
+            leader = None
+            if move["leader"] is not None:
+                leader = supervision.leader_choices(user).filter(pk=move["leader"]).first()
+                if leader is None:
+                    raise exceptions.ValidationError(
+                        {"leader": [_("包案领导须是您辖区内在岗的所长或管理员")]}
+                    )
+            supervision.name_leader(case=case, actor=user, leader=leader, reason=reason)
+        else:
+            order = case.supervisions.filter(pk=move["supervision"]).first()
+            if order is None:
+                raise exceptions.ValidationError({"supervision": [_("本案没有这件督办")]})
+            if name == "answer_supervision":
+                supervision.answer_supervision(order=order, actor=user, answer=move["answer"])
+            else:
+                supervision.close_supervision(order=order, actor=user, note=move["note"])
+
+    def _accountable_person(self, case: Case, pk: int | None) -> Person | None:
+        """Whom an order may hold to account: the case's handlers and its team, in reach."""
+        if pk is None:
+            return None
+        person = (
+            Person.objects.for_user(self.request.user)
+            .filter(Q(cases=case) | Q(teams__cases=case), pk=pk)
+            .first()
+        )
+        if person is None:
+            raise exceptions.ValidationError(
+                {"person": [_("被督办人须是本案的承办人或承办团队成员")]}
+            )
+        return person
+
+    def _unit_in_reach(self, pk: int | None) -> Unit | None:
+        if pk is None:
+            return None
+        unit = Unit.objects.for_user(self.request.user).filter(pk=pk).first()
+        if unit is None:
+            raise exceptions.ValidationError({"unit": [_("被督办单位不存在或不在您的辖区")]})
+        return unit
+
     def _detail(self, case: Case) -> dict:
         """The case as it is now, read back through the same lookup as the detail."""
-        case = selectors.get_case_for(self.request.user, case.reference)
+        case = _with_ladder(selectors.get_case_for(self.request.user, case.reference))
         return CaseDetailSerializer(case, context=self.get_serializer_context()).data
 
     def _grid_in_scope(self, code: str) -> Region:
@@ -480,6 +720,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 {"building": [_("这个网格里没有楼栋 %(code)s") % {"code": code}]}
             )
         return building
+
+
+# The moves ``CaseViewSet._ladder_move`` makes (the other services of ``ACTIONS``).
+LADDER_MOVES = frozenset(name for name, service in ACTIONS.items() if "." in service)
+
+
+def _with_ladder(case: Case) -> Case:
+    """The case with its leader, supervision orders and hand-offs loaded once."""
+    supervision.load_ladder(case)
+    prefetch_related_objects(
+        [case], Prefetch("handoffs", queryset=Handoff.objects.select_related("sent_by"))
+    )
+    return case
 
 
 def _apply(case: Case, actor, move: dict) -> Case:
