@@ -27,7 +27,12 @@ class HandoffForm(forms.Form):
     )
     body_name = forms.CharField(label=_("承办单位名称（未选协办单位时填写）"), required=False)
     request = forms.CharField(label=_("转办事项"), widget=forms.Textarea(attrs={"rows": 3}))
-    due_on = forms.DateField(label=_("答复期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes only ISO dates: the locale's format (2026/12/14) would leave the
+    # suggested limit blank on the phone, and the browser would refuse to send the form.
+    due_on = forms.DateField(
+        label=_("答复期限"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     pauses_clock = forms.BooleanField(label=_("等待答复期间暂停计时"), required=False)
 
     def __init__(self, *args, case, kind: str, **kwargs):
