@@ -109,8 +109,9 @@ class Agreement(models.Model):
 
     @property
     def copies(self) -> int:
-        """One copy for each party and one kept by the committee (art. 29)."""
-        return self.case.parties.count() + 1
+        """One copy for each party to it and one kept by the committee (art. 29); one drafted
+        before agreements named their parties binds every party of its case."""
+        return (self.parties.count() or self.case.parties.count()) + 1
 
 
 class Signature(models.Model):
