@@ -124,6 +124,8 @@ def _reassign(
         )
         # Parties carry the case's place so that "this name in this village" is one range.
         Party.objects.filter(case=case).update(scope_path=case.scope_path)
+        if grid.pk != old_grid.pk or _pk(building) != _pk(old_building):
+            services.case_moved.send(sender=Case, case=case)
         case.handlers.set(people)
         if not in_scope(actor, case):
             raise PermissionDenied(_("新的位置不在您的辖区内"))

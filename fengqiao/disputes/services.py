@@ -9,6 +9,7 @@ import functools
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,11 @@ from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
 
 CHANGE_CASE = "disputes.change_case"
+
+# Sent inside the transaction that moves a case to another grid or building (改派), with
+# ``case`` as it now stands: modules above disputes that keep records of the case's place
+# (intake's report) follow it, without disputes knowing them.
+case_moved = Signal()
 
 _REFUSED = _("这项操作在案件当前状态下不允许")
 

@@ -8,6 +8,7 @@ class IntakeConfig(AppConfig):
     verbose_name = _("群众反映")
 
     def ready(self) -> None:
-        from fengqiao.intake import registry_panels
+        from fengqiao.intake import case_places, registry_panels
 
         registry_panels.register()
+        case_places.register()

@@ -225,3 +225,16 @@ def test_the_county_admin_finds_the_countys_settings_from_a_case(client, world):
     assert link in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
     client.force_login(world.officer_a)
     assert link not in client.get(reverse("disputes:case", args=[case.reference])).content.decode()
+
+
+def test_the_report_follows_its_case_to_the_new_place(world, worker_a2):
+    from fengqiao.intake.models import Report
+
+    case = _case(world)
+    routing.reassign_case(case=case, actor=world.officer_a, grid=world.grid_a2, reason="登记错了")
+    report = Report.objects.get(case=case)
+    assert (report.grid, report.building, report.scope_path) == (
+        world.grid_a2,
+        None,
+        world.grid_a2.path,
+    )
