@@ -323,6 +323,13 @@ ACTIONS = {
 ORDER_ACTIONS = frozenset({"answer_supervision", "close_supervision"})
 
 
+def _optional_id(help_text: str) -> serializers.IntegerField:
+    """An id a move may name (absent or null: none), looked up by the view in reach."""
+    return serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, help_text=help_text
+    )
+
+
 class CaseTransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(name, name) for name in ACTIONS])
     version = serializers.IntegerField(
@@ -360,13 +367,7 @@ class CaseTransitionSerializer(serializers.Serializer):
         max_length=32,
         help_text="reassign: a building code in that grid (or in the case's grid).",
     )
-    team = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=1,
-        help_text="reassign: the id of a handling body that serves the case's place.",
-    )
+    team = _optional_id("reassign: the id of a handling body that serves the case's place.")
     due_on = serializers.DateField(
         required=False,
         allow_null=True,
@@ -379,29 +380,15 @@ class CaseTransitionSerializer(serializers.Serializer):
         default=Supervision.Card.NONE,
         help_text="supervise: the card shown (yellow 1 point, red 3).",
     )
-    person = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=1,
-        help_text="supervise: the id of the person held to account, one of the case's "
-        "handlers or its team (default: the handler posted in a unit).",
+    person = _optional_id(
+        "supervise: the id of the person held to account, one of the case's "
+        "handlers or its team (default: the handler posted in a unit)."
     )
-    unit = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=1,
-        help_text="supervise: the id of the unit held to account (default: the person's "
-        "unit, else the police station over the case's place).",
+    unit = _optional_id(
+        "supervise: the id of the unit held to account (default: the person's "
+        "unit, else the police station over the case's place)."
     )
-    supervision = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        default=None,
-        min_value=1,
-        help_text="answer_supervision, close_supervision: the id of the case's order.",
-    )
+    supervision = _optional_id("answer_supervision, close_supervision: the id of the case's order.")
     answer = serializers.CharField(
         required=False,
         default="",
