@@ -9,7 +9,7 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -716,9 +716,7 @@ LADDER_MOVES = frozenset(name for name, service in ACTIONS.items() if "." in ser
 def _with_ladder(case: Case) -> Case:
     """The case with its leader, supervision orders and hand-offs loaded once."""
     supervision.load_ladder(case)
-    prefetch_related_objects(
-        [case], Prefetch("handoffs", queryset=Handoff.objects.select_related("sent_by"))
-    )
+    prefetch_related_objects([case], "handoffs__sent_by")
     return case
 
 
