@@ -45,6 +45,7 @@ PUBLIC_STATE_WORDS = {
     "agreement": gettext_lazy("双方已达成调解协议"),
     "failed": gettext_lazy("调解暂未成功，正在进一步处理"),
     "follow_up": gettext_lazy("已调解，正在回访"),
+    "verifying": gettext_lazy("已调解，正在核实办理结果"),
     "transferred": gettext_lazy("已移送有关部门办理"),
     "withdrawn": gettext_lazy("已撤回"),
     "merged": gettext_lazy("已与相关反映合并办理"),
