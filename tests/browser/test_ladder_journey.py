@@ -82,6 +82,12 @@ def _switch(page, user) -> None:
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def _fits_the_phone(page) -> None:
+    """Nothing sticks out sideways: the page is no wider than the phone's screen."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["viewport"]["width"], f"{page.url} is {width} px wide"
+
+
 def _notice(page):
     """The case page's notice of the step just done (steps swap the case's body in)."""
     return page.locator("#case-body").get_by_role("status")
@@ -147,6 +153,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(grid).to_be_enabled()
     grid.select_option(label=world.grid_a1.name)
     page.get_by_label("姓名", exact=True).fill("李明")
+    _fits_the_phone(page)
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_role("heading", name="已收到您的反映，谢谢！")).to_be_visible()
     code = page.locator(".tracking-code").inner_text().strip()
@@ -207,6 +214,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     page.locator("nav.mainnav").get_by_role("link", name="转办事项").click()
     page.get_by_role("link", name=reference).click()
     expect(page.locator("main")).to_contain_text("甲村1号楼道灯损坏")
+    _fits_the_phone(page)
     page.get_by_label("办理结果").select_option(label="已办理")
     page.get_by_label("答复内容").fill("已更换楼道灯，恢复照明")
     page.get_by_role("button", name="提交答复").click()
@@ -222,6 +230,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("ul.clocks")).not_to_contain_text("已暂停")
     expect(page.locator("ol.timeline")).to_contain_text("转办答复已回，恢复计时")
     page.screenshot(path=str(shots / "ladder-handoff-answered.png"), full_page=True)
+    _fits_the_phone(page)
 
     # 3b. Level 2: the township's mediator has work to do here, settles it in a session,
     # drafts the agreement binding both parties, has them sign, signs and seals it.
@@ -264,6 +273,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("#case-agreement")).to_contain_text("生效")
     expect(page.locator(".case-badges")).to_contain_text("回访")
     page.screenshot(path=str(shots / "ladder-agreement-effective.png"), full_page=True)
+    _fits_the_phone(page)
 
     # 5. The station chief supervises it with a yellow card held against the mediator.
     _switch(page, world.chief)
@@ -272,11 +282,17 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     _act(
         page,
         "督办",
-        {"督办事由": "镇级调解案件，请落实协议履行", "办结期限": due, "亮牌": "黄牌"},
+        {
+            "督办事由": "镇级调解案件，请落实协议履行",
+            "办结期限": due,
+            "亮牌": "黄牌",
+            "被督办人": "钱调解",
+        },
     )
     orders = page.locator("#case-ladder ul.supervisions")
     expect(orders).to_contain_text("黄牌")
     expect(orders).to_contain_text("待反馈")
+    expect(orders).to_contain_text("钱调解")
     expect(page.locator("#case-ladder")).to_contain_text("扣 1 分")
 
     # The mediator answers the order and closes the case: it waits for verification.
@@ -304,6 +320,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator(".case-badges")).to_contain_text("已结案")
     expect(page.locator("#case-ladder")).to_contain_text("已验证")
     page.screenshot(path=str(shots / "ladder-verified.png"), full_page=True)
+    _fits_the_phone(page)
 
     # 7. The mediator makes the first return visit ...
     _switch(page, mediator)
@@ -333,6 +350,9 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     resident.locator(".score-row").get_by_role("radio", name="5").check()
     resident.get_by_role("button", name="提交评价").click()
     expect(resident.locator("main")).to_contain_text("您的评价：已解决，满意度 5 分")
+    expect(resident.locator(".timeline")).to_contain_text("已调解，正在核实办理结果")
+    expect(resident.locator(".timeline")).not_to_contain_text("verifying")
+    _fits_the_phone(resident)
     resident.screenshot(path=str(shots / "ladder-rated.png"), full_page=True)
     phone.close()
 
