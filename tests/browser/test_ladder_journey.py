@@ -75,17 +75,26 @@ def township_bodies(world):
     return {"mediator": mediator, "judicial": judicial, "agency": agency, "squad": squad}
 
 
-def _switch(page, user) -> None:
-    """The next person picks up the phone: log out (cookies gone), log in with the form."""
+def _switch(page, user, reference: str = "") -> None:
+    """The next person picks up the phone: log out (cookies gone), log in with the form,
+    and open the case if one is named."""
     page.context.clear_cookies()
     log_in(page, user.get_username())
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if reference:
+        _open_case(page, reference)
 
 
 def _fits_the_phone(page) -> None:
     """Nothing sticks out sideways: the page is no wider than the phone's screen."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["viewport"]["width"], f"{page.url} is {width} px wide"
+
+
+def _snap(page, path) -> None:
+    """A full-page screenshot of a step, and the check that it fits the phone."""
+    page.screenshot(path=str(path), full_page=True)
+    _fits_the_phone(page)
 
 
 def _notice(page):
@@ -186,8 +195,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("#case-sessions")).to_contain_text("双方分歧较大，需镇调委会介入")
 
     # 3a. The community police escalate it to the township: its committee joins.
-    _switch(page, world.officer_a)
-    _open_case(page, reference)
+    _switch(page, world.officer_a, reference)
     _act(page, "上报上一级", {"理由": "村级调解未成，请镇人民调解委员会调解"})
     expect(page.locator(".case-head")).to_contain_text("甲镇人民调解委员会")
     expect(page.locator(".case-head")).to_contain_text("钱调解")
@@ -221,21 +229,18 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("main")).to_contain_text("已更换楼道灯，恢复照明")
 
     # The officer sees the answer on the case page; the clocks run again.
-    _switch(page, world.officer_a)
-    _open_case(page, reference)
+    _switch(page, world.officer_a, reference)
     row = page.locator("#case-handoffs li.handoff", has_text="甲镇城管中队")
     expect(row.locator(".handoff-answer")).to_contain_text("已更换楼道灯，恢复照明")
     expect(row).to_contain_text("已办理")
     expect(row).not_to_contain_text("计时暂停")
     expect(page.locator("ul.clocks")).not_to_contain_text("已暂停")
     expect(page.locator("ol.timeline")).to_contain_text("转办答复已回，恢复计时")
-    page.screenshot(path=str(shots / "ladder-handoff-answered.png"), full_page=True)
-    _fits_the_phone(page)
+    _snap(page, shots / "ladder-handoff-answered.png")
 
     # 3b. Level 2: the township's mediator has work to do here, settles it in a session,
     # drafts the agreement binding both parties, has them sign, signs and seals it.
-    _switch(page, mediator)
-    _open_case(page, reference)
+    _switch(page, mediator, reference)
     actions = page.locator("#case-actions")
     expect(actions).not_to_contain_text("您没有可以办理的事项")
     expect(actions.locator("details.action").first).to_be_visible()
@@ -272,12 +277,10 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     page.get_by_role("button", name="加盖调委会印章").click()
     expect(page.locator("#case-agreement")).to_contain_text("生效")
     expect(page.locator(".case-badges")).to_contain_text("回访")
-    page.screenshot(path=str(shots / "ladder-agreement-effective.png"), full_page=True)
-    _fits_the_phone(page)
+    _snap(page, shots / "ladder-agreement-effective.png")
 
     # 5. The station chief supervises it with a yellow card held against the mediator.
-    _switch(page, world.chief)
-    _open_case(page, reference)
+    _switch(page, world.chief, reference)
     due = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
     _act(
         page,
@@ -296,8 +299,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("#case-ladder")).to_contain_text("扣 1 分")
 
     # The mediator answers the order and closes the case: it waits for verification.
-    _switch(page, mediator)
-    _open_case(page, reference)
+    _switch(page, mediator, reference)
     _act(page, "反馈督办", {"办理情况": "已督促赵强履行，双方关系缓和"})
     expect(orders).to_contain_text("已反馈，待办结")
     _act(page, "结案（提请验证）", {"说明": "协议已生效，双方满意"}, done="结案")
@@ -306,25 +308,21 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("#case-actions")).not_to_contain_text("验证通过")
 
     # The judicial officer could verify a committee's case, but is one of its handlers.
-    _switch(page, judicial)
-    _open_case(page, reference)
+    _switch(page, judicial, reference)
     expect(page.locator(".case-head")).to_contain_text("孙司法")
     expect(page.locator("#case-actions")).not_to_contain_text("验证通过")
 
     # 6. The chief closes the order and verifies the case: closed.
-    _switch(page, world.chief)
-    _open_case(page, reference)
+    _switch(page, world.chief, reference)
     _act(page, "办结督办", {"说明": "已落实"})
     expect(page.locator("#case-ladder ul.supervisions")).to_contain_text("督办已办结")
     _act(page, "验证通过，结案", {"说明": "电话核实双方，纠纷已化解"})
     expect(page.locator(".case-badges")).to_contain_text("已结案")
     expect(page.locator("#case-ladder")).to_contain_text("已验证")
-    page.screenshot(path=str(shots / "ladder-verified.png"), full_page=True)
-    _fits_the_phone(page)
+    _snap(page, shots / "ladder-verified.png")
 
     # 7. The mediator makes the first return visit ...
-    _switch(page, mediator)
-    _open_case(page, reference)
+    _switch(page, mediator, reference)
     visit = page.locator("#case-visits li.visit").first
     visit.get_by_text("登记回访", exact=True).click()
     form = visit.locator("form")
@@ -352,8 +350,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(resident.locator("main")).to_contain_text("您的评价：已解决，满意度 5 分")
     expect(resident.locator(".timeline")).to_contain_text("已调解，正在核实办理结果")
     expect(resident.locator(".timeline")).not_to_contain_text("verifying")
-    _fits_the_phone(resident)
-    resident.screenshot(path=str(shots / "ladder-rated.png"), full_page=True)
+    _snap(resident, shots / "ladder-rated.png")
     phone.close()
 
     # The case page shows the rating.
