@@ -47,8 +47,8 @@ def issue_supervision(
 ) -> Supervision:
     """Issue a supervision order on ``case``; the card's points go to ``unit`` and
     ``person`` (default: the case's handler posted in a unit, else its first handler; and
-    that person's unit, else the police station over the case's place). Both must be in
-    the actor's jurisdiction."""
+    that person's police unit, if any; the police station over the case's place only when
+    the case has no one to hold). Both must be in the actor's jurisdiction."""
     if not services.may_take(actor, case, "supervise"):
         raise PermissionDenied(REFUSED)
     errors: dict[str, str] = {}
@@ -66,7 +66,12 @@ def issue_supervision(
     elif not in_scope(actor, person):
         errors["person"] = _("被督办人不存在或不在您的辖区")
     if unit is None:
-        unit = person.unit if person is not None and person.unit_id else _station_over(case)
+        # A police unit answers with its officer; a committee's mediator or a grid worker
+        # belongs to no police unit, and the station over the place is not docked for them.
+        if person is None:
+            unit = _station_over(case)
+        elif person.unit_id:
+            unit = person.unit
     elif not in_scope(actor, unit):
         errors["unit"] = _("被督办单位不存在或不在您的辖区")
     if errors:

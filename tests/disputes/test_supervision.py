@@ -233,3 +233,19 @@ def test_the_case_page_shows_the_residents_rating_and_links_the_report(world, cl
     page = client.get(f"/cases/{report.case.reference}/").content.decode()
     assert "★★★★☆" in page and "已解决" in page
     assert f"/report/r/{report.tracking_code}/" in page
+
+
+def test_a_mediator_without_a_police_unit_docks_no_police_station(world):
+    from tests.factories import PersonFactory
+
+    case = _case(world)
+    mediator = PersonFactory(name="钱调解", region=world.township_a, role_codes=["mediator"])
+    order = supervision.issue_supervision(
+        case=case,
+        actor=world.chief,
+        reason="逾期未结",
+        due_on=timezone.localdate(),
+        card="yellow",
+        person=mediator,
+    )
+    assert (order.person, order.unit, order.points) == (mediator, None, 1)
