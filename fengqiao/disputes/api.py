@@ -27,9 +27,9 @@ from fengqiao.api_support import (
     api_error,
 )
 from fengqiao.disputes import (
+    moves,
     parties,
     routing,
-    rules,
     selectors,
     services,
     supervision,
@@ -241,36 +241,7 @@ class CaseDetailSerializer(CaseSerializer):
         user = self.context["request"].user
         if not user.has_perm(services.CHANGE_CASE):
             return []
-        return [name for name in ACTIONS if _may_now(user, case, name)]
-
-
-def _may_now(user, case: Case, action: str) -> bool:
-    """Whether the user may make the move now, asked as its service asks."""
-    if action in ORDER_ACTIONS:
-        orders = case.supervisions.all()
-        if action == "answer_supervision":
-            return any(
-                o.answered_at is None and o.closed_at is None and supervision.may_answer(user, o)
-                for o in orders
-            )
-        return services.may_take(user, case, action) and any(
-            o.answered_at is not None and o.closed_at is None for o in orders
-        )
-    if case.state not in rules.TRANSITIONS[action][0] or not _fits(action, case):
-        return False
-    if action in rules.VERIFY:
-        return verification.may_verify(user, case, action)
-    return services.may_take(user, case, action)
-
-
-def _fits(action: str, case: Case) -> bool:
-    """The services' own preconditions beyond the state table (levels 1-3, the clock)."""
-    return {
-        "escalate": case.level < 3,
-        "de_escalate": case.level > 1,
-        "pause": case.paused_since is None,
-        "resume": case.paused_since is not None,
-    }.get(action, True)
+        return [name for name in ACTIONS if moves.may_now(user, case, name)]
 
 
 # --- input -----------------------------------------------------------------------------
@@ -319,8 +290,7 @@ ACTIONS = {
     "close_supervision": "supervision.close_supervision",
     "name_leader": "supervision.name_leader",
 }
-# Moves on one of the case's supervision orders (``supervision``), not on the case's state.
-ORDER_ACTIONS = frozenset({"answer_supervision", "close_supervision"})
+ORDER_ACTIONS = moves.ORDER_ACTIONS
 
 
 def _optional_id(help_text: str) -> serializers.IntegerField:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from fengqiao.disputes import (
     clocks,
     forms,
+    moves,
     policy,
     rules,
     selectors,
@@ -171,54 +172,15 @@ ACTIONS: dict[str, Action] = {
         ),
     ),
 }
+
+
 # Actions on a case's supervision orders rather than on the case: not in the state table.
-ORDER_ACTIONS = frozenset({"answer_supervision", "close_supervision"})
-
-
-def _possible_now(case: Case, action: str) -> bool:
-    """Whether the case's state (and level, and clock) allows ``action`` at all."""
-    if action in ORDER_ACTIONS:
-        return False  # offered by ``actions_for`` from the case's orders
-    sources, _target = rules.TRANSITIONS[action]
-    if case.state not in sources:
-        return False
-    if action == "escalate":
-        return case.level < 3
-    if action == "de_escalate":
-        return case.level > 1
-    if action == "pause":
-        return case.paused_since is None
-    if action == "resume":
-        return case.paused_since is not None
-    return True
-
-
 def actions_for(user, case: Case) -> list[str]:
-    """The actions legal on the case now that this user may take (handlers prefetched)."""
+    """The actions legal on the case now that this user may take (handlers and orders
+    prefetched by the case page)."""
     if not user.has_perm(services.CHANGE_CASE):
         return []
-    orders = case.supervisions.all()  # prefetched by the case page
-    may_close = services.may_take(user, case, "close_supervision")
-    by_orders = {
-        "answer_supervision": any(
-            o.answered_at is None and o.closed_at is None and supervision.may_answer(user, o)
-            for o in orders
-        ),
-        "close_supervision": may_close and any(o.answered_at and not o.closed_at for o in orders),
-    }
-    return [
-        action
-        for action in ACTIONS
-        if by_orders.get(action)
-        or (
-            _possible_now(case, action)
-            and (
-                verification.may_verify(user, case, action)
-                if action in rules.VERIFY
-                else services.may_take(user, case, action)
-            )
-        )
-    ]
+    return [action for action in ACTIONS if moves.may_now(user, case, action)]
 
 
 def _label(case: Case, action: str) -> str:
