@@ -56,9 +56,13 @@ def anonymise(text: str, names: list[str]) -> str:
     return _LONG_DIGITS.sub("**", text)
 
 
+# The entry's words are stored, in the record's language, whatever language the chooser's
+# page is in: the pseudonyms and headings below are not translated.
+
+
 def _pseudonym(name: str) -> str:
     if len(name) > 4 or any(word in name for word in ("公司", "厂", "店", "中心", "委员会")):
-        return _("某单位")
+        return "某单位"
     # Compound surnames are rare enough: the first character is the surname.
     return name[0] + "某"
 
@@ -76,7 +80,7 @@ def draft_for(case: Case) -> dict:
     names = _names_on(case)
     story = case.narrative
     if case.request:
-        story += "\n" + _("当事人诉求：") + case.request
+        story += "\n当事人诉求：" + case.request
     settled = [
         event.note
         for event in case.events.filter(
