@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fengqiao import sealing, taxonomy
 from fengqiao.disputes.rules import ACTIVE_STATES, OPEN_STATES
@@ -171,7 +172,7 @@ class Party(sealing.SealedPhone, sealing.SealedIdNumber, models.Model):
 
     class Kind(models.TextChoices):
         PERSON = "person", _("自然人")
-        ORGANISATION = "organisation", _("单位")
+        ORGANISATION = "organisation", pgettext_lazy("party kind", "单位")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("身份"), max_length=16, choices=Role.choices)
