@@ -44,9 +44,16 @@ def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
 ENDED_STATES = rules.ENDED_STATES
 
 
-def resolve_limit(grade: str) -> dt.timedelta:
-    """How long a case of ``grade`` has to be resolved, by the time limits in force."""
-    return clocks.limits_for(grade).resolve
+def county_policies() -> policy.Policies:
+    """Every county's ladder settings, read at once, for code that shows many cases."""
+    return policy.Policies.load()
+
+
+def resolve_limit(case: Case, policies: policy.Policies | None = None) -> dt.timedelta:
+    """How long ``case`` has to be resolved, by its county's limits for its grade
+    (``policies``: ``county_policies()``, read once by a caller showing many cases)."""
+    settings = (policies or county_policies()).for_path(case.scope_path)
+    return settings.limits(case.risk).resolve
 
 
 def first_action_limit(grade: str, path: str) -> dt.timedelta:

@@ -355,6 +355,24 @@ def test_a_dispute_shows_its_case_state_and_expected_time(client, world):
     assert row["status"] == "open" and row["status_notes"] == "已登记"
 
 
+def test_the_expected_time_follows_the_countys_limits(client, world):
+    from fengqiao.disputes import policy
+
+    policy.set_county_policy(
+        actor=world.county_admin,
+        county=world.county,
+        escalate_on_deadline=True,
+        time_limits={"yellow": {"resolve_days": 10}},
+    )
+    dispute = _report(
+        kind="dispute", category="neighbourhood", text="邻居家狗天天叫", risk="yellow"
+    )
+    [row] = client.get(f"{BASE}/requests/{dispute.pk}.json").json()
+    expected = dt.datetime.fromisoformat(row["expected_datetime"])
+    late = expected - dispute.case.received_at - dt.timedelta(days=10)
+    assert abs(late) < dt.timedelta(seconds=1)
+
+
 def test_the_request_list_runs_a_fixed_number_of_queries(
     client, world, django_assert_max_num_queries
 ):

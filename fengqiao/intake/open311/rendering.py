@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
-from fengqiao.disputes.selectors import ENDED_STATES, resolve_limit
+from fengqiao.disputes.selectors import ENDED_STATES, county_policies, resolve_limit
 from fengqiao.intake.models import Report
 from fengqiao.intake.open311.catalog import PLACE_KINDS, Service, service_code_of, services_offered
 from fengqiao.org.models import Unit
@@ -106,6 +106,7 @@ def service_request_rows(reports: list[Report]) -> list[dict]:
     """The spec's fields for each report, with nothing that names or reaches a person."""
     places = _PlaceNames(report.grid for report in reports)
     services = {s.code: s for s in services_offered()}
+    policies = county_policies()
     rows = []
     for report in reports:
         case = _case_of(report)
@@ -128,7 +129,7 @@ def service_request_rows(reports: list[Report]) -> list[dict]:
                 "service_notice": None,
                 "requested_datetime": _w3(report.created_at),
                 "updated_datetime": _w3(_updated_at(report, case)),
-                "expected_datetime": _w3(_expected_at(case)),
+                "expected_datetime": _w3(_expected_at(case, policies)),
                 "address": (report.address if about_a_place else "") or places.area(report.grid),
                 "address_id": None,
                 "zipcode": None,
@@ -196,11 +197,11 @@ def _updated_at(report: Report, case) -> dt.datetime:
     return max(moment for moment in moments if moment is not None)
 
 
-def _expected_at(case) -> dt.datetime | None:
-    # The resolve time limit from the day it was received; pauses are not counted here.
+def _expected_at(case, policies) -> dt.datetime | None:
+    # The county's resolve time limit from the day it was received; pauses are not counted.
     if case is None or case.state in ENDED_STATES or case.risk not in ("red", "yellow", "blue"):
         return None
-    return case.received_at + resolve_limit(case.risk)
+    return case.received_at + resolve_limit(case, policies)
 
 
 def _area_point(report: Report) -> tuple[float | None, float | None]:
