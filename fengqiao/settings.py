@@ -247,6 +247,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "fengqiao.api_schema.add_error_responses",
     ],
+    # Several fields are called "kind" (a report's, a party's, a hand-off's): each set of
+    # choices gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PartyKindEnum": "fengqiao.disputes.models.cases.Party.Kind",
+        "HandoffKindEnum": "fengqiao.disputes.models.ladder.Handoff.Kind",
+    },
 }
 
 # Background work: a database queue, so one machine needs no extra server; run

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -24,29 +25,38 @@ def test_fengqiao_demo_serves_the_login_page_in_chinese(tmp_path):
     port = _free_port()
     env = {**os.environ, "FENGQIAO_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)  # the demo is the embedded SQLite start
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fengqiao.cli", "demo", "--port", str(port), "--scale", "0.02"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # The demo's output goes to a file, not a pipe: a server logging errors into a pipe no
+    # one reads would block once the pipe is full, and the test would hang instead of fail.
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fengqiao.cli", "demo", "--port", str(port), "--scale", "0.02"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 90
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as reply:
+                url = f"http://127.0.0.1:{port}/accounts/login/"
+                with urllib.request.urlopen(url, timeout=30) as reply:
                     page = reply.read().decode()
                 break
+            except urllib.error.HTTPError as error:
+                # The server answered, with an error: that is a failure, not "not yet up".
+                raise AssertionError(f"HTTP {error.code}\n{log.read_text()}") from None
             except OSError:
-                assert process.poll() is None, process.stdout.read()
+                assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "fengqiao demo did not serve in 90 s"
                 time.sleep(0.5)
         assert "登录" in page
         assert (tmp_path / "fengqiao.sqlite3").exists()
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+    output = log.read_text()
     assert "演示账号" in output and "police" in output
 
 
