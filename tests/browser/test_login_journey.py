@@ -9,8 +9,18 @@ from tests.browser.conftest import log_in, screenshot_dir
 
 pytestmark = pytest.mark.browser
 
-NAV_ZH = ["首页", "案件", "登记", "社区群", "人口房屋", "区域", "单位", "人员"]
-NAV_EN = ["Home", "Cases", "New report", "Groups", "Registry", "Regions", "Units", "People"]
+NAV_ZH = ["首页", "案件", "典型案例", "登记", "社区群", "人口房屋", "区域", "单位", "人员"]
+NAV_EN = [
+    "Home",
+    "Cases",
+    "Typical cases",
+    "New report",
+    "Groups",
+    "Registry",
+    "Regions",
+    "Units",
+    "People",
+]
 
 # Draws two different characters; identical pixels mean both came out as the same empty box.
 GLYPHS_DIFFER = """(fontFamily) => {
