@@ -311,7 +311,7 @@ def top_up(count: int) -> None:
                 id, reference, category, risk, level, state, channel, title, narrative,
                 request, address, received_at, first_action_at, resolved_at, closed_at,
                 paused_since, version, scope_path, updated_at, building_id, grid_id,
-                merged_into_id, report_id, team_id)
+                merged_into_id, team_id)
             SELECT id,
                 '{county}-' || extract(year FROM received_at)::int || '-B' || lpad(n::text, 7, '0'),
                 category, risk, level, state, channel,
@@ -329,7 +329,7 @@ def top_up(count: int) -> None:
                 NULL,
                 CASE state WHEN 'received' THEN 1 WHEN 'accepted' THEN 2
                      WHEN 'investigating' THEN 3 WHEN 'mediating' THEN 4 ELSE 5 END,
-                path, now(), NULL, grid_id, NULL, NULL,
+                path, now(), NULL, grid_id, NULL,
                 CASE WHEN level = 3 THEN team_id END
             FROM bench_new
             """
@@ -338,10 +338,21 @@ def top_up(count: int) -> None:
         step = time.perf_counter()
         cursor.execute(
             """
-            INSERT INTO disputes_party (role, name, phone, id_number, address, case_id, scope_path)
-            SELECT 'applicant', a, phone_a, '', '', id, path FROM bench_new
-            UNION ALL
-            SELECT 'respondent', b, phone_b, '', '', id, path FROM bench_new
+            INSERT INTO disputes_party (
+                role, kind, name, credit_code, representative, address, case_id, scope_path,
+                phone_sealed, phone_hash, phone_masked, phone_last4,
+                id_sealed, id_hash, id_masked, id_last4)
+            SELECT role, 'person', name, '', '', '', id, path,
+                   -- The worklist searches by the masked form and the last four digits; the
+                   -- sealed value and keyed hash are for reveals and early warning, not here.
+                   '', '', CASE WHEN phone = '' THEN ''
+                               ELSE left(phone, 3) || '****' || right(phone, 4) END,
+                   right(phone, 4), '', '', '', ''
+            FROM (
+                SELECT 'applicant' AS role, a AS name, phone_a AS phone, id, path FROM bench_new
+                UNION ALL
+                SELECT 'respondent', b, phone_b, id, path FROM bench_new
+            ) AS parties
             """
         )
         say(f"  parties: {time.perf_counter() - step:.1f}s")
