@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "fengqiao.disputes",
     "fengqiao.intake",
     "fengqiao.community",
+    "fengqiao.analytics",
     "fengqiao.demo",
 ]
 

@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
 from fengqiao import taxonomy
+from fengqiao.analytics import facts
 from fengqiao.demo import agencies
 from fengqiao.demo.agencies import load_agencies
 from fengqiao.demo.cases import load_cases
@@ -76,6 +77,8 @@ class Command(BaseCommand):
             password_hash=password_hash,
             progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
         )
+        progress.show("正在写入数据库… 统计 / figures")
+        counts["facts"] = facts.rebuild()
         progress.done()
         if quiet:
             return

@@ -1,0 +1,388 @@
+"""Daily facts: each day's cases per grid and category, measured from what the system wrote.
+
+One rule measures a case (``case_measures``); the facts are its sums by (received day, grid,
+category), and the drill-down applies the same rule to the cases behind a figure, so a
+figure and its list never disagree.
+
+The facts follow the work as it happens: whenever a timeline entry, a mediation record, a
+return visit or a report is written, the keys it touches are refreshed once the
+transaction commits (``connect``). ``rebuild`` recomputes any range from scratch (the
+nightly job, and after a bulk load such as the demo's), so a missed signal heals overnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fengqiao.analytics.models import MEASURES, DailyFact
+from fengqiao.disputes import clocks
+from fengqiao.disputes.models import (
+    Agreement,
+    Case,
+    CaseEvent,
+    MediationSession,
+    Party,
+    ReturnVisit,
+)
+from fengqiao.disputes.selectors import county_policies
+from fengqiao.intake.models import Report
+from fengqiao.places.models import Region
+
+CHUNK = 2000
+# A resident's rating of 4 or 5 counts as satisfied ("满意" and "非常满意").
+SATISFIED_FROM = 4
+# A transfer to these bodies is a dispute that became a criminal case (民转刑).
+CRIMINAL_BODY = re.compile(r"刑|立案侦查|criminal", re.IGNORECASE)
+# A group: this many parties or more (群体性).
+MASS_FROM = 5
+PEOPLE_BRACKETS = (
+    ("people_lt50", 0, 50),
+    ("people_50_100", 50, 100),
+    ("people_100_500", 100, 500),
+    ("people_gt500", 500, None),
+)
+REOPEN_KINDS = frozenset({"reopen", "reopened_by_reporter"})
+EVENT_KINDS = frozenset({"accept", "start_mediation", "reach_agreement", "transfer", "resume"})
+EVENT_KINDS |= REOPEN_KINDS
+
+
+@dataclass
+class CaseRecord:
+    """What the measures read of one case, loaded in a few queries for many cases."""
+
+    id: int
+    reference: str
+    grid_id: int
+    scope_path: str
+    category: str
+    risk: str
+    level: int
+    state: str
+    received_at: dt.datetime
+    first_action_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    handler_ids: set[int] = field(default_factory=set)
+    events: list[tuple[str, dt.datetime, dict]] = field(default_factory=list)
+    sessions: int = 0
+    agreements: list[tuple[bool, bool]] = field(default_factory=list)  # (oral, in force)
+    visits: list[tuple[bool, bool]] = field(default_factory=list)  # (cancelled, done)
+    satisfaction: int | None = None
+    parties: int = 0
+
+    @property
+    def day(self) -> dt.date:
+        return timezone.localtime(self.received_at).date()
+
+
+_CASE_FIELDS = (
+    "id",
+    "reference",
+    "grid_id",
+    "scope_path",
+    "category",
+    "risk",
+    "level",
+    "state",
+    "received_at",
+    "first_action_at",
+    "resolved_at",
+    "closed_at",
+)
+
+
+def load(cases) -> list[CaseRecord]:
+    """The records of ``cases`` (a queryset), with what the measures need, in seven queries
+    per ``CHUNK`` cases."""
+    records: list[CaseRecord] = []
+    rows = list(cases.order_by().values(*_CASE_FIELDS))
+    for start in range(0, len(rows), CHUNK):
+        records.extend(_load_chunk(rows[start : start + CHUNK]))
+    return records
+
+
+def _load_chunk(rows: list[dict]) -> list[CaseRecord]:
+    by_id = {row["id"]: CaseRecord(**row) for row in rows}
+    ids = list(by_id)
+    for case_id, person_id in Case.handlers.through.objects.filter(case_id__in=ids).values_list(
+        "case_id", "person_id"
+    ):
+        by_id[case_id].handler_ids.add(person_id)
+    events = CaseEvent.objects.filter(case_id__in=ids, kind__in=EVENT_KINDS).order_by("at", "id")
+    for case_id, kind, at, payload in events.values_list("case_id", "kind", "at", "payload"):
+        by_id[case_id].events.append((kind, at, payload or {}))
+    sessions = MediationSession.objects.filter(case_id__in=ids).values("case_id")
+    for row in sessions.annotate(n=Count("id")).values("case_id", "n"):
+        by_id[row["case_id"]].sessions = row["n"]
+    for case_id, oral, effective in Agreement.objects.filter(case_id__in=ids).values_list(
+        "case_id", "oral", "effective_on"
+    ):
+        by_id[case_id].agreements.append((oral, effective is not None))
+    for case_id, cancelled, done in ReturnVisit.objects.filter(case_id__in=ids).values_list(
+        "case_id", "cancelled_at", "done_at"
+    ):
+        by_id[case_id].visits.append((cancelled is not None, done is not None))
+    for case_id, rating in Report.objects.filter(
+        case_id__in=ids, satisfaction__isnull=False
+    ).values_list("case_id", "satisfaction"):
+        by_id[case_id].satisfaction = rating
+    parties = Party.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id"))
+    for row in parties.values("case_id", "n"):
+        by_id[row["case_id"]].parties = row["n"]
+    return list(by_id.values())
+
+
+def _pauses(record: CaseRecord) -> list[clocks.Pause]:
+    pauses = []
+    for kind, at, payload in record.events:
+        started = payload.get("paused_since") if kind == "resume" else None
+        started_at = parse_datetime(started) if isinstance(started, str) else None
+        if started_at is not None:
+            pauses.append((started_at, at))
+    return pauses
+
+
+def case_measures(record: CaseRecord, limits: clocks.TimeLimits) -> dict[str, int]:
+    """The case's contribution to each measure (0 or 1; ``reports`` is counted apart).
+
+    Every value is read off timestamps and entries the system wrote: the timeline's moves,
+    the mediation sessions and agreements, the return visits, the reporter's own rating.
+    """
+    kinds = {kind for kind, _at, _payload in record.events}
+    accepted_at = next((at for kind, at, _p in record.events if kind == "accept"), None)
+    pauses = _pauses(record)
+
+    def on_time(stop: dt.datetime | None, span: dt.timedelta) -> bool:
+        if stop is None:
+            return False
+        state = clocks.clock_state(record.received_at, span, pauses, stop, stop)
+        return not state.overdue
+
+    resolved = record.resolved_at is not None
+    succeeded = "reach_agreement" in kinds
+    relapsed = resolved and any(
+        kind in REOPEN_KINDS and at >= record.resolved_at for kind, at, _p in record.events
+    )
+    criminal = any(
+        kind == "transfer" and CRIMINAL_BODY.search(str(payload.get("body", "")))
+        for kind, _at, payload in record.events
+    )
+    people = record.parties
+    m = {
+        "received": 1,
+        "accepted": accepted_at is not None,
+        "accepted_on_time": on_time(accepted_at, limits.first_action),
+        "responded": record.first_action_at is not None,
+        "responded_on_time": on_time(record.first_action_at, limits.first_action),
+        "mediated": record.sessions > 0 or "start_mediation" in kinds,
+        "mediation_succeeded": succeeded,
+        "agreements_written": sum(1 for oral, live in record.agreements if live and not oral),
+        "agreements_oral": sum(1 for oral, live in record.agreements if live and oral),
+        "resolved": resolved,
+        "resolved_on_time": on_time(record.resolved_at, limits.resolve),
+        "resolved_l1": resolved and record.level == 1,
+        "resolved_l2": resolved and record.level == 2,
+        "resolved_l3": resolved and record.level == 3,
+        "closed": record.state == "closed",
+        "relapsed": relapsed,
+        "visits_due": sum(1 for cancelled, _done in record.visits if not cancelled),
+        "visits_done": sum(1 for cancelled, done in record.visits if done and not cancelled),
+        "rated": record.satisfaction is not None,
+        "satisfied": (record.satisfaction or 0) >= SATISFIED_FROM,
+        "criminal": criminal,
+        "criminal_prevented": resolved and record.risk == "red" and not criminal,
+        "mass_prevented": resolved and people >= MASS_FROM,
+        "reports": 0,
+    }
+    for name, low, high in PEOPLE_BRACKETS:
+        m[name] = low <= people and (high is None or people < high)
+    return {name: int(value) for name, value in m.items()}
+
+
+class Measurer:
+    """``case_measures`` with each county's limits read once."""
+
+    def __init__(self) -> None:
+        self.policies = county_policies()
+
+    def __call__(self, record: CaseRecord) -> dict[str, int]:
+        settings = self.policies.for_path(record.scope_path)
+        return case_measures(record, settings.limits(record.risk))
+
+
+# --- writing the facts -------------------------------------------------------------------
+
+Key = tuple[dt.date, int, str]  # (day, grid id, category)
+
+
+def _day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def _key_q(keys: Iterable[Key], field: str) -> Q:
+    condition = Q()
+    for day, grid_id, category in keys:
+        start, end = _day_range(day)
+        condition |= Q(
+            grid_id=grid_id, category=category, **{f"{field}__gte": start, f"{field}__lt": end}
+        )
+    return condition
+
+
+def _sums(cases, reports, measure: Measurer) -> dict[Key, dict]:
+    sums: dict[Key, dict] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+    paths: dict[int, str] = {}
+    for record in load(cases):
+        row = sums[(record.day, record.grid_id, record.category)]
+        paths[record.grid_id] = record.scope_path
+        for name, value in measure(record).items():
+            row[name] += value
+    for created_at, grid_id, category, path in reports.values_list(
+        "created_at", "grid_id", "category", "grid__path"
+    ):
+        sums[(timezone.localtime(created_at).date(), grid_id, category)]["reports"] += 1
+        paths[grid_id] = path
+    for (_day, grid_id, _category), row in sums.items():
+        row["scope_path"] = paths[grid_id]
+    return sums
+
+
+def _write(sums: dict[Key, dict], stale: Iterable[Key]) -> int:
+    """Replace the rows of ``stale`` keys (and any key in ``sums``) with ``sums``."""
+    stale = set(stale) | set(sums)
+    with transaction.atomic():
+        for batch in _batches(sorted(stale), 300):
+            condition = Q()
+            for day, grid_id, category in batch:
+                condition |= Q(day=day, grid_id=grid_id, category=category)
+            DailyFact.objects.unscoped_for_jobs().filter(condition).delete()
+        DailyFact.objects.bulk_create(
+            [
+                DailyFact(day=day, grid_id=grid_id, category=category, **row)
+                for (day, grid_id, category), row in sums.items()
+            ],
+            batch_size=1000,
+        )
+    return len(sums)
+
+
+def _batches(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def refresh(keys: Iterable[Key]) -> int:
+    """Recompute the facts of these (day, grid, category) keys from the records."""
+    keys = sorted(set(keys))
+    if not keys:
+        return 0
+    written = 0
+    measure = Measurer()
+    for batch in _batches(keys, 200):
+        cases = Case.objects.unscoped_for_jobs().filter(_key_q(batch, "received_at"))
+        reports = Report.objects.filter(grid__isnull=False).filter(_key_q(batch, "created_at"))
+        written += _write(_sums(cases, reports, measure), batch)
+    return written
+
+
+def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Recompute every fact with a day in [start, end] (all days when open), from scratch."""
+    cases = Case.objects.unscoped_for_jobs().all()
+    reports = Report.objects.filter(grid__isnull=False)
+    facts = DailyFact.objects.unscoped_for_jobs().all()
+    if start is not None:
+        begin = _day_range(start)[0]
+        cases, reports = cases.filter(received_at__gte=begin), reports.filter(created_at__gte=begin)
+        facts = facts.filter(day__gte=start)
+    if end is not None:
+        stop = _day_range(end)[1]
+        cases, reports = cases.filter(received_at__lt=stop), reports.filter(created_at__lt=stop)
+        facts = facts.filter(day__lte=end)
+    measure = Measurer()
+    sums = _sums(cases, reports, measure)
+    with transaction.atomic():
+        facts.delete()
+        _write(sums, ())
+    return len(sums)
+
+
+# --- following the work ------------------------------------------------------------------
+
+# Keys touched by this thread's work and not yet refreshed (see ``_touch``).
+_local = threading.local()
+
+
+def _touch(keys: Iterable[Key]) -> None:
+    """Refresh ``keys`` once the transaction commits. The keys of one commit are refreshed
+    together by its first callback; a rolled-back transaction's keys wait for the next
+    commit, which recomputes them harmlessly."""
+    keys = set(keys)
+    if not keys:
+        return
+    pending = getattr(_local, "keys", None)
+    if pending is None:
+        pending = _local.keys = set()
+    pending |= keys
+    transaction.on_commit(_flush)
+
+
+def _flush() -> None:
+    keys = getattr(_local, "keys", None)
+    if keys:
+        _local.keys = set()
+        refresh(keys)
+
+
+def _case_key(case_id: int) -> list[Key]:
+    row = (
+        Case.objects.unscoped_for_jobs()
+        .filter(pk=case_id)
+        .values_list("received_at", "grid_id", "category")
+        .first()
+    )
+    if row is None:
+        return []
+    received_at, grid_id, category = row
+    return [(timezone.localtime(received_at).date(), grid_id, category)]
+
+
+def _on_event(sender, instance: CaseEvent, created: bool, **kwargs) -> None:
+    keys = _case_key(instance.case_id)
+    # A case moved to another grid leaves its old row counting it: refresh that row too.
+    moved = (instance.payload or {}).get("grid") if instance.kind == "reassign" else None
+    if keys and isinstance(moved, list) and moved and moved[0] != moved[-1]:
+        day, _grid_id, category = keys[0]
+        old = Region.objects.filter(level="grid", code=moved[0]).values_list("pk", flat=True)
+        keys.extend((day, grid_id, category) for grid_id in old)
+    _touch(keys)
+
+
+def _on_case_record(sender, instance, **kwargs) -> None:
+    _touch(_case_key(instance.case_id))
+
+
+def _on_report(sender, instance: Report, **kwargs) -> None:
+    if instance.grid_id is not None:
+        day = timezone.localtime(instance.created_at).date()
+        _touch([(day, instance.grid_id, instance.category)])
+    if instance.case_id is not None:
+        _touch(_case_key(instance.case_id))
+
+
+def connect() -> None:
+    post_save.connect(_on_event, sender=CaseEvent, dispatch_uid="analytics.event")
+    for model in (MediationSession, Agreement, ReturnVisit):
+        post_save.connect(_on_case_record, sender=model, dispatch_uid=f"analytics.{model.__name__}")
+    post_save.connect(_on_report, sender=Report, dispatch_uid="analytics.report")
