@@ -161,8 +161,11 @@ LADDER: dict[str, dict[int, Grant]] = {
 }
 # Supervisors: the board, verification and supervision orders, at every level.
 SUPERVISOR_ROLES = frozenset({"station_chief", "admin"})
+# The bureau's analysts read the board and the watch list; they act on no case.
+READ_BOARD_ROLES = SUPERVISOR_ROLES | {"analyst"}
 # The police and supervisors: the watch list of 民转刑 risks is theirs.
 STEERING_ROLES = frozenset({"community_police"}) | SUPERVISOR_ROLES
+WATCH_ROLES = STEERING_ROLES | READ_BOARD_ROLES
 STEERING_ACTIONS = STEER
 
 

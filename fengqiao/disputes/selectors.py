@@ -219,7 +219,7 @@ class BoardSection:
 
 
 def may_see_board(user) -> bool:
-    return user.is_superuser or bool(roles_of(user) & rules.SUPERVISOR_ROLES)
+    return user.is_superuser or bool(roles_of(user) & rules.READ_BOARD_ROLES)
 
 
 def board_for(user, *, now: dt.datetime | None = None) -> list[BoardSection]:

@@ -54,7 +54,7 @@ class WeekSummary:
 
 
 def may_see_watch_list(user) -> bool:
-    return user.is_superuser or bool(roles_of(user) & rules.STEERING_ROLES)
+    return user.is_superuser or bool(roles_of(user) & rules.WATCH_ROLES)
 
 
 def watch_list_for(user, *, now: dt.datetime | None = None) -> list[WatchedCase]:

@@ -80,6 +80,13 @@ _GROUND_WORK = frozenset(
 # Full phone numbers of colleagues and volunteers: police and station management only.
 SEE_FULL_PHONE = "org.view_full_phone"
 VIEW_AUDIT = "audit.view_auditevent"
+# Figures (analytics): the police and mediators see their area's indicators; chiefs and the
+# bureau's analysts also the evaluation, the inspectors' flags and the briefs; only the
+# bureau (analyst, administrator) confirms or dismisses a flag, never the unit flagged.
+VIEW_FIGURES = "analytics.view_dailyfact"
+_FIGURES_READ = frozenset({VIEW_FIGURES})
+_FIGURES_SUPERVISE = _FIGURES_READ | {"analytics.view_flag", "analytics.view_brief"}
+_FIGURES_INSPECT = _FIGURES_SUPERVISE | {"analytics.change_flag"}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
@@ -96,10 +103,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _COMMUNITY_RUN
         | {SEE_FULL_PHONE, REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION}
         | {"places.add_building", "places.change_building", "registry.merge_resident"}
+        | _FIGURES_READ
     ),
-    "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL),
+    "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL | _FIGURES_READ),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
-    "judicial_officer": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL),
+    "judicial_officer": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL | _FIGURES_READ),
     "court_officer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
     "procurator": frozenset(_VIEW_PLACES | _READ_WORK | {"org.view_person", "org.view_team"}),
     "station_chief": frozenset(
@@ -111,8 +119,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CHOOSE_TYPICAL
         | {REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION, "registry.merge_resident"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
+        | _FIGURES_SUPERVISE
     ),
-    "analyst": frozenset(_VIEW_ALL | _READ_WORK | _REGISTRY_VIEW | {VIEW_AUDIT}),
+    "analyst": frozenset(_VIEW_ALL | _READ_WORK | _REGISTRY_VIEW | {VIEW_AUDIT} | _FIGURES_INSPECT),
     "admin": frozenset(
         _VIEW_ALL
         | _MANAGE_PLACES
@@ -126,6 +135,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _CHOOSE_TYPICAL
         # A county's own time limits and escalation setting (disputes.policy).
         | {"disputes.view_countypolicy", "disputes.change_countypolicy"}
+        | _FIGURES_INSPECT
     ),
     "agency_staff": _ANSWER_HANDOFFS,
 }
