@@ -241,27 +241,30 @@ def _key_q(keys: Iterable[Key], field: str) -> Q:
     return condition
 
 
-def _sums(cases, reports, measure: Measurer) -> dict[Key, dict]:
-    sums: dict[Key, dict] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
+Row = tuple[dt.date, int, str, int]  # a key and the level: one fact row
+
+
+def _sums(cases, reports, measure: Measurer) -> dict[Row, dict]:
+    sums: dict[Row, dict] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     paths: dict[int, str] = {}
     for record in load(cases):
-        row = sums[(record.day, record.grid_id, record.category)]
+        row = sums[(record.day, record.grid_id, record.category, record.level)]
         paths[record.grid_id] = record.scope_path
         for name, value in measure(record).items():
             row[name] += value
     for created_at, grid_id, category, path in reports.values_list(
         "created_at", "grid_id", "category", "grid__path"
     ):
-        sums[(timezone.localtime(created_at).date(), grid_id, category)]["reports"] += 1
+        sums[(timezone.localtime(created_at).date(), grid_id, category, 0)]["reports"] += 1
         paths[grid_id] = path
-    for (_day, grid_id, _category), row in sums.items():
+    for (_day, grid_id, _category, _level), row in sums.items():
         row["scope_path"] = paths[grid_id]
     return sums
 
 
-def _write(sums: dict[Key, dict], stale: Iterable[Key]) -> int:
-    """Replace the rows of ``stale`` keys (and any key in ``sums``) with ``sums``."""
-    stale = set(stale) | set(sums)
+def _write(sums: dict[Row, dict], stale: Iterable[Key]) -> int:
+    """Replace the rows of ``stale`` keys (every level) and of the keys in ``sums``."""
+    stale = set(stale) | {row[:3] for row in sums}
     with transaction.atomic():
         for batch in _batches(sorted(stale), 300):
             condition = Q()
@@ -270,8 +273,8 @@ def _write(sums: dict[Key, dict], stale: Iterable[Key]) -> int:
             DailyFact.objects.unscoped_for_jobs().filter(condition).delete()
         DailyFact.objects.bulk_create(
             [
-                DailyFact(day=day, grid_id=grid_id, category=category, **row)
-                for (day, grid_id, category), row in sums.items()
+                DailyFact(day=day, grid_id=grid_id, category=category, level=level, **row)
+                for (day, grid_id, category, level), row in sums.items()
             ],
             batch_size=1000,
         )

@@ -50,12 +50,14 @@ MEASURES = (
 
 
 class DailyFact(models.Model):
-    """The cases received on ``day`` in ``grid`` and ``category``, as they stand now, and
-    the reports received there that day. A cohort: when a case moves on, its row changes."""
+    """The cases received on ``day`` in ``grid`` and ``category`` at ``level`` (the level
+    they are at now), as they stand now, and the reports received there that day (level 0).
+    A cohort: when a case moves on, its row changes."""
 
     day = models.DateField(_("日期"))
     grid = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     category = models.CharField(max_length=40, choices=taxonomy.choices("category"))
+    level = models.PositiveSmallIntegerField(default=0)
     scope_path = models.CharField(max_length=255, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     locals().update({name: models.PositiveIntegerField(default=0) for name in MEASURES})
@@ -68,7 +70,7 @@ class DailyFact(models.Model):
         verbose_name_plural = _("每日统计")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "grid", "category"], name="one_fact_per_grid_day_category"
+                fields=["day", "grid", "category", "level"], name="one_fact_per_key"
             )
         ]
         indexes = [models.Index(fields=["scope_path", "day"], name="analytics_fact_place_day")]
