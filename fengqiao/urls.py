@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("fengqiao.disputes.urls")),
     path("report/", include("fengqiao.intake.urls")),
     path("community/", include("fengqiao.community.urls")),
+    path("figures/", include("fengqiao.analytics.urls")),
     path("open311/v2/", include("fengqiao.intake.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
