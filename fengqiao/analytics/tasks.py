@@ -1,0 +1,15 @@
+"""Background work for the figures (Django Tasks API through django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from fengqiao.analytics import briefs
+
+
+@task()
+def produce_briefs() -> dict:
+    """Last week's (Monday to Sunday) and last month's brief of every police station,
+    replacing any kept for the same periods; returns how many, for the log."""
+    produced = briefs.produce_all()
+    return {kind: sum(1 for b in produced if b.period == kind) for kind in briefs.KINDS}
