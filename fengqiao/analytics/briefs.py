@@ -343,6 +343,8 @@ def produce(*, unit: Unit, kind: str, period: Period, now: dt.datetime | None = 
                 "pdf": pdf,
                 "xlsx": xlsx,
                 "scope_path": unit.jurisdiction.path,
+                # auto_now_add only on insert: a replaced brief shows when it was redone.
+                "created_at": now or timezone.now(),
             },
         )
     return brief
