@@ -3,5 +3,13 @@ flags and briefs. Each helper adds its own lines."""
 
 from django.urls import path  # noqa: F401
 
+from fengqiao.analytics import brief_views
+
 app_name = "analytics"
 urlpatterns: list = []
+
+urlpatterns += [
+    path("briefs/", brief_views.brief_list, name="briefs"),
+    path("briefs/<int:pk>.pdf", brief_views.brief_file, {"fmt": "pdf"}, name="brief_pdf"),
+    path("briefs/<int:pk>.xlsx", brief_views.brief_file, {"fmt": "xlsx"}, name="brief_xlsx"),
+]
