@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from fengqiao.analytics import briefs
 from fengqiao.community import services as community
 from fengqiao.community.notices import services as notices
 from fengqiao.disputes import handoffs, typical
@@ -64,6 +65,7 @@ class Township:
     assignment: object
     handoff: object
     typical: object
+    brief: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -183,6 +185,7 @@ def furnish(world, which: str) -> Township:
         assignment=Assignment.objects.get(person__user=officer),
         handoff=handoff,
         typical=_typical_case(world, officer, building, prefix),
+        brief=_brief(getattr(world, f"station_{which}")),
     )
 
 
@@ -223,6 +226,11 @@ def _typical_case(world, officer, building, prefix: str):
         summary="两户为晾衣杆位置争吵，经调解和解。",
         keywords="晾衣 邻里",
     )
+
+
+def _brief(station):
+    """The station's brief of last week, as the task worker produces it."""
+    return briefs.produce(unit=station, kind="week", period=briefs.last_period("week"))
 
 
 @pytest.fixture

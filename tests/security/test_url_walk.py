@@ -79,6 +79,10 @@ PAGES: dict[str, Entry] = {
     "i18n/setlang/": Entry(public=True),
     "api/schema/": Entry(public=True),
     "api/docs/": Entry(public=True),
+    # figures: the briefs are for chiefs and the bureau (officer_a has no view_brief)
+    "figures/briefs/": Entry(),
+    "figures/briefs/<int:pk>.pdf": Entry(lambda b: {"pk": b.brief.pk}),
+    "figures/briefs/<int:pk>.xlsx": Entry(lambda b: {"pk": b.brief.pk}),
     # org and places
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
