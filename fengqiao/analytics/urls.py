@@ -13,3 +13,9 @@ urlpatterns += [
     path("briefs/<int:pk>.pdf", brief_views.brief_file, {"fmt": "pdf"}, name="brief_pdf"),
     path("briefs/<int:pk>.xlsx", brief_views.brief_file, {"fmt": "xlsx"}, name="brief_xlsx"),
 ]
+
+from fengqiao.analytics import official_views  # noqa: E402
+
+urlpatterns += [
+    path("official/", official_views.official_statistics, name="official"),
+]
