@@ -83,6 +83,8 @@ PAGES: dict[str, Entry] = {
     "figures/briefs/": Entry(),
     "figures/briefs/<int:pk>.pdf": Entry(lambda b: {"pk": b.brief.pk}),
     "figures/briefs/<int:pk>.xlsx": Entry(lambda b: {"pk": b.brief.pk}),
+    # The official statistics: officer_a asking for township B's form gets 404.
+    "figures/official/": Entry(query={"region": "330699002", "format": "xlsx"}),
     # org and places
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
