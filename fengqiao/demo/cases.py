@@ -225,8 +225,12 @@ class _Builder:
         people = self._handlers(level, package, team)
         state, timeline = self._history(received, risk, people)
         closed_at = timeline[-1][0] if state in ("closed", "transferred", "withdrawn") else None
+        # A reopened case is resolved anew (the service clears the date on reopening).
+        reopened = [i for i, (_at, kind, *_) in enumerate(timeline) if kind == "reopen"]
+        since = reopened[-1] if reopened else 0
         resolved_at = next(
-            (at for at, kind, *_ in timeline if kind in ("reach_agreement", "close")), None
+            (at for at, kind, *_ in timeline[since:] if kind in ("reach_agreement", "close")),
+            None,
         )
         case = Case(
             reference="",
@@ -276,9 +280,15 @@ class _Builder:
         self.events.append(
             [
                 CaseEvent(
-                    at=at, kind=kind, from_state=before, to_state=after, actor_name=actor, note=note
+                    at=at,
+                    kind=kind,
+                    from_state=before,
+                    to_state=after,
+                    actor_name=actor,
+                    note=note,
+                    payload=payload,
                 )
-                for at, kind, before, after, actor, note in timeline
+                for at, kind, before, after, actor, note, payload in timeline
             ]
         )
 
@@ -289,28 +299,53 @@ class _Builder:
         age_days = (self.now - received).days
         step = {"red": 0.3, "yellow": 2, "blue": 3}[risk]
         at = received
-        timeline = [(at, "received", "", "received", "", "")]
+        timeline = [(at, "received", "", "received", "", "", {})]
 
-        def go(kind, before, after, note="", days=step):
+        def go(kind, before, after, note="", days=step, payload=None, after_hours=None):
             nonlocal at
-            at = min(at + dt.timedelta(days=rng.uniform(0.1, days * 2)), self.now)
-            timeline.append((at, kind, before, after, who, note))
+            delay = (
+                dt.timedelta(hours=after_hours)
+                if after_hours is not None
+                else dt.timedelta(days=rng.uniform(0.1, days * 2))
+            )
+            at = min(at + delay, self.now)
+            timeline.append((at, kind, before, after, who, note, payload or {}))
 
         plan = rng.choices(
             ["agreement", "failed", "transfer", "withdraw", "simple"], [60, 10, 8, 6, 16]
         )[0]
         stages = max(1, min(8, age_days // max(1, int(step * 3)) + 1))
-        go("accept", "received", "accepted", "已联系双方当事人")
+        response = self._response(risk, age_days)
+        go("accept", "received", "accepted", "已联系双方当事人", after_hours=response)
         if stages < 2:
             return "accepted", timeline
         if plan == "transfer":
-            go("transfer", "accepted", "transferred", "当事人已向法院起诉，移送法院")
+            if risk == "red" and rng.random() < 0.3:
+                go(
+                    "transfer",
+                    "accepted",
+                    "transferred",
+                    "双方发生肢体冲突致人受伤，移交刑侦立案侦查",
+                    payload={"body": "派出所刑侦中队"},
+                )
+            else:
+                go(
+                    "transfer",
+                    "accepted",
+                    "transferred",
+                    "当事人已向法院起诉，移送法院",
+                    payload={"body": "县人民法院"},
+                )
             return "transferred", timeline
         if plan == "withdraw":
             go("withdraw", "accepted", "withdrawn", "双方自行和解，申请人撤回")
             return "withdrawn", timeline
         if plan == "simple":
             go("close", "accepted", "closed", "当场说服教育，双方握手言和")
+            if age_days > 60 and rng.random() < 0.04:
+                # A settled quarrel flares up again: the reporter reopens it, and it is settled.
+                go("reopen", "closed", "accepted", "反映人称问题又出现了，重新受理", days=10)
+                go("close", "accepted", "closed", "再次上门调解，双方达成谅解")
             return "closed", timeline
         go("investigate", "accepted", "investigating", "走访邻居、查看现场")
         if stages < 3:
@@ -332,6 +367,15 @@ class _Builder:
             return "follow_up", timeline
         go("close", "follow_up", "closed", "回访双方，协议已履行", days=30)
         return "closed", timeline
+
+    def _response(self, risk, age_days):
+        """Hours to the first action: mostly well inside the grade's limit, a few late, and
+        quicker in recent years (the station's response time coming down)."""
+        limit = {"red": 1, "yellow": 24, "blue": 72}[risk]
+        slower = 1 + min(age_days, 3 * 365) / 365 * 0.5
+        if self.rng.random() < 0.06 * slower:
+            return limit * self.rng.uniform(1.05, 2.5)
+        return min(limit * 0.98, limit * self.rng.betavariate(1.3, 5) * slower)
 
     def _handlers(self, level, package, team):
         if level == 3 and team is not None:
