@@ -19,3 +19,10 @@ from fengqiao.analytics import official_views  # noqa: E402
 urlpatterns += [
     path("official/", official_views.official_statistics, name="official"),
 ]
+
+from fengqiao.analytics import dashboard_views  # noqa: E402
+
+urlpatterns += [
+    path("", dashboard_views.figures, name="dashboard"),
+    path("cases/", dashboard_views.cases, name="cases"),
+]
