@@ -63,7 +63,10 @@ class OfficialForm(forms.Form):
         )
 
     def clean_region(self):
-        return official.region_for(self.user, self.cleaned_data["region"])
+        try:
+            return official.region_for(self.user, self.cleaned_data["region"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["region"]) from None
 
     def clean(self):
         data = super().clean()
