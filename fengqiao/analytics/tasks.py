@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from fengqiao.analytics import briefs
+from fengqiao.analytics import briefs, flags
 
 
 @task()
@@ -13,3 +13,11 @@ def produce_briefs() -> dict:
     replacing any kept for the same periods; returns how many, for the log."""
     produced = briefs.produce_all()
     return {kind: sum(1 for b in produced if b.period == kind) for kind in briefs.KINDS}
+
+
+@task()
+def detect_flags() -> dict:
+    """Run every flag detector over the last month (late ratings and visits included);
+    returns how many new flags each kind added, for the log."""
+    start, end = flags.default_range()
+    return flags.detect(start, end)
