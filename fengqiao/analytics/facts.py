@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fengqiao.analytics.models import MEASURES, DailyFact
+from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import (
     Agreement,
@@ -73,6 +74,7 @@ class CaseRecord:
     first_action_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    paused_since: dt.datetime | None = None
     handler_ids: set[int] = field(default_factory=set)
     events: list[tuple[str, dt.datetime, dict]] = field(default_factory=list)
     sessions: int = 0
@@ -99,6 +101,7 @@ _CASE_FIELDS = (
     "first_action_at",
     "resolved_at",
     "closed_at",
+    "paused_since",
 )
 
 
@@ -144,12 +147,16 @@ def _load_chunk(rows: list[dict]) -> list[CaseRecord]:
 
 
 def _pauses(record: CaseRecord) -> list[clocks.Pause]:
-    pauses = []
+    """The clock's pauses as the case page reads them (``disputes.selectors.pauses_of``):
+    each resumed pause from its resume entry, and the pause still running."""
+    pauses: list[clocks.Pause] = []
     for kind, at, payload in record.events:
         started = payload.get("paused_since") if kind == "resume" else None
         started_at = parse_datetime(started) if isinstance(started, str) else None
         if started_at is not None:
             pauses.append((started_at, at))
+    if record.paused_since is not None:
+        pauses.append((record.paused_since, None))
     return pauses
 
 
@@ -171,9 +178,10 @@ def case_measures(record: CaseRecord, limits: clocks.TimeLimits) -> dict[str, in
 
     resolved = record.resolved_at is not None
     succeeded = "reach_agreement" in kinds
-    relapsed = resolved and any(
-        kind in REOPEN_KINDS and at >= record.resolved_at for kind, at, _p in record.events
-    )
+    # A case is reopened only from follow-up or closed, that is after it was resolved, and
+    # reopening clears ``resolved_at`` (a second resolution sets a later one): any reopen
+    # entry is a relapse, whether the case is open again or resolved once more.
+    relapsed = bool(kinds & REOPEN_KINDS)
     criminal = any(
         kind == "transfer" and CRIMINAL_BODY.search(str(payload.get("body", "")))
         for kind, _at, payload in record.events
@@ -361,14 +369,30 @@ def _case_key(case_id: int) -> list[Key]:
     return [(timezone.localtime(received_at).date(), grid_id, category)]
 
 
+def _report_keys(reports, grid_ids: Iterable[int] | None = None) -> list[Key]:
+    """The keys of ``reports`` (a queryset): each in its own grid, or in each of
+    ``grid_ids`` when given (where a moved report was and is)."""
+    keys: list[Key] = []
+    for created_at, grid_id, category in reports.values_list("created_at", "grid_id", "category"):
+        day = timezone.localtime(created_at).date()
+        for grid in grid_ids if grid_ids is not None else [grid_id]:
+            if grid is not None:
+                keys.append((day, grid, category))
+    return keys
+
+
 def _on_event(sender, instance: CaseEvent, created: bool, **kwargs) -> None:
     keys = _case_key(instance.case_id)
-    # A case moved to another grid leaves its old row counting it: refresh that row too.
+    # A case moved to another grid leaves its old row counting it: refresh that row too,
+    # and its report's rows in both grids (intake moves the report with the case, by an
+    # update that sends no signal).
     moved = (instance.payload or {}).get("grid") if instance.kind == "reassign" else None
     if keys and isinstance(moved, list) and moved and moved[0] != moved[-1]:
-        day, _grid_id, category = keys[0]
-        old = Region.objects.filter(level="grid", code=moved[0]).values_list("pk", flat=True)
-        keys.extend((day, grid_id, category) for grid_id in old)
+        day, grid_id, category = keys[0]
+        old = list(Region.objects.filter(level="grid", code=moved[0]).values_list("pk", flat=True))
+        keys.extend((day, old_id, category) for old_id in old)
+        reports = Report.objects.filter(case_id=instance.case_id)
+        keys.extend(_report_keys(reports, [*old, grid_id]))
     _touch(keys)
 
 
@@ -384,8 +408,24 @@ def _on_report(sender, instance: Report, **kwargs) -> None:
         _touch(_case_key(instance.case_id))
 
 
+def _on_audit(sender, instance: AuditEvent, created: bool, **kwargs) -> None:
+    """A report changed by an update that sends no ``post_save`` (the reporter's rating,
+    a reopening, closing) is audited: refresh its row and its case's."""
+    if instance.object_type != REPORT_TYPE or not instance.object_id.isdigit():
+        return
+    reports = Report.objects.filter(pk=int(instance.object_id))
+    keys = _report_keys(reports)
+    for case_id in reports.exclude(case_id=None).values_list("case_id", flat=True):
+        keys.extend(_case_key(case_id))
+    _touch(keys)
+
+
+REPORT_TYPE = Report._meta.label_lower
+
+
 def connect() -> None:
     post_save.connect(_on_event, sender=CaseEvent, dispatch_uid="analytics.event")
     for model in (MediationSession, Agreement, ReturnVisit):
         post_save.connect(_on_case_record, sender=model, dispatch_uid=f"analytics.{model.__name__}")
     post_save.connect(_on_report, sender=Report, dispatch_uid="analytics.report")
+    post_save.connect(_on_audit, sender=AuditEvent, dispatch_uid="analytics.audit")

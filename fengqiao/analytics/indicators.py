@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,19 @@ from fengqiao.org.models import Person, Unit
 from fengqiao.org.scope import get_for
 from fengqiao.places.models import Region, subtree_q
 
+# The measures that count cases (``reports`` counts reports, ``population`` people).
+CASE_MEASURES = frozenset(MEASURES) - {"reports"}
 FACTORS = {"percent": 100, "per_10k": 10_000, "count": 1, "minutes": 1}
 STATISTICS = {"median": 0.5, "p90": 0.9}
+# What a drill-down lists: the cases behind the numerator or the denominator.
+PARTS = ("numerator", "denominator")
 # The longest period one request may ask for: five years of days.
 MAX_DAYS = 5 * 366 + 1
+# The days a period may name: wide enough for any record, narrow enough that the period
+# before and the year before stay valid dates.
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,11 @@ class Definition:
     @property
     def drillable(self) -> str | None:
         """The measure whose cases stand behind the figure (its numerator, or for a
-        statistic the cases that were responded to)."""
+        statistic the cases that were responded to); None when the numerator counts no
+        cases (reports are not cases)."""
         if self.statistic:
             return "responded"
-        return self.numerator if self.numerator in MEASURES else None
+        return self.numerator if self.numerator in CASE_MEASURES else None
 
 
 def _load() -> dict[str, Definition]:
@@ -113,9 +124,17 @@ class Period:
                 values[name] = default
                 continue
             try:
+                if not _ISO_DAY.fullmatch(str(text)):
+                    raise ValueError(text)
                 values[name] = dt.date.fromisoformat(str(text))
             except ValueError:
                 errors[name] = _("日期格式应为 YYYY-MM-DD，例如 2026-01-31")
+                continue
+            if not EARLIEST <= values[name] <= LATEST:
+                errors[name] = _("日期应在 %(earliest)s 到 %(latest)s 之间") % {
+                    "earliest": EARLIEST.isoformat(),
+                    "latest": LATEST.isoformat(),
+                }
         if errors:
             raise ValidationError(errors)
         if values["from"] > values["to"]:
@@ -146,6 +165,9 @@ class Period:
     def last_year(self) -> Period:
         """The same dates a year before, for 同比 (29 February becomes the 28th)."""
         return Period(_year_before(self.start), _year_before(self.end))
+
+    def as_dict(self) -> dict:
+        return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         start = timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
@@ -362,12 +384,14 @@ def values_for(user, target: Target, period: Period, codes=None) -> dict[str, Va
     return {d.code: _value(d, sums, minutes) for d in chosen}
 
 
-def compute(user, target: Target, period: Period, *, compare: bool = True) -> list[Result]:
-    """Every indicator for the target and period, with 环比 and 同比 unless ``compare`` is
-    False."""
-    current = values_for(user, target, period)
-    previous = values_for(user, target, period.previous()) if compare else {}
-    last_year = values_for(user, target, period.last_year()) if compare else {}
+def compute(
+    user, target: Target, period: Period, *, compare: bool = True, codes=None
+) -> list[Result]:
+    """Every indicator (or those of ``codes``) for the target and period, with 环比 and
+    同比 unless ``compare`` is False."""
+    current = values_for(user, target, period, codes)
+    previous = values_for(user, target, period.previous(), codes) if compare else {}
+    last_year = values_for(user, target, period.last_year(), codes) if compare else {}
     return [
         Result(
             definition=DEFINITIONS[code],
@@ -379,12 +403,39 @@ def compute(user, target: Target, period: Period, *, compare: bool = True) -> li
     ]
 
 
+def parse_codes(values) -> list[str]:
+    """Indicator codes from repeated and/or comma-separated values, in the order of the
+    definitions; an unknown code is an error naming ``code``. None (all) when none given."""
+    given = [code.strip() for value in values or () for code in str(value).split(",")]
+    given = [code for code in given if code]
+    unknown = [code for code in given if code not in DEFINITIONS]
+    if unknown:
+        raise ValidationError(
+            {"code": _("没有这个指标：%(codes)s") % {"codes": "、".join(unknown)}}
+        )
+    return [code for code in DEFINITIONS if code in given] or None
+
+
+def answer(user, target: Target, period: Period, codes=None) -> dict:
+    """The one answer of the API and the command: the target, the three periods and each
+    indicator's definition, numerator, denominator, value, 环比 and 同比."""
+    return {
+        "target": target.as_dict(),
+        "period": period.as_dict(),
+        "previous_period": period.previous().as_dict(),
+        "last_year_period": period.last_year().as_dict(),
+        "indicators": [result.as_dict() for result in compute(user, target, period, codes=codes)],
+    }
+
+
 def drill_down(user, target: Target, period: Period, code: str, *, part: str = "numerator"):
     """The cases behind an indicator's numerator (or denominator), measured by the same rule
-    as the facts: a list of ``CaseRecord`` in the user's scope."""
+    as the facts: a list of ``CaseRecord`` in the user's scope, newest first."""
     definition = DEFINITIONS.get(code)
     if definition is None:
         raise Http404
+    if part not in PARTS:
+        raise ValidationError({"part": _("请选择分子（numerator）或分母（denominator）")})
     measure_name = definition.drillable if part == "numerator" else definition.denominator
     if definition.statistic and part != "numerator":
         measure_name = "responded"
@@ -392,7 +443,8 @@ def drill_down(user, target: Target, period: Period, code: str, *, part: str = "
         raise ValidationError({"part": _("这一项没有可列出的案件")})
     measure = facts.Measurer()
     records = facts.load(cases_of(user, target, period))
-    return [r for r in records if measure(r)[measure_name]]
+    chosen = [r for r in records if measure(r)[measure_name]]
+    return sorted(chosen, key=lambda r: (r.received_at, r.id), reverse=True)
 
 
 def trend(user, target: Target, months: int = 12, *, codes=None) -> list[tuple[Period, dict]]:
