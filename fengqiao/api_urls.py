@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from fengqiao.analytics import api as analytics_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
@@ -25,5 +26,11 @@ app_name = "api"
 urlpatterns = [
     path("locate/", places_api.LocateView.as_view(), name="locate"),
     path("address-match/", registry_api.AddressMatchView.as_view(), name="address-match"),
+    path("indicators/", analytics_api.IndicatorsView.as_view(), name="indicators"),
+    path(
+        "indicators/<slug:code>/cases/",
+        analytics_api.IndicatorCasesView.as_view(),
+        name="indicator-cases",
+    ),
     *router.urls,
 ]
