@@ -85,6 +85,10 @@ PAGES: dict[str, Entry] = {
     "figures/briefs/<int:pk>.xlsx": Entry(lambda b: {"pk": b.brief.pk}),
     # The official statistics: officer_a asking for township B's form gets 404.
     "figures/official/": Entry(query={"region": "330699002", "format": "xlsx"}),
+    # The dashboard and its drill-down: township B's region answers 404 to officer_a, and
+    # so does a download of one of its tables.
+    "figures/": Entry(query={"region": "330699002", "format": "xlsx", "table": "regions"}),
+    "figures/cases/": Entry(query={"region": "330699002", "code": "cases_received"}),
     # org and places
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
@@ -270,6 +274,11 @@ PAGES: dict[str, Entry] = {
     "api/v1/<drf_format_suffix:format>": Entry(public=True),
     "api/v1/locate/": Entry(query={"lon": "120.105", "lat": "30.005"}),
     "api/v1/address-match/": Entry(query={"text": "乙街8号幸福小区1幢2单元302室"}),
+    # Township B's figures: its region answers 404 to officer_a (their own are their home).
+    "api/v1/indicators/": Entry(query={"region": "330699002"}),
+    "api/v1/indicators/<slug:code>/cases/": Entry(
+        lambda b: {"code": "cases_received"}, query={"region": "330699002"}
+    ),
     "api/v1/^regions/$": Entry(),
     "api/v1/^regions/(?P<code>[^/.]+)/$": Entry(lambda b: {"code": "330699002001G01"}),
     "api/v1/^buildings/$": Entry(),
