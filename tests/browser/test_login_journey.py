@@ -9,11 +9,23 @@ from tests.browser.conftest import log_in, screenshot_dir
 
 pytestmark = pytest.mark.browser
 
-NAV_ZH = ["首页", "案件", "典型案例", "登记", "社区群", "人口房屋", "区域", "单位", "人员"]
+NAV_ZH = [
+    "首页",
+    "案件",
+    "典型案例",
+    "统计分析",
+    "登记",
+    "社区群",
+    "人口房屋",
+    "区域",
+    "单位",
+    "人员",
+]
 NAV_EN = [
     "Home",
     "Cases",
     "Typical cases",
+    "Figures",
     "New report",
     "Groups",
     "Registry",
