@@ -8,9 +8,12 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -40,7 +43,7 @@ from fengqiao.disputes.models import Case, CaseEvent, Handoff, Party, Supervisio
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.org.models import Person, Unit
 from fengqiao.org.scope import get_for
-from fengqiao.places.models import Building, Region
+from fengqiao.places.models import Building, Region, subtree_q
 from fengqiao.privacy import mask_numbers
 from fengqiao.scoped_api import ReadOnlyModelSerializer
 
@@ -426,6 +429,54 @@ class CaseQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Reference, title, a party's name, or the last 4+ digits of a party's phone.",
     )
+    region = serializers.CharField(
+        required=False,
+        max_length=32,
+        help_text="A region code inside your jurisdiction: cases in its subtree (county to "
+        "grid), as the indicators count them.",
+    )
+
+    def get_fields(self):
+        # The period of the indicators: received on ``from`` to ``to``, both included.
+        # ("from" is a Python keyword, so the fields are added here.)
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="Received on or after this day (YYYY-MM-DD)."
+        )
+        fields["to"] = serializers.DateField(
+            required=False, help_text="Received on or before this day (YYYY-MM-DD)."
+        )
+        return fields
+
+    def validate(self, values):
+        for name in ("from", "to"):
+            day = values.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise serializers.ValidationError(
+                    {
+                        name: _("日期应在 %(earliest)s 到 %(latest)s 之间")
+                        % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+                    }
+                )
+        if values.get("from") and values.get("to") and values["from"] > values["to"]:
+            raise serializers.ValidationError({"to": _("截止日期不能早于起始日期")})
+        return values
+
+
+# The days a period may name (as the indicators' periods).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
+
+def _received_in(cases, start: dt.date | None, end: dt.date | None):
+    """Cases received from the start of ``start`` to the end of ``end`` (local days)."""
+    if start is not None:
+        begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+        cases = cases.filter(received_at__gte=begin)
+    if end is not None:
+        stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        cases = cases.filter(received_at__lt=stop)
+    return cases
 
 
 @extend_schema_view(
@@ -451,9 +502,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)
         grid = filters.pop("grid", "")
+        region = filters.pop("region", "")
+        start, end = filters.pop("from", None), filters.pop("to", None)
         cases = selectors.cases_for(self.request.user, **filters).select_related(
             "building", "report", "merged_into"
         )
+        if region:
+            cases = cases.filter(subtree_q(self._region_in_scope(region).path, "scope_path"))
+        cases = _received_in(cases, start, end)
         return cases.filter(grid__code=grid) if grid else cases
 
     def retrieve(self, request, *args, **kwargs):
@@ -665,6 +721,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except Http404:
             raise exceptions.ValidationError(
                 {"grid_code": [_("没有这个网格，或它不在您的辖区内：%(code)s") % {"code": code}]}
+            ) from None
+
+    def _region_in_scope(self, code: str) -> Region:
+        try:
+            return get_for(self.request.user, Region, code=code)
+        except Http404:
+            raise exceptions.ValidationError(
+                {"region": [_("没有这个地区，或它不在您的辖区内：%(code)s") % {"code": code}]}
             ) from None
 
     def _building_in(self, grid: Region, code: str) -> Building | None:
