@@ -81,14 +81,14 @@ class MayReadFigures(BasePermission):
 # --- output ----------------------------------------------------------------------------
 
 
-class TargetSerializer(serializers.Serializer):
+class IndicatorTargetSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="region, unit or person")
     code = serializers.CharField(required=False, help_text="A region's or unit's code.")
     id = serializers.IntegerField(required=False, help_text="A person's id.")
     name = serializers.CharField()
 
 
-class PeriodSerializer(serializers.Serializer):
+class IndicatorPeriodSerializer(serializers.Serializer):
     def get_fields(self):
         # "from" is a Python keyword: the fields are named here.
         return {"from": serializers.DateField(), "to": serializers.DateField()}
@@ -119,10 +119,10 @@ class IndicatorSerializer(serializers.Serializer):
 
 
 class IndicatorsSerializer(serializers.Serializer):
-    target = TargetSerializer()
-    period = PeriodSerializer()
-    previous_period = PeriodSerializer(help_text="For 环比 (month on month).")
-    last_year_period = PeriodSerializer(help_text="For 同比 (year on year).")
+    target = IndicatorTargetSerializer()
+    period = IndicatorPeriodSerializer()
+    previous_period = IndicatorPeriodSerializer(help_text="For 环比 (month on month).")
+    last_year_period = IndicatorPeriodSerializer(help_text="For 同比 (year on year).")
     indicators = IndicatorSerializer(many=True)
 
 
@@ -177,6 +177,9 @@ class IndicatorCasesView(generics.ListAPIView):
     @extend_schema(
         summary="The cases behind an indicator's numerator or denominator",
         parameters=[
+            OpenApiParameter(
+                "code", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(DEFINITIONS)
+            ),
             TargetQuerySerializer,
             *PERIOD_PARAMETERS,
             OpenApiParameter(
