@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from fengqiao.analytics import briefs, flags
+from fengqiao.analytics import briefs, facts, flags
 
 
 @task()
@@ -21,3 +21,11 @@ def detect_flags() -> dict:
     returns how many new flags each kind added, for the log."""
     start, end = flags.default_range()
     return flags.detect(start, end)
+
+
+@task()
+def rebuild_recent_facts() -> dict:
+    """The nightly healing of the daily facts: the last ``facts.RECENT_DAYS`` days rebuilt
+    from scratch, and the rows of every older case or report touched since (a missed
+    signal heals overnight); returns how many rows were written, for the log."""
+    return facts.heal_recent()
