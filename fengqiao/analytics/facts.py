@@ -329,6 +329,36 @@ def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> int:
     return len(sums)
 
 
+# Days the nightly healing rebuilds whole: yesterday and today.
+RECENT_DAYS = 2
+
+
+def heal_recent(*, today: dt.date | None = None) -> dict:
+    """Rebuild the last ``RECENT_DAYS`` days from scratch, and refresh the rows of older
+    cases with a timeline entry since then and of reports rated since then: what a missed
+    signal may have left wrong."""
+    end = today or timezone.localdate()
+    start = end - dt.timedelta(days=RECENT_DAYS - 1)
+    since = _day_range(start)[0]
+    rebuilt = rebuild(start=start, end=end)
+    touched = CaseEvent.objects.filter(at__gte=since).values("case_id")
+    cases = Case.objects.unscoped_for_jobs().filter(pk__in=touched, received_at__lt=since)
+    keys = {
+        (timezone.localtime(received_at).date(), grid_id, category)
+        for received_at, grid_id, category in cases.values_list(
+            "received_at", "grid_id", "category"
+        )
+    }
+    rated = Report.objects.filter(feedback_at__gte=since, created_at__lt=since)
+    keys.update(_report_keys(rated))
+    return {
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "rebuilt": rebuilt,
+        "refreshed": refresh(keys),
+    }
+
+
 # --- following the work ------------------------------------------------------------------
 
 # Keys touched by this thread's work and not yet refreshed (see ``_touch``).

@@ -102,6 +102,23 @@ DEFINITIONS = _load()
 # --- periods --------------------------------------------------------------------------
 
 
+def parse_day(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` day between ``EARLIEST`` and ``LATEST``; ValidationError saying
+    what is wrong otherwise."""
+    try:
+        if not _ISO_DAY.fullmatch(str(text)):
+            raise ValueError(text)
+        day = dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise ValidationError(_("日期格式应为 YYYY-MM-DD，例如 2026-01-31")) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(
+            _("日期应在 %(earliest)s 到 %(latest)s 之间")
+            % {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()}
+        )
+    return day
+
+
 @dataclass(frozen=True)
 class Period:
     """Days ``start`` to ``end``, both included."""
@@ -124,17 +141,9 @@ class Period:
                 values[name] = default
                 continue
             try:
-                if not _ISO_DAY.fullmatch(str(text)):
-                    raise ValueError(text)
-                values[name] = dt.date.fromisoformat(str(text))
-            except ValueError:
-                errors[name] = _("日期格式应为 YYYY-MM-DD，例如 2026-01-31")
-                continue
-            if not EARLIEST <= values[name] <= LATEST:
-                errors[name] = _("日期应在 %(earliest)s 到 %(latest)s 之间") % {
-                    "earliest": EARLIEST.isoformat(),
-                    "latest": LATEST.isoformat(),
-                }
+                values[name] = parse_day(text)
+            except ValidationError as error:
+                errors[name] = error.messages[0]
         if errors:
             raise ValidationError(errors)
         if values["from"] > values["to"]:
