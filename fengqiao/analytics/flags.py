@@ -206,3 +206,72 @@ def confirm_flag(*, actor, flag: Flag, note: str) -> Flag:
 def dismiss_flag(*, actor, flag: Flag, note: str) -> Flag:
     """Dismiss the flag with the reason (the records were checked and are sound)."""
     return _decide(actor=actor, flag=flag, note=note, status=Flag.Status.DISMISSED)
+
+
+# --- what a flag says, in words --------------------------------------------------------------
+
+
+def _evidence_labels() -> dict[str, str]:
+    return {
+        "received_at": _("登记时间"),
+        "resolved_at": _("化解时间"),
+        "minutes": _("相隔（分钟）"),
+        "threshold_minutes": _("阈值（分钟）"),
+        "visits": _("回访条数"),
+        "first": _("第一条录入"),
+        "last": _("最后一条录入"),
+        "gap_minutes": _("相邻间隔不超过（分钟）"),
+        "records": _("雷同记录条数"),
+        "lowest_ratio": _("最低相似度（%）"),
+        "threshold_ratio": _("相似度阈值（%）"),
+        "text": _("记录内容"),
+        "written": _("录入情况"),
+        "phone": _("评价手机号"),
+        "month": _("月份"),
+        "ratings": _("评价件数"),
+        "rating": _("评分"),
+        "threshold": _("阈值（件）"),
+        "handler": _("承办人"),
+        "same": _("相同之处"),
+        "rated_at": _("评价时间"),
+        "record": _("记录类型"),
+        "stated_at": _("记载时间"),
+        "recorded_at": _("录入时间"),
+        "hours_late": _("滞后（小时）"),
+        "before_case": _("早于案件登记"),
+        "threshold_hours": _("阈值（小时）"),
+        "entry": _("动态事项"),
+        "after_entry": _("晚于其写入的动态"),
+        "after_at": _("该动态时间"),
+        "slack_minutes": _("容差（分钟）"),
+    }
+
+
+def _evidence_words() -> dict[str, str]:
+    return {
+        "account": _("评价人账号即承办人账号"),
+        "phone": _("评价手机号即承办人手机号"),
+        "session": _("调解记录"),
+        "visit": _("回访记录"),
+        "timeline": _("案件动态"),
+    }
+
+
+def evidence_lines(flag: Flag) -> list[tuple[str, str]]:
+    """The flag's evidence as (label, text) lines for a page, in the order it was written."""
+    labels, words = _evidence_labels(), _evidence_words()
+    lines = []
+    for key, value in (flag.evidence or {}).items():
+        if isinstance(value, bool):
+            text = _("是") if value else _("否")
+        elif isinstance(value, list):
+            text = "；".join(
+                " ".join(str(v) for v in item.values()) if isinstance(item, dict) else str(item)
+                for item in value
+            )
+        elif key in ("same", "record"):
+            text = words.get(str(value), str(value))
+        else:
+            text = str(value)
+        lines.append((labels.get(key, key), text))
+    return lines
