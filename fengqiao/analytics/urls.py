@@ -26,3 +26,10 @@ urlpatterns += [
     path("", dashboard_views.figures, name="dashboard"),
     path("cases/", dashboard_views.cases, name="cases"),
 ]
+
+from fengqiao.analytics import evaluation_views, flag_views  # noqa: E402
+
+urlpatterns += [
+    path("evaluation/", evaluation_views.evaluation_page, name="evaluation"),
+    path("flags/", flag_views.flag_list, name="flags"),
+]
