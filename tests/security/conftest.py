@@ -11,7 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from fengqiao.analytics import briefs
+from fengqiao.analytics import briefs, detectors
+from fengqiao.analytics import flags as analytics_flags
+from fengqiao.analytics.models import Flag
 from fengqiao.community import services as community
 from fengqiao.community.notices import services as notices
 from fengqiao.disputes import handoffs, typical
@@ -66,6 +68,7 @@ class Township:
     handoff: object
     typical: object
     brief: object
+    flag: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -184,8 +187,9 @@ def furnish(world, which: str) -> Township:
         import_job=import_job,
         assignment=Assignment.objects.get(person__user=officer),
         handoff=handoff,
-        typical=_typical_case(world, officer, building, prefix),
+        typical=(chosen := _typical_case(world, officer, building, prefix)),
         brief=_brief(getattr(world, f"station_{which}")),
+        flag=_flag(chosen.case),
     )
 
 
@@ -226,6 +230,15 @@ def _typical_case(world, officer, building, prefix: str):
         summary="两户为晾衣杆位置争吵，经调解和解。",
         keywords="晾衣 邻里",
     )
+
+
+def _flag(case):
+    """The flag the detectors raise on a case closed minutes after it was registered (the
+    typical case above is)."""
+    day = timezone.localdate()
+    found = [f for f in detectors.quick_closes(day, day) if f.case_refs == [case.reference]]
+    analytics_flags.save(found)
+    return Flag.objects.unscoped_for_jobs().get(key=f"case:{case.pk}")
 
 
 def _brief(station):

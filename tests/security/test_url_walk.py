@@ -89,6 +89,13 @@ PAGES: dict[str, Entry] = {
     # so does a download of one of its tables.
     "figures/": Entry(query={"region": "330699002", "format": "xlsx", "table": "regions"}),
     "figures/cases/": Entry(query={"region": "330699002", "code": "cases_received"}),
+    # Evaluation and flags: chiefs and the bureau (officer_a has no view_flag); a decision
+    # aimed at township B's flag is refused and writes nothing.
+    "figures/evaluation/": Entry(query={"kind": "station", "format": "xlsx"}),
+    "figures/flags/": Entry(
+        query={"kind": "quick_close"},
+        post=lambda b, w: {"flag": b.flag.pk, "decision": "confirm", "note": "越界核实"},
+    ),
     # org and places
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
