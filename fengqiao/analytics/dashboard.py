@@ -22,8 +22,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fengqiao.analytics import evaluation, heatmap, indicators
-from fengqiao.analytics.indicators import DEFINITIONS, Definition, Period, Result, Target, Value
-from fengqiao.analytics.models import MEASURES
+from fengqiao.analytics.indicators import (
+    CASE_MEASURES,
+    DEFINITIONS,
+    Definition,
+    Period,
+    Result,
+    Target,
+    Value,
+)
 from fengqiao.analytics.sheets import Link, Table
 from fengqiao.places.models import Region
 
@@ -45,8 +52,6 @@ UNIT_SUFFIX = {
     "minutes": gettext_lazy("分钟"),
     "count": gettext_lazy("件"),
 }
-# Measures that count cases (the drill-down lists them); reports are the intake's, not cases.
-CASE_MEASURES = frozenset(MEASURES) - {"reports"}
 TABLES = ("indicators", "trend", "regions", "map", "laggards")
 
 
@@ -105,10 +110,9 @@ def drill_url(code: str, part: str, target: Target, period: Period) -> str:
 
 def drill_parts(definition: Definition) -> dict[str, str | None]:
     """Which parts of an indicator have cases behind them: numerator, denominator or none."""
-    numerator = definition.drillable
     denominator = "responded" if definition.statistic else definition.denominator
     return {
-        "numerator": numerator if numerator in CASE_MEASURES else None,
+        "numerator": definition.drillable,
         "denominator": denominator if denominator in CASE_MEASURES else None,
     }
 

@@ -21,7 +21,6 @@ from fengqiao.analytics.indicators import DEFINITIONS, Definition, Period, Targe
 from fengqiao.analytics.sheets import Link, Table
 from fengqiao.disputes.models import Case
 
-PARTS = ("numerator", "denominator")
 CHUNK = 2000
 
 
@@ -51,10 +50,9 @@ class Drill:
     @cached_property
     def records(self) -> list[CaseRecord]:
         """The cases, newest first."""
-        found = indicators.drill_down(
+        return indicators.drill_down(
             self.user, self.target, self.period, self.definition.code, part=self.part
         )
-        return sorted(found, key=lambda r: (r.received_at, r.id), reverse=True)
 
     def table(self, records: list[CaseRecord]) -> Table:
         """``records`` as a table: reference (to the case page), title, category, risk,
@@ -103,7 +101,7 @@ def for_request(user, params) -> Drill:
         errors["code"] = [_("请选择指标")]
     elif definition is None:
         errors["code"] = [_("没有这个指标：%(code)s") % {"code": code[:40]}]
-    if part not in PARTS:
+    if part not in indicators.PARTS:
         errors["part"] = [_("请选择分子（numerator）或分母（denominator）")]
     elif definition is not None and not drill_parts(definition)[part]:
         errors["part"] = [_("这一项没有可列出的案件")]
