@@ -280,7 +280,7 @@ def division_columns(with_year_to_date: bool) -> list[Column]:
         Column("mediation_rate", _("调处率（%）"), period),
         Column("mediation_succeeded", _("调处成功数"), period),
         Column("success_rate", _("调处成功率（%）"), period),
-        *_bracket_columns(_("涉及人数")),
+        *_bracket_columns(_("本期涉及人数")),
     ]
     if with_year_to_date:
         total = _("年度累计")

@@ -57,12 +57,15 @@ class OfficialForm(forms.Form):
             current = official.region_for(user, code) if code else None
         except ValidationError:
             current = None  # said again, as the field's error, when the form is cleaned
+        self.current_region = current
         self.fields["region"].widget = forms.Select(choices=_region_choices(user, current))
         self.fields["year"].widget = forms.NumberInput(
             attrs={"min": official.FIRST_YEAR, "max": timezone.localdate().year}
         )
 
     def clean_region(self):
+        if self.current_region is not None:
+            return self.current_region
         try:
             return official.region_for(self.user, self.cleaned_data["region"])
         except ValidationError as error:
