@@ -373,13 +373,7 @@ class Dashboard:
         )
         for period, values in self.trend:
             row: list = [f"{period.start:%Y-%m}"]
-            for d in definitions:
-                value = values[d.code].value
-                if drill_parts(d)["numerator"]:
-                    url = drill_url(d.code, "numerator", self.target, period)
-                    row.append(Link(value, url))
-                else:
-                    row.append(value)
+            row += [_figure(d, values[d.code].value, self.target, period) for d in definitions]
             table.rows.append(row)
         return table
 
@@ -395,12 +389,7 @@ class Dashboard:
         for child, values in self.comparison:
             row: list = [Link(child.name, self.link_to(child))]
             place = Target(region=child)
-            for d in definitions:
-                value = values[d.code].value
-                if drill_parts(d)["numerator"]:
-                    row.append(Link(value, drill_url(d.code, "numerator", place, self.period)))
-                else:
-                    row.append(value)
+            row += [_figure(d, values[d.code].value, place, self.period) for d in definitions]
             table.rows.append(row)
         return table
 
@@ -469,46 +458,47 @@ class Dashboard:
         """What figures.js draws: the trend of every indicator and the places compared, each
         point with the address of its cases."""
         months = [f"{period.start:%Y-%m}" for period, _values in self.trend]
-        trend = []
-        for d in DEFINITIONS.values():
-            drillable = bool(drill_parts(d)["numerator"])
-            trend.append(
-                {
-                    "code": d.code,
-                    "name": d.name,
-                    "unit": str(UNIT_SUFFIX[d.unit]),
-                    "values": [values[d.code].value for _period, values in self.trend],
-                    "links": [
-                        drill_url(d.code, "numerator", self.target, period) if drillable else None
-                        for period, _values in self.trend
-                    ],
-                }
+        trend = [
+            _series(d, [(self.target, period, values) for period, values in self.trend])
+            for d in DEFINITIONS.values()
+        ]
+        compared = [
+            _series(
+                DEFINITIONS[code],
+                [(Target(region=child), self.period, values) for child, values in self.comparison],
             )
-        compared = []
-        for code in COMPARE_CODES:
-            d = DEFINITIONS[code]
-            drillable = bool(drill_parts(d)["numerator"])
-            compared.append(
-                {
-                    "code": code,
-                    "name": d.name,
-                    "unit": str(UNIT_SUFFIX[d.unit]),
-                    "values": [values[code].value for _child, values in self.comparison],
-                    "links": [
-                        drill_url(code, "numerator", Target(region=child), self.period)
-                        if drillable
-                        else None
-                        for child, _values in self.comparison
-                    ],
-                }
-            )
+            for code in COMPARE_CODES
+        ]
         return {
             "months": months,
             "trend": trend,
             "places": [child.name for child, _values in self.comparison],
             "compared": compared,
-            "labels": {"value": _("数值"), "noValue": _("无数据")},
         }
+
+
+def cases_url(definition: Definition, target: Target, period: Period) -> str | None:
+    """Where the cases behind an indicator's figure are listed; None if it counts none."""
+    if not drill_parts(definition)["numerator"]:
+        return None
+    return drill_url(definition.code, "numerator", target, period)
+
+
+def _series(definition: Definition, points: list[tuple[Target, Period, dict]]) -> dict:
+    """One indicator's values at each point (a month, a place) and where their cases are."""
+    return {
+        "code": definition.code,
+        "name": definition.name,
+        "unit": str(UNIT_SUFFIX[definition.unit]),
+        "values": [values[definition.code].value for _target, _period, values in points],
+        "links": [cases_url(definition, target, period) for target, period, _values in points],
+    }
+
+
+def _figure(definition: Definition, value, target: Target, period: Period):
+    """A table's cell for a figure: a link to its cases where it has any."""
+    url = cases_url(definition, target, period)
+    return Link(value, url) if url else value
 
 
 def _lost_points(score) -> str:

@@ -145,6 +145,14 @@ def test_the_laggard_police_rooms_are_listed(client, world, data):
     row = board.laggards_table.rows[0]
     assert str(row[1]) == "甲村警务室"
     assert "unit=U3306990101" in row[1].href
+    # The room's own figures: its village, compared by grid.
+    room = client.get(row[1].href)
+    assert room.status_code == 200
+    assert room.context["board"].target.unit == data.room_a
+    assert [str(r[0]) for r in room.context["board"].regions_table.rows] == [
+        world.grid_a1.name,
+        world.grid_a2.name,
+    ]
 
 
 def test_no_figures_permission_is_refused(client, world, data):

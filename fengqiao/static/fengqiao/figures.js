@@ -28,7 +28,19 @@
     return value === null || value === undefined ? "—" : value + (unit ? " " + unit : "");
   }
 
-  function openOnClick(chart, current) {
+  // A chart of one item at a time, chosen in a <select>; a click on a point or a bar opens
+  // the cases behind it.
+  function switchable(element, choice, items, optionFor) {
+    var found = byCode(items);
+    var current = function () {
+      return found[choice.value] || items[0];
+    };
+    var chart = draw(element, {});
+    var render = function () {
+      chart.setOption(optionFor(current()), true);
+    };
+    render();
+    choice.addEventListener("change", render);
     chart.on("click", function (event) {
       var href = current().links[event.dataIndex];
       if (href) {
@@ -69,53 +81,41 @@
     if (!element || !choice) {
       return;
     }
-    var trend = byCode(data.trend);
-    var current = function () {
-      return trend[choice.value] || data.trend[0];
-    };
-    var chart = draw(element, {});
-    var render = function () {
-      var item = current();
-      chart.setOption(
-        {
-          animation: false,
-          aria: { enabled: true },
-          grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-          tooltip: {
-            trigger: "axis",
-            valueFormatter: function (value) {
-              return shown(value, item.unit);
-            },
+    switchable(element, choice, data.trend, function (item) {
+      return {
+        animation: false,
+        aria: { enabled: true },
+        grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+        tooltip: {
+          trigger: "axis",
+          valueFormatter: function (value) {
+            return shown(value, item.unit);
           },
-          xAxis: {
-            type: "category",
-            data: data.months,
-            axisLabel: { color: INK, hideOverlap: true },
-          },
-          yAxis: {
-            type: "value",
-            name: item.unit,
-            nameTextStyle: { color: INK },
-            axisLabel: { color: INK },
-          },
-          series: [
-            {
-              type: "line",
-              name: item.name,
-              data: item.values,
-              symbolSize: 9,
-              connectNulls: false,
-              itemStyle: { color: BRAND },
-              lineStyle: { width: 2, color: BRAND },
-            },
-          ],
         },
-        true
-      );
-    };
-    render();
-    choice.addEventListener("change", render);
-    openOnClick(chart, current);
+        xAxis: {
+          type: "category",
+          data: data.months,
+          axisLabel: { color: INK, hideOverlap: true },
+        },
+        yAxis: {
+          type: "value",
+          name: item.unit,
+          nameTextStyle: { color: INK },
+          axisLabel: { color: INK },
+        },
+        series: [
+          {
+            type: "line",
+            name: item.name,
+            data: item.values,
+            symbolSize: 9,
+            connectNulls: false,
+            itemStyle: { color: BRAND },
+            lineStyle: { width: 2, color: BRAND },
+          },
+        ],
+      };
+    });
   }
 
   function placesChart(data) {
@@ -124,56 +124,44 @@
     if (!element || !choice || !data.places.length) {
       return;
     }
-    var compared = byCode(data.compared);
-    var current = function () {
-      return compared[choice.value] || data.compared[0];
-    };
     // One bar a row, sideways: names stay readable on a phone however many places there are.
     element.style.height = Math.max(160, data.places.length * 28 + 48) + "px";
-    var chart = draw(element, {});
-    var render = function () {
-      var item = current();
-      chart.setOption(
-        {
-          animation: false,
-          aria: { enabled: true },
-          grid: { left: 8, right: 48, top: 24, bottom: 8, containLabel: true },
-          tooltip: {
-            trigger: "axis",
-            axisPointer: { type: "shadow" },
-            valueFormatter: function (value) {
-              return shown(value, item.unit);
-            },
+    switchable(element, choice, data.compared, function (item) {
+      return {
+        animation: false,
+        aria: { enabled: true },
+        grid: { left: 8, right: 48, top: 24, bottom: 8, containLabel: true },
+        tooltip: {
+          trigger: "axis",
+          axisPointer: { type: "shadow" },
+          valueFormatter: function (value) {
+            return shown(value, item.unit);
           },
-          xAxis: {
-            type: "value",
-            name: item.unit,
-            nameTextStyle: { color: INK },
-            axisLabel: { color: INK, hideOverlap: true },
-          },
-          yAxis: {
-            type: "category",
-            inverse: true,
-            data: data.places,
-            axisLabel: { color: INK, width: 96, overflow: "truncate" },
-          },
-          series: [
-            {
-              type: "bar",
-              name: item.name,
-              data: item.values,
-              barMaxWidth: 18,
-              itemStyle: { color: BRAND },
-              label: { show: true, position: "right", color: INK },
-            },
-          ],
         },
-        true
-      );
-    };
-    render();
-    choice.addEventListener("change", render);
-    openOnClick(chart, current);
+        xAxis: {
+          type: "value",
+          name: item.unit,
+          nameTextStyle: { color: INK },
+          axisLabel: { color: INK, hideOverlap: true },
+        },
+        yAxis: {
+          type: "category",
+          inverse: true,
+          data: data.places,
+          axisLabel: { color: INK, width: 96, overflow: "truncate" },
+        },
+        series: [
+          {
+            type: "bar",
+            name: item.name,
+            data: item.values,
+            barMaxWidth: 18,
+            itemStyle: { color: BRAND },
+            label: { show: true, position: "right", color: INK },
+          },
+        ],
+      };
+    });
   }
 
   function start() {
