@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from fengqiao.analytics import evaluation, facts, flags
+from fengqiao.analytics import evaluation, facts, flags, indicators, sheets
 from fengqiao.analytics.evaluation import SCHEMES, Criterion
-from fengqiao.analytics.indicators import Period
+from fengqiao.analytics.indicators import Period, Target
 from fengqiao.analytics.models import Flag
+from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import supervision
 from tests.analytics import gaming_cases as g
 from tests.factories import RegionFactory, UnitFactory
@@ -243,3 +249,102 @@ def test_who_may_not_see_figures_gets_no_ranking_and_a_bad_kind_is_named(world, 
     with pytest.raises(ValidationError) as error:
         evaluation.ranking(world.county_admin, _period(), kind="bureau")
     assert "kind" in error.value.message_dict
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _page(client, user, **query):
+    client.force_login(user)
+    period = _period()
+    params = {"from": period.start.isoformat(), "to": period.end.isoformat(), **query}
+    return client.get(reverse("analytics:evaluation"), params)
+
+
+def test_the_page_ranks_the_rooms_with_stars_laggards_and_parts(client, world, rooms):
+    room_a, room_b, _room_c = rooms
+    response = _page(client, g.analyst(world))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index(room_b.name) < body.index(room_a.name)
+    assert "后进" in body and "64.7" in body and "88.2" in body
+    assert "code=resolution_rate" in body and f"unit={room_a.code}" in body
+    assert "无数据，不参评" in body  # no return visit was due
+
+
+def test_the_chief_sees_his_rooms_and_stations_on_request(client, world, rooms):
+    room_a, room_b, _room_c = rooms
+    body = _page(client, world.chief).content.decode()
+    assert room_a.name in body and room_b.name not in body
+    body = _page(client, world.chief, kind="station").content.decode()
+    assert world.station_a.name in body and world.station_b.name not in body
+
+
+def test_the_page_is_refused_to_whoever_may_not_see_evaluations(client, world, rooms):
+    for user in (world.grid_worker_a1, world.officer_a):
+        assert _page(client, user).status_code == 403
+
+
+def test_bad_input_names_the_field(client, world, rooms):
+    response = _page(client, world.chief, kind="bureau")
+    assert response.status_code == 400 and "评价对象（kind）" in response.content.decode()
+    response = _page(client, world.chief, to="2026-02-30")
+    assert response.status_code == 400 and "截止日期（to）" in response.content.decode()
+
+
+def test_the_ranking_downloads_as_excel_and_the_export_is_audited(client, world, rooms):
+    response = _page(client, world.county_admin, format="xlsx")
+    assert response["Content-Type"] == sheets.XLSX
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert [(r[0], r[1], r[3]) for r in rows] == [
+        (1, "乙社区警务室", 88.2),
+        (2, "甲村警务室", 64.7),
+        (None, "甲镇二村警务室", None),
+    ]
+    assert rows[1][6] == "是"
+    assert AuditEvent.objects.filter(action="analytics.exported").count() == 1
+
+
+def test_the_page_reads_as_many_queries_for_three_rooms_as_for_five(client, world, rooms):
+    """Figures, cards and flags are read for all units at once."""
+    client.force_login(world.county_admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as read:
+            assert client.get(reverse("analytics:evaluation")).status_code == 200
+        return len(read.captured_queries)
+
+    three = queries()
+    for n in (3, 4):
+        community = RegionFactory(
+            code=f"33069900100{n}", name=f"甲镇{n}村", level="community", parent=world.township_a
+        )
+        UnitFactory(
+            code=f"U330699010{n}",
+            name=f"甲镇{n}村警务室",
+            kind="police_room",
+            parent=world.station_a,
+            jurisdiction=community,
+        )
+    assert queries() == three <= 14
+
+
+def test_every_part_is_the_indicator_the_dashboard_shows_for_that_unit(world, rooms):
+    """The ranking reads all units at once; each figure must still be values_for's."""
+    period = _period()
+    for kind in ("police_room", "station"):
+        for score in evaluation.ranking(world.county_admin, period, kind=kind):
+            values = indicators.values_for(
+                world.county_admin,
+                Target(unit=score.unit),
+                period,
+                [p.criterion.indicator for p in score.parts],
+            )
+            for part in score.parts:
+                value = values[part.criterion.indicator]
+                assert (part.numerator, part.denominator, part.value) == (
+                    value.numerator,
+                    value.denominator,
+                    value.value,
+                ), (score.unit, part.criterion.indicator)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from fengqiao.analytics import detectors, flags
@@ -276,4 +277,73 @@ def test_a_decision_needs_a_note(world, flag):
     with pytest.raises(ValidationError) as error:
         flags.confirm_flag(actor=analyst, flag=flag, note="  ")
     assert "note" in error.value.message_dict
+    _unchanged(flag, before)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_the_analyst_reads_a_flag_with_its_evidence_and_cases_and_may_decide(client, world, flag):
+    body = _client(client, g.analyst(world)).get(reverse("analytics:flags")).content.decode()
+    assert "立案后数分钟即结案" in body and "相隔（分钟）" in body
+    assert reverse("disputes:case", args=[flag.case_refs[0]]) in body
+    assert 'name="decision" value="confirm"' in body
+
+
+def test_the_chief_reads_his_stations_flags_but_has_no_decision_form(client, world, flag):
+    response = _client(client, world.chief).get(reverse("analytics:flags"))
+    body = response.content.decode()
+    assert response.status_code == 200 and flag.case_refs[0] in body
+    assert 'name="decision"' not in body
+
+
+def test_the_flags_page_filters_by_status_and_kind(client, world, flag):
+    page = _client(client, g.analyst(world))
+    url = reverse("analytics:flags")
+    assert (
+        flag.case_refs[0]
+        in page.get(url, {"status": "open", "kind": "quick_close"}).content.decode()
+    )
+    assert flag.case_refs[0] not in page.get(url, {"status": "confirmed"}).content.decode()
+    assert flag.case_refs[0] not in page.get(url, {"kind": "same_text"}).content.decode()
+
+
+def test_a_grid_worker_and_an_officer_are_refused_the_page(client, world, flag):
+    for user in (world.grid_worker_a1, world.officer_a):
+        assert _client(client, user).get(reverse("analytics:flags")).status_code == 403
+
+
+def test_confirming_on_the_page(client, world, flag):
+    page = _client(client, g.analyst(world))
+    response = page.post(
+        reverse("analytics:flags"),
+        {"flag": flag.pk, "decision": "confirm", "note": "抽查回访属实"},
+    )
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.status == Flag.Status.CONFIRMED and flag.decision_note == "抽查回访属实"
+    assert "已确认" in page.get(response["Location"]).content.decode()
+
+
+def test_a_decision_without_a_note_is_shown_beside_the_flag_and_writes_nothing(client, world, flag):
+    page = _client(client, g.analyst(world))
+    before = db_snapshot()
+    response = page.post(reverse("analytics:flags"), {"flag": flag.pk, "decision": "dismiss"})
+    assert response.status_code == 400 and "请填写核实说明" in response.content.decode()
+    _unchanged(flag, before)
+
+
+def test_the_page_refuses_the_chief_and_hides_another_townships_flag(client, world, flag):
+    outsider, _person_b = _staff(
+        "analyst_b", ["analyst"], region=world.township_b, grant_region=world.township_b
+    )
+    before = db_snapshot()
+    body = {"flag": flag.pk, "decision": "confirm", "note": "越界"}
+    assert _client(client, world.chief).post(reverse("analytics:flags"), body).status_code == 403
+    assert _client(client, outsider).post(reverse("analytics:flags"), body).status_code == 404
     _unchanged(flag, before)
