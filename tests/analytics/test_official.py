@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from fengqiao.analytics import facts
+from fengqiao.analytics import facts, official_forms
 from fengqiao.analytics.official import (
     BRACKETS,
     OfficialPeriod,
@@ -375,6 +375,18 @@ def test_the_region_select_lists_only_the_users_jurisdiction(client, world):
     body = client.get(URL).content.decode()
     assert world.township_a.code in body and world.community_a.code in body
     assert world.township_b.name not in body and f'value="{world.county.code}"' not in body
+
+
+def test_a_long_region_list_leaves_the_villages_out_but_keeps_the_one_asked_for(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr(official_forms, "MAX_OPTIONS", 3)
+    client.force_login(world.county_admin)
+    options = client.get(URL).context["form"]["region"].field.widget.choices
+    assert [code for code, _label in options] == ["330699", "330699001", "330699002"]
+    options = client.get(URL, {"region": world.community_b.code}).context["form"]
+    codes = [code for code, _label in options["region"].field.widget.choices]
+    assert codes == ["330699", "330699001", "330699002", "330699002001"]
 
 
 @pytest.mark.parametrize(
