@@ -34,8 +34,10 @@ import datetime as dt
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+import pytest
 from django.utils import timezone
 
+from fengqiao.analytics import facts
 from fengqiao.disputes import services as disputes
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import Case
@@ -235,3 +237,17 @@ def build(world, clock: Clock, step=nullcontext) -> Figures:
         cases={name: Case.objects.get(pk=case.pk) for name, case in cases.items()},
         hazard=hazard,
     )
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The clock, set before the first step."""
+    return Clock(monkeypatch, at(1, 1, year=2025))
+
+
+@pytest.fixture
+def figures(world, clock) -> Figures:
+    """The set, with its facts rebuilt from scratch."""
+    built = build(world, clock)
+    facts.rebuild()
+    return built

@@ -18,7 +18,11 @@ from fengqiao.analytics.models import MEASURES, DailyFact
 from fengqiao.analytics.tasks import rebuild_recent_facts
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.org.models import Person
-from tests.analytics.indicator_cases import Clock, at, build
+from tests.analytics import indicator_cases
+from tests.analytics.indicator_cases import at, build
+
+# The set's fixtures.
+clock, figures = indicator_cases.clock, indicator_cases.figures
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 
@@ -51,18 +55,6 @@ EXPECTED = {
     "first_response_median": (None, 5, 30.0),
     "first_response_p90": (None, 5, 2688.0),
 }
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return Clock(monkeypatch, at(1, 1, year=2025))
-
-
-@pytest.fixture
-def figures(world, clock):
-    built = build(world, clock)
-    facts.rebuild()
-    return built
 
 
 def _answer(user, target: Target, period: Period = MARCH) -> dict:

@@ -13,25 +13,16 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from fengqiao.analytics import facts, indicators
+from fengqiao.analytics import indicators
 from fengqiao.analytics.indicators import Period
 from fengqiao.analytics.models import DailyFact
-from tests.analytics.indicator_cases import Clock, at, build
+from tests.analytics import indicator_cases
 from tests.analytics.test_indicators import EXPECTED, MARCH
 
+# The set's fixtures.
+clock, figures = indicator_cases.clock, indicator_cases.figures
+
 PERIOD = {"from": "2026-03-01", "to": "2026-03-31"}
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return Clock(monkeypatch, at(1, 1, year=2025))
-
-
-@pytest.fixture
-def figures(world, clock):
-    built = build(world, clock)
-    facts.rebuild()
-    return built
 
 
 def _api(user=None) -> APIClient:
