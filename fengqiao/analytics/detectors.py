@@ -205,27 +205,41 @@ class _Text:
     text: str
 
 
+@dataclass
+class _Recorded:
+    session: int
+    case_id: int
+    at: dt.datetime
+    actor_id: int | None
+
+
+def _recorded_sessions(begin: dt.datetime, stop: dt.datetime) -> list[_Recorded]:
+    """Mediation sessions recorded in the range: a session's recording is its
+    ``mediation_session`` timeline entry (who wrote it, and when). Sessions loaded in bulk
+    without one (an import, the demo's history) are not judged."""
+    entries = CaseEvent.objects.filter(kind="mediation_session", at__gte=begin, at__lt=stop)
+    return [
+        _Recorded(payload["session"], case_id, at, actor_id)
+        for payload, case_id, at, actor_id in entries.values_list(
+            "payload", "case_id", "at", "actor_id"
+        )
+        if isinstance(payload, dict) and isinstance(payload.get("session"), int)
+    ]
+
+
 def _texts_by_author(begin: dt.datetime, stop: dt.datetime) -> dict[int, list[_Text]]:
-    """Mediation records and timeline notes written in the range, by who wrote them (a
-    session's writer is who recorded it on the timeline)."""
+    """Mediation records and timeline notes written in the range, by who wrote them."""
     by_author: dict[int, list[_Text]] = defaultdict(list)
-    sessions = list(
+    recorded = [r for r in _recorded_sessions(begin, stop) if r.actor_id is not None]
+    records = dict(
         MediationSession.objects.unscoped_for_jobs()
-        .filter(recorded_at__gte=begin, recorded_at__lt=stop)
-        .values_list("pk", "case_id", "recorded_at", "record")
+        .filter(pk__in=[r.session for r in recorded])
+        .values_list("pk", "record")
     )
-    writers: dict[int, int] = {}
-    recorded = CaseEvent.objects.filter(
-        kind="mediation_session",
-        case_id__in={case_id for _pk, case_id, _at, _t in sessions},
-        actor__isnull=False,
-    )
-    for payload, actor_id in recorded.values_list("payload", "actor_id"):
-        if isinstance(payload, dict) and isinstance(payload.get("session"), int):
-            writers[payload["session"]] = actor_id
-    for pk, case_id, at, record in sessions:
-        if pk in writers and len(record.strip()) >= SAME_TEXT_MIN_CHARS:
-            by_author[writers[pk]].append(_Text(f"session:{pk}", case_id, at, record.strip()))
+    for r in recorded:
+        record = records.get(r.session, "").strip()
+        if len(record) >= SAME_TEXT_MIN_CHARS:
+            by_author[r.actor_id].append(_Text(f"session:{r.session}", r.case_id, r.at, record))
     notes = (
         CaseEvent.objects.filter(at__gte=begin, at__lt=stop, actor__isnull=False)
         .exclude(note="")
@@ -431,35 +445,28 @@ def ratings_from_handlers(start: dt.date, end: dt.date) -> list[Found]:
 
 
 def _backdated_sessions(begin, stop, late: dt.timedelta) -> list[Found]:
-    sessions = list(
+    recorded = _recorded_sessions(begin, stop)
+    held = dict(
         MediationSession.objects.unscoped_for_jobs()
-        .filter(recorded_at__gte=begin, recorded_at__lt=stop)
-        .values_list("pk", "case_id", "held_at", "recorded_at")
+        .filter(pk__in=[r.session for r in recorded])
+        .values_list("pk", "held_at")
     )
-    cases = _cases(case_id for _pk, case_id, _h, _r in sessions)
-    writers: dict[int, int] = {}
-    recorded = CaseEvent.objects.filter(
-        kind="mediation_session", case_id__in=list(cases), actor__isnull=False
-    )
-    for payload, actor_id in recorded.values_list("payload", "actor_id"):
-        if isinstance(payload, dict) and isinstance(payload.get("session"), int):
-            writers[payload["session"]] = actor_id
-    people = _people_of_users(writers.values())
+    late_ones = [r for r in recorded if r.session in held and r.at - held[r.session] >= late]
+    cases = _cases(r.case_id for r in late_ones)
+    people = _people_of_users(r.actor_id for r in late_ones if r.actor_id)
     found = []
-    for pk, case_id, held_at, recorded_at in sessions:
-        case = cases[case_id]
-        before_case = held_at < case["received_at"]
-        if recorded_at - held_at < late:
-            continue
+    for r in late_ones:
+        case = cases[r.case_id]
+        stated = held[r.session]
         found.append(
             _backdated(
-                f"session:{pk}",
+                f"session:{r.session}",
                 "session",
                 case,
-                held_at,
-                recorded_at,
-                before_case,
-                people.get(writers.get(pk)),
+                stated,
+                r.at,
+                stated < case["received_at"],
+                people.get(r.actor_id),
             )
         )
     return found
