@@ -37,6 +37,9 @@ BURST_SIZE = 5
 # ratio) are copied; texts shorter than this say too little to be told apart ("已电话联系").
 SAME_TEXT_RATIO = 95
 SAME_TEXT_MIN_CHARS = 20
+# Notes a supervisor writes about other people's cases (a 督办 order's reason, its closing)
+# are instructions, often rightly the same; they say nothing of work done.
+NOT_WORK_NOTES = frozenset({"supervise", "supervision_closed", "name_leader"})
 # Several cases rated 5 by one phone in one month: a resident rates their own case, so one
 # number rating three cases, all 5, is someone filling in ratings.
 RATINGS_ONE_PHONE_MIN = 3
@@ -243,6 +246,7 @@ def _texts_by_author(begin: dt.datetime, stop: dt.datetime) -> dict[int, list[_T
     notes = (
         CaseEvent.objects.filter(at__gte=begin, at__lt=stop, actor__isnull=False)
         .exclude(note="")
+        .exclude(kind__in=NOT_WORK_NOTES)
         .values_list("pk", "case_id", "at", "note", "actor_id")
     )
     for pk, case_id, at, note, actor_id in notes:

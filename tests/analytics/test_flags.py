@@ -347,3 +347,17 @@ def test_the_page_refuses_the_chief_and_hides_another_townships_flag(client, wor
     assert _client(client, world.chief).post(reverse("analytics:flags"), body).status_code == 403
     assert _client(client, outsider).post(reverse("analytics:flags"), body).status_code == 404
     _unchanged(flag, before)
+
+
+def test_the_same_supervision_reason_on_several_cases_is_not_a_copied_record(world):
+    from fengqiao.disputes import supervision
+
+    reason = "请在期限内办结并反馈办理情况，逾期未办结的将按规定亮牌扣分"
+    for _ in range(2):
+        supervision.issue_supervision(
+            case=g.accept(world, g.report(world).case),
+            actor=world.county_admin,
+            reason=reason,
+            due_on=timezone.localdate() + dt.timedelta(days=3),
+        )
+    assert _detect(Flag.Kind.SAME_TEXT) == []
