@@ -79,7 +79,7 @@ class Drill:
                     labels["risk"].get(r.risk, r.risk),
                     labels["level"].get(r.level, r.level),
                     labels["case_state"].get(r.state, r.state),
-                    r.day,
+                    r.day.isoformat(),
                 ]
             )
         return table

@@ -76,6 +76,15 @@ def test_the_analyst_sees_the_countys_charts_heat_map_and_laggards(
     page.screenshot(path=screenshot_dir(tmp_path) / "figures-analyst.png", full_page=True)
     _fits_the_phone(page)
 
+    # A bar of the comparison opens the cases behind it: township A's resolved case.
+    bar = page.locator('#regions-chart svg path[fill="#8b2b1d"]').first
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(f"**/figures/cases/?code=resolution_rate**region={world.township_a.code}**")
+    expect(page.locator(".figures-table")).to_contain_text(data.resolved.reference)
+    page.go_back()
+
     # Another measure on the map: the page comes back at the map, still filled.
     page.get_by_role("link", name="红色案件数").click()
     page.wait_for_url("**measure=red**")
