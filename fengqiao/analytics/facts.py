@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -41,6 +41,7 @@ from fengqiao.intake.models import Report
 from fengqiao.places.models import Region
 
 CHUNK = 2000
+REFRESH_ATTEMPTS = 3
 # A resident's rating of 4 or 5 counts as satisfied ("满意" and "非常满意").
 SATISFIED_FROM = 4
 # A transfer to these bodies is a dispute that became a criminal case (民转刑).
@@ -304,7 +305,15 @@ def refresh(keys: Iterable[Key]) -> int:
     for batch in _batches(keys, 200):
         cases = Case.objects.unscoped_for_jobs().filter(_key_q(batch, "received_at"))
         reports = Report.objects.filter(grid__isnull=False).filter(_key_q(batch, "created_at"))
-        written += _write(_sums(cases, reports, measure), batch)
+        # Two commits touching one key refresh it at once: the later insert meets the
+        # other's row. Measuring again then sees both commits' records.
+        for attempt in range(REFRESH_ATTEMPTS):
+            try:
+                written += _write(_sums(cases, reports, measure), batch)
+                break
+            except IntegrityError:
+                if attempt == REFRESH_ATTEMPTS - 1:
+                    raise
     return written
 
 
@@ -376,7 +385,9 @@ def _touch(keys: Iterable[Key]) -> None:
     if pending is None:
         pending = _local.keys = set()
     pending |= keys
-    transaction.on_commit(_flush)
+    # The work itself is committed: a refresh that fails is logged, not the user's error,
+    # and the nightly healing (``heal_recent``) recomputes what it missed.
+    transaction.on_commit(_flush, robust=True)
 
 
 def _flush() -> None:
