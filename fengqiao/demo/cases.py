@@ -257,7 +257,7 @@ class _Builder:
         )
         report.status = "closed" if closed_at else "in_progress"
         if closed_at and rng.random() < 0.6:
-            report.feedback = rng.choices(["fixed", "partly", "not_fixed"], [75, 18, 7])[0]
+            report.feedback = rng.choices(["fixed", "partly", "not_fixed"], [90, 8, 2])[0]
             report.satisfaction = {
                 "fixed": rng.choice([4, 5, 5]),
                 "partly": 3,
