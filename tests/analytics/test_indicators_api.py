@@ -283,10 +283,23 @@ def test_the_facts_command_rebuilds_and_refuses_bad_days(world, figures):
         ([], "--rebuild"),
         (["--rebuild", "--from", "2026-02-30"], "--from"),
         (["--rebuild", "--from", "2026-03-02", "--to", "2026-03-01"], "--to"),
+        (["--heal", "--rebuild"], "--heal"),
     ):
         with pytest.raises(CommandError) as error:
             call_command("facts", *args, stdout=io.StringIO())
         assert str(error.value).startswith(option)
+
+
+def test_the_facts_command_heals_only_what_changed_lately(world, figures):
+    # March's rows, spoiled on purpose: the nightly healing mends only the rows of the
+    # last two days and of cases touched since (a full --rebuild mends them all).
+    DailyFact.objects.update(received=0)
+    out = io.StringIO()
+    call_command("facts", "--heal", stdout=out)
+    assert "healed" in out.getvalue()
+    assert sum(DailyFact.objects.values_list("received", flat=True)) < 11
+    call_command("facts", "--rebuild", stdout=io.StringIO())
+    assert sum(DailyFact.objects.values_list("received", flat=True)) == 11
 
 
 def test_answer_periods_are_the_ones_compute_compares_with(world, figures):

@@ -19,13 +19,25 @@ class Command(BaseCommand):
             "--rebuild", action="store_true", help="从记录重算 / recompute from the records"
         )
         parser.add_argument(
+            "--heal",
+            action="store_true",
+            help="重算最近两天及其后有变动的旧案件（每晚） / the nightly healing of recent days",
+        )
+        parser.add_argument(
             "--from", dest="start", default=None, help="起始日期 YYYY-MM-DD / first day"
         )
         parser.add_argument("--to", dest="end", default=None, help="截止日期 YYYY-MM-DD / last day")
 
     def handle(self, *args, **options) -> None:
+        if options["heal"]:
+            if options["rebuild"] or options["start"] or options["end"]:
+                raise CommandError("--heal：不与 --rebuild、--from、--to 同用 / --heal alone")
+            self.stdout.write(f"已修复 / healed: {facts.heal_recent()}")
+            return
         if not options["rebuild"]:
-            raise CommandError("--rebuild：请说明要重算 / say --rebuild to recompute the facts")
+            raise CommandError(
+                "--rebuild：请说明要重算（或 --heal） / say --rebuild (or --heal) to recompute"
+            )
         days = {}
         for name, option in (("start", "--from"), ("end", "--to")):
             try:
