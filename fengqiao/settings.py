@@ -8,6 +8,7 @@ FENGQIAO_ALLOWED_HOSTS comma-separated host names (default: localhost only)
 FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HTTPS, HSTS
 FENGQIAO_CACHE_DIR    where triage keeps its trained model (default: the user cache directory)
 FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger: 413)
+FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 """
 
 from __future__ import annotations
@@ -218,6 +219,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # The largest request body taken (the report form: six photos of 8 MB and its fields);
 # a larger one is refused (413) before it is read.
 MAX_REQUEST_BYTES = int(os.environ.get("FENGQIAO_MAX_REQUEST_BYTES", 50 * 1024 * 1024))
+
+# Province-wide figures are read from a columnar copy of the daily facts (made nightly by
+# `fengqiao manage export_columnar`) while it is younger than this; older, from the facts.
+COLUMNAR_MAX_AGE = int(os.environ.get("FENGQIAO_COLUMNAR_MAX_AGE", 24 * 60 * 60))
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
