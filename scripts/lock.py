@@ -42,13 +42,13 @@ def _pip(python: Path, *args: str) -> str:
 
 
 def resolve(*, constraints: Path | None) -> list[str]:
-    """The ``name==version`` lines pip installs for the project and its test and bench extras."""
+    """The ``name==version`` lines pip installs for the project and its test extra."""
     with tempfile.TemporaryDirectory(prefix="fengqiao-lock-") as tmp:
         env_dir = Path(tmp) / "venv"
         venv.EnvBuilder(with_pip=True).create(env_dir)
         python = _python_in(env_dir)
         extra = ["-c", str(constraints)] if constraints else []
-        _pip(python, "install", "--quiet", *extra, "-e", ".[test,bench]")
+        _pip(python, "install", "--quiet", *extra, "-e", ".[test]")
         frozen = _pip(python, "freeze", "--exclude-editable", "--all")
     keep = []
     for line in frozen.splitlines():
