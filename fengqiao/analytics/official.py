@@ -23,7 +23,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from fengqiao import taxonomy
 from fengqiao.analytics.facts import MASS_FROM
@@ -48,7 +48,13 @@ COUNTED = (
 OTHER = "other"
 FIRST_YEAR = 2000
 LEVEL_LABELS = {1: gettext_lazy("一级"), 2: gettext_lazy("二级"), 3: gettext_lazy("三级")}
-QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+# One message per quarter, so a translation can say "Q3 2026" rather than carry the numeral.
+QUARTER_LABELS = {
+    1: gettext_noop("%(year)s年第一季度"),
+    2: gettext_noop("%(year)s年第二季度"),
+    3: gettext_noop("%(year)s年第三季度"),
+    4: gettext_noop("%(year)s年第四季度"),
+}
 
 
 # --- the period -------------------------------------------------------------------------
@@ -124,11 +130,7 @@ class OfficialPeriod:
         if self.month:
             return _("%(year)s年%(month)s月") % {"year": self.year, "month": self.month}
         if self.quarter:
-            return _("%(year)s年第%(quarter_zh)s季度") % {
-                "year": self.year,
-                "quarter": self.quarter,
-                "quarter_zh": QUARTER_NAMES[self.quarter],
-            }
+            return _(QUARTER_LABELS[self.quarter]) % {"year": self.year}
         return _("%(year)s年") % {"year": self.year}
 
     @property
