@@ -199,6 +199,7 @@ def case_measures(record: CaseRecord, limits: clocks.TimeLimits) -> dict[str, in
         "agreements_written": sum(1 for oral, live in record.agreements if live and not oral),
         "agreements_oral": sum(1 for oral, live in record.agreements if live and oral),
         "resolved": resolved,
+        "ever_resolved": resolved or relapsed,
         "resolved_on_time": on_time(record.resolved_at, limits.resolve),
         "resolved_l1": resolved and record.level == 1,
         "resolved_l2": resolved and record.level == 2,

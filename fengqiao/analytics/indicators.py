@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -297,9 +299,91 @@ def response_minutes(user, target: Target, period: Period) -> list[float]:
     """Minutes from registration to first action, for the cases received in the period."""
     rows = cases_of(user, target, period).filter(first_action_at__isnull=False)
     return [
-        (first - received).total_seconds() / 60
+        _minutes(received, first)
         for received, first in rows.values_list("received_at", "first_action_at")
     ]
+
+
+def _minutes(received: dt.datetime, first: dt.datetime) -> float:
+    return (first - received).total_seconds() / 60
+
+
+@dataclass(frozen=True)
+class Responses:
+    """How many cases had a first action, and each statistic of ``STATISTICS`` of their
+    minutes to it (None for none)."""
+
+    count: int
+    statistics: dict[str, float | None]
+
+    @classmethod
+    def of(cls, minutes: list[float]) -> Responses:
+        ordered = sorted(minutes)
+        return cls(len(ordered), {name: percentile(ordered, q) for name, q in STATISTICS.items()})
+
+
+class ResponsePercentile(Aggregate):
+    """PostgreSQL's ``percentile_cont`` of a case's minutes from registration to first
+    action: the interpolation of ``percentile``, on the same doubles (the seconds as the
+    nearest double, divided by 60, as ``timedelta.total_seconds() / 60`` gives them)."""
+
+    function = "percentile_cont"
+    template = (
+        "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY "
+        "CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision) / 60)"
+    )
+    arg_joiner = " - "
+    output_field = FloatField()
+
+    def __init__(self, fraction: float) -> None:
+        super().__init__(F("first_action_at"), F("received_at"), fraction=float(fraction))
+
+
+def _in_database() -> bool:
+    """Percentiles are computed by the database where it has ``percentile_cont``; SQLite
+    has none, so there the minutes are fetched and ``percentile`` computes them."""
+    return connection.vendor == "postgresql"
+
+
+def _response_aggregates() -> dict:
+    return {
+        "responded_count": Count("pk"),
+        **{f"stat_{name}": ResponsePercentile(q) for name, q in STATISTICS.items()},
+    }
+
+
+def _responses_from_row(row: dict) -> Responses:
+    return Responses(row["responded_count"], {name: row[f"stat_{name}"] for name in STATISTICS})
+
+
+def responses(user, target: Target, period: Period) -> Responses:
+    """The first-response count and statistics for the cases received in the period (the
+    cases of ``cases_of``), in the database on PostgreSQL, in Python elsewhere."""
+    if not _in_database():
+        return Responses.of(response_minutes(user, target, period))
+    rows = cases_of(user, target, period).filter(first_action_at__isnull=False)
+    return _responses_from_row(rows.aggregate(**_response_aggregates()))
+
+
+def monthly_responses(user, target: Target, span: Period) -> dict[dt.date, Responses]:
+    """``responses`` for each month of ``span`` (whole months), keyed by the month's first
+    day, in one query; a month without a first response is absent."""
+    rows = cases_of(user, target, span).filter(first_action_at__isnull=False)
+    if _in_database():
+        grouped = (
+            rows.annotate(month=TruncMonth("received_at"))
+            .values("month")
+            .annotate(**_response_aggregates())
+            .order_by()
+        )
+        return {
+            timezone.localtime(row["month"]).date(): _responses_from_row(row) for row in grouped
+        }
+    minutes: dict[dt.date, list[float]] = {}
+    for received, first in rows.values_list("received_at", "first_action_at"):
+        month = timezone.localtime(received).date().replace(day=1)
+        minutes.setdefault(month, []).append(_minutes(received, first))
+    return {month: Responses.of(values) for month, values in minutes.items()}
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -312,6 +396,9 @@ def percentile(values: list[float], q: float) -> float | None:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+NO_RESPONSES = Responses(0, dict.fromkeys(STATISTICS))
 
 
 # --- the answer -----------------------------------------------------------------------
@@ -371,10 +458,14 @@ def _change(now: Value, before: Value | None) -> float | None:
     return round((now.value - before.value) / abs(before.value) * 100, 1)
 
 
-def _value(definition: Definition, sums: dict, minutes: list[float]) -> Value:
+def _value(definition: Definition, sums: dict, responded: Responses | list[float]) -> Value:
+    """The definition's value from the measures' ``sums`` and the first responses (their
+    ``Responses``, or the list of their minutes)."""
     if definition.statistic:
-        stat = percentile(minutes, STATISTICS[definition.statistic])
-        return Value(None, len(minutes), None if stat is None else round(stat, 1))
+        if not isinstance(responded, Responses):
+            responded = Responses.of(responded)
+        stat = responded.statistics[definition.statistic]
+        return Value(None, responded.count, None if stat is None else round(stat, 1))
     numerator = sums[definition.numerator]
     if definition.denominator is None:
         return Value(numerator, None, numerator)
@@ -389,8 +480,11 @@ def values_for(user, target: Target, period: Period, codes=None) -> dict[str, Va
     """The value of each indicator (all, or ``codes``) for one target and period."""
     chosen = [DEFINITIONS[c] for c in codes] if codes else list(DEFINITIONS.values())
     sums = totals(user, target, period)
-    minutes = response_minutes(user, target, period) if any(d.statistic for d in chosen) else []
-    return {d.code: _value(d, sums, minutes) for d in chosen}
+    if any(d.statistic for d in chosen):
+        responded = responses(user, target, period)
+    else:
+        responded = NO_RESPONSES
+    return {d.code: _value(d, sums, responded) for d in chosen}
 
 
 def compute(
@@ -457,10 +551,44 @@ def drill_down(user, target: Target, period: Period, code: str, *, part: str = "
 
 
 def trend(user, target: Target, months: int = 12, *, codes=None) -> list[tuple[Period, dict]]:
-    """The last ``months`` whole months (this one so far included), oldest first."""
+    """The last ``months`` whole months (this one so far included), oldest first: each
+    month's ``values_for``, read in one grouped query over the facts (over the cases, for a
+    person) and one over the first responses."""
     first = _add_months(timezone.localdate().replace(day=1), -(months - 1))
-    periods = [_add_months(first, i) for i in range(months)]
-    return [
-        (period, values_for(user, target, period, codes))
-        for period in (Period.month(day.year, day.month) for day in periods)
-    ]
+    starts = [_add_months(first, i) for i in range(months)]
+    periods = [Period.month(day.year, day.month) for day in starts]
+    span = Period(periods[0].start, periods[-1].end)
+    chosen = [DEFINITIONS[c] for c in codes] if codes else list(DEFINITIONS.values())
+    sums = monthly_totals(user, target, span)
+    population = 0 if target.person is not None else population_of(target)
+    responded = monthly_responses(user, target, span) if any(d.statistic for d in chosen) else {}
+    trend = []
+    for period in periods:
+        month = {**sums.get(period.start, dict.fromkeys(MEASURES, 0)), "population": population}
+        answered = responded.get(period.start, NO_RESPONSES)
+        trend.append((period, {d.code: _value(d, month, answered) for d in chosen}))
+    return trend
+
+
+def monthly_totals(user, target: Target, span: Period) -> dict[dt.date, dict[str, int]]:
+    """Each measure summed over the target for each month of ``span`` (whole months),
+    keyed by the month's first day, in one query; a month with nothing is absent."""
+    months: dict[dt.date, dict[str, int]] = {}
+    if target.person is not None:
+        measure = facts.Measurer()
+        for record in facts.load(cases_of(user, target, span)):
+            row = months.setdefault(record.day.replace(day=1), dict.fromkeys(MEASURES, 0))
+            for name, value in measure(record).items():
+                row[name] += value
+        return months
+    rows = (
+        DailyFact.objects.for_user(user)
+        .filter(_region_q(target), day__gte=span.start, day__lte=span.end)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(**{name: Sum(name) for name in MEASURES})
+        .order_by()
+    )
+    for row in rows:
+        months[row["month"]] = {name: row[name] or 0 for name in MEASURES}
+    return months

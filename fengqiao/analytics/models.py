@@ -28,6 +28,9 @@ MEASURES = (
     "agreements_written",
     "agreements_oral",
     "resolved",
+    # Resolved now, or reopened after a resolution (a relapse open again): what has been
+    # resolved at least once, the relapse rate's denominator.
+    "ever_resolved",
     "resolved_on_time",
     "resolved_l1",
     "resolved_l2",

@@ -270,5 +270,5 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(
     client, world, data, django_assert_max_num_queries
 ):
     client.force_login(data.analyst)
-    with django_assert_max_num_queries(80):
+    with django_assert_max_num_queries(40):
         assert client.get(reverse("analytics:dashboard")).status_code == 200
