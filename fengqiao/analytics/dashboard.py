@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fengqiao.analytics import evaluation, heatmap, indicators
+from fengqiao.analytics import columnar, evaluation, heatmap, indicators
 from fengqiao.analytics.indicators import (
     CASE_MEASURES,
     DEFINITIONS,
@@ -288,8 +288,19 @@ class Dashboard:
         return list(regions.order_by("path"))
 
     @cached_property
+    def places_table(self) -> columnar.PlaceTable | None:
+        """For a big place (thousands of grids), the places one level down summed at once,
+        from the columnar copy where it is fresh (its age shown beside the table)."""
+        if not columnar.suits(self.user, self.region):
+            return None
+        return columnar.table_by(self.user, self.region, self.period, depth=1)
+
+    @cached_property
     def comparison(self) -> list[tuple[Region, dict[str, Value]]]:
         """Each place one level down with the compared indicators' values."""
+        if self.places_table is not None:
+            compared = [DEFINITIONS[code] for code in COMPARE_CODES]
+            return [(place.region, place.values(compared)) for place in self.places_table.places]
         return [
             (
                 child,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from fengqiao.analytics import briefs, facts, flags
+from fengqiao.analytics import briefs, columnar, facts, flags
 
 
 @task()
@@ -29,3 +29,11 @@ def rebuild_recent_facts() -> dict:
     from scratch, and the rows of every older case or report touched since (a missed
     signal heals overnight); returns how many rows were written, for the log."""
     return facts.heal_recent()
+
+
+@task()
+def export_columnar() -> dict:
+    """The nightly columnar copy of the daily facts that province-wide tables read
+    (``columnar.export``); returns its rows and when it was made, for the log."""
+    copy = columnar.export()
+    return {"rows": copy.rows, "made_at": copy.made_at.isoformat(), "path": str(copy.path)}
