@@ -28,7 +28,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,31 +141,62 @@ def current_copy() -> Copy | None:
         return None
 
 
-def _fact_chunks(columns: list[str], size: int) -> Iterator[dict[str, np.ndarray]]:
-    """Every fact, ``size`` rows at a time, column by column. One query: one snapshot of
-    the facts even while they change (a server-side cursor on PostgreSQL)."""
-    rows = (
-        DailyFact.objects.unscoped_for_jobs()
-        .order_by()
-        .values_list(*columns)
-        .iterator(chunk_size=size)
-    )
+def _facts_query(columns: list[str]):
+    return DailyFact.objects.unscoped_for_jobs().order_by().values_list(*columns)
+
+
+def _load_facts(duck, columns: list[str], work: Path, size: int) -> None:
+    """Every fact into DuckDB's table ``facts``, ``size`` rows at a time. One query, so one
+    snapshot of the facts even while they change. PostgreSQL streams them as CSV (COPY, no
+    Python per row); any other database is read through a cursor."""
+    if connection.vendor == "postgresql":
+        _load_by_copy(duck, columns, work, size)
+        return
+    rows = _facts_query(columns).iterator(chunk_size=size)
     batch: list[tuple] = []
     for row in rows:
         batch.append(row)
         if len(batch) == size:
-            yield _as_arrays(columns, batch)
+            _insert_rows(duck, columns, batch)
             batch = []
     if batch:
-        yield _as_arrays(columns, batch)
+        _insert_rows(duck, columns, batch)
 
 
-def _as_arrays(columns: list[str], batch: list[tuple]) -> dict[str, np.ndarray]:
-    arrays = {}
+def _insert_rows(duck, columns: list[str], batch: list[tuple]) -> None:
+    chunk = {}
     for name, values in zip(columns, zip(*batch, strict=True), strict=True):
-        text = name in KEY_COLUMNS and KEY_COLUMNS[name] in ("VARCHAR", "DATE")
-        arrays[name] = np.array(values, dtype=object if text else np.int64)
-    return arrays
+        text = KEY_COLUMNS.get(name) in ("VARCHAR", "DATE")
+        chunk[name] = np.array(values, dtype=object if text else np.int64)
+    duck.register("chunk", chunk)
+    duck.execute("INSERT INTO facts SELECT * FROM chunk")
+    duck.unregister("chunk")
+
+
+def _load_by_copy(duck, columns: list[str], work: Path, size: int) -> None:
+    """PostgreSQL's COPY of the facts query as CSV, loaded ``size`` rows at a time through a
+    CSV file in ``work`` (so the disk holds one chunk of text, never the whole province)."""
+    sql, params = _facts_query(columns).query.sql_with_params()
+    part = work / "part.csv"
+    types = duck.execute("SELECT name, type FROM pragma_table_info('facts')").fetchall()
+    spec = "{" + ", ".join(f"{_literal(name)}: {_literal(kind)}" for name, kind in types) + "}"
+    insert = f"INSERT INTO facts SELECT * FROM read_csv(?, header = false, columns = {spec})"
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            out, lines = open(part, "wb"), 0  # noqa: SIM115 - reopened for every chunk
+            try:
+                for data in copy:  # one CopyData message: one row
+                    out.write(data)
+                    lines += 1
+                    if lines >= size and data[-1:] == b"\n":
+                        out.close()
+                        duck.execute(insert, [str(part)])
+                        out, lines = open(part, "wb"), 0  # noqa: SIM115
+            finally:
+                out.close()
+        if lines:
+            duck.execute(insert, [str(part)])
+    part.unlink(missing_ok=True)
 
 
 def export(*, chunk_size: int = CHUNK) -> Copy:
@@ -190,10 +221,7 @@ def export(*, chunk_size: int = CHUNK) -> Copy:
                 + ", ".join(f'"{name}" {types[name]}' for name in columns)
                 + ")"
             )
-            for chunk in _fact_chunks(columns, chunk_size):
-                duck.register("chunk", chunk)
-                duck.execute("INSERT INTO facts SELECT * FROM chunk")
-                duck.unregister("chunk")
+            _load_facts(duck, columns, work, chunk_size)
             last_fact_id, rows = duck.execute(
                 "SELECT coalesce(max(id), 0), count(*) FROM facts"
             ).fetchone()

@@ -96,11 +96,11 @@ def test_a_failed_export_leaves_the_old_copy_whole(data, data_dir, monkeypatch, 
     make_case(world, world.grid_b1, title="乙社区又一起纠纷")
     facts.rebuild()
 
-    def broken(columns, size):
-        yield from ()
+    def broken(duck, columns, work, size):
+        duck.execute("INSERT INTO facts (id) VALUES (1)")  # a first chunk, then:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(columnar, "_fact_chunks", broken)
+    monkeypatch.setattr(columnar, "_load_facts", broken)
     with pytest.raises(RuntimeError):
         columnar.export()
     assert columnar.current_copy() == old
