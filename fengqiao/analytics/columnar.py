@@ -44,7 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.analytics import models as figures
-from fengqiao.analytics.indicators import Definition, Period, Value
+from fengqiao.analytics.indicators import Definition, Period, Value, ratio_value
 from fengqiao.analytics.models import DailyFact
 from fengqiao.org.permissions import VIEW_FIGURES
 from fengqiao.org.scope import get_for, scope_for
@@ -252,21 +252,6 @@ def export(*, chunk_size: int = CHUNK) -> Copy:
 # --- the table ----------------------------------------------------------------------------
 
 
-def value_of(definition: Definition, sums: dict[str, int]) -> Value:
-    """An indicator's value from summed measures, by the rule of ``indicators.values_for``:
-    numerator ÷ denominator × the unit's factor, rounded to 2 places; no value for a zero
-    denominator; a count is its numerator. Percentiles are not sums: ValueError."""
-    if definition.statistic:
-        raise ValueError(f"{definition.code} is a percentile, not a ratio of sums")
-    numerator = sums[definition.numerator]
-    if definition.denominator is None:
-        return Value(numerator, None, numerator)
-    denominator = sums[definition.denominator]
-    if not denominator:
-        return Value(numerator, denominator, None)
-    return Value(numerator, denominator, round(numerator / denominator * definition.factor, 2))
-
-
 @dataclass
 class Place:
     """One row of the table: a place and its measures summed (and its 常住人口)."""
@@ -275,7 +260,7 @@ class Place:
     sums: dict[str, int]
 
     def values(self, definitions: Iterable[Definition]) -> dict[str, Value]:
-        return {d.code: value_of(d, self.sums) for d in definitions}
+        return {d.code: ratio_value(d, self.sums) for d in definitions}
 
 
 @dataclass

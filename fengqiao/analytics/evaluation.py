@@ -286,7 +286,7 @@ def figures(user, scheme: Scheme, units: list[Unit], period: Period) -> dict[int
             sums[unit.pk]["population"] = indicators.population_of(Target(unit=unit))
     return {
         unit.pk: {
-            d.code: indicators._value(d, sums[unit.pk], minutes[unit.pk]) for d in definitions
+            d.code: indicators.value_of(d, sums[unit.pk], minutes[unit.pk]) for d in definitions
         }
         for unit in units
     }

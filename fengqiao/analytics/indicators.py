@@ -458,7 +458,22 @@ def _change(now: Value, before: Value | None) -> float | None:
     return round((now.value - before.value) / abs(before.value) * 100, 1)
 
 
-def _value(definition: Definition, sums: dict, responded: Responses | list[float]) -> Value:
+def ratio_value(definition: Definition, sums: dict) -> Value:
+    """An indicator's value from summed measures: numerator ÷ denominator × the unit's
+    factor, rounded to 2 places; a count is its numerator. A zero denominator is "no value",
+    never 0 (domain-notes 7.2). The one rule for every table that sums measures."""
+    if definition.statistic:
+        raise ValueError(f"{definition.code} is a percentile, not a ratio of sums")
+    numerator = sums[definition.numerator]
+    if definition.denominator is None:
+        return Value(numerator, None, numerator)
+    denominator = sums[definition.denominator]
+    if not denominator:
+        return Value(numerator, denominator, None)
+    return Value(numerator, denominator, round(numerator / denominator * definition.factor, 2))
+
+
+def value_of(definition: Definition, sums: dict, responded: Responses | list[float]) -> Value:
     """The definition's value from the measures' ``sums`` and the first responses (their
     ``Responses``, or the list of their minutes)."""
     if definition.statistic:
@@ -466,14 +481,7 @@ def _value(definition: Definition, sums: dict, responded: Responses | list[float
             responded = Responses.of(responded)
         stat = responded.statistics[definition.statistic]
         return Value(None, responded.count, None if stat is None else round(stat, 1))
-    numerator = sums[definition.numerator]
-    if definition.denominator is None:
-        return Value(numerator, None, numerator)
-    denominator = sums[definition.denominator]
-    # A zero denominator is "no value", never 0 (domain-notes 7.2).
-    if not denominator:
-        return Value(numerator, denominator, None)
-    return Value(numerator, denominator, round(numerator / denominator * definition.factor, 2))
+    return ratio_value(definition, sums)
 
 
 def values_for(user, target: Target, period: Period, codes=None) -> dict[str, Value]:
@@ -484,7 +492,7 @@ def values_for(user, target: Target, period: Period, codes=None) -> dict[str, Va
         responded = responses(user, target, period)
     else:
         responded = NO_RESPONSES
-    return {d.code: _value(d, sums, responded) for d in chosen}
+    return {d.code: value_of(d, sums, responded) for d in chosen}
 
 
 def compute(
@@ -566,7 +574,7 @@ def trend(user, target: Target, months: int = 12, *, codes=None) -> list[tuple[P
     for period in periods:
         month = {**sums.get(period.start, dict.fromkeys(MEASURES, 0)), "population": population}
         answered = responded.get(period.start, NO_RESPONSES)
-        trend.append((period, {d.code: _value(d, month, answered) for d in chosen}))
+        trend.append((period, {d.code: value_of(d, month, answered) for d in chosen}))
     return trend
 
 
