@@ -1,6 +1,6 @@
 """Figures at province scale: the county dashboard and a province-wide table on PostgreSQL,
-beside DuckDB. Run by hand: ``python bench/analytics.py [--quick]`` (needs the bench extra:
-``pip install -c constraints.txt -e ".[bench]"``).
+beside DuckDB. Run by hand: ``python bench/analytics.py [--quick]`` (DuckDB is one of the
+project's own dependencies).
 
 Targets (issue 16): over 10,000,000 cases and ~100,000 grids, (a) the county dashboard
 (``indicators.compute`` for one county and a year, through Django) under 300 ms p95; (b) the
