@@ -44,7 +44,8 @@ CHUNK = 2000
 REFRESH_ATTEMPTS = 3
 # A resident's rating of 4 or 5 counts as satisfied ("满意" and "非常满意").
 SATISFIED_FROM = 4
-# A transfer to these bodies is a dispute that became a criminal case (民转刑).
+# A transfer recorded before transfers named their kind: one to these bodies is a dispute
+# that became a criminal case (民转刑). Since then the kind "criminal" says so.
 CRIMINAL_BODY = re.compile(r"刑|立案侦查|criminal", re.IGNORECASE)
 # A group: this many parties or more (群体性).
 MASS_FROM = 5
@@ -161,6 +162,12 @@ def _pauses(record: CaseRecord) -> list[clocks.Pause]:
     return pauses
 
 
+def _to_criminal_investigation(payload: dict) -> bool:
+    if "kind" in payload:
+        return payload["kind"] == "criminal"
+    return bool(CRIMINAL_BODY.search(str(payload.get("body", ""))))
+
+
 def case_measures(record: CaseRecord, limits: clocks.TimeLimits) -> dict[str, int]:
     """The case's contribution to each measure (0 or 1; ``reports`` is counted apart).
 
@@ -184,7 +191,7 @@ def case_measures(record: CaseRecord, limits: clocks.TimeLimits) -> dict[str, in
     # entry is a relapse, whether the case is open again or resolved once more.
     relapsed = bool(kinds & REOPEN_KINDS)
     criminal = any(
-        kind == "transfer" and CRIMINAL_BODY.search(str(payload.get("body", "")))
+        kind == "transfer" and _to_criminal_investigation(payload)
         for kind, _at, payload in record.events
     )
     people = record.parties

@@ -326,7 +326,7 @@ class _Builder:
                     "accepted",
                     "transferred",
                     "双方发生肢体冲突致人受伤，移交刑侦立案侦查",
-                    payload={"body": "派出所刑侦中队"},
+                    payload={"body": "派出所刑侦中队", "kind": "criminal"},
                 )
             else:
                 go(
@@ -334,7 +334,7 @@ class _Builder:
                     "accepted",
                     "transferred",
                     "当事人已向法院起诉，移送法院",
-                    payload={"body": "县人民法院"},
+                    payload={"body": "县人民法院", "kind": "court"},
                 )
             return "transferred", timeline
         if plan == "withdraw":

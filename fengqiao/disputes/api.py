@@ -33,6 +33,7 @@ from fengqiao.disputes import (
     moves,
     parties,
     routing,
+    rules,
     selectors,
     services,
     supervision,
@@ -322,6 +323,13 @@ class CaseTransitionSerializer(serializers.Serializer):
     )
     body = serializers.CharField(
         required=False, default="", allow_blank=True, help_text="transfer: the receiving body."
+    )
+    transfer_kind = serializers.ChoiceField(
+        choices=[(kind, kind) for kind in rules.TRANSFER_KINDS],
+        required=False,
+        default="department",
+        help_text="transfer: where the case goes; 'criminal' is a dispute that became a "
+        "criminal case (民转刑).",
     )
     into = serializers.CharField(
         required=False, default="", allow_blank=True, help_text="merge: the reference kept."
@@ -771,7 +779,13 @@ def _apply(case: Case, actor, move: dict) -> Case:
     if name == "resume":
         return services.resume_clock(case=case, actor=actor, note=note)
     if name == "transfer":
-        return services.transfer_case(case=case, actor=actor, body=move["body"], reason=reason)
+        return services.transfer_case(
+            case=case,
+            actor=actor,
+            body=move["body"],
+            reason=reason,
+            kind=move["transfer_kind"],
+        )
     if name == "withdraw":
         return services.withdraw_case(case=case, actor=actor, reason=reason)
     try:

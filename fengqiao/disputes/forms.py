@@ -108,10 +108,19 @@ class RegradeForm(OptionalReasonForm):
     field_order = ["risk", "reason", "version"]
 
 
+TRANSFER_KIND_CHOICES = [
+    ("court", _("法院（诉讼）")),
+    ("criminal", _("刑事立案侦查（民转刑）")),
+    ("petition", _("信访部门")),
+    ("department", _("其他部门")),
+]
+
+
 class TransferForm(ReasonForm):
+    kind = forms.ChoiceField(label=_("移送去向"), choices=TRANSFER_KIND_CHOICES)
     body = forms.CharField(label=_("接收单位"), max_length=100)
 
-    field_order = ["body", "reason", "version"]
+    field_order = ["kind", "body", "reason", "version"]
 
 
 class MergeForm(OptionalReasonForm):

@@ -228,6 +228,10 @@ def needs_verification(*, level: int, risk: str, supervised: bool) -> bool:
     return level >= 2 or risk == "red" or supervised
 
 
+# Where a transferred case goes (移送): the kind is recorded with the receiving body, so the
+# figures count disputes that became criminal cases (民转刑) from a choice, not from words.
+TRANSFER_KINDS = ("court", "criminal", "petition", "department")
+
 # Points a supervision order's card costs the unit and the person held to account.
 CARD_POINTS = {"none": 0, "yellow": 1, "red": 3}
 

@@ -501,12 +501,19 @@ def resume_unchecked(*, case: Case, actor, note: str = "", by: str = "") -> Case
     )
 
 
-def transfer_case(*, case: Case, actor, body: str, reason: str) -> Case:
-    """Hand the case to a court, criminal investigation or another department."""
+def transfer_case(*, case: Case, actor, body: str, reason: str, kind: str = "department") -> Case:
+    """Hand the case to a court, criminal investigation (``kind`` "criminal": the dispute
+    became a criminal case, 民转刑), the petition office or another department."""
+    if kind not in rules.TRANSFER_KINDS:
+        raise ValidationError({"kind": _("请选择移送去向")})
     if not body.strip() or not reason.strip():
         raise ValidationError({"body": _("请填写接收单位和移送理由")})
     return transition(
-        case=case, actor=actor, action="transfer", note=reason, payload={"body": body.strip()}
+        case=case,
+        actor=actor,
+        action="transfer",
+        note=reason,
+        payload={"body": body.strip(), "kind": kind},
     )
 
 

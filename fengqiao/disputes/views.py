@@ -130,7 +130,7 @@ ACTIONS: dict[str, Action] = {
     "transfer": Action(
         forms.TransferForm,
         lambda *, case, actor, data: services.transfer_case(
-            case=case, actor=actor, body=data["body"], reason=data["reason"]
+            case=case, actor=actor, body=data["body"], reason=data["reason"], kind=data["kind"]
         ),
         danger=True,
     ),

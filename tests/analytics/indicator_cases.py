@@ -206,8 +206,9 @@ def build(world, clock: Clock, step=nullcontext) -> Figures:
         at(3, 11, 11),
         disputes.transfer_case,
         actor=officer_a,
-        body="县公安局（刑事立案侦查）",
+        body="县公安局刑侦大队",
         reason="涉嫌故意毁坏财物",
+        kind="criminal",
     )
     receive("c11", "blue", "a1", at(3, 12, 8))
     move("c11", at(3, 12, 8, 30), disputes.accept_case, actor=officer_a)

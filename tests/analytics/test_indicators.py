@@ -16,6 +16,7 @@ from fengqiao.analytics import facts, indicators
 from fengqiao.analytics.indicators import DEFINITIONS, Period, Target
 from fengqiao.analytics.models import MEASURES, DailyFact
 from fengqiao.analytics.tasks import rebuild_recent_facts
+from fengqiao.disputes import clocks
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.org.models import Person
 from tests.analytics import indicator_cases
@@ -344,3 +345,39 @@ def test_reports_per_10k_has_no_cases_to_list_and_unknown_codes_are_not_found(wo
     assert list(error.value.message_dict) == ["part"]
     with pytest.raises(Http404):
         indicators.drill_down(world.officer_a, target, MARCH, "no_such_indicator")
+
+
+def _transferred(payload: dict) -> facts.CaseRecord:
+    received = at(3, 1, 9)
+    return facts.CaseRecord(
+        id=1,
+        reference="T-1",
+        grid_id=1,
+        scope_path="/x/",
+        category="neighbourhood",
+        risk="yellow",
+        level=2,
+        state="transferred",
+        received_at=received,
+        first_action_at=received,
+        resolved_at=None,
+        closed_at=received,
+        events=[("transfer", received, payload)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "criminal"),
+    [
+        ({"body": "县公安局刑侦大队", "kind": "criminal"}, 1),
+        # The recorded kind decides: a court's criminal chamber is still a court.
+        ({"body": "县人民法院刑事审判庭", "kind": "court"}, 0),
+        ({"body": "街道办", "kind": "department"}, 0),
+        # Transfers recorded before the kind existed are read from the receiving body.
+        ({"body": "县公安局（刑事立案侦查）"}, 1),
+        ({"body": "县人民法院"}, 0),
+    ],
+)
+def test_civil_to_criminal_is_the_transfer_kind_the_officer_chose(payload, criminal):
+    limits = clocks.limits_for("yellow")
+    assert facts.case_measures(_transferred(payload), limits)["criminal"] == criminal

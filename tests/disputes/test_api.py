@@ -296,10 +296,29 @@ def test_transfer_needs_the_receiving_body(world, case_a):
     response = _move(world.officer_a, case_a, action="transfer", version=0, reason="涉嫌违法")
     assert response.status_code == 400 and "body" in response.json()
     assert case_snapshot(case_a) == before
+    unknown = _move(
+        world.officer_a,
+        case_a,
+        action="transfer",
+        version=0,
+        reason="涉嫌违法",
+        body="刑侦大队",
+        transfer_kind="prison",
+    )
+    assert unknown.status_code == 400 and "transfer_kind" in unknown.json()
+    assert case_snapshot(case_a) == before
     done = _move(
-        world.officer_a, case_a, action="transfer", version=0, reason="涉嫌违法", body="刑侦大队"
+        world.officer_a,
+        case_a,
+        action="transfer",
+        version=0,
+        reason="涉嫌违法",
+        body="刑侦大队",
+        transfer_kind="criminal",
     )
     assert done.status_code == 200 and done.json()["state"] == "transferred"
+    event = case_a.events.get(kind="transfer")
+    assert event.payload == {"body": "刑侦大队", "kind": "criminal"}
 
 
 def test_a_case_merges_only_into_one_inside_the_jurisdiction(world, case_a, case_b):
