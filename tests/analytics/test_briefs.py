@@ -16,8 +16,7 @@ from openpyxl import load_workbook
 from fengqiao.analytics import briefs, facts, indicators
 from fengqiao.analytics.models import Brief
 from fengqiao.analytics.tasks import produce_briefs
-from fengqiao.disputes import services as disputes
-from fengqiao.intake import services as intake
+from tests.analytics.figures_data import make_case
 from tests.conftest import _staff
 
 pytestmark = pytest.mark.django_db
@@ -29,33 +28,14 @@ def analyst(world):
     return user
 
 
-def _case(world, building, *, risk="yellow", close=False):
-    case = intake.submit_report(
-        actor=world.county_admin,
-        channel="walk_in",
-        kind="dispute",
-        category="neighbourhood",
-        risk=risk,
-        text="两户为楼道堆物争吵",
-        building=building,
-        reporter_name="报事人",
-    ).report.case
-    if close:
-        disputes.accept_case(case=case, actor=world.county_admin)
-        disputes.transition(case=case, actor=world.county_admin, action="close", note="和解")
-        if case.state == "verifying":
-            disputes.transition(case=case, actor=world.county_admin, action="verify")
-    return case
-
-
 @pytest.fixture
 def cases(world):
     """Township A: three cases this week, one resolved, one red and open; township B: one."""
     made = [
-        _case(world, world.building_a1, close=True),
-        _case(world, world.building_a1, risk="red"),
-        _case(world, world.building_a1),
-        _case(world, world.building_b1),
+        make_case(world, world.grid_a1, close=True),
+        make_case(world, world.grid_a1, risk="red"),
+        make_case(world, world.grid_a1),
+        make_case(world, world.grid_b1),
     ]
     facts.rebuild()
     return made
@@ -132,7 +112,7 @@ def test_a_rerun_of_the_same_period_replaces_the_brief(world, cases):
     today = timezone.localdate().isoformat()
     _produce("--period", "month", "--date", today)
     first = dict(Brief.objects.values_list("unit__code", "pk"))
-    _case(world, world.building_a1)
+    make_case(world, world.grid_a1)
     facts.rebuild()
     _produce("--period", "month", "--date", today)
     assert dict(Brief.objects.values_list("unit__code", "pk")) == first
