@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "fengqiao.disputes",
     "fengqiao.intake",
     "fengqiao.community",
+    "fengqiao.dispatch",
     "fengqiao.analytics",
     "fengqiao.demo",
 ]

@@ -20,6 +20,8 @@ urlpatterns = [
     path("report/", include("fengqiao.intake.urls")),
     path("community/", include("fengqiao.community.urls")),
     path("figures/", include("fengqiao.analytics.urls")),
+    # /alarm/ and /kiosk/ for residents, /dispatch/ for the board, phones and patrols.
+    path("", include("fengqiao.dispatch.urls")),
     path("open311/v2/", include("fengqiao.intake.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

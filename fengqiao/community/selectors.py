@@ -157,3 +157,18 @@ def reported_messages_for(user) -> QuerySet[Message]:
         .annotate(open_reports=Count("abuse_reports", filter=open_reports))
         .order_by("-open_reports", "-id")
     )
+
+
+def confirmed_phone_of(user) -> str:
+    """The phone a resident confirmed by text message when joining a group ("" if none):
+    what a one-click alarm calls them back on."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    phone = (
+        Member.objects.filter(user=user, removed_at__isnull=True, is_staff=False)
+        .exclude(phone="")
+        .order_by("-joined_at")
+        .values_list("phone", flat=True)
+        .first()
+    )
+    return phone or ""

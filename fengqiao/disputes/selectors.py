@@ -132,7 +132,12 @@ def _search_q(q: str) -> Q:
     ends in its digits. Each source is asked on its own (on PostgreSQL each has a trigram
     index, migration 0006), then the worklist filters by the ids: one OR across tables
     would make the database walk the whole jurisdiction."""
-    cases = Case.objects.filter(Q(reference__icontains=q) | Q(title__icontains=q))
+    cases = Case.objects.filter(
+        Q(reference__icontains=q)
+        | Q(title__icontains=q)
+        | Q(incident_number=q.strip().upper())
+        | Q(court_number=q.strip())
+    )
     ids = set(cases.order_by("-pk").values_list("pk", flat=True)[:SEARCH_MATCHES])
     ids |= set(
         Party.objects.filter(name__icontains=q)

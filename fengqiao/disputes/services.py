@@ -221,6 +221,7 @@ def _open_case(
     parties: list[dict] | None = None,
     received_at: dt.datetime | None = None,
     packages: dict | None = None,
+    incident_number: str = "",
 ) -> Case:
     """The opening itself, once the caller's door is checked (``source``: the report for
     ``open_case_for_report``, None for staff)."""
@@ -248,6 +249,7 @@ def _open_case(
             address=address.strip(),
             std_address=std_address,
             received_at=received_at,
+            incident_number=incident_number.strip()[:32],
         )
         # Codes and texts are checked above; the foreign keys come from our own lookups, so
         # full_clean's one query per key would only re-read what was just read.
@@ -501,20 +503,35 @@ def resume_unchecked(*, case: Case, actor, note: str = "", by: str = "") -> Case
     )
 
 
-def transfer_case(*, case: Case, actor, body: str, reason: str, kind: str = "department") -> Case:
+def transfer_case(
+    *,
+    case: Case,
+    actor,
+    body: str,
+    reason: str,
+    kind: str = "department",
+    court_number: str = "",
+) -> Case:
     """Hand the case to a court, criminal investigation (``kind`` "criminal": the dispute
-    became a criminal case, 民转刑), the petition office or another department."""
+    became a criminal case, 民转刑), the petition office or another department. A court's
+    case number (``court_number``, court transfers only) is kept on the case and found by
+    the case search, beside the incident number it may carry."""
     if kind not in rules.TRANSFER_KINDS:
         raise ValidationError({"kind": _("请选择移送去向")})
     if not body.strip() or not reason.strip():
         raise ValidationError({"body": _("请填写接收单位和移送理由")})
-    return transition(
-        case=case,
-        actor=actor,
-        action="transfer",
-        note=reason,
-        payload={"body": body.strip(), "kind": kind},
-    )
+    court_number = (court_number or "").strip()
+    if court_number and (kind != "court" or len(court_number) > 64):
+        raise ValidationError({"court_number": _("法院案号只用于移送法院，最多 64 个字")})
+    payload = {"body": body.strip(), "kind": kind}
+    if court_number:
+        payload["court_number"] = court_number
+    with transaction.atomic():
+        case = transition(case=case, actor=actor, action="transfer", note=reason, payload=payload)
+        if court_number:
+            Case.objects.filter(pk=case.pk).update(court_number=court_number)
+            case.court_number = court_number
+    return case
 
 
 def withdraw_case(*, case: Case, actor, reason: str) -> Case:

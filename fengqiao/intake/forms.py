@@ -16,6 +16,8 @@ from fengqiao.intake.models import Report
 from fengqiao.phones import normalize_phone
 
 PUBLIC_CHANNELS = ("web", "kiosk")
+# What a report form offers; an alarm comes in through dispatch's one-click alarm and 110.
+REPORT_KINDS = [(code, label) for code, label in Report.Kind.choices if code != Report.Kind.ALARM]
 STAFF_CHANNELS = (
     "walk_in",
     "phone",
@@ -82,7 +84,7 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     """What a resident fills in. Nothing is required here: the service says what is
     missing, all at once, in its own words."""
 
-    kind = forms.ChoiceField(label=_("反映什么"), choices=Report.Kind.choices, required=False)
+    kind = forms.ChoiceField(label=_("反映什么"), choices=REPORT_KINDS, required=False)
     category = forms.ChoiceField(
         label=_("纠纷类别"), choices=[("", "")] + taxonomy.choices("category"), required=False
     )

@@ -25,6 +25,8 @@ class Report(sealing.SealedPhone, models.Model):
         REGISTRY = "registry", _("信息登记（如流动人口）")
         SUGGESTION = "suggestion", _("意见建议")
         SERVICE = "service", _("办事求助")
+        # One-click alarms and 110 transfers: dispatch works them as incidents.
+        ALARM = "alarm", _("报警求助")
 
     class Status(models.TextChoices):
         OPEN = "open", _("待处理")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +33,19 @@ TRACKING_LENGTH = 10
 MAX_PHOTOS = 6
 # The channels a resident or an anonymous visitor reports through; the rest are staff's.
 PUBLIC_CHANNELS = frozenset({"web", "kiosk", "one_click_alarm", "open311"})
+# The channels an alarm (kind "alarm") may arrive by: dispatch's own doors.
+ALARM_CHANNELS = frozenset({"one_click_alarm", "kiosk", "alarm_110"})
 REOPEN_WINDOW = dt.timedelta(days=30)
 MAX_REPLY_CHARS = 2000
 # The same reply sent again this soon is the same request (a double tap, a resent form).
 REPLY_REPEAT_WINDOW = dt.timedelta(minutes=10)
 # Following ``duplicate_of`` from a report to the original ends within this many steps.
 MAX_DUPLICATE_CHAIN = 20
+
+# Sent with ``report`` inside the transaction that stores a new report, after its case is
+# opened: the modules above intake (dispatch) turn it into their own records, so a failure
+# there rolls the report back too.
+report_submitted = Signal()
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ def submit_report(
     source: str = "",
     ask_grid: bool = False,
     chosen_grid: str = "",
+    incident_number: str = "",
 ) -> Submission:
     """Validate, grade, store, locate and route a report; a dispute also opens a case.
 
@@ -180,12 +189,14 @@ def submit_report(
                     parties=parties or _reporter_as_party(values),
                     received_at=report.created_at,
                     packages=packages,
+                    incident_number=incident_number,
                 )
                 # The link lives here, on intake's side: disputes does not know reports.
                 # Setting it also caches ``case.report`` for the callers who read it next.
                 report.case = case
                 report.save(update_fields=["case"])
             _ensure_written_in_scope(actor, report, case)
+            report_submitted.send(sender=Report, report=report, actor=actor)
             if not _is_resident(actor):
                 grading.record_corrections(report, chosen, actor)
             audit.record(
@@ -410,6 +421,8 @@ def _validated(
         errors["channel"] = _("未知的渠道")
     if kind not in Report.Kind.values:
         errors["kind"] = _("请选择反映类型")
+    elif kind == Report.Kind.ALARM and channel not in ALARM_CHANNELS:
+        errors["kind"] = _("报警请使用一键报警或拨打 110")
     if category and category not in taxonomy.codes("category"):
         errors["category"] = _("未知的类别")
     if risk and risk not in taxonomy.codes("risk"):

@@ -88,6 +88,21 @@ _FIGURES_READ = frozenset({VIEW_FIGURES})
 _FIGURES_SUPERVISE = _FIGURES_READ | {"analytics.view_flag", "analytics.view_brief"}
 _FIGURES_INSPECT = _FIGURES_SUPERVISE | {"analytics.change_flag"}
 
+# Dispatch (接处警): police see their area's incidents and units and answer what they are
+# sent to; community police and chiefs also take 110 transfers and dispatch; chiefs and
+# administrators keep the station's units on duty.
+_DISPATCH_RESPOND = frozenset(
+    {"dispatch.view_incident", "dispatch.view_dutyunit", "dispatch.respond_incident"}
+)
+_DISPATCH_RUN = _DISPATCH_RESPOND | {
+    "dispatch.dispatch_incident",
+    "dispatch.add_incident",
+    "dispatch.change_incident",
+}
+_DISPATCH_UNITS = frozenset(
+    {"dispatch.view_dutyunit", "dispatch.add_dutyunit", "dispatch.change_dutyunit"}
+)
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
     "building_head": _GROUND_WORK,
@@ -95,7 +110,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "grid_worker": _GROUND_WORK | {"registry.view_resident", "registry.view_establishment"},
     "volunteer": _GROUND_WORK,
     "property_staff": _GROUND_WORK,
-    "auxiliary_police": frozenset(_VIEW_ALL | _DO_WORK | _REGISTRY_KEEP | _COMMUNITY_TALK),
+    "auxiliary_police": frozenset(
+        _VIEW_ALL | _DO_WORK | _REGISTRY_KEEP | _COMMUNITY_TALK | _DISPATCH_RESPOND
+    ),
     "community_police": frozenset(
         _VIEW_ALL
         | _DO_WORK
@@ -104,6 +121,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {SEE_FULL_PHONE, REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION}
         | {"places.add_building", "places.change_building", "registry.merge_resident"}
         | _FIGURES_READ
+        | _DISPATCH_RUN
     ),
     "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL | _FIGURES_READ),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
@@ -120,8 +138,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {REVEAL_IDENTITY, SEE_SENSITIVE_POPULATION, "registry.merge_resident"}
         | {f"org.{a}_{m}" for a in ("add", "change") for m in ("assignment", "team", "person")}
         | _FIGURES_SUPERVISE
+        | _DISPATCH_RUN
+        | _DISPATCH_UNITS
     ),
-    "analyst": frozenset(_VIEW_ALL | _READ_WORK | _REGISTRY_VIEW | {VIEW_AUDIT} | _FIGURES_INSPECT),
+    "analyst": frozenset(
+        _VIEW_ALL
+        | _READ_WORK
+        | _REGISTRY_VIEW
+        | {VIEW_AUDIT}
+        | _FIGURES_INSPECT
+        | {"dispatch.view_incident", "dispatch.view_dutyunit"}
+    ),
     "admin": frozenset(
         _VIEW_ALL
         | _MANAGE_PLACES
@@ -136,6 +163,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         # A county's own time limits and escalation setting (disputes.policy).
         | {"disputes.view_countypolicy", "disputes.change_countypolicy"}
         | _FIGURES_INSPECT
+        | _DISPATCH_UNITS
+        | {"dispatch.view_incident"}
     ),
     "agency_staff": _ANSWER_HANDOFFS,
 }

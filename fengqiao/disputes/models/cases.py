@@ -100,6 +100,10 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases_led",
     )
+    # One number across 110, the case and the court: the incident the case came from (its
+    # 110 number for a 110 transfer) and, once it goes to court, the court's case number.
+    incident_number = models.CharField(_("警情编号"), max_length=32, blank=True, db_index=True)
+    court_number = models.CharField(_("法院案号"), max_length=64, blank=True, db_index=True)
     received_at = models.DateTimeField(_("登记时间"), db_index=True)
     first_action_at = models.DateTimeField(_("首次处置时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
