@@ -16,6 +16,8 @@ from fengqiao.analytics import flags as analytics_flags
 from fengqiao.analytics.models import Flag
 from fengqiao.community import services as community
 from fengqiao.community.notices import services as notices
+from fengqiao.dispatch import services as dispatch
+from fengqiao.dispatch.models import DutyUnit
 from fengqiao.disputes import handoffs, typical
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import services as intake
@@ -69,6 +71,8 @@ class Township:
     typical: object
     brief: object
     flag: object
+    incident: object
+    duty_unit: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -76,6 +80,7 @@ class Township:
         return [
             self.report.tracking_code,
             self.case.reference,
+            self.incident.number,
             f"{p}镇纠纷当事人",
             f"{p}社区专属群",
             f"{p}社区的消息",
@@ -190,7 +195,31 @@ def furnish(world, which: str) -> Township:
         typical=(chosen := _typical_case(world, officer, building, prefix)),
         brief=_brief(getattr(world, f"station_{which}")),
         flag=_flag(chosen.case),
+        incident=_incident(officer, grid, prefix, phone),
+        duty_unit=_duty_unit(getattr(world, f"station_{which}"), officer, prefix),
     )
+
+
+def _incident(officer, grid, prefix: str, phone: str):
+    """A 110 transfer in the township, with the caller's phone."""
+    incident, _created = dispatch.receive_110(
+        actor=officer,
+        number=f"110{grid.code[-8:]}".replace("G", "9"),
+        received_at=timezone.now() - dt.timedelta(minutes=2),
+        text=f"{prefix}社区的消息：有人在店门口争吵",
+        caller_name=f"{prefix}镇纠纷当事人",
+        caller_phone=phone,
+        grid_code=grid.code,
+    )
+    return incident
+
+
+def _duty_unit(station, officer, prefix: str):
+    unit = DutyUnit.objects.create(
+        call_sign=f"{prefix}镇巡逻一组", kind="patrol_car", station=station, status="available"
+    )
+    unit.members.set([officer.person])
+    return unit
 
 
 def _hand_off(case, officer, township, prefix: str):
