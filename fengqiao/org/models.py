@@ -169,6 +169,8 @@ class Team(models.Model):
         MEDIATION = "mediation", _("调解队")
         VOLUNTEER = "volunteer", _("志愿者队")
         PROPERTY = "property", _("物业队")
+        # 群防群治: volunteers, security guards and shop owners who join patrols.
+        JOINT_DEFENCE = "joint_defence", _("群防群治队")
         # The bodies of the ladder's upper levels and the ones matters are handed to.
         COMMITTEE = "committee", _("人民调解委员会")
         GOVERNANCE = "governance", _("综治中心")
