@@ -75,6 +75,7 @@ _GROUND_WORK = frozenset(
     | _REGISTRY_GROUND
     | _COMMUNITY_TALK
     | {"community.view_alert", "org.view_person", "org.view_assignment"}
+    | _PATROL_CHECK_IN
 )
 
 # Full phone numbers of colleagues and volunteers: police and station management only.
@@ -102,6 +103,13 @@ _DISPATCH_RUN = _DISPATCH_RESPOND | {
 _DISPATCH_UNITS = frozenset(
     {"dispatch.view_dutyunit", "dispatch.add_dutyunit", "dispatch.change_dutyunit"}
 )
+# Patrols: chiefs, administrators and community police keep routes and plan shifts; the
+# ground (building heads, grid workers, volunteers, property staff) and the police check in.
+_PATROL_RUN = frozenset(
+    {f"dispatch.{a}_patrolroute" for a in ("view", "add", "change")}
+    | {"dispatch.view_patrolshift", "dispatch.add_patrolshift", "dispatch.view_checkin"}
+)
+_PATROL_CHECK_IN = frozenset({"dispatch.add_checkin"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
@@ -112,7 +120,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "property_staff": _GROUND_WORK,
     "auxiliary_police": frozenset(
         _VIEW_ALL | _DO_WORK | _REGISTRY_KEEP | _COMMUNITY_TALK | _DISPATCH_RESPOND
-    ),
+    )
+    | _PATROL_CHECK_IN,
     "community_police": frozenset(
         _VIEW_ALL
         | _DO_WORK
@@ -122,6 +131,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {"places.add_building", "places.change_building", "registry.merge_resident"}
         | _FIGURES_READ
         | _DISPATCH_RUN
+        | _PATROL_RUN
+        | _PATROL_CHECK_IN
     ),
     "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL | _FIGURES_READ),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
@@ -140,6 +151,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _FIGURES_SUPERVISE
         | _DISPATCH_RUN
         | _DISPATCH_UNITS
+        | _PATROL_RUN
     ),
     "analyst": frozenset(
         _VIEW_ALL
@@ -165,6 +177,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _FIGURES_INSPECT
         | _DISPATCH_UNITS
         | {"dispatch.view_incident"}
+        | _PATROL_RUN
     ),
     "agency_staff": _ANSWER_HANDOFFS,
 }
