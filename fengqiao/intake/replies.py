@@ -29,6 +29,10 @@ RECEIVED = {
         "您的意见建议已收到（查询码 %(code)s），谢谢您的关心。我们会认真研究，并在这里答复您。"
     ),
     "service": _("您的求助已收到（查询码 %(code)s），工作人员会尽快与您联系办理。"),
+    "alarm": _(
+        "您的报警已收到（查询码 %(code)s），已通知%(grid)s的民警。"
+        "情况危急时请同时拨打 110。"
+    ),
 }
 
 # Said when a report (or, for a dispute, its case) reaches a state.
