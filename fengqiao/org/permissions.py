@@ -68,6 +68,9 @@ _COMMUNITY_RUN = _COMMUNITY_TALK | {
     "community.view_alert",
 }
 
+# Patrol check-ins (巡逻打卡): the ground below and the police.
+_PATROL_CHECK_IN = frozenset({"dispatch.add_checkin"})
+
 # Building heads, grid workers, volunteers and property staff: their grids, their cases.
 _GROUND_WORK = frozenset(
     _VIEW_PLACES
@@ -103,13 +106,11 @@ _DISPATCH_RUN = _DISPATCH_RESPOND | {
 _DISPATCH_UNITS = frozenset(
     {"dispatch.view_dutyunit", "dispatch.add_dutyunit", "dispatch.change_dutyunit"}
 )
-# Patrols: chiefs, administrators and community police keep routes and plan shifts; the
-# ground (building heads, grid workers, volunteers, property staff) and the police check in.
+# Patrols: chiefs, administrators and community police keep routes and plan shifts.
 _PATROL_RUN = frozenset(
     {f"dispatch.{a}_patrolroute" for a in ("view", "add", "change")}
     | {"dispatch.view_patrolshift", "dispatch.add_patrolshift", "dispatch.view_checkin"}
 )
-_PATROL_CHECK_IN = frozenset({"dispatch.add_checkin"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
