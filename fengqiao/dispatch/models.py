@@ -223,3 +223,6 @@ class Incident(sealing.SealedPhone, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.CLOSED
+
+
+from fengqiao.dispatch.patrol_models import CheckIn, PatrolPoint, PatrolRoute, PatrolShift  # noqa: E402,F401
