@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao import sealing, taxonomy
+from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.community import selectors as community
 from fengqiao.dispatch import rules
@@ -157,8 +157,8 @@ def raise_alarm(
     """A resident's one-click alarm (phone, group page or kiosk) as an incident.
 
     It goes through intake's one door (idempotent on ``client_key`` per ``sender``,
-    triaged, located, routed). A tap from the same sender (or the same phone) within a
-    minute of an open alarm is that alarm. The place is the point the device gave, else
+    triaged, located, routed). A tap from the same sender (account or browser session) within
+    a minute is that alarm (a second tap, a reloaded page). The place is the point the device gave, else
     the one it remembered (``location_source`` "last_known"), else the chosen building or
     the kiosk's or group's place; the caller's registered home is the last resort. Only a
     fallback is marked uncertain. A signed-in resident's phone is the one they confirmed
@@ -174,7 +174,7 @@ def raise_alarm(
     verified = community.confirmed_phone_of(actor) if actor is not None else ""
     phone = verified or caller_phone
     sender_hash = _sender_hash(sender)
-    recent = _recent_alarm(sender_hash, phone)
+    recent = _recent_alarm(sender_hash)
     if recent is not None:
         return recent
     has_point = lon is not None and lat is not None
@@ -221,16 +221,19 @@ def raise_alarm(
     return incident
 
 
-def _recent_alarm(sender_hash: str, phone: str) -> Incident | None:
+def _recent_alarm(sender_hash: str) -> Incident | None:
+    """The open alarm the same sender raised within the last minute. Never matched by a
+    phone typed on the form: anyone can type someone else's number, and the answer carries
+    the first alarm's tracking code."""
+    if not sender_hash:
+        return None
     since = timezone.now() - rules.DUPLICATE_ALARM_WINDOW
-    recent = Incident.objects.unscoped_for_jobs().filter(created_at__gte=since, from_110=False)
-    if sender_hash:
-        found = recent.filter(sender_hash=sender_hash).order_by("-pk").first()
-        if found is not None:
-            return found
-    if phone:
-        return recent.filter(phone_hash=sealing.digest(phone)).order_by("-pk").first()
-    return None
+    return (
+        Incident.objects.unscoped_for_jobs()
+        .filter(created_at__gte=since, from_110=False, sender_hash=sender_hash)
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _alarm_text(note: str, *, silent: bool, source: str) -> str:
