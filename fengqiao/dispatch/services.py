@@ -157,10 +157,10 @@ def raise_alarm(
     """A resident's one-click alarm (phone, group page or kiosk) as an incident.
 
     It goes through intake's one door (idempotent on ``client_key`` per ``sender``,
-    triaged, located, routed). A tap from the same sender (account or browser session) within
-    a minute is that alarm (a second tap, a reloaded page). The place is the point the device gave, else
-    the one it remembered (``location_source`` "last_known"), else the chosen building or
-    the kiosk's or group's place; the caller's registered home is the last resort. Only a
+    triaged, located, routed). A tap from the same sender (account or browser session)
+    within a minute is that alarm (a second tap, a reloaded page). The place is the point
+    the device gave, else the one it remembered (``location_source`` "last_known"), else
+    the building the caller chose before, or the kiosk's or the group's place; only a
     fallback is marked uncertain. A signed-in resident's phone is the one they confirmed
     by text message (``phone_verified``); a typed one is taken as given.
     """
