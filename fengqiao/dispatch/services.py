@@ -479,7 +479,12 @@ def record_step(*, incident: Incident, actor, step: str) -> Incident:
     if step not in rules.STEPS:
         raise ValidationError({"step": _("未知的出警环节")})
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("unit").get(pk=incident.pk)
+        # Only the incident's row is locked: its unit is an outer join PostgreSQL cannot lock.
+        incident = (
+            Incident.objects.select_for_update(of=("self",))
+            .select_related("unit")
+            .get(pk=incident.pk)
+        )
         _ensure_responder(actor, incident)
         if rules.next_step(incident.status) != step:
             raise ValidationError(
@@ -523,7 +528,7 @@ def report_result(
         raise ValidationError({"category": _("未知的类别")})
     with transaction.atomic():
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related("unit", "report")
             .get(pk=incident.pk)
         )
