@@ -34,6 +34,8 @@ ALARM_CHANNELS = frozenset({"one_click_alarm", "alarm_110"})
 NUMBER_TRIES = 5
 MAX_NOTE_CHARS = 500
 MAX_NUMBER_CHARS = 32
+# The ``source`` of the report a result opens a case through.
+INCIDENT_SOURCE = "dispatch.incident:"
 
 
 def connect() -> None:
@@ -46,6 +48,10 @@ def _on_report(sender, *, report, **kwargs) -> None:
 
 
 def becomes_incident(report) -> bool:
+    # The case an incident's result opens comes through the door on the alarm's channel:
+    # it is that incident's sequel, not a second call for help.
+    if report.source.startswith(INCIDENT_SOURCE):
+        return False
     return (
         report.kind == "alarm"
         or report.channel in ALARM_CHANNELS
@@ -574,7 +580,7 @@ def _open_case_for(incident: Incident, actor, *, result: str, category: str, par
         reporter_phone=incident.report.phone if incident.phone_sealed else "",
         client_key=f"incident-{incident.pk}",
         sender="system:dispatch-conversion",
-        source=f"dispatch.incident:{incident.pk}",
+        source=f"{INCIDENT_SOURCE}{incident.pk}",
         actor=actor,
         parties=parties,
         incident_number=incident.number,
