@@ -132,6 +132,8 @@ class CaseSerializer(ReadOnlyModelSerializer):
             "report",
             "merged_into",
             "handlers",
+            "incident_number",
+            "court_number",
             "received_at",
             "first_action_at",
             "resolved_at",
@@ -330,6 +332,14 @@ class CaseTransitionSerializer(serializers.Serializer):
         default="department",
         help_text="transfer: where the case goes; 'criminal' is a dispute that became a "
         "criminal case (民转刑).",
+    )
+    court_number = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=64,
+        help_text="transfer to a court: the court's case number (法院案号), found by the "
+        "case search.",
     )
     into = serializers.CharField(
         required=False, default="", allow_blank=True, help_text="merge: the reference kept."
@@ -785,6 +795,7 @@ def _apply(case: Case, actor, move: dict) -> Case:
             body=move["body"],
             reason=reason,
             kind=move["transfer_kind"],
+            court_number=move["court_number"],
         )
     if name == "withdraw":
         return services.withdraw_case(case=case, actor=actor, reason=reason)

@@ -119,8 +119,10 @@ TRANSFER_KIND_CHOICES = [
 class TransferForm(ReasonForm):
     kind = forms.ChoiceField(label=_("移送去向"), choices=TRANSFER_KIND_CHOICES)
     body = forms.CharField(label=_("接收单位"), max_length=100)
+    # Court transfers only: the page shows it while the kind is "court" (site.css).
+    court_number = forms.CharField(label=_("法院案号"), required=False, max_length=64)
 
-    field_order = ["kind", "body", "reason", "version"]
+    field_order = ["kind", "body", "court_number", "reason", "version"]
 
 
 class MergeForm(OptionalReasonForm):

@@ -130,7 +130,12 @@ ACTIONS: dict[str, Action] = {
     "transfer": Action(
         forms.TransferForm,
         lambda *, case, actor, data: services.transfer_case(
-            case=case, actor=actor, body=data["body"], reason=data["reason"], kind=data["kind"]
+            case=case,
+            actor=actor,
+            body=data["body"],
+            reason=data["reason"],
+            kind=data["kind"],
+            court_number=data["court_number"],
         ),
         danger=True,
     ),
