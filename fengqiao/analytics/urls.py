@@ -9,6 +9,7 @@ from fengqiao.analytics import (
     evaluation_views,
     flag_views,
     official_views,
+    response_views,
 )
 
 app_name = "analytics"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", dashboard_views.figures, name="dashboard"),
     path("cases/", dashboard_views.cases, name="cases"),
     path("official/", official_views.official_statistics, name="official"),
+    path("response/", response_views.response_times, name="response"),
     path("evaluation/", evaluation_views.evaluation_page, name="evaluation"),
     path("flags/", flag_views.flag_list, name="flags"),
     path("briefs/", brief_views.brief_list, name="briefs"),
