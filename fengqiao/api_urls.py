@@ -28,6 +28,11 @@ urlpatterns = [
     path("address-match/", registry_api.AddressMatchView.as_view(), name="address-match"),
     path("indicators/", analytics_api.IndicatorsView.as_view(), name="indicators"),
     path(
+        "indicators/response/",
+        analytics_api.ResponseTimesView.as_view(),
+        name="indicators-response",
+    ),
+    path(
         "indicators/<slug:code>/cases/",
         analytics_api.IndicatorCasesView.as_view(),
         name="indicator-cases",

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fengqiao import taxonomy
-from fengqiao.analytics import indicators
+from fengqiao.analytics import indicators, response
 from fengqiao.analytics.indicators import DEFINITIONS, PARTS, Period, Target
 from fengqiao.api_pagination import PageNumberPagination
 from fengqiao.api_support import FIELD_ERRORS, NOT_FOUND, api_error
@@ -126,6 +126,31 @@ class IndicatorsSerializer(serializers.Serializer):
     indicators = IndicatorSerializer(many=True)
 
 
+class ResponseLegSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="to_scene (received → on scene), to_dispatch, to_accept, to_depart, "
+        "on_the_way (departed → on scene) or to_report (on scene → result)."
+    )
+    name = serializers.CharField(help_text="In the request's language.")
+    count = serializers.IntegerField(help_text="Incidents with both timestamps of the leg.")
+    median = serializers.FloatField(allow_null=True, help_text="Minutes.")
+    p90 = serializers.FloatField(allow_null=True, help_text="Minutes.")
+
+
+class ResponseTimesSerializer(serializers.Serializer):
+    target = IndicatorTargetSerializer()
+    period = IndicatorPeriodSerializer()
+    previous_period = IndicatorPeriodSerializer(help_text="For 环比 (month on month).")
+    last_year_period = IndicatorPeriodSerializer(help_text="For 同比 (year on year).")
+    received = serializers.IntegerField(help_text="Incidents received in the period.")
+    indicators = IndicatorSerializer(
+        many=True,
+        help_text="arrival_median and arrival_p90 (minutes to scene), shaped as the other "
+        "indicators: the denominator is the number of incidents with an arrival.",
+    )
+    legs = ResponseLegSerializer(many=True, help_text="Every leg of the period.")
+
+
 class IndicatorCaseSerializer(serializers.Serializer):
     """A case behind a figure: what identifies it, no party's data."""
 
@@ -166,6 +191,39 @@ class IndicatorsView(APIView):
         except ValidationError as error:
             raise api_error(error) from None
         return Response(indicators.answer(request.user, target, period, codes))
+
+
+class RegionOrUnitQuerySerializer(TargetQuerySerializer):
+    """Whose response times: a region or a police unit's area (default: your own area)."""
+
+    person = None
+
+
+class MayReadResponseTimes(BasePermission):
+    """The figures permission and the incidents' (police, chiefs, analysts)."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perms(response.VIEW_RESPONSE))
+
+
+class ResponseTimesView(APIView):
+    # Comments, not a docstring: drf-spectacular would print it into the description.
+    # Incidents, not the cases' daily facts: a section of its own beside the indicators.
+    permission_classes = [MayReadResponseTimes]
+
+    @extend_schema(
+        summary="Response times of a region or unit for a period: time to scene "
+        "(arrival_median, arrival_p90) with 环比 and 同比, and every leg",
+        parameters=[RegionOrUnitQuerySerializer, *PERIOD_PARAMETERS],
+        responses={200: ResponseTimesSerializer, 400: FIELD_ERRORS, 404: NOT_FOUND},
+    )
+    def get(self, request):
+        target, period = _target_and_period(request)
+        try:
+            return Response(response.answer(request.user, target, period))
+        except ValidationError as error:
+            raise api_error(error) from None
 
 
 class IndicatorCasesView(generics.ListAPIView):
