@@ -89,6 +89,10 @@ PAGES: dict[str, Entry] = {
     # so does a download of one of its tables.
     "figures/": Entry(query={"region": "330699002", "format": "xlsx", "table": "regions"}),
     "figures/cases/": Entry(query={"region": "330699002", "code": "cases_received"}),
+    # Response times: township B's region answers 404 to officer_a, a table's download too.
+    "figures/response/": Entry(
+        query={"region": "330699002", "format": "xlsx", "table": "stations"}
+    ),
     # Evaluation and flags: chiefs and the bureau (officer_a has no view_flag); a decision
     # aimed at township B's flag is refused and writes nothing.
     "figures/evaluation/": Entry(query={"kind": "station", "format": "xlsx"}),
@@ -283,6 +287,7 @@ PAGES: dict[str, Entry] = {
     "api/v1/address-match/": Entry(query={"text": "乙街8号幸福小区1幢2单元302室"}),
     # Township B's figures: its region answers 404 to officer_a (their own are their home).
     "api/v1/indicators/": Entry(query={"region": "330699002"}),
+    "api/v1/indicators/response/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/<slug:code>/cases/": Entry(
         lambda b: {"code": "cases_received"}, query={"region": "330699002"}
     ),
