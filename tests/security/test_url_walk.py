@@ -68,6 +68,10 @@ def _alert(b):
     return {"pk": b.alert.pk}
 
 
+def _incident(b):
+    return {"number": b.incident.number}
+
+
 def _api(record=None, **kw) -> Entry:
     return Entry(record=record, **kw)
 
@@ -343,6 +347,34 @@ PAGES: dict[str, Entry] = {
     "api/v1/^cases/(?P<reference>[^/]+)/parties/(?P<party_id>[0-9]+)/$": Entry(
         lambda b: {**_case(b), "party_id": b.party.pk}
     ),
+    # dispatch's API: incidents and units answer B's to officer_a with 404, whatever the
+    # move; a 110 transfer into B's grid is refused. The alarm is open to everyone by design
+    # (an empty one is refused); tests/dispatch/test_api.py sends real ones.
+    "api/v1/^incidents/$": Entry(
+        query={"open": "true"},
+        post=lambda b, w: {
+            "number": "110WALK0001",
+            "text": "越界登记的110警情测试",
+            "grid_code": w.grid_b1.code,
+        },
+    ),
+    "api/v1/^incidents/(?P<number>[^/]+)/$": Entry(_incident),
+    "api/v1/^incidents/(?P<number>[^/]+)/suggestions/$": Entry(_incident),
+    "api/v1/^incidents/(?P<number>[^/]+)/dispatch/$": Entry(
+        _incident, post=lambda b, w: {"unit": b.duty_unit.pk}
+    ),
+    "api/v1/^incidents/(?P<number>[^/]+)/steps/$": Entry(
+        _incident, post=lambda b, w: {"step": "accepted"}
+    ),
+    "api/v1/^incidents/(?P<number>[^/]+)/result/$": Entry(
+        _incident, post=lambda b, w: {"outcome": "false_alarm", "result": "越界反馈测试"}
+    ),
+    "api/v1/^duty-units/$": Entry(),
+    "api/v1/^duty-units/(?P<pk>[^/.]+)/status/$": Entry(
+        lambda b: {"pk": b.duty_unit.pk}, post=lambda b, w: {"status": "off_duty"}
+    ),
+    "api/v1/^duty-units/position/$": Entry(),
+    "api/v1/^alarms/$": Entry(public=True),
 }
 
 # The API's ``.json`` twins of each route answer like the route itself.
