@@ -18,6 +18,12 @@ from fengqiao.places.models import Region
 from fengqiao.scoping import ScopedManager
 
 DEFAULT_RADIUS_M = 100
+# The teams that walk patrols (mediation committees and agencies do not), and the units a
+# route belongs to.
+PATROL_TEAM_KINDS = frozenset(
+    {Team.Kind.PATROL, Team.Kind.JOINT_DEFENCE, Team.Kind.VOLUNTEER, Team.Kind.PROPERTY}
+)
+ROUTE_UNIT_KINDS = frozenset({Unit.Kind.STATION, Unit.Kind.POLICE_ROOM})
 
 
 class PatrolRoute(models.Model):

@@ -1,0 +1,101 @@
+/* 我的巡逻 (dispatch/patrol_mine.html): the big 打卡 button.
+ *
+ * - A tap asks the phone where it is, puts the position into the hidden lon/lat/accuracy
+ *   fields and only then sends the form, so every check-in carries a location; the server
+ *   adds its own time and measures the distance to the chosen point.
+ * - No position (refused, switched off, timed out): nothing is sent, and the page says
+ *   how to fix it; the next tap tries again.
+ * - A client key in a hidden field, so a double tap or a resend after a dropped connection
+ *   finds the check-in already made instead of making a second one. One send per tap.
+ * Every text comes from the form's data-* attributes, already translated.
+ */
+(function () {
+  "use strict";
+
+  function newKey() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      })
+      .join("");
+  }
+
+  function setup(form) {
+    var key = form.querySelector("[data-client-key]");
+    var lon = form.querySelector("[data-lon]");
+    var lat = form.querySelector("[data-lat]");
+    var accuracy = form.querySelector("[data-accuracy]");
+    var status = form.querySelector("[data-patrol-status]");
+    var button = form.querySelector("[data-submit]");
+    if (key && !key.value) {
+      key.value = newKey();
+    }
+    if (!lon || !lat || !button) {
+      return;
+    }
+    var idleText = button.textContent;
+
+    function idle(message) {
+      delete form.dataset.submitting;
+      button.removeAttribute("aria-busy");
+      button.disabled = false;
+      button.textContent = idleText;
+      if (status) {
+        status.textContent = message || "";
+      }
+    }
+
+    function send() {
+      if (status) {
+        status.textContent = form.dataset.textSending;
+      }
+      button.textContent = form.dataset.textSending;
+      form.submit();
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (form.dataset.submitting) {
+        return;
+      }
+      if (!("geolocation" in navigator)) {
+        idle(form.dataset.textNoFix);
+        return;
+      }
+      form.dataset.submitting = "1";
+      button.setAttribute("aria-busy", "true");
+      button.disabled = true;
+      if (status) {
+        status.textContent = form.dataset.textLocating;
+      }
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          lon.value = position.coords.longitude.toFixed(6);
+          lat.value = position.coords.latitude.toFixed(6);
+          if (accuracy && typeof position.coords.accuracy === "number") {
+            accuracy.value = Math.round(position.coords.accuracy);
+          }
+          send();
+        },
+        function () {
+          lon.value = "";
+          lat.value = "";
+          idle(form.dataset.textNoFix);
+        },
+        { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 }
+      );
+    });
+
+    // Back from the next page (bfcache): ready for another tap, with the same key.
+    window.addEventListener("pageshow", function () {
+      idle("");
+    });
+  }
+
+  document.querySelectorAll("[data-patrol-checkin]").forEach(setup);
+})();
