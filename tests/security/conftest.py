@@ -16,6 +16,7 @@ from fengqiao.analytics import flags as analytics_flags
 from fengqiao.analytics.models import Flag
 from fengqiao.community import services as community
 from fengqiao.community.notices import services as notices
+from fengqiao.dispatch import patrol_services as patrols
 from fengqiao.dispatch import services as dispatch
 from fengqiao.dispatch.models import DutyUnit
 from fengqiao.disputes import handoffs, typical
@@ -73,6 +74,8 @@ class Township:
     flag: object
     incident: object
     duty_unit: object
+    patrol_route: object
+    checkin: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -81,6 +84,7 @@ class Township:
             self.report.tracking_code,
             self.case.reference,
             self.incident.number,
+            f"{p}镇夜巡路线",
             f"{p}镇纠纷当事人",
             f"{p}社区专属群",
             f"{p}社区的消息",
@@ -197,6 +201,10 @@ def furnish(world, which: str) -> Township:
         flag=_flag(chosen.case),
         incident=_incident(officer, grid, prefix, phone),
         duty_unit=_duty_unit(getattr(world, f"station_{which}"), officer, prefix),
+        patrol_route=(
+            route := _patrol_route(getattr(world, f"station_{which}"), officer, building, prefix)
+        ),
+        checkin=_checkin(route, officer, getattr(world, f"township_{which}"), prefix),
     )
 
 
@@ -220,6 +228,41 @@ def _duty_unit(station, officer, prefix: str):
     )
     unit.members.set([officer.person])
     return unit
+
+
+def _patrol_route(station, officer, building, prefix: str):
+    """A night patrol route over the building's grid, its one point at the building."""
+    return patrols.save_route(
+        actor=officer,
+        name=f"{prefix}镇夜巡路线",
+        station=station,
+        region=building.grid,
+        points=[{"name": f"{prefix}镇一号楼", "lon": building.lon, "lat": building.lat}],
+    )
+
+
+def _checkin(route, officer, township, prefix: str):
+    """The officer's check-in at the route's point, on a shift of the township's
+    joint-defence team (群防群治队) running now."""
+    team = Team.objects.create(
+        name=f"{prefix}镇群防群治队", kind=Team.Kind.JOINT_DEFENCE, region=township
+    )
+    team.members.set([officer.person])
+    now = timezone.localtime()
+    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(hours=1)
+    patrols.plan_shift(
+        actor=officer,
+        route=route,
+        date=start.date(),
+        start=start.time().replace(second=0, microsecond=0),
+        end=end.time().replace(second=0, microsecond=0),
+        team=team,
+    )
+    point = route.points.get()
+    checkin, _created = patrols.check_in(
+        actor=officer, point=point, lon=point.lon, lat=point.lat, note=f"{prefix}镇巡逻正常"
+    )
+    return checkin
 
 
 def _hand_off(case, officer, township, prefix: str):
