@@ -274,6 +274,46 @@ PAGES: dict[str, Entry] = {
     "community/notices/alerts/<int:pk>/sightings/<int:sighting>/photo/": Entry(
         lambda b: {**_alert(b), "sighting": b.sighting.pk}
     ),
+    # patrols: 我的巡逻 and the lists show one's own; township B's route and team answer 404
+    # to officer_a, and posts aimed at B's point, station and route write nothing.
+    "dispatch/patrols/": Entry(),
+    "dispatch/patrols/checkin/": Entry(
+        post=lambda b, w: {
+            "point": b.checkin.point_id,
+            "lon": "120.105",
+            "lat": "30.005",
+            "client_key": "probe-checkin-01",
+        }
+    ),
+    "dispatch/patrols/routes/": Entry(),
+    "dispatch/patrols/routes/new/": Entry(
+        post=lambda b, w: {
+            "name": "越界路线",
+            "station": w.station_b.pk,
+            "points": "越界点,120.1,30",
+        }
+    ),
+    "dispatch/patrols/routes/<int:pk>/": Entry(lambda b: {"pk": b.patrol_route.pk}),
+    "dispatch/patrols/routes/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.patrol_route.pk},
+        post=lambda b, w: {
+            "name": "越界改名",
+            "station": w.station_b.pk,
+            "points": "越界点,120.1,30",
+        },
+    ),
+    "dispatch/patrols/shifts/": Entry(),
+    "dispatch/patrols/shifts/new/": Entry(
+        post=lambda b, w: {
+            "route": b.patrol_route.pk,
+            "date": "2030-01-01",
+            "start": "08:00",
+            "end": "10:00",
+            "people": [w.officer_b.person.pk],
+        }
+    ),
+    "dispatch/patrols/teams/": Entry(),
+    "dispatch/patrols/teams/<int:pk>/": Entry(lambda b: {"pk": b.checkin.shift.team_id}),
     # Open311 is a public interface by the spec: it shows public, masked data of any place.
     r"open311/v2/^services\.(?P<fmt>json|xml)$": Entry(public=True),
     r"open311/v2/^services/(?P<service_code>[A-Za-z0-9_.-]+?)\.(?P<fmt>json|xml)$": Entry(
@@ -398,6 +438,9 @@ ADMIN_RECORDS: dict[str, Callable[[Township, object], object]] = {
     "registry.establishment": lambda b, w: b.establishment,
     "registry.keyperson": lambda b, w: b.key_person,
     "registry.tenantreport": lambda b, w: b.tenant_report,
+    "dispatch.patrolroute": lambda b, w: b.patrol_route,
+    "dispatch.patrolshift": lambda b, w: b.checkin.shift,
+    "dispatch.checkin": lambda b, w: b.checkin,
 }
 
 
