@@ -225,6 +225,14 @@ PAGES: dict[str, Entry] = {
     "report/r/<str:code>/photos/<int:pk>/": Entry(
         lambda b: {**_report(b), "pk": b.report_photo.pk}
     ),
+    # dispatch: the residents' alarm doors are open to everyone by design; an alarm's page
+    # is for whoever holds its report's tracking code (B's incident is a 110 transfer: 404).
+    "alarm/": Entry(public=True, query={"channel": "kiosk", "place": "B-B1"}),
+    "alarm/buildings/": Entry(public=True, query={"grid_code": "330699002001G01"}),
+    "alarm/sent/<str:code>/": Entry(
+        lambda b: {"code": b.incident.report.tracking_code}, public=True
+    ),
+    "kiosk/": Entry(public=True, query={"place": "B-B1"}),
     # community
     "community/": Entry(residents=True),
     "community/new/": Entry(
