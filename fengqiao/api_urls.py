@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from fengqiao.analytics import api as analytics_api
+from fengqiao.dispatch import api as dispatch_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
@@ -21,6 +22,10 @@ router.register("residents", registry_api.ResidentViewSet, basename="resident")
 router.register("establishments", registry_api.EstablishmentViewSet, basename="establishment")
 router.register("reports", intake_api.ReportViewSet, basename="report")
 router.register("cases", disputes_api.CaseViewSet, basename="case")
+router.register("incidents", dispatch_api.IncidentViewSet, basename="incident")
+# "units" are the police units (org); the units on duty that answer incidents are these.
+router.register("duty-units", dispatch_api.DutyUnitViewSet, basename="duty-unit")
+router.register("alarms", dispatch_api.AlarmViewSet, basename="alarm")
 
 app_name = "api"
 urlpatterns = [
