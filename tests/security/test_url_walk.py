@@ -17,6 +17,7 @@ import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from fengqiao.audit.models import AuditEvent
@@ -281,6 +282,32 @@ PAGES: dict[str, Entry] = {
     "community/notices/alerts/<int:pk>/photo/": Entry(_alert),
     "community/notices/alerts/<int:pk>/sightings/<int:sighting>/photo/": Entry(
         lambda b: {**_alert(b), "sighting": b.sighting.pk}
+    ),
+    # dispatch: the board (a search for B's caller's last four), the incident page and
+    # the officer's phone for B's incident, units of B; posts aimed at B's grid and unit.
+    "dispatch/": Entry(query={"q": "5432"}),
+    "dispatch/rows/": Entry(),
+    "dispatch/i/<str:number>/": Entry(_incident, post=lambda b, w: {"unit": b.duty_unit.pk}),
+    "dispatch/110/new/": Entry(
+        post=lambda b, w: {
+            "number": "110-PROBE-0001",
+            "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "text": "越界登记的110警情",
+            "grid_code": w.grid_b1.code,
+        }
+    ),
+    "dispatch/duty/": Entry(post=lambda b, w: {"unit": b.duty_unit.pk, "status": "off_duty"}),
+    "dispatch/duty/position/": Entry(),
+    "dispatch/duty/<str:number>/": Entry(
+        _incident, post=lambda b, w: {"action": "step", "step": "accepted"}
+    ),
+    "dispatch/units/": Entry(),
+    "dispatch/units/new/": Entry(
+        post=lambda b, w: {"call_sign": "越界", "kind": "patrol_car", "station": w.station_b.pk}
+    ),
+    "dispatch/units/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.duty_unit.pk},
+        post=lambda b, w: {"call_sign": "越界", "kind": "patrol_car", "station": w.station_b.pk},
     ),
     # patrols: 我的巡逻 and the lists show one's own; township B's route and team answer 404
     # to officer_a, and posts aimed at B's point, station and route write nothing.
