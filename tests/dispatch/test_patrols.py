@@ -460,3 +460,42 @@ def test_contributions_count_shifts_served_check_ins_and_hazards_per_person(worl
     # Outside the period, or outside the jurisdiction: nothing.
     assert selectors.contributions(world.chief, start=end, end=end + dt.timedelta(days=1)) == []
     assert selectors.contributions(world.officer_b, start=start, end=end) == []
+
+
+# --- demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_patrols_a_township_with_buildings_once(world, client, monkeypatch):
+    from fengqiao.demo import patrols as demo
+    from tests.factories import BuildingFactory
+
+    monkeypatch.setattr(demo, "HAZARD_SHARE", 0.5)
+
+    for n in range(4):
+        BuildingFactory(
+            code=f"B-A1-{n}",
+            name=f"甲村{n + 2}号",
+            grid=world.grid_a1,
+            lon=120.002 + n / 1000,
+            lat=30.004,
+        )
+    _staff("volunteer_a", ["volunteer"], region=world.grid_a1, grant_region=world.grid_a1)
+    counts = demo.demo_patrols(days=3)
+    assert counts["patrol_routes"] == 1 and counts["patrol_shifts"] == 3 + 8 + 1
+    route = PatrolRoute.objects.get()
+    assert route.station == world.station_a and route.region == world.community_a
+    assert route.points.count() == 5
+    team = Team.objects.get(kind=Team.Kind.JOINT_DEFENCE)
+    assert list(team.members.values_list("name", flat=True)) == ["volunteer_a"]
+    assert CheckIn.objects.count() == counts["patrol_checkins"] > 0
+    assert all(c.unit_path == world.station_a.path for c in CheckIn.objects.all())
+    hazards = CheckIn.objects.filter(report__isnull=False).select_related("report")
+    assert hazards.count() == counts["patrol_hazards"] > 0
+    assert all(c.report.source == f"dispatch.checkin:{c.pk}" for c in hazards)
+    assert all(c.hazard_code == c.report.tracking_code for c in hazards)
+    # Today's day shift puts the township's patrollers with a login on 我的巡逻.
+    volunteer = selectors.shifts_of(world.grid_worker_a1)
+    assert volunteer and volunteer[0].route == route
+    assert demo.demo_patrols(days=3) == dict.fromkeys(counts, 0)
+    client.force_login(world.chief)
+    assert client.get(f"/dispatch/patrols/routes/{route.pk}/").status_code == 200
