@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from fengqiao.dispatch import rules, selectors, services
 from fengqiao.dispatch.board_forms import DispatchForm, Receive110Form
+from fengqiao.dispatch.caller_views import caller_slot
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.intake import selectors as intake
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
@@ -266,6 +267,7 @@ def _incident_context(user, found: Incident, form: DispatchForm) -> dict:
         "on_duty": list(selectors.units_for(user, on_duty=True)) if may_dispatch else [],
         "form": form,
         "timeline": timeline(found),
+        **caller_slot(user, found),
     }
 
 

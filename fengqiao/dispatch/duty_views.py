@@ -17,6 +17,7 @@ from fengqiao import taxonomy
 from fengqiao.dispatch import rules, selectors, services
 from fengqiao.dispatch.board_forms import PositionForm, ResultForm, StepForm, UnitStatusForm
 from fengqiao.dispatch.board_views import incident_map, timeline
+from fengqiao.dispatch.caller_views import caller_slot
 from fengqiao.dispatch.models import Incident
 from fengqiao.pages import render_page
 
@@ -161,6 +162,7 @@ def duty_incident(request, number: str):
         "result_form": result_form,
         "categories": taxonomy.choices("category"),
         "timeline": timeline(found),
+        **caller_slot(user, found),
     }
     return render(request, "dispatch/duty_incident.html", context, status=status)
 

@@ -28,6 +28,8 @@ DISPATCH = "dispatch.dispatch_incident"
 RESPOND = "dispatch.respond_incident"
 RECEIVE_110 = "dispatch.add_incident"
 MANAGE_UNITS = "dispatch.change_dutyunit"
+REVEAL_IDENTITY = "registry.reveal_identity"
+REVEAL_REASON_MIN = 4
 # Reports that become incidents: alarms by their channel, and any report triage or staff
 # graded red and in need of police at once.
 ALARM_CHANNELS = frozenset({"one_click_alarm", "alarm_110"})
@@ -606,3 +608,37 @@ def _ensure_member_or_manager(actor, unit: DutyUnit) -> None:
     manager = actor is not None and (actor.has_perm(MANAGE_UNITS) or actor.has_perm(DISPATCH))
     if not (member or (manager and in_scope(actor, unit))):
         raise PermissionDenied(_("您不能更改这支力量的状态"))
+
+
+def may_reveal_caller(actor, incident: Incident) -> bool:
+    """Who may see the caller's full phone: police who may reveal numbers, for an incident
+    in their jurisdiction, and the members of the unit sent while it is open (to call back
+    on the way, whatever their role)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    if actor.has_perm(REVEAL_IDENTITY) and in_scope(actor, incident):
+        return True
+    person = person_of(actor)
+    return (
+        incident.is_open
+        and person is not None
+        and incident.unit_id is not None
+        and incident.unit.members.filter(pk=person.pk).exists()
+    )
+
+
+def reveal_caller(*, actor, incident: Incident, reason: str) -> str:
+    """The caller's full phone for a stated reason, logged (who, which incident, why)
+    before it is returned."""
+    if not may_reveal_caller(actor, incident):
+        raise PermissionDenied(_("您不能查看这个报警人的完整电话"))
+    reason = " ".join((reason or "").split())
+    if len(reason) < REVEAL_REASON_MIN:
+        raise ValidationError({"reason": _("请写明查看完整信息的理由（至少 4 个字）")})
+    audit.record(
+        actor=actor,
+        action="dispatch.caller_revealed",
+        obj=incident,
+        changes={"field": "phone", "reason": reason[:200]},
+    )
+    return incident.phone

@@ -288,6 +288,9 @@ PAGES: dict[str, Entry] = {
     "dispatch/": Entry(query={"q": "5432"}),
     "dispatch/rows/": Entry(),
     "dispatch/i/<str:number>/": Entry(_incident, post=lambda b, w: {"unit": b.duty_unit.pk}),
+    "dispatch/i/<str:number>/caller/": Entry(
+        _incident, post=lambda b, w: {"phone-reason": "越界查看报警人电话"}
+    ),
     "dispatch/110/new/": Entry(
         post=lambda b, w: {
             "number": "110-PROBE-0001",
