@@ -15,6 +15,7 @@ from fengqiao.demo import agencies
 from fengqiao.demo.agencies import load_agencies
 from fengqiao.demo.cases import load_cases
 from fengqiao.demo.community import load_community
+from fengqiao.demo.dispatch import load_dispatch
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
 from fengqiao.demo.registry import load_registry
@@ -76,6 +77,9 @@ class Command(BaseCommand):
         counts |= load_agencies(
             password_hash=password_hash,
             progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
+        )
+        counts |= load_dispatch(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.show("正在写入数据库… 统计 / figures")
         counts["facts"] = facts.rebuild()
