@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
 from django.utils import timezone
 
 from fengqiao.dispatch import rules
@@ -103,14 +104,21 @@ def suggestions_for(
     point = (incident.lon, incident.lat) if incident.lon is not None else _place_point(incident)
     found: list[rules.Candidate] = []
     if point is not None:
+        # Nearest first inside the square, so a crowded square keeps its nearest units.
+        lon, lat = point
+        stretch = math.cos(math.radians(lat)) ** 2
+        near = ExpressionWrapper(
+            (F("lon") - lon) * (F("lon") - lon) * stretch + (F("lat") - lat) * (F("lat") - lat),
+            output_field=FloatField(),
+        )
         for radius in SEARCH_RADII_M:
             min_lon, min_lat, max_lon, max_lat = rules.bounding_box(*point, radius)
-            found = _candidates(
-                available.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))[
-                    :SEARCH_MATCHES
-                ]
-            )
-            if len(found) >= rules.SUGGESTIONS:
+            inside = available.filter(lon__range=(min_lon, max_lon), lat__range=(min_lat, max_lat))
+            found = _candidates(inside.annotate(near=near).order_by("near")[:SEARCH_MATCHES])
+            # Enough, and none outside the square can be nearer than the fifth found (a
+            # unit in the square's corner is farther than one just beyond its side).
+            nearest = sorted(rules.distance_m(lon, lat, c.lon, c.lat) for c in found)
+            if len(found) >= rules.SUGGESTIONS and nearest[rules.SUGGESTIONS - 1] <= radius:
                 break
     # The beat's own units and units with no position are asked by name, not by square.
     seen = {c.unit_id for c in found}
