@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 
 from django.conf import settings
@@ -36,6 +37,8 @@ ALARM_CHANNELS = frozenset({"one_click_alarm", "alarm_110"})
 NUMBER_TRIES = 5
 MAX_NOTE_CHARS = 500
 MAX_NUMBER_CHARS = 32
+# A 110 system's incident number: ASCII letters and digits, perhaps with hyphens.
+NUMBER_110 = re.compile(rf"[A-Z0-9][A-Z0-9-]{{0,{MAX_NUMBER_CHARS - 1}}}")
 # The ``source`` of the report a result opens a case through.
 INCIDENT_SOURCE = "dispatch.incident:"
 
@@ -275,7 +278,7 @@ def receive_110(
         raise PermissionDenied(_("您没有登记 110 转警的权限"))
     number = (number or "").strip().upper()
     errors = {}
-    if not number or len(number) > MAX_NUMBER_CHARS or not number.replace("-", "").isalnum():
+    if not NUMBER_110.fullmatch(number):
         errors["number"] = _("请填写 110 警情编号（字母、数字，最多 32 位）")
     now = timezone.now()
     if received_at is None:

@@ -147,3 +147,16 @@ def test_response_times_per_station(world, units):
     )
     assert times.count == 1 and times.legs["to_scene"]["count"] == 1
     assert times.legs["to_scene"]["median"] >= 0
+
+
+@pytest.mark.parametrize("number", ["", "一二三四", "110 123", "A" * 33, "-123"])
+def test_a_110_number_must_look_like_one(world, number):
+    with pytest.raises(ValidationError) as error:
+        services.receive_110(
+            actor=world.officer_a,
+            number=number,
+            received_at=timezone.now(),
+            text="报警人称邻居持刀威胁",
+            grid_code=world.grid_a1.code,
+        )
+    assert "number" in error.value.message_dict
