@@ -18,6 +18,7 @@ from fengqiao.demo.community import load_community
 from fengqiao.demo.dispatch import load_dispatch
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
+from fengqiao.demo.patrols import demo_patrols
 from fengqiao.demo.registry import load_registry
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
@@ -79,6 +80,9 @@ class Command(BaseCommand):
             progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
         )
         counts |= load_dispatch(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= demo_patrols(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.show("正在写入数据库… 统计 / figures")
