@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fengqiao import sealing, taxonomy
 from fengqiao.org.models import Beat, Person, Unit
@@ -176,7 +177,10 @@ class Incident(sealing.SealedPhone, models.Model):
     created_at = models.DateTimeField(_("录入时间"))
     dispatched_at = models.DateTimeField(_("派警时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
-    departed_at = models.DateTimeField(_("出警时间"), null=True, blank=True)
+    # The moment of 出警, not the figures page of the same name (出警时间, response times).
+    departed_at = models.DateTimeField(
+        pgettext_lazy("the moment a unit set off", "出警时间"), null=True, blank=True
+    )
     arrived_at = models.DateTimeField(_("到场时间"), null=True, blank=True)
     reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     outcome = models.CharField(_("处置结果"), max_length=16, choices=Outcome.choices, blank=True)
