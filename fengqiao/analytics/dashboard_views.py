@@ -17,7 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fengqiao.analytics import dashboard, drill, heatmap, sheets
+from fengqiao.analytics import dashboard, drill, heatmap, response, response_page, sheets
 from fengqiao.org.permissions import VIEW_FIGURES
 
 PAGE_SIZE = 50
@@ -86,8 +86,20 @@ def figures(request):
         ],
         "measures": list(heatmap.MEASURES.items()),
         "chart_data": board.chart_data(),
+        "arrival": _arrival(request.user, board),
     }
     return render(request, template, context)
+
+
+def _arrival(user, board) -> dict | None:
+    """出警到场 of the target and period under the cards, for those who may read incidents
+    (one query); the page ``/figures/response/`` has the rest."""
+    if board.target.person is not None or not user.has_perms(response.VIEW_RESPONSE):
+        return None
+    return {
+        "leg": response.arrival(user, board.target, board.period).arrival,
+        "url": response_page.response_url(board.target, board.period),
+    }
 
 
 @login_required

@@ -375,3 +375,18 @@ def test_the_target_picker_lists_the_users_area_and_its_stations(client, world, 
     assert station.context["page"].figures.total.received == 5
     current = [label for label, _url, chosen in station.context["page"].choices if chosen]
     assert current == ["甲镇派出所"]
+
+
+def test_the_dashboard_shows_the_median_to_scene_to_who_may_read_incidents(
+    client, world, incidents
+):
+    client.force_login(world.chief)
+    html = client.get(reverse("analytics:dashboard"), QUERY).content.decode()
+    assert 'data-code="arrival_median"' in html
+    assert "<strong>14.0</strong>" in html and "样本 3 起" in html
+    mediator, _person = _staff(
+        "mediator_a", ["mediator"], unit=world.station_a, grant_unit=world.station_a
+    )
+    client.force_login(mediator)
+    html = client.get(reverse("analytics:dashboard"), QUERY).content.decode()
+    assert 'data-code="arrival_median"' not in html
