@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 
 NAV_ZH = [
     "首页",
+    "接处警",
     "案件",
     "典型案例",
     "统计分析",
@@ -23,6 +24,7 @@ NAV_ZH = [
 ]
 NAV_EN = [
     "Home",
+    "Dispatch",
     "Cases",
     "Typical cases",
     "Figures",
