@@ -64,8 +64,21 @@ def test_the_board_lists_open_incidents_red_first_then_oldest(client, world, uni
     assert "一键报警" in page and "110警情" in page and "静默" in page
     assert f'data-since="{int(red.received_at.timestamp())}"' in page
     assert re.search(r'class="clock"[^>]*>\d{2}:\d{2}<', page)
-    assert 'hx-trigger="every 3s"' in page and reverse("dispatch:board_rows") in page
+    assert 'hx-trigger="every 1s"' in page and reverse("dispatch:board_rows") in page
     assert "开启提示音" in page and "fengqiao/dispatch.js" in page
+
+
+def test_a_poll_with_current_rows_is_answered_empty_until_something_changes(client, world, units):
+    _transfer(world)
+    client.force_login(world.chief)
+    url = reverse("dispatch:board_rows")
+    stamp = re.search(r'data-board-stamp="([0-9a-f]+)"', client.get(url).content.decode())[1]
+    assert client.get(url, {"stamp": stamp}).status_code == 204
+    red = _alarm(note="有人在店里砸东西")
+    fresh = client.get(url, {"stamp": stamp})
+    assert fresh.status_code == 200 and red.number in fresh.content.decode()
+    services.dispatch_incident(incident=red, unit=units.car, actor=world.chief)
+    assert client.get(url, {"stamp": stamp}).status_code == 200  # a unit sent shows too
 
 
 def test_an_uncertain_place_and_the_unit_sent_are_shown(client, world, units):
@@ -127,7 +140,10 @@ def test_the_board_keeps_its_queries_few(client, world, units, django_assert_max
     with django_assert_max_num_queries(12):
         assert client.get(reverse("dispatch:board")).status_code == 200
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("dispatch:board_rows")).status_code == 200
+        rows = client.get(reverse("dispatch:board_rows"))
+    stamp = re.search(r'data-board-stamp="([0-9a-f]+)"', rows.content.decode())[1]
+    with django_assert_max_num_queries(8):  # a poll while nothing changed: no rows read
+        assert client.get(reverse("dispatch:board_rows"), {"stamp": stamp}).status_code == 204
 
 
 def test_the_board_needs_the_permission(client, world):

@@ -99,6 +99,13 @@
     var notice = document.querySelector("[data-new-red]");
     var seen = redNumbers(rows);
     readSkew(rows);
+    // Each poll says which rows it shows; the server answers 204 while they are current.
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      var stamp = rows.querySelector("[data-board-stamp]");
+      if (event.detail.elt === rows && stamp) {
+        event.detail.parameters.stamp = stamp.dataset.boardStamp;
+      }
+    });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target !== rows) {
         return;
