@@ -9,7 +9,7 @@ small demo county (``load_demo --scale 0.05``) and measures, all in the same run
     from a phone of its own (a fresh connection from its own loopback address, no cookie, a
     new ``client_key``) at a building of the showcase town, by a pool of concurrent
     clients. Latency runs from the moment a POST was due. Meanwhile the showcase station's
-    chief's board fragment ``/dispatch/rows/`` (what the board polls, every 3 s in the
+    chief's board fragment ``/dispatch/rows/`` (what the board polls, every 1 s in the
     page) is fetched over and over and the chief's ``selectors.incidents_for`` is read in a
     loop on a connection of its own: for each alarm, the time from its POST to the first
     fragment (fetched every ``--board-every`` 0.25 s, a dozen dispatchers' worth of the
@@ -67,6 +67,8 @@ SCRATCH_DB = "fengqiao_bench_dispatch"
 ALARM_PATH = "/api/v1/alarms/"
 BOARD_PATH = "/dispatch/rows/"
 TARGET_BOARD_S = 2.0
+# How often the board page asks for its rows (dispatch/templates/dispatch/board.html).
+PAGE_POLL_S = 1.0
 TARGET_POST_P99_MS = 300.0
 TARGET_SUGGEST_P99_MS = 50.0
 NOTES = ["", "", "楼下有人打架", "有人撬门", "家里老人摔倒了", "醉酒人员闹事", "有人持刀"]
@@ -178,13 +180,16 @@ def print_result(r: dict) -> None:
             f"p99 {r['post_p99_ms']:.0f} ms  max {r['post_max_ms']:.0f} ms   "
             f"verdict: {verdict(r['post_p99_ms'] < TARGET_POST_P99_MS)} (p99 < 300 ms)"
         )
+        screen = r["board_max_s"] + PAGE_POLL_S + r["board_fetch_max_ms"] / 1000
         print(
             f"{name}:     on the board ({BOARD_PATH}, fetched every {r['board_every']:g} s, each "
             f"p50 {r['board_fetch_p50_ms']:.0f} ms / max {r['board_fetch_max_ms']:.0f} ms): "
             f"p50 {r['board_p50_s']:.2f} s  p99 {r['board_p99_s']:.2f} s  "
-            f"max {r['board_max_s']:.2f} s; never shown {r['never_on_board']}   verdict: "
-            f"{verdict(r['board_max_s'] <= TARGET_BOARD_S and not r['never_on_board'])} "
-            "(all within 2 s, plus up to the page's 3 s poll)"
+            f"max {r['board_max_s']:.2f} s; on screen at worst {screen:.2f} s (the page "
+            f"polls every {PAGE_POLL_S:g} s); never shown {r['never_on_board']} of this "
+            f"station's ({r.get('elsewhere', 0)} fell in a neighbour's area)   verdict: "
+            f"{verdict(screen <= TARGET_BOARD_S and not r['never_on_board'])} "
+            "(all on screen within 2 s)"
         )
         print(
             f"{name}:     in the chief's selector: p50 {r['db_p50_s']:.2f} s  "
@@ -261,6 +266,7 @@ def bench_surge(args: argparse.Namespace, rng: random.Random) -> dict:
     from django.test import Client
     from django.urls import Resolver404, resolve
 
+    from fengqiao.dispatch import selectors
     from fengqiao.dispatch.models import Incident
     from fengqiao.org.models import AccessGrant
     from fengqiao.places.models import Building
@@ -318,6 +324,13 @@ def bench_surge(args: argparse.Namespace, rng: random.Random) -> dict:
         .values_list("number", flat=True)
     )
     missing = len(set(answered) - stored)
+    # A point near a township's edge can lie in the next station's area: that alarm is on
+    # the neighbour's board, not this chief's, and is counted apart.
+    mine = set(
+        selectors.incidents_for(chief)
+        .filter(number__in=list(answered))
+        .values_list("number", flat=True)
+    )
     if errors:
         progress(f"surge: {errors} error answers; server log tail:\n{tail(log_path)}")
     post_ms = [(done - sent) * 1000 for sent, done, _status, _number in posts]
@@ -342,7 +355,8 @@ def bench_surge(args: argparse.Namespace, rng: random.Random) -> dict:
         "board_p50_s": percentile(on_board, 50),
         "board_p99_s": percentile(on_board, 99),
         "board_max_s": max(on_board, default=math.nan),
-        "never_on_board": len(answered) - len(on_board),
+        "never_on_board": len(mine - set(outcome["board_seen"])),
+        "elsewhere": len(set(answered) - mine),
         "board_fetch_p50_ms": percentile(outcome["fetches"], 50) * 1000,
         "board_fetch_max_ms": max(outcome["fetches"], default=math.nan) * 1000,
         "board_more": outcome["more"],
