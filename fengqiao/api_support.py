@@ -8,7 +8,10 @@ to answer 409.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
@@ -60,3 +63,15 @@ NOT_ALLOWED = OpenApiResponse(ErrorSerializer, description="The caller's role ma
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such record inside the caller's jurisdiction."
 )
+
+
+def received_in(records, start: dt.date | None, end: dt.date | None):
+    """``records`` received from the start of local day ``start`` to the end of ``end``
+    (either may be None), by their ``received_at``."""
+    if start is not None:
+        begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+        records = records.filter(received_at__gte=begin)
+    if end is not None:
+        stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        records = records.filter(received_at__lt=stop)
+    return records

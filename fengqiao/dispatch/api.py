@@ -23,7 +23,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from fengqiao import taxonomy
-from fengqiao.api_support import FIELD_ERRORS, NOT_ALLOWED, NOT_FOUND, ErrorSerializer, api_error
+from fengqiao.api_support import (
+    FIELD_ERRORS,
+    NOT_ALLOWED,
+    NOT_FOUND,
+    ErrorSerializer,
+    api_error,
+    received_in,
+)
 from fengqiao.dispatch import rules, selectors, services
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.disputes.api_support import CasePartyInputSerializer
@@ -500,17 +507,6 @@ def _station_in_scope(user, code: str) -> Unit:
         ) from None
 
 
-def _received_in(incidents, start: dt.date | None, end: dt.date | None):
-    """Incidents received from the start of ``start`` to the end of ``end`` (local days)."""
-    if start is not None:
-        begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-        incidents = incidents.filter(received_at__gte=begin)
-    if end is not None:
-        stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-        incidents = incidents.filter(received_at__lt=stop)
-    return incidents
-
-
 # --- incidents -------------------------------------------------------------------------
 
 
@@ -546,7 +542,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if filters.get("station"):
             station = _station_in_scope(self.request.user, filters["station"])
             incidents = incidents.filter(unit_path__startswith=station.path)
-        return _received_in(incidents, filters.get("from"), filters.get("to"))
+        return received_in(incidents, filters.get("from"), filters.get("to"))
 
     def get_serializer_class(self):
         return IncidentSerializer if self.action == "list" else IncidentDetailSerializer

@@ -13,7 +13,6 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -28,6 +27,7 @@ from fengqiao.api_support import (
     Conflict,
     ErrorSerializer,
     api_error,
+    received_in,
 )
 from fengqiao.disputes import (
     moves,
@@ -486,17 +486,6 @@ EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
 
 
-def _received_in(cases, start: dt.date | None, end: dt.date | None):
-    """Cases received from the start of ``start`` to the end of ``end`` (local days)."""
-    if start is not None:
-        begin = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-        cases = cases.filter(received_at__gte=begin)
-    if end is not None:
-        stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-        cases = cases.filter(received_at__lt=stop)
-    return cases
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Cases inside your jurisdiction, newest first",
@@ -527,7 +516,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         if region:
             cases = cases.filter(subtree_q(self._region_in_scope(region).path, "scope_path"))
-        cases = _received_in(cases, start, end)
+        cases = received_in(cases, start, end)
         return cases.filter(grid__code=grid) if grid else cases
 
     def retrieve(self, request, *args, **kwargs):
