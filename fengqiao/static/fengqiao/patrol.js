@@ -12,18 +12,7 @@
 (function () {
   "use strict";
 
-  function newKey() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    return Array.prototype.map
-      .call(bytes, function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      })
-      .join("");
-  }
+  var newKey = window.fengqiaoNewKey;
 
   function setup(form) {
     var key = form.querySelector("[data-client-key]");
