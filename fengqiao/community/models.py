@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao import taxonomy
+from fengqiao import sealing, taxonomy
 from fengqiao.places.models import Building, Region
 from fengqiao.scoping import ScopedManager
 
@@ -65,14 +65,19 @@ class Group(models.Model):
         return self.name
 
 
-class Member(models.Model):
+class Member(sealing.SealedPhone, models.Model):
     """A person in a group: a resident who joined by invitation and confirmed a phone, or
-    a member of staff (community police, auxiliary police, grid worker, building head ...)."""
+    a member of staff (community police, auxiliary police, grid worker, building head ...).
+    The phone is kept as every personal number is (``fengqiao.sealing``): sealed, hashed,
+    masked."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="group_memberships")
     display_name = models.CharField(_("群昵称"), max_length=50)
-    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=20, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     is_staff = models.BooleanField(_("工作人员"), default=False)
     role = models.CharField(
         _("身份"), max_length=24, choices=taxonomy.choices("role"), default="resident"
@@ -417,13 +422,17 @@ class OutboundDelivery(models.Model):
         return f"{self.source}→{self.target_id} {self.status}"
 
 
-class JoinConfirmation(models.Model):
-    """A resident joining by invitation: the phone is confirmed by a six-digit code, kept
-    only as a hash, valid for a few minutes and for a few attempts."""
+class JoinConfirmation(sealing.SealedPhone, models.Model):
+    """A resident joining by invitation: the phone (sealed, like every personal number) is
+    confirmed by a six-digit code, kept only as a hash, valid for a few minutes and for a
+    few attempts."""
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
     display_name = models.CharField(_("姓名或昵称"), max_length=50)
-    phone = models.CharField(_("手机号码"), max_length=20)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    phone_masked = models.CharField(_("手机号码"), max_length=20, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     code_hash = models.CharField(max_length=128)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -433,7 +442,9 @@ class JoinConfirmation(models.Model):
     class Meta:
         verbose_name = _("入群验证")
         verbose_name_plural = _("入群验证")
-        indexes = [models.Index(fields=["phone", "created_at"], name="community_join_phone")]
+        indexes = [
+            models.Index(fields=["phone_hash", "created_at"], name="community_join_phone_hash")
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name}→{self.group_id}"

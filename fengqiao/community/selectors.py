@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from fengqiao import sealing
 from fengqiao.community.models import Group, Member, Mention, Message
 from fengqiao.community.services import is_staff_user
 from fengqiao.org.scope import scope_to
@@ -164,11 +165,11 @@ def confirmed_phone_of(user) -> str:
     what a one-click alarm calls them back on."""
     if not getattr(user, "is_authenticated", False):
         return ""
-    phone = (
+    sealed = (
         Member.objects.filter(user=user, removed_at__isnull=True, is_staff=False)
-        .exclude(phone="")
+        .exclude(phone_sealed="")
         .order_by("-joined_at")
-        .values_list("phone", flat=True)
+        .values_list("phone_sealed", flat=True)
         .first()
     )
-    return phone or ""
+    return sealing.unseal(sealed) if sealed else ""

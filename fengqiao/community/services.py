@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao import taxonomy, triage
+from fengqiao import sealing, taxonomy, triage
 from fengqiao.audit import services as audit
 from fengqiao.community import rules, sms
 from fengqiao.community.models import (
@@ -152,7 +152,9 @@ def start_join(*, group: Group, display_name: str, phone: str) -> JoinConfirmati
         raise ValidationError(errors)
     since = timezone.now() - dt.timedelta(hours=1)
     if (
-        JoinConfirmation.objects.filter(phone=phone, created_at__gte=since).count()
+        JoinConfirmation.objects.filter(
+            phone_hash=sealing.digest(phone), created_at__gte=since
+        ).count()
         >= CODES_PER_PHONE_PER_HOUR
     ):
         raise ValidationError({"phone": _("验证码发送太频繁，请一小时后再试")})
@@ -161,9 +163,9 @@ def start_join(*, group: Group, display_name: str, phone: str) -> JoinConfirmati
         confirmation = JoinConfirmation.objects.create(
             group=group,
             display_name=display_name,
-            phone=phone,
             code_hash=make_password(code),
             expires_at=timezone.now() + CODE_LIFETIME,
+            **sealing.phone_columns(phone),
         )
         text = _("【枫桥】您加入“%(group)s”的验证码是 %(code)s，10 分钟内有效。") % {
             "group": group.name,
@@ -200,14 +202,15 @@ def confirm_join(*, confirmation: JoinConfirmation, code: str):
         ).update(confirmed_at=now)
         if not claimed:
             raise ValidationError({"code": _("这个验证码已经用过了")})
-        user = _resident_account(confirmation.phone, confirmation.display_name)
+        phone = confirmation.phone
+        user = _resident_account(phone, confirmation.display_name)
         member, created = Member.objects.get_or_create(
             group=confirmation.group,
             user=user,
             defaults={
                 "display_name": confirmation.display_name,
-                "phone": confirmation.phone,
                 "role": "resident",
+                **sealing.phone_columns(phone),
             },
         )
         if not created and member.removed_at is not None:
@@ -221,10 +224,16 @@ def confirm_join(*, confirmation: JoinConfirmation, code: str):
     return member
 
 
+def resident_username(phone: str) -> str:
+    """A resident's account name: a keyed hash of their confirmed phone, one account per
+    phone, without the number itself (account names show in the admin and the audit)."""
+    return "r" + sealing.digest(phone)[:32]
+
+
 def _resident_account(phone: str, name: str):
     """The resident's account, one per confirmed phone (no password: they log in by code)."""
     User = get_user_model()
-    username = "p" + phone.lstrip("+")
+    username = resident_username(phone)
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, first_name=name[:150])

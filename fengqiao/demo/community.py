@@ -6,9 +6,9 @@ groups of the places they package (``org.selectors``: the beat's community polic
 village auxiliary, the grid workers, the building head), but only those with an account:
 in the demo that is the logins, so the groups of the login's places carry staff and the
 rest carry residents only. Residents get accounts as joining by invitation makes them
-(``p`` + phone, no password); most are in their building's group and the two above it,
-as residents usually are in one to three groups. The ``resident`` login lives in the
-``building`` login's block.
+(named by a keyed hash of the phone, no password); most are in their building's group
+and the two above it, as residents usually are in one to three groups. The ``resident``
+login lives in the ``building`` login's block.
 
 A handful of messages in the police login's groups (anti-fraud reminders, things stacked
 in the stairwell, parking, ``@社区民警`` questions: one answered, one overdue, one waiting),
@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from faker.providers.person.zh_CN import Provider as ChineseNames
 
+from fengqiao import sealing
 from fengqiao.community.models import (
     Alert,
     AlertRecipient,
@@ -41,6 +42,7 @@ from fengqiao.community.models import (
     Receipt,
     Sighting,
 )
+from fengqiao.community.services import resident_username
 from fengqiao.org.models import AccessGrant
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
 from fengqiao.places.models import Building, Region, subtree_q
@@ -293,7 +295,6 @@ class _CommunityBuilder:
                     group=group,
                     user_id=person.user_id,
                     display_name=person.name,
-                    phone=person.phone,
                     is_staff=True,
                     role=duty,
                 )
@@ -314,14 +315,14 @@ class _CommunityBuilder:
         User = get_user_model()
         users = []
         for name, phone in people:
-            user = User(username="p" + phone.lstrip("+"), first_name=name)
+            user = User(username=resident_username(phone), first_name=name)
             user.set_unusable_password()
             users.append(user)
         User.objects.bulk_create(users)
         users = User.objects.in_bulk([u.username for u in users], field_name="username")
         rows = []
         for (name, phone), groups in zip(people, placements, strict=True):
-            user = users["p" + phone.lstrip("+")]
+            user = users[resident_username(phone)]
             rows += [self._resident_member(g, user, name, phone) for g in groups]
         self.counts["resident_accounts"] = len(users)
         mine = self._login_building()
@@ -333,7 +334,13 @@ class _CommunityBuilder:
         return rows
 
     def _resident_member(self, group: Group, user, name: str, phone: str) -> Member:
-        return Member(group=group, user=user, display_name=name, phone=phone, role="resident")
+        return Member(
+            group=group,
+            user=user,
+            display_name=name,
+            role="resident",
+            **sealing.phone_columns(phone),
+        )
 
     def _chain(self, group: Group) -> list[Group]:
         chain = [group]

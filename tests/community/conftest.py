@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from fengqiao import sealing
 from fengqiao.community.models import Group, Member
 from tests.factories import UserFactory
 
@@ -44,7 +45,7 @@ def join(group, user, *, name, role="resident", phone="") -> Member:
         display_name=name,
         role=role,
         is_staff=role != "resident",
-        phone=phone,
+        **sealing.phone_columns(phone),
     )
 
 

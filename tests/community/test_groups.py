@@ -12,6 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from fengqiao import sealing
 from fengqiao.community import selectors, services, sms
 from fengqiao.community.models import Group, JoinConfirmation, Member
 
@@ -80,7 +81,11 @@ def test_joining_sends_a_code_kept_only_as_a_hash(
     assert code not in confirmation.code_hash
     member = services.confirm_join(confirmation=confirmation, code=code)
     assert member.display_name == "赵大爷" and member.role == "resident"
-    assert member.user.username == "p8613900002222"
+    # One account per phone, named by a keyed hash: no number in the name or in the clear.
+    assert member.user.username == services.resident_username("+8613900002222")
+    assert "13900002222" not in member.user.username
+    assert member.phone == "+8613900002222" and member.phone_masked == "139****2222"
+    assert "13900002222" not in member.phone_sealed
     assert groups.village_a in selectors.groups_for(member.user)
 
 
@@ -95,7 +100,7 @@ def test_a_wrong_code_counts_attempts_and_then_locks(world, groups):
     with pytest.raises(ValidationError) as caught:
         services.confirm_join(confirmation=confirmation, code="123456")
     assert "输错次数太多" in caught.value.message_dict["code"][0]
-    assert not Member.objects.filter(phone="+8613900002222").exists()
+    assert not Member.objects.filter(phone_hash=sealing.digest("+8613900002222")).exists()
 
 
 def test_an_expired_code_is_refused(world, groups, django_capture_on_commit_callbacks):

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from fengqiao import sealing
 from fengqiao.community import services, sms
 from fengqiao.community.models import JoinConfirmation, Member
 
@@ -45,7 +46,7 @@ def test_the_sixth_guess_is_refused_even_when_it_is_right(
     assert answers == [WRONG] * 5
     assert _guess(confirmation.pk, code) == LOCKED
     assert JoinConfirmation.objects.get(pk=confirmation.pk).attempts == 5
-    assert not Member.objects.filter(phone="+8613900002222").exists()
+    assert not Member.objects.filter(phone_hash=sealing.digest("+8613900002222")).exists()
 
 
 def test_the_right_code_on_the_fifth_guess_still_joins(
@@ -55,7 +56,7 @@ def test_the_right_code_on_the_fifth_guess_still_joins(
     wrong = "999999" if code != "999999" else "000000"
     assert [_guess(confirmation.pk, wrong) for _ in range(4)] == [WRONG] * 4
     assert _guess(confirmation.pk, code) == "joined"
-    assert Member.objects.filter(phone="+8613900002222").exists()
+    assert Member.objects.filter(phone_hash=sealing.digest("+8613900002222")).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -74,8 +74,15 @@ def test_residents_are_in_one_to_three_groups_and_the_resident_login_in_its_bloc
     mine = Member.objects.filter(user__username="resident").select_related("group")
     assert sorted(m.group.level for m in mine) == ["building", "community", "compound"]
     assert _user("resident").has_usable_password()  # the login keeps its password
-    residents = get_user_model().objects.filter(username__startswith="p86")
+    residents = (
+        get_user_model()
+        .objects.filter(group_memberships__role="resident", person__isnull=True)
+        .exclude(username="resident")
+    )
     assert residents.exists()
+    # Accounts are named by a keyed hash of the phone, and no phone is kept in the clear.
+    assert not residents.filter(username__regex=r"^p[0-9]{8,15}$").exists()
+    assert not Member.objects.exclude(phone_hash="").filter(phone_masked__regex=r"^[0-9+]{11,}$")
     assert not any(user.has_usable_password() for user in residents[:20])
 
 
