@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.settings import api_settings
@@ -75,3 +76,38 @@ def received_in(records, start: dt.date | None, end: dt.date | None):
         stop = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
         records = records.filter(received_at__lt=stop)
     return records
+
+
+# The days a query's period may name.
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
+
+class ReceivedPeriodSerializer(serializers.Serializer):
+    """A list's ``from`` and ``to`` (local days, both included; see ``received_in``),
+    checked to lie in a sensible range and in order."""
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the period's fields are added here.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateField(
+            required=False, help_text="Received on or after this day (YYYY-MM-DD)."
+        )
+        fields["to"] = serializers.DateField(
+            required=False, help_text="Received on or before this day (YYYY-MM-DD)."
+        )
+        return fields
+
+    def validate(self, values):
+        for name in ("from", "to"):
+            day = values.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                raise serializers.ValidationError(
+                    {
+                        name: _("日期应在 %(earliest)s 到 %(latest)s 之间")
+                        % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
+                    }
+                )
+        if values.get("from") and values.get("to") and values["from"] > values["to"]:
+            raise serializers.ValidationError({"to": _("截止日期不能早于起始日期")})
+        return values

@@ -8,8 +8,6 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -28,6 +26,7 @@ from fengqiao.api_support import (
     NOT_ALLOWED,
     NOT_FOUND,
     ErrorSerializer,
+    ReceivedPeriodSerializer,
     api_error,
     received_in,
 )
@@ -344,7 +343,7 @@ class AlarmSerializer(serializers.Serializer):
         return values
 
 
-class IncidentQuerySerializer(serializers.Serializer):
+class IncidentQuerySerializer(ReceivedPeriodSerializer):
     """The list's filters (``dispatch.selectors.incidents_for``)."""
 
     q = serializers.CharField(
@@ -363,31 +362,6 @@ class IncidentQuerySerializer(serializers.Serializer):
         help_text="A police unit's code inside your jurisdiction: its incidents.",
     )
 
-    def get_fields(self):
-        # "from" is a Python keyword, so the period's fields are added here.
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField(
-            required=False, help_text="Received on or after this day (YYYY-MM-DD)."
-        )
-        fields["to"] = serializers.DateField(
-            required=False, help_text="Received on or before this day (YYYY-MM-DD)."
-        )
-        return fields
-
-    def validate(self, values):
-        for name in ("from", "to"):
-            day = values.get(name)
-            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-                raise serializers.ValidationError(
-                    {
-                        name: _("日期应在 %(earliest)s 到 %(latest)s 之间")
-                        % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
-                    }
-                )
-        if values.get("from") and values.get("to") and values["from"] > values["to"]:
-            raise serializers.ValidationError({"to": _("截止日期不能早于起始日期")})
-        return values
-
 
 class DutyUnitQuerySerializer(serializers.Serializer):
     status = serializers.ChoiceField(
@@ -399,10 +373,6 @@ class DutyUnitQuerySerializer(serializers.Serializer):
         max_length=32,
         help_text="A police unit's code inside your jurisdiction: its units (with its rooms').",
     )
-
-
-EARLIEST_DAY = dt.date(1900, 1, 1)
-LATEST_DAY = dt.date(2999, 12, 31)
 
 
 # --- permissions and throttles ---------------------------------------------------------

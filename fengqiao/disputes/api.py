@@ -8,8 +8,6 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403), changed m
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
@@ -26,6 +24,7 @@ from fengqiao.api_support import (
     NOT_FOUND,
     Conflict,
     ErrorSerializer,
+    ReceivedPeriodSerializer,
     api_error,
     received_in,
 )
@@ -429,7 +428,7 @@ class CasePermissions(StaffWithRolePermissions):
     }
 
 
-class CaseQuerySerializer(serializers.Serializer):
+class CaseQuerySerializer(ReceivedPeriodSerializer):
     """The list's filters: the worklist's own (``disputes.selectors.cases_for``)."""
 
     state = serializers.ChoiceField(
@@ -453,37 +452,6 @@ class CaseQuerySerializer(serializers.Serializer):
         help_text="A region code inside your jurisdiction: cases in its subtree (county to "
         "grid), as the indicators count them.",
     )
-
-    def get_fields(self):
-        # The period of the indicators: received on ``from`` to ``to``, both included.
-        # ("from" is a Python keyword, so the fields are added here.)
-        fields = super().get_fields()
-        fields["from"] = serializers.DateField(
-            required=False, help_text="Received on or after this day (YYYY-MM-DD)."
-        )
-        fields["to"] = serializers.DateField(
-            required=False, help_text="Received on or before this day (YYYY-MM-DD)."
-        )
-        return fields
-
-    def validate(self, values):
-        for name in ("from", "to"):
-            day = values.get(name)
-            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
-                raise serializers.ValidationError(
-                    {
-                        name: _("日期应在 %(earliest)s 到 %(latest)s 之间")
-                        % {"earliest": EARLIEST_DAY.isoformat(), "latest": LATEST_DAY.isoformat()}
-                    }
-                )
-        if values.get("from") and values.get("to") and values["from"] > values["to"]:
-            raise serializers.ValidationError({"to": _("截止日期不能早于起始日期")})
-        return values
-
-
-# The days a period may name (as the indicators' periods).
-EARLIEST_DAY = dt.date(1900, 1, 1)
-LATEST_DAY = dt.date(2999, 12, 31)
 
 
 @extend_schema_view(
