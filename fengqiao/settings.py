@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "fengqiao.intake",
     "fengqiao.community",
     "fengqiao.dispatch",
+    "fengqiao.services",
+    "fengqiao.outreach",
     "fengqiao.analytics",
     "fengqiao.demo",
 ]

@@ -112,17 +112,55 @@ _PATROL_RUN = frozenset(
     | {"dispatch.view_patrolshift", "dispatch.add_patrolshift", "dispatch.view_checkin"}
 )
 
+# Services to the people (户籍及行政服务): the police read the catalogue and work the
+# applications (window, online, kiosk, door to door); chiefs and administrators keep the
+# catalogue. Residents apply through the public pages, not permissions.
+_SERVICES_WORK = frozenset(
+    {
+        "services.view_service",
+        "services.view_application",
+        "services.add_application",
+        "services.process_application",
+    }
+)
+_SERVICES_KEEP = _SERVICES_WORK | {"services.add_service", "services.change_service"}
+# Outreach: everyone on the ground records visits, events and warnings in their grids; the
+# police and chiefs plan campaigns; chiefs and administrators record commendations.
+_OUTREACH_GROUND = frozenset(
+    {
+        "outreach.view_campaign",
+        "outreach.view_visittask",
+        "outreach.view_visitrecord",
+        "outreach.add_visitrecord",
+        "outreach.view_outreachevent",
+        "outreach.add_outreachevent",
+        "outreach.view_commendation",
+    }
+)
+_OUTREACH_POLICE = _OUTREACH_GROUND | {
+    "outreach.add_campaign",
+    "outreach.change_campaign",
+    "outreach.change_visittask",
+    "outreach.view_fraudwarning",
+    "outreach.add_fraudwarning",
+}
+_OUTREACH_RUN = _OUTREACH_POLICE | {"outreach.add_commendation"}
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "resident": frozenset(),
-    "building_head": _GROUND_WORK,
+    "building_head": _GROUND_WORK | _OUTREACH_GROUND,
     # Grid workers collect the registry in their grids (masked numbers only).
-    "grid_worker": _GROUND_WORK | {"registry.view_resident", "registry.view_establishment"},
-    "volunteer": _GROUND_WORK,
+    "grid_worker": _GROUND_WORK
+    | {"registry.view_resident", "registry.view_establishment"}
+    | _OUTREACH_GROUND,
+    "volunteer": _GROUND_WORK | _OUTREACH_GROUND,
     "property_staff": _GROUND_WORK,
     "auxiliary_police": frozenset(
         _VIEW_ALL | _DO_WORK | _REGISTRY_KEEP | _COMMUNITY_TALK | _DISPATCH_RESPOND
     )
-    | _PATROL_CHECK_IN,
+    | _PATROL_CHECK_IN
+    | _SERVICES_WORK
+    | _OUTREACH_POLICE,
     "community_police": frozenset(
         _VIEW_ALL
         | _DO_WORK
@@ -134,6 +172,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _DISPATCH_RUN
         | _PATROL_RUN
         | _PATROL_CHECK_IN
+        | _SERVICES_WORK
+        | _OUTREACH_POLICE
     ),
     "mediator": frozenset(_VIEW_ALL | _DO_WORK | _CHOOSE_TYPICAL | _FIGURES_READ),
     "lawyer": frozenset(_VIEW_PLACES | _DO_WORK | {"org.view_person", "org.view_team"}),
@@ -153,6 +193,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _DISPATCH_RUN
         | _DISPATCH_UNITS
         | _PATROL_RUN
+        | _SERVICES_KEEP
+        | _OUTREACH_RUN
     ),
     "analyst": frozenset(
         _VIEW_ALL
@@ -161,6 +203,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | {VIEW_AUDIT}
         | _FIGURES_INSPECT
         | {"dispatch.view_incident", "dispatch.view_dutyunit"}
+        | {"services.view_service", "services.view_application"}
+        | {f"outreach.view_{m}" for m in ("campaign", "visittask", "outreachevent")}
+        | {"outreach.view_fraudwarning", "outreach.view_commendation"}
     ),
     "admin": frozenset(
         _VIEW_ALL
@@ -179,6 +224,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         | _DISPATCH_UNITS
         | {"dispatch.view_incident"}
         | _PATROL_RUN
+        | _SERVICES_KEEP
+        | _OUTREACH_RUN
     ),
     "agency_staff": _ANSWER_HANDOFFS,
 }
