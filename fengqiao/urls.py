@@ -20,6 +20,10 @@ urlpatterns = [
     path("report/", include("fengqiao.intake.urls")),
     path("community/", include("fengqiao.community.urls")),
     path("figures/", include("fengqiao.analytics.urls")),
+    path("services/", include("fengqiao.services.urls")),
+    path("outreach/", include("fengqiao.outreach.urls")),
+    # The QR code on a building's entrance: who looks after it, the alarm and the report form.
+    path("b/", include("fengqiao.outreach.public_urls")),
     # /alarm/ and /kiosk/ for residents, /dispatch/ for the board, phones and patrols.
     path("", include("fengqiao.dispatch.urls")),
     path("open311/v2/", include("fengqiao.intake.open311.urls")),

@@ -1,0 +1,5 @@
+"""Outreach pages: poster (filled in by its own work; included by outreach/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
