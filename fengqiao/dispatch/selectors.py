@@ -6,11 +6,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import Count, DateField, ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from fengqiao.dispatch import rules
 from fengqiao.dispatch.models import DutyUnit, Incident
+from fengqiao.dispatch.patrol_models import CheckIn
 from fengqiao.org.models import Beat
 from fengqiao.org.scope import get_for, person_of
 from fengqiao.places.models import PATH_SEPARATOR
@@ -173,3 +175,24 @@ def response_times(
         incidents = incidents.filter(unit=unit)
     rows = list(incidents.values(*RESPONSE_FIELDS))
     return ResponseTimes(count=len(rows), legs=rules.leg_statistics(rows))
+
+
+def checkins_by_month(
+    user, *, start: dt.datetime, end: dt.datetime, person_ids=None, clean_only: bool = True
+) -> list[dict]:
+    """Patrol check-ins made in [start, end) in the user's jurisdiction, per person and
+    local month: rows of ``person_id``, ``month`` (first day), ``checkins`` and ``hazards``
+    (hazards reported through those check-ins). ``clean_only`` leaves out the check-ins
+    the system flagged as off-point or out of shift; ``person_ids`` narrows to those
+    people. Recognition's points read their figures here."""
+    checkins = CheckIn.objects.for_user(user).filter(at__gte=start, at__lt=end)
+    if clean_only:
+        checkins = checkins.filter(off_point=False, off_shift=False)
+    if person_ids is not None:
+        checkins = checkins.filter(person_id__in=person_ids)
+    return list(
+        checkins.annotate(month=TruncMonth("at", output_field=DateField()))
+        .values("person_id", "month")
+        .annotate(checkins=Count("pk"), hazards=Count("pk", filter=Q(report__isnull=False)))
+        .order_by("person_id", "month")
+    )
