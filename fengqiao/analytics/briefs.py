@@ -36,10 +36,10 @@ from fengqiao.analytics import indicators
 from fengqiao.analytics.indicators import Period, Result, Target
 from fengqiao.analytics.models import Brief
 from fengqiao.disputes import rules, selectors
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.models import Case
 from fengqiao.org.models import Unit
 from fengqiao.org.scope import get_for
+from fengqiao.pdf_fonts import document_font
 from fengqiao.places.models import Region, subtree_q
 from fengqiao.spreadsheets import text_safe_row
 

@@ -36,7 +36,7 @@ from fengqiao.disputes.mediation.documents import (
     return_visit_pdf,
     rmb_capitals,
 )
-from fengqiao.disputes.mediation.documents.fonts import _choose_font
+from fengqiao.pdf_fonts import _choose_font
 
 REF = "330699-2026-000123"
 

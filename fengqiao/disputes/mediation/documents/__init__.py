@@ -14,18 +14,12 @@ Every page is A4 and carries the case number at the top and "第 X 页 共 Y 页
 
 One module a document (``intake_register``, ``mediation_record``, ``agreement``,
 ``return_visit``, ``case_file``), over what they share: ``values`` (the dataclasses),
-``fonts``, ``text`` (dates, numerals, amounts) and ``layout`` (styles, tables, pages).
+``text`` (dates, numerals, amounts) and ``layout`` (styles, tables, pages); the CJK font
+comes from the shared ``fengqiao.pdf_fonts``.
 """
 
 from fengqiao.disputes.mediation.documents.agreement import agreement_pdf
 from fengqiao.disputes.mediation.documents.case_file import case_file_pdf
-from fengqiao.disputes.mediation.documents.fonts import (
-    CID_FALLBACK,
-    FONT_CANDIDATES,
-    FONT_ENV,
-    FontChoice,
-    document_font,
-)
 from fengqiao.disputes.mediation.documents.intake_register import intake_register_pdf
 from fengqiao.disputes.mediation.documents.layout import PAGE_MARGINS
 from fengqiao.disputes.mediation.documents.mediation_record import mediation_record_pdf
@@ -40,6 +34,13 @@ from fengqiao.disputes.mediation.documents.values import (
     ReturnVisitRecord,
     SessionRecord,
     Signature,
+)
+from fengqiao.pdf_fonts import (
+    CID_FALLBACK,
+    FONT_CANDIDATES,
+    FONT_ENV,
+    FontChoice,
+    document_font,
 )
 
 __all__ = [

@@ -14,7 +14,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.layout import (
     _GRID,
     _WIDTH,
@@ -39,6 +38,7 @@ from fengqiao.disputes.mediation.documents.values import (
     CaseHeader,
     PartyInfo,
 )
+from fengqiao.pdf_fonts import document_font
 
 
 def _term_paragraphs(terms: Sequence[AgreementTerm], s: _Styles) -> list[Paragraph]:

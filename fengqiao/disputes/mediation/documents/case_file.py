@@ -16,7 +16,6 @@ from reportlab.platypus import (
 )
 
 from fengqiao.disputes.mediation.documents.agreement import _agreement_story
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.intake_register import _intake_story
 from fengqiao.disputes.mediation.documents.layout import (
     _GRID,
@@ -42,6 +41,7 @@ from fengqiao.disputes.mediation.documents.values import (
     ReturnVisitRecord,
     SessionRecord,
 )
+from fengqiao.pdf_fonts import document_font
 
 
 def _contents_table(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from reportlab.lib.units import mm
 
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.layout import (
     _pairs_table,
     _party_rows,
@@ -23,6 +22,7 @@ from fengqiao.disputes.mediation.documents.values import (
     CaseHeader,
     PartyInfo,
 )
+from fengqiao.pdf_fonts import document_font
 
 
 def _intake_story(header: CaseHeader, parties: Sequence[PartyInfo], s: _Styles) -> list:

@@ -23,7 +23,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.text import (
     _date,
     _markup,
@@ -32,6 +31,7 @@ from fengqiao.disputes.mediation.documents.values import (
     CaseHeader,
     PartyInfo,
 )
+from fengqiao.pdf_fonts import document_font
 
 # Wider left margin: the pages are bound on the left into the case file (卷宗).
 PAGE_MARGINS = {"left": 28 * mm, "right": 20 * mm, "top": 25 * mm, "bottom": 22 * mm}

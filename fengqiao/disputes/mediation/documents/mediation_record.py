@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from reportlab.lib.units import mm
 
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.layout import (
     _pairs_table,
     _parties_line,
@@ -25,6 +24,7 @@ from fengqiao.disputes.mediation.documents.values import (
     PartyInfo,
     SessionRecord,
 )
+from fengqiao.pdf_fonts import document_font
 
 
 def _record_story(

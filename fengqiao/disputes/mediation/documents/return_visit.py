@@ -10,7 +10,6 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from fengqiao.disputes.mediation.documents.fonts import document_font
 from fengqiao.disputes.mediation.documents.layout import (
     _p,
     _pairs_table,
@@ -28,6 +27,7 @@ from fengqiao.disputes.mediation.documents.values import (
     CaseHeader,
     ReturnVisitRecord,
 )
+from fengqiao.pdf_fonts import document_font
 
 
 def _visits_story(header: CaseHeader, visits: Sequence[ReturnVisitRecord], s: _Styles) -> list:

@@ -1,5 +1,8 @@
-"""The CJK font every document is set in: an installed TrueType face embedded, else
-ReportLab's built-in CID font.
+"""The CJK font every PDF is set in: an installed TrueType face embedded, else ReportLab's
+built-in CID font.
+
+A shared helper (it imports no app): the mediation documents (disputes), the figures'
+briefs (analytics) and the building posters (outreach) all print with it.
 """
 
 from __future__ import annotations
