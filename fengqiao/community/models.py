@@ -216,10 +216,20 @@ class Mention(models.Model):
 class Broadcast(models.Model):
     """An announce-only post from staff to chosen groups (or every group of chosen regions)."""
 
+    class Topic(models.TextChoices):
+        # What it is about, so the work it serves (anti-fraud figures) can count its reach.
+        GENERAL = "general", _("一般通知")
+        ANTI_FRAUD = "anti_fraud", _("反诈宣传")
+        MISSING_PERSON = "missing_person", _("寻人协查")
+        SAFETY = "safety", _("安全防范")
+
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     author_name = models.CharField(_("发布人"), max_length=50)
     title = models.CharField(_("标题"), max_length=60)
     text = models.TextField(_("内容"), max_length=2000)
+    topic = models.CharField(
+        _("类别"), max_length=16, choices=Topic.choices, default=Topic.GENERAL, db_index=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     groups = models.ManyToManyField(Group, related_name="broadcasts", blank=True)
     group_count = models.PositiveIntegerField(default=0)

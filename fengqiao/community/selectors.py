@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
 from fengqiao import sealing
-from fengqiao.community.models import Group, Member, Mention, Message
+from fengqiao.community.models import Broadcast, Group, Member, Mention, Message
 from fengqiao.community.services import is_staff_user
+from fengqiao.intake import selectors as intake
 from fengqiao.org.scope import scope_to
 from fengqiao.places.models import Region
 
@@ -173,3 +175,56 @@ def confirmed_phone_of(user) -> str:
         .first()
     )
     return sealing.unseal(sealed) if sealed else ""
+
+
+def broadcast_reach(user, *, topic: str, start: dt.date, end: dt.date) -> list[dict]:
+    """Broadcasts of ``topic`` sent from local day ``start`` to ``end`` (both included)
+    inside the user's jurisdiction, counted per month and per area they went to (the
+    broadcast's ``scope_path``): rows of ``month`` (first day), ``scope_path``,
+    ``broadcasts`` and ``reach`` (members they were delivered to, summed)."""
+    tz = timezone.get_current_timezone()
+    begin = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    sent = Broadcast.objects.filter(topic=topic, created_at__gte=begin, created_at__lt=stop)
+    rows = (
+        scope_to(user, sent)
+        .annotate(month=TruncMonth("created_at", output_field=DateField()))
+        .values("month", "scope_path")
+        .annotate(broadcasts=Count("pk"), reach=Sum("member_count"))
+        .order_by("month", "scope_path")
+    )
+    return [{**row, "reach": row["reach"] or 0} for row in rows]
+
+
+def messages_became_cases(
+    user, *, start: dt.datetime, end: dt.datetime, author_ids=None
+) -> list[tuple[int, dt.date, int]]:
+    """Group messages turned into reports (``to_case.message_to_report``) in [start, end),
+    counted per author and local month of the conversion: ``(author user id, month's first
+    day, count)``. Only conversions by someone other than the author, whose report is in
+    the user's jurisdiction and not marked a duplicate, count. ``author_ids`` narrows to
+    those authors. Recognition's points read their figures here."""
+    reports = intake.reports_for(user).filter(
+        channel="community_group",
+        source__startswith="community.message:",
+        created_at__gte=start,
+        created_at__lt=end,
+        duplicate_of__isnull=True,
+    )
+    converted = {
+        code: (by, at)
+        for code, by, at in reports.values_list("tracking_code", "created_by_id", "created_at")
+    }
+    messages = Message.objects.filter(
+        report_code__in=reports.values("tracking_code"), author__isnull=False
+    )
+    if author_ids is not None:
+        messages = messages.filter(author_id__in=author_ids)
+    counts: dict[tuple[int, dt.date], int] = {}
+    for author_id, code in messages.values_list("author_id", "report_code"):
+        by, at = converted[code]
+        if by is None or by == author_id:
+            continue
+        key = (author_id, timezone.localtime(at).date().replace(day=1))
+        counts[key] = counts.get(key, 0) + 1
+    return sorted((author, month, n) for (author, month), n in counts.items())

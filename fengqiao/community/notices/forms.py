@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fengqiao.community.models import Alert
+from fengqiao.community.models import Alert, Broadcast
 from fengqiao.forms_support import ServiceErrorsMixin, new_client_key
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -29,6 +29,12 @@ class NoticeForm(ServiceErrorsMixin, forms.Form):
 
 
 class BroadcastForm(NoticeForm):
+    topic = forms.ChoiceField(
+        label=_("通知类别"),
+        choices=Broadcast.Topic.choices,
+        initial=Broadcast.Topic.GENERAL,
+        required=False,
+    )
     title = forms.CharField(label=_("标题"), max_length=60, required=False)
     text = forms.CharField(
         label=_("通知内容"),
@@ -44,6 +50,10 @@ class BroadcastForm(NoticeForm):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
+
+    def clean_topic(self) -> str:
+        # A form sent without the choice (an older page) is a general notice.
+        return self.cleaned_data["topic"] or Broadcast.Topic.GENERAL
 
     def __init__(self, *args, groups=(), regions=(), **kwargs):
         super().__init__(*args, **kwargs)

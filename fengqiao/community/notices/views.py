@@ -55,6 +55,7 @@ def broadcast_new(request):
                     groups=data["groups"],
                     regions=data["regions"],
                     client_key=data["client_key"] or None,
+                    topic=data["topic"],
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
