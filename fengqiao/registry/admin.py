@@ -48,7 +48,6 @@ class HouseAdmin(RegistryAdmin):
     list_display = ["__str__", "use", "owner_name", "owner_phone_shown"]
     list_filter = ["use"]
     list_select_related = ["address"]
-    exclude = ["owner_phone"]
     readonly_fields = ["owner_phone_shown"]
 
     @admin.display(description=_("房主电话"))

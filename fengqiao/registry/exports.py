@@ -85,7 +85,7 @@ EXPORTS: dict[str, ExportKind] = {
             ("房屋标识", lambda h: h.label),
             ("用途", lambda h: h.get_use_display()),
             ("房主", lambda h: h.owner_name),
-            ("房主电话", lambda h: mask_phone(h.owner_phone)),
+            ("房主电话", lambda h: h.phone_masked),
         ),
     ),
     "units": ExportKind(

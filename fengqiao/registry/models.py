@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from fengqiao import identity, sealing, taxonomy
 from fengqiao.places.models import Building, Region
-from fengqiao.privacy import mask_phone
 from fengqiao.scoping import ScopedManager
 
 ID_TYPE_CHOICES = [(code, zh) for code, zh, _en in identity.ID_TYPES]
@@ -92,8 +91,9 @@ class Address(models.Model):
         return self.full_text
 
 
-class House(models.Model):
-    """A dwelling or premises (实有房屋) at an address."""
+class House(sealing.SealedPhone, models.Model):
+    """A dwelling or premises (实有房屋) at an address. The owner's phone is sealed like
+    every other number (``phone``), shown masked."""
 
     class Use(models.TextChoices):
         OWN = "own", _("自住")
@@ -107,7 +107,10 @@ class House(models.Model):
     label = models.CharField(_("房屋标识"), max_length=20, blank=True)
     use = models.CharField(_("用途"), max_length=12, choices=Use.choices, default=Use.OWN)
     owner_name = models.CharField(_("房主"), max_length=50, blank=True)
-    owner_phone = models.CharField(_("房主电话"), max_length=20, blank=True)
+    phone_sealed = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField(_("房主电话"), max_length=20, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, editable=False)
     area_m2 = models.DecimalField(
         _("面积（平方米）"), max_digits=8, decimal_places=2, null=True, blank=True
     )
@@ -130,7 +133,7 @@ class House(models.Model):
 
     @property
     def owner_phone_masked(self) -> str:
-        return mask_phone(self.owner_phone)
+        return self.phone_masked
 
 
 class SealedIdentity(sealing.SealedPhone, models.Model):

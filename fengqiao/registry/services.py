@@ -166,13 +166,15 @@ def register_house(
     with transaction.atomic():
         try:
             with transaction.atomic():
-                house = House.objects.create(
+                house = House(
                     address=address,
                     label=label.strip(),
+                    use=cleaned["use"],
                     owner_name=owner_name.strip(),
                     scope_path=address.scope_path,
-                    **cleaned,
                 )
+                house.set_phone(cleaned["owner_phone"])
+                house.save()
         except IntegrityError:
             raise ValidationError({"label": [taken]}) from None  # registered meanwhile
         audit.record(actor=actor, action="registry.house.created", obj=house)

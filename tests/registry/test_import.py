@@ -283,7 +283,7 @@ def test_houses_import_and_a_registered_label_is_an_error(world, registry):
     report = run(world.officer_a, "houses", good)
     assert report.ok and report.created == {"houses": 1}
     house = House.objects.get(label="西屋")
-    assert house.use == "rented" and house.owner_phone == "+8613800001111"
+    assert house.use == "rented" and house.phone == "+8613800001111"
     again = run(world.officer_a, "houses", good + [{"住址": ADDRESS_A, "用途": "仓库"}])
     # Row 3 names the address's unlabelled house, which is registered already.
     assert [(e.row, e.field) for e in again.errors] == [

@@ -24,6 +24,7 @@ from fengqiao.places.models import Building, Region
 from fengqiao.registry.address_text import AddressParts, parse
 from fengqiao.registry.models import Address, House, Occupancy, Resident
 from fengqiao.registry.services import address_row
+from fengqiao.sealing import phone_columns
 
 HOUSEHOLD_SIZES = ((1, 14), (2, 27), (3, 30), (4, 19), (5, 10))  # mean 2.84
 # Share of homes by use: (own, rented, vacant).
@@ -186,7 +187,7 @@ class Homes:
             label,
             use,
             owner.name if owner else self._name(self.rng.random() < 0.5)[1],
-            owner.phone if owner else self._mobile(),
+            *phone_columns(owner.phone if owner else self._mobile()).values(),
             Decimal(self.rng.randint(55, 140) if grid.urban else self.rng.randint(150, 320)),
             self.now,
             grid.path,

@@ -62,6 +62,7 @@ class Table:
 
 
 SEALED_COLUMNS = tuple(field.attname for field in SealedIdentity._meta.fields)
+PHONE_COLUMNS = ("phone_sealed", "phone_hash", "phone_masked", "phone_last4")
 ADDRESS_COLUMNS = (
     "grid_id",
     "building_id",
@@ -82,7 +83,7 @@ HOUSE_COLUMNS = (
     "label",
     "use",
     "owner_name",
-    "owner_phone",
+    *PHONE_COLUMNS,
     "area_m2",
     "updated_at",
     "scope_path",

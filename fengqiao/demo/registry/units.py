@@ -15,6 +15,9 @@ from fengqiao.places.models import Region
 from fengqiao.registry.address_text import parse
 from fengqiao.registry.models import Address, Establishment, House
 
+# Business premises are registered without an owner's phone (its sealed columns empty).
+NO_PHONE = ("", "", "", "")
+
 UNIT_KINDS = (
     ("shop", 40, ("超市", "便利店", "五金店", "服装店", "水果店", "理发店", "手机店", "烟酒店")),
     ("restaurant", 25, ("面馆", "小吃店", "饭店", "快餐店", "烧烤店")),
@@ -57,7 +60,9 @@ class Units:
                 front = replace(parts, door_number=f"{parts.door_number}-{n + 1}")
                 address_id, _parts = self._address(grid, front, building)
                 area = Decimal(self.rng.randint(20, 160))
-                self.houses.add(address_id, "", "business", "", "", area, self.now, grid.path)
+                self.houses.add(
+                    address_id, "", "business", "", *NO_PHONE, area, self.now, grid.path
+                )
                 kind = self.rng.choices(kinds, weights)[0]
                 name = f"{self.rng.choice(BRANDS)}{self.rng.choice(words[kind])}"
                 units.append(self._unit(name, kind, address_id, grid.path, "92"))

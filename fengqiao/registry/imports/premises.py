@@ -16,6 +16,7 @@ from fengqiao.registry.imports.importer import (
 )
 from fengqiao.registry.imports.report import ImportReport
 from fengqiao.registry.models import Establishment, House
+from fengqiao.sealing import phone_columns
 
 USE_LABEL = gettext_lazy("用途")  # only for an error message: not translated every row
 
@@ -66,8 +67,8 @@ class HouseImporter(Importer):
                     label=label,
                     use=use,
                     owner_name=owner,
-                    owner_phone=phone,
                     scope_path=paths[address_id],
+                    **phone_columns(phone),
                 )
                 for _row, address_id, label, use, owner, phone in batch
             )
