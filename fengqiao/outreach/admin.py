@@ -1,0 +1,27 @@
+"""Outreach in the admin: to look records up, scoped, never to write. Campaigns and visit
+tasks are written through ``campaign_services`` and ``visit_services`` (checked and
+audited) from the outreach pages; the admin shows what they wrote."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from fengqiao.admin_scoping import ReadOnlyAdmin, ScopedAdmin
+from fengqiao.outreach.models import Campaign, VisitTask
+
+
+@admin.register(Campaign)
+class CampaignAdmin(ReadOnlyAdmin, ScopedAdmin):
+    list_display = ["name", "kind", "station", "starts_on", "ends_on"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    list_select_related = ["station"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(VisitTask)
+class VisitTaskAdmin(ReadOnlyAdmin, ScopedAdmin):
+    list_display = ["house", "campaign", "grid", "assignee", "state", "last_visit_at"]
+    list_filter = ["state"]
+    list_select_related = ["house__address", "campaign", "grid", "assignee"]
+    raw_id_fields = ["house"]
