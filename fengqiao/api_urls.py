@@ -8,6 +8,7 @@ from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
+from fengqiao.services import api as services_api
 
 router = DefaultRouter()
 router.register("regions", places_api.RegionViewSet, basename="region")
@@ -26,6 +27,10 @@ router.register("incidents", dispatch_api.IncidentViewSet, basename="incident")
 # "units" are the police units (org); the units on duty that answer incidents are these.
 router.register("duty-units", dispatch_api.DutyUnitViewSet, basename="duty-unit")
 router.register("alarms", dispatch_api.AlarmViewSet, basename="alarm")
+router.register("services", services_api.ServiceCatalogueViewSet, basename="service")
+router.register(
+    "service-applications", services_api.ApplicationViewSet, basename="service-application"
+)
 
 app_name = "api"
 urlpatterns = [
