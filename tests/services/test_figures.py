@@ -90,8 +90,7 @@ def make_application(
     return application
 
 
-@pytest.fixture
-def january(world):
+def build_january(world) -> dict[str, Application]:
     """The applications of the table above, by name."""
     permit = make_service(world.station_a)
     renewal = make_service(world.station_a, "id_renewal", days=60)
@@ -142,6 +141,11 @@ def january(world):
         ),
     }
     return made
+
+
+@pytest.fixture
+def january(world):
+    return build_january(world)
 
 
 JANUARY = {"start": at("2026-01-01", 0), "end": at("2026-02-01", 0)}
