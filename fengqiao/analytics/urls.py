@@ -10,6 +10,7 @@ from fengqiao.analytics import (
     flag_views,
     official_views,
     response_views,
+    services_views,
 )
 
 app_name = "analytics"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("cases/", dashboard_views.cases, name="cases"),
     path("official/", official_views.official_statistics, name="official"),
     path("response/", response_views.response_times, name="response"),
+    path("services/", services_views.service_figures, name="services"),
     path("evaluation/", evaluation_views.evaluation_page, name="evaluation"),
     path("flags/", flag_views.flag_list, name="flags"),
     path("briefs/", brief_views.brief_list, name="briefs"),
