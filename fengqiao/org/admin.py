@@ -84,6 +84,8 @@ class PersonAdmin(ScopedAdmin):
     list_select_related = ["unit", "region"]
     filter_horizontal = ["roles"]
     raw_id_fields = ["user", "region"]
+    # Only the person publishes a number of theirs (org.services.set_public_contact).
+    readonly_fields = ["public_phone"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

@@ -115,6 +115,14 @@ class Person(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    # What the public page of a building shows (a duty phone, say); set only by the person
+    # themselves through org.services.set_public_contact. Blank: not published.
+    public_phone = models.CharField(
+        _("公开联系电话"),
+        max_length=20,
+        blank=True,
+        help_text=_("由本人决定是否公开，显示在楼栋二维码公示页上；留空则不公开"),
+    )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), related_name="people")
     unit = models.ForeignKey(
         Unit,
@@ -155,10 +163,11 @@ class Person(models.Model):
         return self.name
 
     def clean(self) -> None:
-        try:
-            self.phone = normalize_phone(self.phone)
-        except ValidationError as error:
-            raise ValidationError({"phone": error.messages}) from None
+        for field in ("phone", "public_phone"):
+            try:
+                setattr(self, field, normalize_phone(getattr(self, field)))
+            except ValidationError as error:
+                raise ValidationError({field: error.messages}) from None
 
 
 class Team(models.Model):

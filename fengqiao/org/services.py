@@ -19,7 +19,9 @@ from fengqiao.org.models import AccessGrant, Assignment, Beat, Duty, Person, Rol
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.rules import DUTY_TARGETS, grantable_roles, periods_overlap
 from fengqiao.org.scope import in_scope, scope_for
+from fengqiao.phones import normalize_phone
 from fengqiao.places.models import Building, Region
+from fengqiao.privacy import mask_phone
 
 
 def _ensure(actor, permission: str, *objects) -> None:
@@ -458,3 +460,57 @@ def revoke_access(*, actor, grant: AccessGrant) -> None:
             changes={"grant": {"old": _grant_value(grant), "new": None}},
         )
         grant.delete()
+
+
+# --- the phone a person publishes on the buildings they look after --------------------------
+#
+# Only the person decides whether a number of theirs goes on the public building pages and
+# posters: nobody, an administrator included, can publish a number for someone else. An
+# administrator in scope may only take a published number down (a person who left the post,
+# a wrong or abused number), with a reason; that can expose nothing.
+
+
+def set_public_contact(*, actor, phone: str, person: Person | None = None) -> Person:
+    """Publish ``phone`` (blank: withdraw it) as the actor's own public contact number.
+
+    ``person``, when given, must be the actor's own profile; anyone else's is refused. The
+    number is normalised (E.164) and may differ from the private one (a duty phone). The
+    audit row names the old and new numbers masked. An unchanged number writes nothing.
+    """
+    own = Person.objects.filter(user=actor).first() if getattr(actor, "pk", None) else None
+    if own is None or (person is not None and person.pk != own.pk):
+        raise PermissionDenied(_("只有本人可以设置自己的公开联系方式"))
+    try:
+        new = normalize_phone(phone)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
+    return _change_public_phone(actor, own, new, action="org.public_contact_set")
+
+
+def clear_public_contact(*, actor, person: Person, reason: str) -> Person:
+    """Take ``person``'s published number down, for ``reason``. The actor needs
+    ``org.change_person`` and the person in scope; clearing one's own is ``set_public_contact``."""
+    _ensure(actor, "org.change_person", person)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("撤下他人的公开电话必须说明理由")})
+    return _change_public_phone(
+        actor, person, "", action="org.public_contact_cleared", reason=reason.strip()
+    )
+
+
+def _change_public_phone(actor, person: Person, new: str, *, action: str, **extra) -> Person:
+    with transaction.atomic():
+        old = Person.objects.filter(pk=person.pk).values_list("public_phone", flat=True).first()
+        if old == new:
+            person.public_phone = new
+            return person
+        if not Person.objects.filter(pk=person.pk, public_phone=old).update(public_phone=new):
+            raise ValidationError({"phone": _("公开电话刚刚已被修改，请刷新后重试")})
+        person.public_phone = new
+        audit.record(
+            actor=actor,
+            action=action,
+            obj=person,
+            changes={"public_phone": {"old": mask_phone(old), "new": mask_phone(new)}, **extra},
+        )
+    return person

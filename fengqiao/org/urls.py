@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fengqiao.org import views
+from fengqiao.org import contact_views, views
 
 app_name = "org"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("units/<str:code>/", views.unit_detail, name="unit"),
     path("people/", views.person_list, name="people"),
     path("people/<int:pk>/", views.person_detail, name="person"),
+    path("me/contact/", contact_views.my_contact, name="my_contact"),
 ]
