@@ -98,6 +98,10 @@ PAGES: dict[str, Entry] = {
     "figures/response/": Entry(
         query={"region": "330699002", "format": "xlsx", "table": "stations"}
     ),
+    # Services to the people: township B's region answers 404 to officer_a, a download too.
+    "figures/services/": Entry(
+        query={"region": "330699002", "format": "xlsx", "table": "stations"}
+    ),
     # Evaluation and flags: chiefs and the bureau (officer_a has no view_flag); a decision
     # aimed at township B's flag is refused and writes nothing.
     "figures/evaluation/": Entry(query={"kind": "station", "format": "xlsx"}),
@@ -370,6 +374,7 @@ PAGES: dict[str, Entry] = {
     # Township B's figures: its region answers 404 to officer_a (their own are their home).
     "api/v1/indicators/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/response/": Entry(query={"region": "330699002"}),
+    "api/v1/indicators/services/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/<slug:code>/cases/": Entry(
         lambda b: {"code": "cases_received"}, query={"region": "330699002"}
     ),
