@@ -51,6 +51,7 @@ def alarm(request):
                 "channel": channel,
                 "group": group.pk if group else None,
                 "kiosk_place": data.get("place", "") if channel == "kiosk" else "",
+                **(_chosen_building(data.get("place", "")) if channel != "kiosk" else {}),
             }
         )
     return render(
@@ -87,6 +88,22 @@ def _raise(request, form: AlarmForm, group) -> tuple[object | None, int]:
     return incident, 200
 
 
+def _chosen_building(code: str) -> dict:
+    """``?place=<building code>`` outside a kiosk (the link on a building's QR page,
+    /b/<code>/): the picker opens with that building chosen. An unknown code chooses none."""
+    building = alarm_selectors.public_building(code) if code else None
+    if building is None:
+        return {}
+    codes = [part for part in building.grid.path.split("/") if part]
+    township, community = (codes[-3], codes[-2]) if len(codes) >= 3 else ("", "")
+    return {
+        "township": township,
+        "community": community,
+        "grid_code": building.grid.code,
+        "building": building.code,
+    }
+
+
 def _group(request, pk):
     """The community group the alarm was opened from, if the user may open it; a link
     from a group the user cannot open is simply an alarm without the group's place."""
@@ -99,7 +116,9 @@ def _group(request, pk):
 
 
 def _context(request, form: AlarmForm, channel: str, group) -> dict:
-    value = form.data.get if form.is_bound else lambda name, default="": default
+    value = (
+        form.data.get if form.is_bound else lambda name, default="": form.initial.get(name, default)
+    )
     township, community_code = value("township", ""), value("community", "")
     grid_code = value("grid_code", "")
     kiosk_code = form["kiosk_place"].value() or ""
