@@ -35,6 +35,7 @@ from fengqiao.org.permissions import REVEAL_IDENTITY
 from fengqiao.org.scope import in_scope
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
+from fengqiao.places.models import Building
 from fengqiao.registry import reveals
 
 MIN_SUGGEST_CHARS = 5  # what the form itself requires of a report's text
@@ -64,13 +65,19 @@ def report(request):
         # The form's key will belong to this browser's session: start it now, so a double
         # tap on the first send already finds the first report.
         sender_of(request.user, session=request.session)
-        form = ReportForm(initial={"client_key": new_client_key(), "kind": "dispute"})
+        form = ReportForm(
+            initial={
+                "client_key": new_client_key(),
+                "kind": "dispute",
+                **_chosen_building(request.GET.get("building", "")),
+            }
+        )
     context = {
         "form": form,
         "channel": channel,
         "categories": category_options(),
         "grid_choices": _grid_choices(form),
-        **_place_picker(request),
+        **_place_picker(request, form),
     }
     return render(request, "intake/report_form.html", context)
 
@@ -178,15 +185,37 @@ def _actor(request):
     return request.user if request.user.is_authenticated else None
 
 
-def _place_picker(request) -> dict:
-    """Townships, and (after an error) the villages and grids under what was chosen."""
-    data = request.POST if request.method == "POST" else {}
+def _chosen_building(code: str) -> dict:
+    """``?building=<code>`` (the link on a building's QR page, /b/<code>/): the form opens
+    with the building's grid chosen and its address filled in. An unknown code: nothing."""
+    code = code.strip()[:40]
+    building = (
+        Building.objects.published().select_related("grid").filter(code=code).first()
+        if code
+        else None
+    )
+    if building is None:
+        return {}
+    codes = building.grid.ancestor_codes
+    return {
+        "township": codes[-2] if len(codes) >= 2 else "",
+        "community": codes[-1] if codes else "",
+        "grid_code": building.grid.code,
+        "address": building.address or building.name,
+    }
+
+
+def _place_picker(request, form) -> dict:
+    """Townships, and (after an error, or a building chosen by link) the villages and grids
+    under what was chosen."""
+    data = request.POST if request.method == "POST" else form.initial
     township = data.get("township", "")
     community = data.get("community", "")
     return {
         "townships": selectors.public_places(level="township"),
         "township": township,
         "community": community,
+        "grid_code": data.get("grid_code", ""),
         "communities": selectors.public_places(parent_code=township, level="community")
         if township
         else [],
