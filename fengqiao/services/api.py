@@ -9,6 +9,7 @@ field errors (400), not allowed (403), changed meanwhile (409).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -108,7 +109,6 @@ class ApplyInputSerializer(serializers.Serializer):
         help_text="8–64 letters, digits, - or _, new for each application: the same key sent "
         "again returns the application it made instead of a second one.",
     )
-    service = serializers.IntegerField()
     channel = serializers.ChoiceField(choices=Channel.choices)
     applicant_name = _text(50)
     phone = _text(30)
@@ -146,7 +146,8 @@ class ApplicationQuerySerializer(serializers.Serializer):
 
 
 class ServiceCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
-    # The catalogue is public: anyone may read the open services of every station.
+    # The catalogue is public: anyone may read the open services of every station, and
+    # apply to one (a call for a service needs no account, like the pages).
     queryset = Service.objects.none()
     serializer_class = ServiceSerializer
     permission_classes = [AllowAny]
@@ -158,54 +159,32 @@ class ServiceCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             q=self.request.query_params.get("q", ""),
         )
 
-
-class ApplicationPermissions(StaffWithRolePermissions):
-    """Reading needs ``view_application``; a move is then the services' to allow. Applying
-    (POST to the list) is open to everyone, like the pages."""
-
-    perms_map = {
-        **StaffWithRolePermissions.perms_map,
-        "POST": ["%(app_label)s.view_%(model_name)s"],
-    }
-
-    def has_permission(self, request, view) -> bool:
-        if getattr(view, "action", None) == "create":
-            return True
-        return super().has_permission(request, view)
-
-
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Application.objects.none()  # reads go through services.selectors
-    serializer_class = ApplicationSerializer
-    permission_classes = [ApplicationPermissions]
-    filter_backends = []
-
-    def get_queryset(self):
-        query = ApplicationQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.applications_for(self.request.user, **query.validated_data)
-
-    def get_object(self) -> Application:
-        app = selectors.get_application_for(self.request.user, self.kwargs["pk"])
-        self.check_object_permissions(self.request, app)
-        return app
+    def get_object(self) -> Service:
+        service = selectors.public_service(self.kwargs["pk"])
+        if service is None:
+            raise Http404
+        return service
 
     @extend_schema(
-        summary="Apply for a service or book a window slot (no account needed)",
+        summary="Apply for this service or book a window slot (no account needed)",
+        description="channel online/kiosk (an optional slot), window (a slot is required) or "
+        "door (building code, address_detail, door_reason). The same client_key from the "
+        "same client answers with the application already made (200). Anonymous callers are "
+        "told apart by their session cookie; keep it.",
         request=ApplyInputSerializer,
         responses={
             201: ReceiptSerializer,
             200: OpenApiResponse(ReceiptSerializer, description="Already made with this key."),
             400: FIELD_ERRORS,
+            404: NOT_FOUND,
         },
     )
-    def create(self, request, *args, **kwargs):
+    @action(detail=True, methods=["post"], url_path="apply", url_name="apply")
+    def apply(self, request, pk=None, format=None):
+        service = self.get_object()
         given = ApplyInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         values = dict(given.validated_data)
-        service = selectors.public_service(values.pop("service"))
-        if service is None:
-            raise exceptions.ValidationError({"service": [_("没有这个服务事项")]})
         code = values.pop("building")
         building = alarm_selectors.public_building(code) if code else None
         if code and building is None:
@@ -227,6 +206,32 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             ReceiptSerializer(made).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+
+class ApplicationPermissions(StaffWithRolePermissions):
+    """Reading needs ``view_application``; a move is then the services' to allow."""
+
+    perms_map = {
+        **StaffWithRolePermissions.perms_map,
+        "POST": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Application.objects.none()  # reads go through services.selectors
+    serializer_class = ApplicationSerializer
+    permission_classes = [ApplicationPermissions]
+    filter_backends = []
+
+    def get_queryset(self):
+        query = ApplicationQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.applications_for(self.request.user, **query.validated_data)
+
+    def get_object(self) -> Application:
+        app = selectors.get_application_for(self.request.user, self.kwargs["pk"])
+        self.check_object_permissions(self.request, app)
+        return app
 
     @extend_schema(
         summary="Move an application: accept, ask for missing materials, supply, complete, "

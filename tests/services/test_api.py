@@ -28,20 +28,19 @@ def test_the_catalogue_is_public(api, permit, permit_b):
 def test_applying_is_public_and_idempotent(api, permit):
     body = {
         "client_key": "api-key-0001",
-        "service": permit.pk,
         "channel": "window",
         "applicant_name": "王小明",
         "phone": PHONE,
         "booked_for": next_slot().isoformat(),
     }
-    first = api.post("/api/v1/service-applications/", body, format="json")
+    first = api.post(f"/api/v1/services/{permit.pk}/apply/", body, format="json")
     assert first.status_code == 201, first.content
-    again = api.post("/api/v1/service-applications/", body, format="json")
+    again = api.post(f"/api/v1/services/{permit.pk}/apply/", body, format="json")
     assert again.status_code == 200
     assert again.json()["tracking_code"] == first.json()["tracking_code"]
     assert Application.objects.unscoped_for_jobs().count() == 1
     past = {**body, "client_key": "api-key-0002", "booked_for": "2020-01-06T09:00:00+08:00"}
-    refused = api.post("/api/v1/service-applications/", past, format="json")
+    refused = api.post(f"/api/v1/services/{permit.pk}/apply/", past, format="json")
     assert refused.status_code == 400 and "booked_for" in refused.json()
 
 
