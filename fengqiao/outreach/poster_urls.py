@@ -1,5 +1,9 @@
-"""Outreach pages: poster (filled in by its own work; included by outreach/urls.py)."""
+"""Outreach pages: the building posters (included by outreach/urls.py)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from fengqiao.outreach import poster_views
+
+urlpatterns = [
+    path("posters/", poster_views.posters, name="posters"),
+]
