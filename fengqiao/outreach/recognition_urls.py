@@ -1,5 +1,17 @@
-"""Outreach pages: recognition (filled in by its own work; included by outreach/urls.py)."""
+"""Recognition pages (积分榜 and 表彰), included by outreach/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from fengqiao.outreach import recognition_views
+
+urlpatterns = [
+    path("recognition/", recognition_views.board, name="recognition"),
+    path(
+        "recognition/<int:community_pk>/commend/",
+        recognition_views.commend,
+        name="recognition_commend",
+    ),
+    path(
+        "recognition/people/<int:pk>/", recognition_views.person_detail, name="recognition_person"
+    ),
+]
