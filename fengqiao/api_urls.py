@@ -7,6 +7,7 @@ from fengqiao.dispatch import api as dispatch_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
+from fengqiao.outreach import fraud_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
 from fengqiao.services import api as services_api
@@ -53,5 +54,8 @@ urlpatterns = [
         analytics_api.IndicatorCasesView.as_view(),
         name="indicator-cases",
     ),
+    path("fraud/events/", fraud_api.FraudEventsView.as_view(), name="fraud-events"),
+    path("fraud/warnings/", fraud_api.FraudWarningsView.as_view(), name="fraud-warnings"),
+    path("fraud/figures/", fraud_api.FraudFiguresView.as_view(), name="fraud-figures"),
     *router.urls,
 ]
