@@ -7,6 +7,7 @@ from fengqiao.dispatch import api as dispatch_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
+from fengqiao.outreach import recognition_api
 from fengqiao.outreach import fraud_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
@@ -57,5 +58,6 @@ urlpatterns = [
     path("fraud/events/", fraud_api.FraudEventsView.as_view(), name="fraud-events"),
     path("fraud/warnings/", fraud_api.FraudWarningsView.as_view(), name="fraud-warnings"),
     path("fraud/figures/", fraud_api.FraudFiguresView.as_view(), name="fraud-figures"),
+    path("recognition/", recognition_api.RecognitionView.as_view(), name="recognition"),
     *router.urls,
 ]
