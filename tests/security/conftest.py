@@ -76,6 +76,8 @@ class Township:
     duty_unit: object
     patrol_route: object
     checkin: object
+    fraud_event: object
+    fraud_warning: object
 
     def markers(self) -> list[str]:
         """Strings that only this township's records contain."""
@@ -91,6 +93,7 @@ class Township:
             f"{p}社区寻人启事",
             f"{p}镇实有人口",
             f"{p}镇小卖部",
+            f"{p}镇被劝阻人",
         ]
 
     def full_numbers(self) -> list[str]:
@@ -205,6 +208,8 @@ def furnish(world, which: str) -> Township:
             route := _patrol_route(getattr(world, f"station_{which}"), officer, building, prefix)
         ),
         checkin=_checkin(route, officer, getattr(world, f"township_{which}"), prefix),
+        fraud_event=(fraud := _fraud_records(officer, grid, prefix, phone))[0],
+        fraud_warning=fraud[1],
     )
 
 
@@ -263,6 +268,35 @@ def _checkin(route, officer, township, prefix: str):
         actor=officer, point=point, lon=point.lon, lat=point.lat, note=f"{prefix}镇巡逻正常"
     )
     return checkin
+
+
+def _fraud_records(officer, grid, prefix: str, phone: str):
+    """An anti-fraud talk in the grid and a warning with a stopped payment (the warned
+    person's phone sealed)."""
+    from fengqiao.outreach import fraud_services
+
+    event, _made = fraud_services.record_event(
+        actor=officer,
+        kind="talk",
+        title=f"{prefix}社区的消息：反诈宣讲",
+        grid=grid,
+        held_on=timezone.localdate(),
+        people_reached=40,
+        app_installs=6,
+    )
+    warning, _made = fraud_services.record_warning(
+        actor=officer,
+        grid=grid,
+        warned_at=timezone.now() - dt.timedelta(minutes=5),
+        level="high",
+        method="call",
+        person_name=f"{prefix}镇被劝阻人",
+        phone=phone,
+        outcome="dissuaded",
+        payment_stopped=True,
+        amount_stopped="35000",
+    )
+    return event, warning
 
 
 def _hand_off(case, officer, township, prefix: str):

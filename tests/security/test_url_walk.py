@@ -73,6 +73,20 @@ def _incident(b):
     return {"number": b.incident.number}
 
 
+def _warning_in(w, **where) -> dict:
+    """A warning with a stopped payment, as the form and the API send it."""
+    return {
+        "warned_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "level": "high",
+        "method": "visit",
+        "person_name": "越界劝阻",
+        "outcome": "dissuaded",
+        "payment_stopped": True,
+        "amount_stopped": "100",
+        **where,
+    }
+
+
 def _api(record=None, **kw) -> Entry:
     return Entry(record=record, **kw)
 
@@ -356,19 +370,29 @@ PAGES: dict[str, Entry] = {
     ),
     "dispatch/patrols/teams/": Entry(),
     "dispatch/patrols/teams/<int:pk>/": Entry(lambda b: {"pk": b.checkin.shift.team_id}),
-    # recognition: one's own community's list; township B's community (the commendation
-    # form's target) and B's people answer 404, and nothing is recorded.
-    "outreach/recognition/": Entry(),
-    "outreach/recognition/<int:community_pk>/commend/": Entry(
-        lambda b: {"community_pk": b.group.region.parent_id},
+    # anti-fraud: the home page, figures and lists show one's own; township B's event and
+    # warning answer 404 (the warned person's phone too); an event or a warning aimed at B's
+    # grid writes nothing.
+    "outreach/fraud/": Entry(),
+    "outreach/fraud/figures/": Entry(query={"by": "township"}),
+    "outreach/fraud/events/": Entry(),
+    "outreach/fraud/events/new/": Entry(
         post=lambda b, w: {
-            "person": b.assignment.person_id,
-            "awarded_on": "2026-01-05",
-            "title": "越界表彰",
-            "reason": "越界登记的表彰事迹",
-        },
+            "kind": "talk",
+            "title": "越界宣讲",
+            "grid": w.grid_b1.pk,
+            "held_on": timezone.localdate().isoformat(),
+            "people_reached": "10",
+        }
     ),
-    "outreach/recognition/people/<int:pk>/": Entry(lambda b: {"pk": b.assignment.person_id}),
+    "outreach/fraud/events/<int:pk>/": Entry(lambda b: {"pk": b.fraud_event.pk}),
+    "outreach/fraud/warnings/": Entry(),
+    "outreach/fraud/warnings/new/": Entry(post=lambda b, w: _warning_in(w, grid=w.grid_b1.pk)),
+    "outreach/fraud/warnings/<int:pk>/": Entry(lambda b: {"pk": b.fraud_warning.pk}),
+    "outreach/fraud/warnings/<int:pk>/phone/": Entry(
+        lambda b: {"pk": b.fraud_warning.pk},
+        post=lambda b, w: {"phone-reason": "越界查看被劝阻人电话"},
+    ),
     # Open311 is a public interface by the spec: it shows public, masked data of any place.
     r"open311/v2/^services\.(?P<fmt>json|xml)$": Entry(public=True),
     r"open311/v2/^services/(?P<service_code>[A-Za-z0-9_.-]+?)\.(?P<fmt>json|xml)$": Entry(
@@ -387,7 +411,6 @@ PAGES: dict[str, Entry] = {
     # Township B's figures: its region answers 404 to officer_a (their own are their home).
     "api/v1/indicators/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/response/": Entry(query={"region": "330699002"}),
-    "api/v1/recognition/": Entry(),
     "api/v1/indicators/services/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/<slug:code>/cases/": Entry(
         lambda b: {"code": "cases_received"}, query={"region": "330699002"}
@@ -472,6 +495,17 @@ PAGES: dict[str, Entry] = {
     ),
     "api/v1/^duty-units/position/$": Entry(),
     "api/v1/^alarms/$": Entry(public=True),
+    # anti-fraud's API: an event or a warning in B's grid is refused; figures are one's own.
+    "api/v1/fraud/events/": Entry(
+        post=lambda b, w: {
+            "kind": "talk",
+            "title": "越界宣讲",
+            "grid_code": w.grid_b1.code,
+            "held_on": timezone.localdate().isoformat(),
+        }
+    ),
+    "api/v1/fraud/warnings/": Entry(post=lambda b, w: _warning_in(w, grid_code=w.grid_b1.code)),
+    "api/v1/fraud/figures/": Entry(query={"by": "township"}),
 }
 
 # The API's ``.json`` twins of each route answer like the route itself.
