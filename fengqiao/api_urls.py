@@ -7,8 +7,7 @@ from fengqiao.dispatch import api as dispatch_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
-from fengqiao.outreach import recognition_api
-from fengqiao.outreach import fraud_api
+from fengqiao.outreach import fraud_api, recognition_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
 from fengqiao.services import api as services_api
