@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from fengqiao.admin_scoping import ReadOnlyAdmin, ScopedAdmin
-from fengqiao.outreach.models import Campaign, VisitTask
+from fengqiao.outreach.models import Campaign, Commendation, VisitTask
 
 
 @admin.register(Campaign)
@@ -25,3 +25,12 @@ class VisitTaskAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_filter = ["state"]
     list_select_related = ["house__address", "campaign", "grid", "assignee"]
     raw_id_fields = ["house"]
+
+
+@admin.register(Commendation)
+class CommendationAdmin(ReadOnlyAdmin, ScopedAdmin):
+    # Recorded through recognition_services.record_commendation (checked and audited).
+    list_display = ["title", "person", "community", "awarded_on", "recorded_by"]
+    search_fields = ["title", "person__name"]
+    list_select_related = ["person", "community", "recorded_by"]
+    date_hierarchy = "awarded_on"
