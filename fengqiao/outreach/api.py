@@ -66,7 +66,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "jurisdiction: the total, per grid and per person (anti-fraud campaigns: empty).",
     )
     @action(detail=True, methods=["get"])
-    def coverage(self, request, pk=None):
+    def coverage(self, request, pk=None, format=None):
         campaign = self.get_object()
         user = request.user
         if campaign.kind != Campaign.Kind.VISIT:
