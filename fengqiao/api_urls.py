@@ -7,6 +7,7 @@ from fengqiao.dispatch import api as dispatch_api
 from fengqiao.disputes import api as disputes_api
 from fengqiao.intake import api as intake_api
 from fengqiao.org import api as org_api
+from fengqiao.outreach import api as outreach_api
 from fengqiao.outreach import fraud_api, recognition_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
@@ -29,6 +30,7 @@ router.register("incidents", dispatch_api.IncidentViewSet, basename="incident")
 # "units" are the police units (org); the units on duty that answer incidents are these.
 router.register("duty-units", dispatch_api.DutyUnitViewSet, basename="duty-unit")
 router.register("alarms", dispatch_api.AlarmViewSet, basename="alarm")
+router.register("campaigns", outreach_api.CampaignViewSet, basename="campaign")
 router.register("services", services_api.ServiceCatalogueViewSet, basename="service")
 router.register(
     "service-applications", services_api.ApplicationViewSet, basename="service-application"
