@@ -23,6 +23,8 @@ from fengqiao.disputes import handoffs, typical
 from fengqiao.disputes import services as disputes
 from fengqiao.intake import services as intake
 from fengqiao.org.models import Assignment, Team
+from fengqiao.outreach import campaign_services, visit_services
+from fengqiao.outreach.models import VisitTask
 from fengqiao.registry import care, tenants
 from fengqiao.registry import services as registry
 from fengqiao.registry.address_text import parse
@@ -76,6 +78,8 @@ class Township:
     duty_unit: object
     patrol_route: object
     checkin: object
+    campaign: object
+    visit_task: object
     fraud_event: object
     fraud_warning: object
 
@@ -93,6 +97,7 @@ class Township:
             f"{p}社区寻人启事",
             f"{p}镇实有人口",
             f"{p}镇小卖部",
+            f"{p}镇秋季大走访",
             f"{p}镇被劝阻人",
         ]
 
@@ -208,6 +213,10 @@ def furnish(world, which: str) -> Township:
             route := _patrol_route(getattr(world, f"station_{which}"), officer, building, prefix)
         ),
         checkin=_checkin(route, officer, getattr(world, f"township_{which}"), prefix),
+        visit_task=(
+            task := _visit_task(officer, getattr(world, f"station_{which}"), grid, house, prefix)
+        ),
+        campaign=task.campaign,
         fraud_event=(fraud := _fraud_records(officer, grid, prefix, phone))[0],
         fraud_warning=fraud[1],
     )
@@ -297,6 +306,29 @@ def _fraud_records(officer, grid, prefix: str, phone: str):
         amount_stopped="35000",
     )
     return event, warning
+
+
+def _visit_task(officer, station, grid, house, prefix: str):
+    """A household visit campaign (大走访) over the grid, and the officer's visit to the
+    house's household."""
+    campaign = campaign_services.save_campaign(
+        actor=officer,
+        kind="visit",
+        name=f"{prefix}镇秋季大走访",
+        station=station,
+        grids=[grid],
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    task = VisitTask.objects.unscoped_for_jobs().get(campaign=campaign, house=house)
+    visit_services.record_visit(
+        actor=officer,
+        task=task,
+        outcome="met",
+        people_home=2,
+        situation=f"{prefix}社区的消息：走访正常",
+    )
+    return task
 
 
 def _hand_off(case, officer, township, prefix: str):
