@@ -87,6 +87,19 @@ def _warning_in(w, **where) -> dict:
     }
 
 
+def _campaign_in_b(w) -> dict:
+    """A visit campaign of township B's station over B's grid, as the campaign form sends it."""
+    return {
+        "name": "越界走访",
+        "kind": "visit",
+        "station": w.station_b.pk,
+        "grids": [w.grid_b1.pk],
+        "communities": [w.community_b.pk],
+        "starts_on": "2026-12-01",
+        "ends_on": "2026-12-31",
+    }
+
+
 def _api(record=None, **kw) -> Entry:
     return Entry(record=record, **kw)
 
@@ -370,6 +383,30 @@ PAGES: dict[str, Entry] = {
     ),
     "dispatch/patrols/teams/": Entry(),
     "dispatch/patrols/teams/<int:pk>/": Entry(lambda b: {"pk": b.checkin.shift.team_id}),
+    # household visits: the hub, the lists and one's own phone list show one's own; township
+    # B's campaign, its never-reached list and B's household answer 404 to officer_a; a
+    # campaign over B's grid, a visit to B's household or its reassignment write nothing.
+    "outreach/": Entry(),
+    "outreach/campaigns/": Entry(query={"kind": "visit"}),
+    "outreach/campaigns/new/": Entry(post=lambda b, w: _campaign_in_b(w)),
+    "outreach/campaigns/<int:pk>/": Entry(lambda b: {"pk": b.campaign.pk}),
+    "outreach/campaigns/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.campaign.pk}, post=lambda b, w: _campaign_in_b(w)
+    ),
+    "outreach/campaigns/<int:pk>/unreached/": Entry(lambda b: {"pk": b.campaign.pk}),
+    "outreach/visits/": Entry(),
+    "outreach/visits/<int:pk>/": Entry(
+        lambda b: {"pk": b.visit_task.pk},
+        post=lambda b, w: {
+            "outcome": "met",
+            "people_home": 1,
+            "problem": "越界走访发现的问题",
+            "problem_kind": "hazard",
+        },
+    ),
+    "outreach/visits/<int:pk>/assign/": Entry(
+        lambda b: {"pk": b.visit_task.pk}, post=lambda b, w: {"assignee": w.officer_a.person.pk}
+    ),
     # anti-fraud: the home page, figures and lists show one's own; township B's event and
     # warning answer 404 (the warned person's phone too); an event or a warning aimed at B's
     # grid writes nothing.
@@ -495,6 +532,9 @@ PAGES: dict[str, Entry] = {
     ),
     "api/v1/^duty-units/position/$": Entry(),
     "api/v1/^alarms/$": Entry(public=True),
+    "api/v1/^campaigns/$": Entry(),
+    "api/v1/^campaigns/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.campaign.pk}),
+    "api/v1/^campaigns/(?P<pk>[^/.]+)/coverage/$": Entry(lambda b: {"pk": b.campaign.pk}),
     # anti-fraud's API: an event or a warning in B's grid is refused; figures are one's own.
     "api/v1/fraud/events/": Entry(
         post=lambda b, w: {
@@ -532,6 +572,8 @@ ADMIN_RECORDS: dict[str, Callable[[Township, object], object]] = {
     "dispatch.patrolroute": lambda b, w: b.patrol_route,
     "dispatch.patrolshift": lambda b, w: b.checkin.shift,
     "dispatch.checkin": lambda b, w: b.checkin,
+    "outreach.campaign": lambda b, w: b.campaign,
+    "outreach.visittask": lambda b, w: b.visit_task,
 }
 
 
