@@ -383,6 +383,19 @@ PAGES: dict[str, Entry] = {
     ),
     "dispatch/patrols/teams/": Entry(),
     "dispatch/patrols/teams/<int:pk>/": Entry(lambda b: {"pk": b.checkin.shift.team_id}),
+    # recognition: one's own community's list; township B's community (the commendation
+    # form's target) and B's people answer 404, and nothing is recorded.
+    "outreach/recognition/": Entry(),
+    "outreach/recognition/<int:community_pk>/commend/": Entry(
+        lambda b: {"community_pk": b.group.region.parent_id},
+        post=lambda b, w: {
+            "person": b.assignment.person_id,
+            "awarded_on": "2026-01-05",
+            "title": "越界表彰",
+            "reason": "越界登记的表彰事迹",
+        },
+    ),
+    "outreach/recognition/people/<int:pk>/": Entry(lambda b: {"pk": b.assignment.person_id}),
     # household visits: the hub, the lists and one's own phone list show one's own; township
     # B's campaign, its never-reached list and B's household answer 404 to officer_a; a
     # campaign over B's grid, a visit to B's household or its reassignment write nothing.
@@ -448,6 +461,7 @@ PAGES: dict[str, Entry] = {
     # Township B's figures: its region answers 404 to officer_a (their own are their home).
     "api/v1/indicators/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/response/": Entry(query={"region": "330699002"}),
+    "api/v1/recognition/": Entry(),
     "api/v1/indicators/services/": Entry(query={"region": "330699002"}),
     "api/v1/indicators/<slug:code>/cases/": Entry(
         lambda b: {"code": "cases_received"}, query={"region": "330699002"}
