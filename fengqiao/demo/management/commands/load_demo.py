@@ -13,6 +13,7 @@ from fengqiao import taxonomy
 from fengqiao.analytics import facts
 from fengqiao.demo import agencies
 from fengqiao.demo.agencies import load_agencies
+from fengqiao.demo.antifraud import demo_antifraud
 from fengqiao.demo.cases import load_cases
 from fengqiao.demo.community import load_community
 from fengqiao.demo.dispatch import load_dispatch
@@ -83,6 +84,9 @@ class Command(BaseCommand):
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_patrols(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= demo_antifraud(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.show("正在写入数据库… 统计 / figures")
