@@ -460,6 +460,7 @@ class _CommunityBuilder:
             member_count=sum(len(self.members_of[g.pk]) for g in groups),
             delivered_at=sent_at,
             scope_path=self.town.path,
+            topic=Broadcast.Topic.ANTI_FRAUD,
         )
         Broadcast.objects.filter(pk=broadcast.pk).update(created_at=sent_at)
         broadcast.groups.set(groups)
