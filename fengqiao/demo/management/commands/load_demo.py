@@ -20,6 +20,7 @@ from fengqiao.demo.dispatch import load_dispatch
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
 from fengqiao.demo.patrols import demo_patrols
+from fengqiao.demo.recognition import demo_recognition
 from fengqiao.demo.registry import load_registry
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
@@ -84,6 +85,9 @@ class Command(BaseCommand):
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_patrols(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= demo_recognition(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_antifraud(
