@@ -141,6 +141,9 @@ PAGES: dict[str, Entry] = {
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
     "org/people/": Entry(query={"q": "officer_b"}),
     "org/people/<int:pk>/": Entry(lambda b: {"pk": b.assignment.person_id}),
+    # One's own public contact number: a signed-in account's own page (an account
+    # without a staff profile is told it has none); nobody else's can be named.
+    "org/me/contact/": Entry(residents=True),
     "places/regions/": Entry(),
     "places/regions/<str:code>/": Entry(lambda b: {"code": "330699002001G01"}),
     "places/buildings/<int:pk>/": Entry(lambda b: {"pk": b.address.building_id}),
@@ -265,6 +268,11 @@ PAGES: dict[str, Entry] = {
         lambda b: {"code": b.incident.report.tracking_code}, public=True
     ),
     "kiosk/": Entry(public=True, query={"place": "B-B1"}),
+    # Who looks after a building: public by design (its QR code is on the entrance),
+    # showing staff names, roles and the phones they published, nothing of residents.
+    "b/<str:code>/": Entry(lambda b: {"code": "B-B1"}, public=True),
+    # Building posters: officer_a asking for township B's village gets 404.
+    "outreach/posters/": Entry(query={"region": "330699002001"}),
     # community
     "community/": Entry(residents=True),
     "community/new/": Entry(
