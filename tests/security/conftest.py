@@ -28,6 +28,8 @@ from fengqiao.outreach.models import VisitTask
 from fengqiao.registry import care, tenants
 from fengqiao.registry import services as registry
 from fengqiao.registry.address_text import parse
+from fengqiao.services import catalogue as service_catalogue
+from fengqiao.services import services as service_applications
 from fengqiao.registry.models import ImportJob
 
 # A real 1×1 PNG: photos are sniffed and measured before they are kept.
@@ -78,6 +80,8 @@ class Township:
     duty_unit: object
     patrol_route: object
     checkin: object
+    service: object
+    application: object
     campaign: object
     visit_task: object
     fraud_event: object
@@ -97,6 +101,9 @@ class Township:
             f"{p}社区寻人启事",
             f"{p}镇实有人口",
             f"{p}镇小卖部",
+            f"{p}镇居住证申领",
+            f"{p}镇办事群众",
+            self.application.tracking_code,
             f"{p}镇秋季大走访",
             f"{p}镇被劝阻人",
         ]
@@ -213,6 +220,8 @@ def furnish(world, which: str) -> Township:
             route := _patrol_route(getattr(world, f"station_{which}"), officer, building, prefix)
         ),
         checkin=_checkin(route, officer, getattr(world, f"township_{which}"), prefix),
+        service=(service := _service(world, which, prefix)),
+        application=_door_request(service, officer, building, prefix, phone, id_number),
         visit_task=(
             task := _visit_task(officer, getattr(world, f"station_{which}"), grid, house, prefix)
         ),
@@ -329,6 +338,42 @@ def _visit_task(officer, station, grid, house, prefix: str):
         situation=f"{prefix}社区的消息：走访正常",
     )
     return task
+
+
+def _service(world, which: str, prefix: str):
+    """A residence-permit service of the township's station, kept by the county's admin."""
+    return service_catalogue.save_service(
+        actor=world.county_admin,
+        station=getattr(world, f"station_{which}"),
+        kind="residence_permit",
+        name=f"{prefix}镇居住证申领",
+        materials=["居民身份证", "租房合同"],
+        time_limit_days=15,
+        channels=["online", "window", "door"],
+    )
+
+
+def _door_request(service, officer, building, prefix: str, phone: str, id_number: str):
+    """A resident's door-to-door request at the building, routed to the officer, visited,
+    completed and rated: finished, so its code's cancel and rating are refused."""
+    application, _created = service_applications.apply(
+        sender=f"session:walk-{prefix}",
+        service=service,
+        channel="door",
+        applicant_name=f"{prefix}镇办事群众",
+        phone=phone,
+        id_number=id_number,
+        building=building,
+        address_detail="1单元101室",
+        door_reason="elderly",
+    )
+    application = service_applications.accept(actor=officer, application=application)
+    application = service_applications.record_visit(
+        actor=officer, application=application, note="上门采集照片"
+    )
+    application = service_applications.complete(actor=officer, application=application)
+    service_applications.rate(tracking_code=application.tracking_code, satisfaction=5)
+    return application
 
 
 def _hand_off(case, officer, township, prefix: str):

@@ -100,6 +100,18 @@ def _campaign_in_b(w) -> dict:
     }
 
 
+def _service(b):
+    return {"pk": b.service.pk}
+
+
+def _service_code(b):
+    return {"code": b.application.tracking_code}
+
+
+def _application(b):
+    return {"pk": b.application.pk}
+
+
 def _api(record=None, **kw) -> Entry:
     return Entry(record=record, **kw)
 
@@ -451,6 +463,51 @@ PAGES: dict[str, Entry] = {
         lambda b: {"pk": b.fraud_warning.pk},
         post=lambda b, w: {"phone-reason": "越界查看被劝阻人电话"},
     ),
+    # services: the catalogue, a service and applying are public by design; an application's
+    # thanks and status pages are for whoever holds its code (B's is finished and rated, so
+    # its cancel and rating are refused). The staff's pages answer B's application and
+    # service with 404 to officer_a; a window intake for B's service writes nothing.
+    "services/": Entry(public=True, query={"township": "330699002"}),
+    "services/<int:pk>/": Entry(_service, public=True),
+    "services/<int:pk>/apply/": Entry(_service, public=True, query={"mode": "window"}),
+    "services/thanks/<str:code>/": Entry(_service_code, public=True),
+    "services/track/": Entry(public=True),
+    "services/track/<str:code>/": Entry(_service_code, public=True),
+    "services/track/<str:code>/rate/": Entry(
+        _service_code, public=True, post=lambda b, w: {"satisfaction": "1"}
+    ),
+    "services/track/<str:code>/cancel/": Entry(_service_code, public=True),
+    "services/work/": Entry(query={"state": ""}),
+    "services/work/new/": Entry(
+        post=lambda b, w: {
+            "service": b.service.pk,
+            "applicant_name": "越界受理",
+            "phone": "13800000000",
+        }
+    ),
+    "services/work/<int:pk>/": Entry(_application),
+    "services/work/<int:pk>/act/": Entry(
+        _application, post=lambda b, w: {"action": "refuse", "reason": "越界不予办理的理由"}
+    ),
+    "services/work/<int:pk>/reveal/<str:field>/": Entry(
+        lambda b: {**_application(b), "field": "phone"},
+        post=lambda b, w: {"phone-reason": "越界查看号码"},
+    ),
+    "services/door/": Entry(),
+    "services/manage/": Entry(),
+    "services/manage/new/": Entry(
+        post=lambda b, w: {
+            "station": w.station_b.pk,
+            "kind": "other",
+            "name": "越界事项",
+            "time_limit_days": "5",
+            "channels": ["window"],
+        }
+    ),
+    "services/manage/<int:pk>/edit/": Entry(
+        _service, post=lambda b, w: {"station": w.station_b.pk, "name": "越界改名"}
+    ),
+    "services/manage/<int:pk>/open/": Entry(_service, post=lambda b, w: {"open": "0"}),
     # Open311 is a public interface by the spec: it shows public, masked data of any place.
     r"open311/v2/^services\.(?P<fmt>json|xml)$": Entry(public=True),
     r"open311/v2/^services/(?P<service_code>[A-Za-z0-9_.-]+?)\.(?P<fmt>json|xml)$": Entry(
@@ -554,6 +611,15 @@ PAGES: dict[str, Entry] = {
     ),
     "api/v1/^duty-units/position/$": Entry(),
     "api/v1/^alarms/$": Entry(public=True),
+    # The service catalogue and applying to a service are public; applications are staff's.
+    "api/v1/^services/$": Entry(public=True, query={"township": "330699002"}),
+    "api/v1/^services/(?P<pk>[^/.]+)/$": Entry(_service, public=True),
+    "api/v1/^services/(?P<pk>[^/.]+)/apply/$": Entry(_service, public=True),
+    "api/v1/^service-applications/$": Entry(query={"state": ""}),
+    "api/v1/^service-applications/(?P<pk>[^/.]+)/$": Entry(_application),
+    "api/v1/^service-applications/(?P<pk>[^/.]+)/act/$": Entry(
+        _application, post=lambda b, w: {"action": "refuse", "reason": "越界不予办理的理由"}
+    ),
     "api/v1/^campaigns/$": Entry(),
     "api/v1/^campaigns/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.campaign.pk}),
     "api/v1/^campaigns/(?P<pk>[^/.]+)/coverage/$": Entry(lambda b: {"pk": b.campaign.pk}),
@@ -594,6 +660,7 @@ ADMIN_RECORDS: dict[str, Callable[[Township, object], object]] = {
     "dispatch.patrolroute": lambda b, w: b.patrol_route,
     "dispatch.patrolshift": lambda b, w: b.checkin.shift,
     "dispatch.checkin": lambda b, w: b.checkin,
+    "services.service": lambda b, w: b.service,
     "outreach.campaign": lambda b, w: b.campaign,
     "outreach.visittask": lambda b, w: b.visit_task,
 }
