@@ -22,6 +22,7 @@ from fengqiao.demo.loader import load_county
 from fengqiao.demo.patrols import demo_patrols
 from fengqiao.demo.recognition import demo_recognition
 from fengqiao.demo.registry import load_registry
+from fengqiao.demo.services import demo_services
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
 from fengqiao.org.models import AccessGrant
@@ -91,6 +92,9 @@ class Command(BaseCommand):
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_antifraud(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= demo_services(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         progress.show("正在写入数据库… 统计 / figures")
