@@ -18,7 +18,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from fengqiao.api_support import FIELD_ERRORS, NOT_ALLOWED, NOT_FOUND, api_error
-from fengqiao.dispatch import alarm_selectors
 from fengqiao.idempotency import CLIENT_KEY, sender_of
 from fengqiao.org.api_permissions import StaffWithRolePermissions
 from fengqiao.scoped_api import ReadOnlyModelSerializer
@@ -186,7 +185,7 @@ class ServiceCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
         given.is_valid(raise_exception=True)
         values = dict(given.validated_data)
         code = values.pop("building")
-        building = alarm_selectors.public_building(code) if code else None
+        building = selectors.public_building(code) if code else None
         if code and building is None:
             raise exceptions.ValidationError(
                 {"building": [_("没有这个楼栋：%(code)s") % {"code": code}]}

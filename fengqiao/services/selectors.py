@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from fengqiao.org.models import Unit
 from fengqiao.org.scope import get_for, person_of, scope_to
-from fengqiao.places.models import Region
+from fengqiao.places.models import Building, Region
 from fengqiao.services import rules
 from fengqiao.services.models import Application, ApplicationEvent, Channel, Service
 
@@ -59,6 +59,15 @@ def public_townships() -> QuerySet[Region]:
     townships = Region.objects.filter(level="township").only("code", "name", "path")
     wanted = {t.pk for t in townships if any(p.startswith(t.path) for p in set(paths))}
     return townships.filter(pk__in=wanted).order_by("code")
+
+
+def public_building(code: str) -> Building | None:
+    """The building with this code (on its plate; a kiosk's place), or None. Unscoped on
+    purpose: building names and codes are public, and a resident has no jurisdiction."""
+    code = (code or "").strip()
+    if not code or len(code) > 40:
+        return None
+    return Building.objects.published().select_related("grid").filter(code=code).first()
 
 
 def township_of_building(building) -> str:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from fengqiao.dispatch import alarm_selectors
 from fengqiao.forms_support import new_client_key
 from fengqiao.idempotency import sender_of
 from fengqiao.intake import selectors as intake
@@ -45,9 +44,7 @@ def catalogue(request):
     kiosk = _kiosk(request)
     township = request.GET.get("township", "")
     if not township and kiosk["kiosk_place"]:
-        township = selectors.township_of_building(
-            alarm_selectors.public_building(kiosk["kiosk_place"])
-        )
+        township = selectors.township_of_building(selectors.public_building(kiosk["kiosk_place"]))
     q = request.GET.get("q", "")
     context = {
         "services": selectors.public_catalogue(township=township, q=q)[:200],
@@ -135,7 +132,7 @@ def _apply(request, form: ApplyForm, service, channel: str):
         form.add_error(None, _("预约时段无法识别，请重新选择"))
         return None, 400
     code = form.building_code_given() if channel == Channel.DOOR else ""
-    building = alarm_selectors.public_building(code) if code else None
+    building = selectors.public_building(code) if code else None
     if code and building is None:
         form.add_error("building_code", _("没有编码为“%(code)s”的楼栋，请核对") % {"code": code})
         return None, 400
