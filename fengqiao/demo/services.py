@@ -48,7 +48,7 @@ BOOKED_WINDOW_SHARE = 0.5  # of window applications: booked a slot ahead, the re
 MISSING_SHARE = 0.14
 MISSING_AGAIN_SHARE = 0.15  # of those asked once: asked again after supplying
 WITHDRAWN_BEFORE_SHARE = 0.02  # booked, then withdrawn before it was accepted
-LATE_SHARE = 0.06
+LATE_SHARE = 0.07
 REFUSED_SHARE = 0.03
 CANCELLED_SHARE = 0.02
 RATED_SHARE = 0.55
@@ -418,7 +418,7 @@ class _Life:
         self.event(ApplicationEvent.Type.SUBMITTED, submitted, {"channel": app.channel})
         allowed = dt.timedelta(days=service.days_allowed)
         if rng.random() < LATE_SHARE:
-            work = allowed + dt.timedelta(hours=rng.uniform(2, 24 * min(service.days_allowed, 4)))
+            work = allowed + dt.timedelta(hours=rng.uniform(2, 24 * min(service.days_allowed, 10)))
         else:
             work = allowed * rng.uniform(0.05, 0.9)
         asks = 0
