@@ -19,6 +19,7 @@ from fengqiao.demo.community import load_community
 from fengqiao.demo.dispatch import load_dispatch
 from fengqiao.demo.generator import generate_county
 from fengqiao.demo.loader import load_county
+from fengqiao.demo.outreach_visits import demo_visits
 from fengqiao.demo.patrols import demo_patrols
 from fengqiao.demo.recognition import demo_recognition
 from fengqiao.demo.registry import load_registry
@@ -86,6 +87,9 @@ class Command(BaseCommand):
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_patrols(
+            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
+        )
+        counts |= demo_visits(
             seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
         )
         counts |= demo_recognition(
