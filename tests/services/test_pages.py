@@ -192,3 +192,22 @@ def test_the_chief_keeps_the_catalogue_on_pages(client, world, permit):
         client.post(reverse("services:service_open", args=[permit.pk]), {"open": "1"}).status_code
         == 403
     )
+
+
+def test_the_queue_costs_the_same_for_ten_applications_as_for_one(
+    client, world, permit, django_assert_max_num_queries
+):
+    for n in range(10):
+        book(permit, channel="online", applicant_name=f"申请人{n}")
+    book(
+        permit,
+        channel="door",
+        building=world.building_a1,
+        address_detail="1号",
+        door_reason="elderly",
+    )
+    client.force_login(world.officer_a)
+    client.get(reverse("services:queue"))  # warm the session and the user's scope
+    with django_assert_max_num_queries(14):
+        page = client.get(reverse("services:queue"))
+    assert page.content.decode().count("申请人") == 10
