@@ -261,6 +261,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "fengqiao.disputes.models.cases.Party.Kind",
         "HandoffKindEnum": "fengqiao.disputes.models.ladder.Handoff.Kind",
+        "OutreachEventKindEnum": "fengqiao.outreach.models.OutreachEvent.Kind",
+        "FraudLevelEnum": "fengqiao.outreach.models.FraudWarning.Level",
+        "FraudOutcomeEnum": "fengqiao.outreach.models.FraudWarning.Outcome",
+        "FraudMethodEnum": "fengqiao.outreach.models.FraudWarning.Method",
     },
 }
 
