@@ -272,6 +272,20 @@ def test_a_clean_check_in_earns_a_point_and_an_off_point_one_nothing(world):
     assert (kind.evidence, kind.points) == (1, 1)
 
 
+def test_a_hazard_found_on_a_clean_check_in_earns_a_bonus(world):
+    point = _patrol(world)
+    patrols.check_in(
+        actor=world.grid_worker_a1,
+        point=point,
+        lon=point.lon,
+        lat=point.lat,
+        hazard="消防通道被三轮车堵住",
+    )
+    points = _points(world, world.grid_worker_a1).points
+    assert points.of("patrol_checkin").points == 1
+    assert points.of("patrol_hazard_found").points == 2 and points.total == 3
+
+
 def test_an_out_of_shift_check_in_earns_nothing(world):
     point = _patrol(world)
     checkin, _ = patrols.check_in(actor=world.officer_a, point=point, lon=point.lon, lat=point.lat)
