@@ -211,3 +211,14 @@ def test_the_queue_costs_the_same_for_ten_applications_as_for_one(
     with django_assert_max_num_queries(14):
         page = client.get(reverse("services:queue"))
     assert page.content.decode().count("申请人") == 10
+
+
+def test_a_signed_in_resident_sees_only_her_own_applications(client, world, permit):
+    client.force_login(world.resident)
+    _apply_page(client, permit, "online")
+    book(permit, channel="online", applicant_name="别人")
+    mine = Application.objects.unscoped_for_jobs().get(user=world.resident)
+    page = client.get(reverse("services:track_lookup")).content.decode()
+    assert mine.tracking_code in page
+    other = Application.objects.unscoped_for_jobs().exclude(pk=mine.pk).get()
+    assert other.tracking_code not in page

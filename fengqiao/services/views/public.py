@@ -174,7 +174,13 @@ def track_lookup(request):
         if selectors.application_by_code_for_public(code) is not None:
             return redirect("services:track", code)
         not_found = True
-    return render(request, "services/track_lookup.html", {"form": form, "not_found": not_found})
+    context = {
+        "form": form,
+        "not_found": not_found,
+        # A signed-in resident's own applications, newest first.
+        "mine": selectors.applications_of_resident(request.user)[:20],
+    }
+    return render(request, "services/track_lookup.html", context)
 
 
 @never_cache
