@@ -40,7 +40,9 @@ def communities_for(user) -> QuerySet[Region]:
     """The communities (villages) whose list the user may open: those in their jurisdiction,
     and the one their own grid or building lies in (a grid worker's own community)."""
     regions = Region.objects.filter(level="community").defer("boundary").order_by("path")
-    in_reach = Region.objects.for_user(user).filter(level="community")
+    in_reach = (
+        Region.objects.for_user(user).filter(level="community").defer("boundary").order_by("path")
+    )
     own = _own_community_path(user)
     if own:
         return regions.filter(Q(pk__in=in_reach.values("pk")) | Q(path=own))
