@@ -20,5 +20,5 @@ PAGE_MAX_AGE = 300
 def page(request, code: str):
     card = building_selectors.guardians_of(code)
     if card is None:
-        return render(request, "outreach/building_unknown.html", {"code": code[:40]}, status=404)
+        return render(request, "outreach/building_unknown.html", status=404)
     return render(request, "outreach/building_page.html", {"card": card})

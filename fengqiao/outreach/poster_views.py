@@ -42,7 +42,8 @@ def posters(request):
         except ValidationError as error:
             errors = error.messages
         else:
-            name = building.code if building else region.code
+            code = building.code if building else region.code
+            name = "".join(ch for ch in code if ch.isascii() and (ch.isalnum() or ch in "-_"))
             response = HttpResponse(pdf, content_type="application/pdf")
             response["Content-Disposition"] = f'attachment; filename="posters-{name}.pdf"'
             return response
