@@ -107,6 +107,7 @@ class _Town:
     def __init__(self, rng, station: Unit, grids: list[Region], homes, workers, today: dt.date):
         self.rng, self.grids, self.homes, self.today = rng, grids, homes, today
         self.tz = timezone.get_current_timezone()
+        self.now = timezone.now()
         self.workers = {g.pk: workers[g.pk][Duty.GRID_WORKER] for g in grids}
         police = Person.objects.filter(
             subtree_q(station.jurisdiction.path, "unit__jurisdiction__path"),
@@ -127,58 +128,65 @@ class _Town:
         self.made: list[VisitTask] = []
 
     def tasks(self) -> int:
+        """A task per house, its visits decided first so it is written once, in its final
+        state: about 60% reached, 15% attempted, the rest waiting."""
         rows = []
+        self.plans: list[list[tuple[str, dt.datetime, Person]]] = []
         for grid in self.grids:
             people = self.workers[grid.pk]
             for house_id in self.homes[grid.pk]:
-                rows.append(
-                    VisitTask(
-                        campaign=self.campaign,
-                        house_id=house_id,
-                        grid=grid,
-                        assignee=people[0] if people else None,
-                        scope_path=grid.path,
-                    )
+                task = VisitTask(
+                    campaign=self.campaign,
+                    house_id=house_id,
+                    grid=grid,
+                    assignee=people[0] if people else None,
+                    scope_path=grid.path,
                 )
+                visitor = task.assignee or (self.rng.choice(self.police) if self.police else None)
+                calls = self._calls(task) if visitor is not None else []
+                if calls:
+                    task.last_visit_at = calls[-1][1]
+                self.plans.append([(outcome, at, visitor) for outcome, at in calls])
+                rows.append(task)
         self.made = VisitTask.objects.bulk_create(rows, batch_size=BATCH)
         return len(rows)
 
+    def _calls(self, task: VisitTask) -> list[tuple[str, dt.datetime]]:
+        roll = self.rng.random()
+        if roll < REACHED_SHARE:
+            outcomes = ["nobody_home"] if self.rng.random() < FIRST_CALL_MISSED else []
+            outcomes.append("vacant" if self.rng.random() < 0.05 else "met")
+            task.state = VisitTask.State.REACHED
+        elif roll < REACHED_SHARE + ATTEMPTED_SHARE:
+            outcomes = ["refused" if self.rng.random() < 0.1 else "nobody_home"]
+            task.state = VisitTask.State.ATTEMPTED
+        else:
+            return []
+        days = sorted(self.rng.sample(range(STARTED_DAYS_AGO), len(outcomes)))
+        return [(outcome, self._when(day)) for day, outcome in zip(days, outcomes, strict=True)]
+
+    def _when(self, day: int) -> dt.datetime:
+        on = self.campaign.starts_on + dt.timedelta(days=day)
+        at = dt.datetime.combine(
+            on, dt.time(self.rng.randint(9, 19), self.rng.randint(0, 59)), self.tz
+        )
+        return min(at, self.now - dt.timedelta(hours=1))
+
     def visits(self) -> int:
-        """Visits for about 60% reached and 15% attempted; the tasks' states follow."""
-        records: list[VisitRecord] = []
-        changed: list[VisitTask] = []
-        for task in self.made:
-            roll = self.rng.random()
-            if roll < REACHED_SHARE:
-                calls = ["nobody_home"] if self.rng.random() < FIRST_CALL_MISSED else []
-                calls.append("vacant" if self.rng.random() < 0.05 else "met")
-                task.state = VisitTask.State.REACHED
-            elif roll < REACHED_SHARE + ATTEMPTED_SHARE:
-                calls = ["refused" if self.rng.random() < 0.1 else "nobody_home"]
-                task.state = VisitTask.State.ATTEMPTED
-            else:
-                continue
-            visitor = task.assignee or (self.rng.choice(self.police) if self.police else None)
-            if visitor is None:
-                task.state = VisitTask.State.PENDING
-                continue
-            days = sorted(self.rng.sample(range(STARTED_DAYS_AGO), len(calls)))
-            for day, outcome in zip(days, calls, strict=True):
-                records.append(self._record(task, visitor, outcome, day))
-            task.last_visit_at = records[-1].visited_at
-            changed.append(task)
+        records = [
+            self._record(task, visitor, outcome, at)
+            for task, plan in zip(self.made, self.plans, strict=True)
+            for outcome, at, visitor in plan
+        ]
         VisitRecord.objects.bulk_create(records, batch_size=BATCH)
-        VisitTask.objects.bulk_update(changed, ["state", "last_visit_at"], batch_size=BATCH)
         return len(records)
 
-    def _record(self, task: VisitTask, visitor: Person, outcome: str, day: int) -> VisitRecord:
+    def _record(self, task: VisitTask, visitor: Person, outcome: str, at) -> VisitRecord:
         rng = self.rng
-        on = self.campaign.starts_on + dt.timedelta(days=day)
-        at = dt.datetime.combine(on, dt.time(rng.randint(9, 19), rng.randint(0, 59)), self.tz)
         met = outcome == "met"
         return VisitRecord(
             task=task,
-            visited_at=min(at, timezone.now() - dt.timedelta(hours=1)),
+            visited_at=at,
             visitor=visitor,
             outcome=outcome,
             people_home=rng.randint(1, 4) if met else 0,
