@@ -1,18 +1,22 @@
 """我的公开联系方式: a member of staff decides which number, if any, the public pages and
-posters of the buildings they look after show. Only ever one's own (``set_public_contact``)."""
+posters of the buildings they look after show. Only ever one's own (``set_public_contact``);
+an administrator may only take a published number down (``clear_contact``)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from fengqiao.forms_support import ServiceErrorsMixin
 from fengqiao.org import selectors, services
+from fengqiao.org.models import Person
+from fengqiao.org.scope import get_for
 from fengqiao.privacy import display_phone
 
 
@@ -54,3 +58,21 @@ def my_contact(request):
         "assignments": selectors.current_assignments_of(person) if person else [],
     }
     return render(request, "org/my_contact.html", context, status=status)
+
+
+@login_required
+@permission_required("org.change_person", raise_exception=True)
+@require_POST
+def clear_contact(request, pk: int):
+    """Take a person's published number down, with a reason (an administrator in scope);
+    nobody can publish one for someone else."""
+    person = get_for(request.user, Person.objects.all(), pk=pk)
+    try:
+        services.clear_public_contact(
+            actor=request.user, person=person, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已撤下 %(name)s 的公开电话") % {"name": person.name})
+    return redirect("org:person", pk=person.pk)

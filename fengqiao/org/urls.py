@@ -9,4 +9,9 @@ urlpatterns = [
     path("people/", views.person_list, name="people"),
     path("people/<int:pk>/", views.person_detail, name="person"),
     path("me/contact/", contact_views.my_contact, name="my_contact"),
+    path(
+        "people/<int:pk>/public-contact/clear/",
+        contact_views.clear_contact,
+        name="clear_contact",
+    ),
 ]

@@ -149,3 +149,28 @@ def test_the_admin_shows_the_public_phone_read_only(client, world):
     url = reverse("admin:org_person_change", args=[person.pk])
     html = client.get(url).content.decode()
     assert 'name="public_phone"' not in html
+
+
+def test_an_administrator_takes_a_number_down_from_the_persons_page(client, world):
+    services.set_public_contact(actor=world.officer_a, phone="13900001111")
+    person = _person(world.officer_a)
+    client.force_login(world.county_admin)
+    page = client.get(reverse("org:person", args=[person.pk])).content.decode()
+    assert "139 0000 1111" in page and "撤下公开电话" in page
+    url = reverse("org:clear_contact", args=[person.pk])
+    client.post(url, {"reason": ""})
+    assert _person(world.officer_a).public_phone == "+8613900001111"
+    response = client.post(url, {"reason": "已调离"})
+    assert response.status_code == 302
+    assert _person(world.officer_a).public_phone == ""
+    assert _events("org.public_contact_cleared").count() == 1
+
+
+def test_taking_down_another_townships_number_is_a_404(client, world):
+    services.set_public_contact(actor=world.officer_b, phone="13900002222")
+    person = _person(world.officer_b)
+    client.force_login(world.chief)  # station A's chief
+    response = client.post(reverse("org:clear_contact", args=[person.pk]), {"reason": "越界"})
+    assert response.status_code == 404
+    assert _person(world.officer_b).public_phone == "+8613900002222"
+    assert not _events("org.public_contact_cleared").exists()

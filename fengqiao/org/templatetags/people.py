@@ -19,3 +19,9 @@ def phone_of(context, person) -> str:
 @register.filter
 def names(people) -> str:
     return "、".join(person.name for person in people) if people else "—"
+
+
+@register.filter
+def published_phone(phone: str) -> str:
+    """A number its owner chose to publish (``Person.public_phone``): public, so in full."""
+    return display_phone(phone)
