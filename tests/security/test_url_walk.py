@@ -156,6 +156,10 @@ PAGES: dict[str, Entry] = {
     # One's own public contact number: a signed-in account's own page (an account
     # without a staff profile is told it has none); nobody else's can be named.
     "org/me/contact/": Entry(residents=True),
+    # Taking a published number down: township B's person answers 404 and keeps it.
+    "org/people/<int:pk>/public-contact/clear/": Entry(
+        lambda b: {"pk": b.assignment.person_id}, post=lambda b, w: {"reason": "越界撤下"}
+    ),
     "places/regions/": Entry(),
     "places/regions/<str:code>/": Entry(lambda b: {"code": "330699002001G01"}),
     "places/buildings/<int:pk>/": Entry(lambda b: {"pk": b.address.building_id}),
