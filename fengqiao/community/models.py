@@ -342,6 +342,12 @@ class Sighting(models.Model):
     seen_at = models.DateTimeField(_("看到的时间"))
     created_at = models.DateTimeField(auto_now_add=True)
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Set once, by staff other than the reporter (``notices.confirm_sighting``); recognition
+    # counts a clue only when someone else has vouched for it.
+    confirmed_by = models.ForeignKey(
+        USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-seen_at", "-id"]

@@ -11,7 +11,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from fengqiao import sealing
-from fengqiao.community.models import Broadcast, Group, Member, Mention, Message
+from fengqiao.community.models import (
+    Alert,
+    Broadcast,
+    Group,
+    Member,
+    Mention,
+    Message,
+    Sighting,
+)
 from fengqiao.community.services import is_staff_user
 from fengqiao.intake import selectors as intake
 from fengqiao.org.scope import scope_to
@@ -228,3 +236,31 @@ def messages_became_cases(
         key = (author_id, timezone.localtime(at).date().replace(day=1))
         counts[key] = counts.get(key, 0) + 1
     return sorted((author, month, n) for (author, month), n in counts.items())
+
+
+def sightings_confirmed(
+    user, *, start: dt.datetime, end: dt.datetime, reporter_ids=None
+) -> list[tuple[int, dt.date, int]]:
+    """Alert sightings confirmed (``notices.confirm_sighting``) in [start, end), counted per
+    reporter and local month of the confirmation: ``(reporter user id, month's first day,
+    count)``. Only confirmations by someone other than the reporter, of alerts in the user's
+    jurisdiction, count. ``reporter_ids`` narrows to those reporters. Recognition's points
+    read their figures here."""
+    sightings = (
+        Sighting.objects.filter(
+            alert__in=scope_to(user, Alert.objects.all()).values("pk"),
+            confirmed_at__gte=start,
+            confirmed_at__lt=end,
+            confirmed_by__isnull=False,
+        )
+        .exclude(confirmed_by_id=F("reporter_id"))
+        .order_by()
+    )
+    if reporter_ids is not None:
+        sightings = sightings.filter(reporter_id__in=reporter_ids)
+    rows = (
+        sightings.annotate(month=TruncMonth("confirmed_at", output_field=DateField()))
+        .values_list("reporter_id", "month")
+        .annotate(n=Count("pk"))
+    )
+    return sorted((reporter, month, n) for reporter, month, n in rows)

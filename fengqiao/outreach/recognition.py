@@ -157,6 +157,13 @@ def evidence_by_month(
     ):
         add(by_user.get(author_id), month, "message_became_case", n)
 
+    # Alert sightings confirmed by someone other than the reporter, in the confirmation's
+    # month; a sighting merely reported earns nothing.
+    for reporter_id, month, n in community.sightings_confirmed(
+        user, start=start, end=end, reporter_ids=list(by_user)
+    ):
+        add(by_user.get(reporter_id), month, "sighting_confirmed", n)
+
     # Visits: households met, each counted once a month however often it was called at (a
     # second call at the same door earns nothing more); other outcomes counted, no points.
     visits = (
@@ -178,8 +185,6 @@ def evidence_by_month(
     ):
         add(row["person_id"], row["month"], "patrol_checkin", row["checkins"])
         add(row["person_id"], row["month"], "patrol_hazard_found", row["hazards"])
-    # sighting_confirmed: the system does not record a sighting's confirmation yet, so
-    # nothing is counted (see recognition_rules); a sighting merely reported earns nothing.
     return found
 
 

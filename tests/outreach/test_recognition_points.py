@@ -8,11 +8,13 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from fengqiao.community import selectors as community_selectors
 from fengqiao.community import services as community
-from fengqiao.community.models import Member
+from fengqiao.community.models import Member, Sighting
 from fengqiao.community.notices import services as notices
 from fengqiao.community.to_case import message_to_report
 from fengqiao.dispatch import patrol_services as patrols
@@ -150,6 +152,88 @@ def test_a_sighting_reported_but_not_confirmed_earns_nothing(world):
     notices.close_alert(actor=world.officer_a, alert=alert, status="found")
     row = _points(world, world.grid_worker_a1)
     assert row is None
+
+
+def _alert(world):
+    return notices.raise_alert(
+        actor=world.officer_a,
+        kind="missing_person",
+        title="寻找走失老人",
+        description="八十岁男性，穿灰色外套",
+        grids=[world.grid_a1],
+    )
+
+
+def test_a_sighting_confirmed_by_an_officer_earns_its_reporter_points(world):
+    alert = _alert(world)
+    sighting = notices.report_sighting(
+        actor=world.grid_worker_a1, alert=alert, text="在菜场门口见过"
+    )
+    assert _points(world, world.grid_worker_a1) is None
+    notices.confirm_sighting(actor=world.officer_a, sighting=sighting)
+    row = _points(world, world.grid_worker_a1)
+    kind = row.points.of("sighting_confirmed")
+    assert (kind.evidence, kind.points) == (1, 5) and row.points.total == 5
+    assert _points(world, world.officer_a) is None  # the confirmer earns nothing
+
+
+def test_confirmed_sightings_count_in_the_local_month_of_the_confirmation(world):
+    alert = _alert(world)
+    late, early = (
+        notices.report_sighting(actor=world.grid_worker_a1, alert=alert, text=text)
+        for text in ("在菜场门口见过", "在公交站见过")
+    )
+    for sighting in (late, early):
+        notices.confirm_sighting(actor=world.officer_a, sighting=sighting)
+    # 23:30 on 31 October in Shanghai is 15:30 UTC; 00:30 on 1 November is still 31 October UTC.
+    Sighting.objects.filter(pk=late.pk).update(
+        confirmed_at=dt.datetime(2026, 10, 31, 23, 30, tzinfo=SHANGHAI)
+    )
+    Sighting.objects.filter(pk=early.pk).update(
+        confirmed_at=dt.datetime(2026, 11, 1, 0, 30, tzinfo=SHANGHAI)
+    )
+    for month in (dt.date(2026, 10, 1), dt.date(2026, 11, 1)):
+        kind = _points(world, world.grid_worker_a1, month=month).points.of("sighting_confirmed")
+        assert (kind.evidence, kind.points) == (1, 5)
+
+
+def test_a_sighting_cannot_earn_points_for_its_own_confirmer(world):
+    alert = _alert(world)
+    own = notices.report_sighting(actor=world.officer_a, alert=alert, text="巡逻时在桥头看到")
+    with pytest.raises(PermissionDenied):
+        notices.confirm_sighting(actor=world.officer_a, sighting=own)
+    # Even a row that says so (written around the service) is not counted.
+    Sighting.objects.filter(pk=own.pk).update(
+        confirmed_by=world.officer_a, confirmed_at=timezone.now()
+    )
+    assert _points(world, world.officer_a) is None
+
+
+def test_confirmed_sightings_are_capped_at_five_a_month(world):
+    alert = _alert(world)
+    for n in range(7):
+        sighting = notices.report_sighting(
+            actor=world.grid_worker_a1, alert=alert, text=f"第 {n + 1} 次在菜场门口见过"
+        )
+        notices.confirm_sighting(actor=world.officer_a, sighting=sighting)
+    kind = _points(world, world.grid_worker_a1).points.of("sighting_confirmed")
+    assert (kind.evidence, kind.counted, kind.points) == (7, 5, 25)
+
+
+def test_officer_b_sees_no_points_for_township_a_sightings(world):
+    alert = _alert(world)
+    sighting = notices.report_sighting(
+        actor=world.grid_worker_a1, alert=alert, text="在菜场门口见过"
+    )
+    notices.confirm_sighting(actor=world.officer_a, sighting=sighting)
+    rows = community_selectors.sightings_confirmed(
+        world.officer_b, start=timezone.now() - dt.timedelta(days=1), end=timezone.now()
+    )
+    assert rows == []
+    rows = community_selectors.sightings_confirmed(
+        world.chief, start=timezone.now() - dt.timedelta(days=1), end=timezone.now()
+    )
+    assert rows == [(world.grid_worker_a1.pk, _this_month(), 1)]
 
 
 # --- visits -------------------------------------------------------------------------------

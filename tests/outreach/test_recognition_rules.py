@@ -39,9 +39,10 @@ def test_a_nobody_home_visit_is_counted_but_earns_nothing():
     assert points.of("visit_nobody_home").evidence == 12 and points.total == 0
 
 
-def test_an_unconfirmable_kind_earns_nothing_until_the_system_records_confirmation():
-    assert not rules.RULES_BY_CODE["sighting_confirmed"].counted
-    assert rules.points_for({"sighting_confirmed": 3}).total == 0
+def test_confirmed_sightings_earn_five_points_each_up_to_five_a_month():
+    assert rules.RULES_BY_CODE["sighting_confirmed"].counted
+    assert rules.points_for({"sighting_confirmed": 3}).total == 15
+    assert rules.points_for({"sighting_confirmed": 9}).total == 25
 
 
 def test_an_unknown_kind_or_a_negative_count_is_refused():

@@ -1,6 +1,6 @@
 """Alerts (missing person, urgent notices): raising one to chosen grids, acknowledging it,
-reporting sightings, closing it. Every write is permission- and scope-checked, audited, in
-one transaction, with the outbound push scheduled after commit."""
+reporting sightings, confirming them, closing it. Every write is permission- and
+scope-checked, audited, in one transaction, with the outbound push scheduled after commit."""
 
 from __future__ import annotations
 
@@ -263,6 +263,42 @@ def may_report_sighting(user, alert: Alert) -> bool:
     if user.has_perm("community.view_alert") and in_scope(user, alert):
         return True
     return AlertRecipient.objects.filter(alert=alert, user=user).exists()
+
+
+def may_confirm_sightings(user, alert: Alert) -> bool:
+    """Staff who may change alerts in the alert's place may vouch for its clues (not for
+    their own: see ``confirm_sighting``)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.has_perm("community.change_alert")
+        and in_scope(user, alert)
+    )
+
+
+def confirm_sighting(*, actor, sighting: Sighting) -> Sighting:
+    """Staff in the alert's scope vouch that a clue was true, once; never the clue's own
+    reporter. Allowed while the alert is open and after it ended (a clue may be checked
+    later). A second confirmation is refused. Recognition counts confirmed clues."""
+    alert = sighting.alert
+    if not may_confirm_sightings(actor, alert):
+        raise PermissionDenied(_("您没有确认这条线索的权限"))
+    if sighting.reporter_id == actor.pk:
+        raise PermissionDenied(_("不能确认自己提供的线索，请由其他工作人员确认"))
+    with transaction.atomic():
+        now = timezone.now()
+        updated = Sighting.objects.filter(pk=sighting.pk, confirmed_at__isnull=True).update(
+            confirmed_by=actor, confirmed_at=now
+        )
+        if not updated:
+            raise ValidationError(_("这条线索已确认"))
+        sighting.confirmed_by, sighting.confirmed_at = actor, now
+        audit.record(
+            actor=actor,
+            action="community.sighting_confirmed",
+            obj=alert,
+            changes={"sighting": sighting.pk, "reporter": sighting.reporter_id},
+        )
+    return sighting
 
 
 def close_alert(*, actor, alert: Alert, status: str = "found", note: str = "") -> Alert:

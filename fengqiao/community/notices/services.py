@@ -4,6 +4,8 @@ subject (``broadcasts``, ``alerts``); callers outside this package import them f
 from fengqiao.community.notices.alerts import (
     acknowledge_alert,
     close_alert,
+    confirm_sighting,
+    may_confirm_sightings,
     may_report_sighting,
     raise_alert,
     report_sighting,
@@ -17,8 +19,10 @@ from fengqiao.community.notices.broadcasts import (
 __all__ = [
     "acknowledge_alert",
     "close_alert",
+    "confirm_sighting",
     "mark_broadcast_read",
     "mark_receipts_read",
+    "may_confirm_sightings",
     "may_report_sighting",
     "raise_alert",
     "report_sighting",

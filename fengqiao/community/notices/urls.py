@@ -20,4 +20,9 @@ urlpatterns = [
         views.alert_sighting_photo,
         name="alert-sighting-photo",
     ),
+    path(
+        "alerts/<int:pk>/sightings/<int:sighting>/confirm/",
+        views.alert_sighting_confirm,
+        name="alert-sighting-confirm",
+    ),
 ]

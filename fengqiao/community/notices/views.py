@@ -200,6 +200,24 @@ def alert_close(request, pk: int):
 
 
 @login_required
+@permission_required("community.change_alert", raise_exception=True)
+@require_POST
+def alert_sighting_confirm(request, pk: int, sighting: int):
+    """Vouch for one clue of the alert (another township's alert or clue is a 404)."""
+    alert = selectors.get_alert_for(request.user, pk)
+    found = alert.sightings.filter(pk=sighting).first()
+    if found is None:
+        raise Http404
+    try:
+        notices.confirm_sighting(actor=request.user, sighting=found)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已确认线索属实"))
+    return redirect("community:alert", alert.pk)
+
+
+@login_required
 def alert_photo(request, pk: int):
     alert = selectors.get_alert_for(request.user, pk)
     if not alert.photo:
@@ -228,7 +246,12 @@ def _sees_all(user, alert: Alert) -> bool:
 def _activity(request, alert: Alert) -> dict:
     sees_all = _sees_all(request.user, alert)
     activity = selectors.activity_of(alert, sightings_by=None if sees_all else request.user)
-    context = {"alert": alert, "activity": activity, "sees_all": sees_all}
+    context = {
+        "alert": alert,
+        "activity": activity,
+        "sees_all": sees_all,
+        "may_confirm": notices.may_confirm_sightings(request.user, alert),
+    }
     if sees_all:
         context["map"], context["marks"] = selectors.alert_map(alert, activity.sightings)
     return context
