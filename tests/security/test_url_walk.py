@@ -338,6 +338,9 @@ PAGES: dict[str, Entry] = {
     "community/notices/alerts/<int:pk>/sightings/<int:sighting>/photo/": Entry(
         lambda b: {**_alert(b), "sighting": b.sighting.pk}
     ),
+    "community/notices/alerts/<int:pk>/sightings/<int:sighting>/confirm/": Entry(
+        lambda b: {**_alert(b), "sighting": b.sighting.pk}
+    ),
     # dispatch: the board (a search for B's caller's last four), the incident page and
     # the officer's phone for B's incident, units of B; posts aimed at B's grid and unit.
     "dispatch/": Entry(query={"q": "5432"}),
