@@ -284,3 +284,24 @@ def test_the_api_lists_campaigns_in_scope_with_their_coverage(client, world, tow
     assert client.get(f"/api/v1/campaigns/{b.pk}/coverage/").status_code == 404
     client.force_login(world.resident)
     assert client.get("/api/v1/campaigns/").status_code == 403
+
+
+def test_the_phone_list_takes_a_few_queries_however_many_households(
+    client, world, township, django_assert_max_num_queries
+):
+    homes(world, world.grid_a1, 30, building=world.building_a1, start=10)
+    campaign, _b = township
+    visit_campaign(world, [world.grid_a1, world.grid_a2], campaign=campaign, name=campaign.name)
+    client.force_login(world.grid_worker_a1)
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("outreach:visits"))
+    assert response.content.decode().count('class="visit-task state-') == 33
+
+
+def test_an_anti_fraud_campaign_page_lists_its_grids_without_coverage(client, world):
+    campaign = visit_campaign(world, [world.grid_a1], kind="anti_fraud", name="反诈进万家")
+    client.force_login(world.officer_a)
+    page = client.get(reverse("outreach:campaign", args=[campaign.pk])).content.decode()
+    assert "甲村一网格" in page and "各网格走访情况" not in page
+    coverage = client.get(f"/api/v1/campaigns/{campaign.pk}/coverage/").json()
+    assert coverage["grids"] == [] and coverage["total"]["households"] == 0
