@@ -33,8 +33,9 @@ def test_a_campaign_over_two_grids_visited_on_a_phone_shows_coverage_per_grid(
     page.get_by_role("link", name="走访活动").first.click()
     page.get_by_role("link", name="新建活动").click()
     page.get_by_label("活动名称").fill("冬季大走访")
-    page.get_by_label("甲村一网格").check()
-    page.get_by_label("甲村二网格").check()
+    page.get_by_label("甲村全部网格").check()  # visits.js ticks the village's grids
+    expect(page.get_by_label("甲村一网格")).to_be_checked()
+    expect(page.get_by_label("甲村二网格")).to_be_checked()
     page.get_by_label("开始日期").fill(today().isoformat())
     page.get_by_label("结束日期").fill((today() + dt.timedelta(days=20)).isoformat())
     page.get_by_role("button", name="保存活动").click()
