@@ -178,6 +178,7 @@ def _people(
                 user_id=user_of_person[row.key].pk if row.key in user_of_person else None,
                 name=row.name,
                 phone=row.phone,
+                public_phone=_published_phone(row),
                 unit_id=units[row.unit_code].pk if row.unit_code else None,
                 region_id=regions[row.region_code].pk if row.region_code else None,
             )
@@ -206,6 +207,22 @@ def _people(
         ]
     )
     return by_key
+
+
+# Who put their phone on the buildings' public pages (Person.public_phone): the police, the
+# grid workers and the mediators publish their work phones; about half the building heads,
+# who are volunteers, publish theirs.
+_PUBLISHING_ROLES = frozenset(
+    {"community_police", "auxiliary_police", "grid_worker", "mediator", "judicial_officer"}
+)
+
+
+def _published_phone(row) -> str:
+    if _PUBLISHING_ROLES.intersection(row.roles):
+        return row.phone
+    if "building_head" in row.roles and row.key % 2 == 0:
+        return row.phone
+    return ""
 
 
 def _teams(
