@@ -5,6 +5,8 @@ value a list does not accept)."""
 
 from __future__ import annotations
 
+from fengqiao import taxonomy
+
 ERROR = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
@@ -41,3 +43,16 @@ def add_error_responses(result, generator, request, public):
             if method == "get" and queries:
                 responses.setdefault("400", {"description": BAD_FILTER, "content": rejected})
     return result
+
+
+def _choices(kind: str):
+    # Called when the schema is generated, in its language: the enum's hash covers labels.
+    return lambda: taxonomy.choices(kind)
+
+
+# The taxonomy's code lists under the enum names the schema has always given them, named in
+# settings' ENUM_NAME_OVERRIDES: a later module's field of the same name (a service's
+# channel, an application's state, a warning's level) must not rename them for clients.
+channel_choices = _choices("channel")
+case_state_choices = _choices("case_state")
+region_level_choices = _choices("region_level")

@@ -265,6 +265,15 @@ SPECTACULAR_SETTINGS = {
         "FraudLevelEnum": "fengqiao.outreach.models.FraudWarning.Level",
         "FraudOutcomeEnum": "fengqiao.outreach.models.FraudWarning.Outcome",
         "FraudMethodEnum": "fengqiao.outreach.models.FraudWarning.Method",
+        # Services have channels of their own (online, kiosk, window, door); intake's stay
+        # ChannelEnum.
+        "ServiceChannelEnum": "fengqiao.services.models.Channel",
+        "ServiceActionEnum": "fengqiao.services.api.ACTIONS",
+        "ChannelEnum": "fengqiao.api_schema.channel_choices",
+        "StateEnum": "fengqiao.api_schema.case_state_choices",
+        "LevelEnum": "fengqiao.api_schema.region_level_choices",
+        "ActionEnum": "fengqiao.disputes.api.ACTIONS",
+        "OutcomeEnum": "fengqiao.disputes.models.ladder.Handoff.Outcome",
     },
 }
 

@@ -121,10 +121,12 @@ class ApplyInputSerializer(serializers.Serializer):
     door_reason = _text(12)
 
 
+# The moves staff make on an application through ``act``.
+ACTIONS = ["accept", "ask_missing", "supply", "complete", "refuse", "cancel", "visit"]
+
+
 class ActionInputSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(
-        choices=["accept", "ask_missing", "supply", "complete", "refuse", "cancel", "visit"]
-    )
+    action = serializers.ChoiceField(choices=ACTIONS)
     materials = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, default=list
     )
