@@ -80,43 +80,58 @@ def _choices(request) -> dict:
     }
 
 
-@login_required
-@permission_required(services.ADD_EVENT, raise_exception=True)
-def event_new(request):
+def _record_form(request, form_class, template: str, write, *, done: str, again: str):
+    """The shared shape of 登记宣传活动 and 登记预警劝阻: ``form_class`` parses the post,
+    ``write(data)`` records it through the service and answers ``(record, made)``; ``done``
+    (formatted with the record) or ``again`` (already recorded) is flashed before going home;
+    a refused or invalid post shows the form again with 400."""
     choices = _choices(request)
     status = 200
     if request.method == "POST":
-        form = EventForm(request.POST, **choices)
+        form = form_class(request.POST, **choices)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                event, made = services.record_event(
-                    actor=request.user,
-                    kind=data["kind"],
-                    title=data["title"],
-                    grid=data["grid"],
-                    held_on=data["held_on"],
-                    people_reached=data["people_reached"],
-                    app_installs=data["app_installs"],
-                    leaflets=data["leaflets"],
-                    note=data["note"],
-                    campaign=data["campaign"],
-                    client_key=data["client_key"] or None,
-                )
+                record, made = write(form.cleaned_data)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 if made:
-                    messages.success(
-                        request, _("宣传活动已登记：%(title)s") % {"title": event.title}
-                    )
+                    messages.success(request, done(record))
                 else:
-                    messages.info(request, _("这次活动已经登记过了"))
+                    messages.info(request, again)
                 return redirect("outreach:fraud_home")
         status = 400
     else:
-        form = EventForm(**choices)
-    return render(request, "outreach/fraud_event_form.html", {"form": form}, status=status)
+        form = form_class(**choices)
+    return render(request, template, {"form": form}, status=status)
+
+
+@login_required
+@permission_required(services.ADD_EVENT, raise_exception=True)
+def event_new(request):
+    def write(data):
+        return services.record_event(
+            actor=request.user,
+            kind=data["kind"],
+            title=data["title"],
+            grid=data["grid"],
+            held_on=data["held_on"],
+            people_reached=data["people_reached"],
+            app_installs=data["app_installs"],
+            leaflets=data["leaflets"],
+            note=data["note"],
+            campaign=data["campaign"],
+            client_key=data["client_key"] or None,
+        )
+
+    return _record_form(
+        request,
+        EventForm,
+        "outreach/fraud_event_form.html",
+        write,
+        done=lambda event: _("宣传活动已登记：%(title)s") % {"title": event.title},
+        again=_("这次活动已经登记过了"),
+    )
 
 
 @login_required
@@ -141,43 +156,32 @@ def event_detail(request, pk: int):
 @login_required
 @permission_required(services.ADD_WARNING, raise_exception=True)
 def warning_new(request):
-    choices = _choices(request)
-    status = 200
-    if request.method == "POST":
-        form = WarningForm(request.POST, **choices)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                warning, made = services.record_warning(
-                    actor=request.user,
-                    grid=data["grid"],
-                    warned_at=data["warned_at"],
-                    level=data["level"],
-                    method=data["method"],
-                    person_name=data["person_name"],
-                    phone=data["phone"],
-                    outcome=data["outcome"],
-                    payment_stopped=data["payment_stopped"],
-                    amount_stopped=data["amount_stopped"],
-                    amount_lost=data["amount_lost"],
-                    note=data["note"],
-                    campaign=data["campaign"],
-                    client_key=data["client_key"] or None,
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                if made:
-                    messages.success(
-                        request, _("预警劝阻已登记：%(name)s") % {"name": warning.person_name}
-                    )
-                else:
-                    messages.info(request, _("这次预警劝阻已经登记过了"))
-                return redirect("outreach:fraud_home")
-        status = 400
-    else:
-        form = WarningForm(**choices)
-    return render(request, "outreach/fraud_warning_form.html", {"form": form}, status=status)
+    def write(data):
+        return services.record_warning(
+            actor=request.user,
+            grid=data["grid"],
+            warned_at=data["warned_at"],
+            level=data["level"],
+            method=data["method"],
+            person_name=data["person_name"],
+            phone=data["phone"],
+            outcome=data["outcome"],
+            payment_stopped=data["payment_stopped"],
+            amount_stopped=data["amount_stopped"],
+            amount_lost=data["amount_lost"],
+            note=data["note"],
+            campaign=data["campaign"],
+            client_key=data["client_key"] or None,
+        )
+
+    return _record_form(
+        request,
+        WarningForm,
+        "outreach/fraud_warning_form.html",
+        write,
+        done=lambda warning: _("预警劝阻已登记：%(name)s") % {"name": warning.person_name},
+        again=_("这次预警劝阻已经登记过了"),
+    )
 
 
 @login_required
