@@ -39,6 +39,20 @@ def _count_field(label: str) -> forms.IntegerField:
     )
 
 
+def _campaign_field() -> forms.ModelChoiceField:
+    # The queryset is the user's campaigns, set by ``_RecordForm``.
+    return forms.ModelChoiceField(label=_("所属反诈活动（可不选）"), queryset=None, required=False)
+
+
+def _note_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("说明（可不填）"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class EventForm(_RecordForm):
     kind = forms.ChoiceField(
         label=_("活动形式"),
@@ -59,15 +73,8 @@ class EventForm(_RecordForm):
     people_reached = _count_field(_("覆盖人数"))
     app_installs = _count_field(_("现场安装国家反诈中心App人数"))
     leaflets = _count_field(_("发放资料份数"))
-    campaign = forms.ModelChoiceField(
-        label=_("所属反诈活动（可不选）"), queryset=None, required=False
-    )
-    note = forms.CharField(
-        label=_("说明（可不填）"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    campaign = _campaign_field()
+    note = _note_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,15 +129,8 @@ class WarningForm(_RecordForm):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0.00"}),
     )
-    campaign = forms.ModelChoiceField(
-        label=_("所属反诈活动（可不选）"), queryset=None, required=False
-    )
-    note = forms.CharField(
-        label=_("说明（可不填）"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    campaign = _campaign_field()
+    note = _note_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
