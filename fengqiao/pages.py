@@ -6,7 +6,10 @@ Every view that can answer htmx decides here (NetBox's ``htmx_partial``), not by
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
+
+from fengqiao.privacy import display_phone
 
 
 def wants_fragment(request) -> bool:
@@ -25,3 +28,28 @@ def render_page(
     if fragment and wants_fragment(request):
         return render(request, fragment, context)
     return render(request, template, context, status=status)
+
+
+def reveal_phone_page(request, shown: dict, form, reveal, *, may_reveal: bool, back: str):
+    """The answer to "show the full phone" for a reason: ``form`` (a bound reveal form) gives
+    the reason, ``reveal(reason)`` is the module's logged service call that returns the number.
+    ``shown`` (the page's reveal slot) gets the number or the form's errors; the page is
+    ``registry/reveal_page.html``, or only its slot for htmx. 200 shown, 400 refused."""
+    status = 400
+    if form.is_valid():
+        try:
+            value = reveal(form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            shown["value"] = display_phone(value)
+            status = 200
+    shown["form"] = form
+    context = {"reveal": shown, "may_reveal": may_reveal, "back": back}
+    return render_page(
+        request,
+        "registry/reveal_page.html",
+        context,
+        fragment="registry/_reveal.html",
+        status=status,
+    )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fengqiao.dispatch import selectors, services
 from fengqiao.dispatch.models import Incident
-from fengqiao.pages import render_page
-from fengqiao.privacy import display_phone
+from fengqiao.pages import reveal_phone_page
 from fengqiao.registry.forms import RevealForm
 from fengqiao.registry.reveals import slot
 
@@ -36,26 +34,11 @@ def _incident_for(user, number: str) -> Incident:
 def reveal(request, number: str):
     incident = _incident_for(request.user, number)
     context = caller_slot(request.user, incident)
-    shown = context["caller_reveal"]
-    form = RevealForm(request.POST, prefix="phone")
-    status = 400
-    if form.is_valid():
-        try:
-            value = services.reveal_caller(
-                actor=request.user, incident=incident, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            shown["value"] = display_phone(value)
-            status = 200
-    shown["form"] = form
-    back = reverse("dispatch:incident", args=[incident.number])
-    page_context = {"reveal": shown, "may_reveal": context["may_reveal_caller"], "back": back}
-    return render_page(
+    return reveal_phone_page(
         request,
-        "registry/reveal_page.html",
-        page_context,
-        fragment="registry/_reveal.html",
-        status=status,
+        context["caller_reveal"],
+        RevealForm(request.POST, prefix="phone"),
+        lambda reason: services.reveal_caller(actor=request.user, incident=incident, reason=reason),
+        may_reveal=context["may_reveal_caller"],
+        back=reverse("dispatch:incident", args=[incident.number]),
     )

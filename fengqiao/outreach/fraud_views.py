@@ -19,8 +19,7 @@ from fengqiao.outreach import fraud_rules as rules
 from fengqiao.outreach import fraud_selectors as selectors
 from fengqiao.outreach import fraud_services as services
 from fengqiao.outreach.fraud_forms import EventForm, FiguresForm, WarningForm
-from fengqiao.pages import render_page
-from fengqiao.privacy import display_phone
+from fengqiao.pages import reveal_phone_page
 from fengqiao.registry.forms import RevealForm
 from fengqiao.registry.reveals import slot
 
@@ -216,25 +215,11 @@ def warning_phone(request, pk: int):
     """The warned person's full phone for a reason, logged (``fraud_services.reveal_phone``)."""
     warning = selectors.get_warning_for(request.user, pk)
     context = _phone_slot(request.user, warning)
-    shown = context["reveal"]
-    form = RevealForm(request.POST, prefix="phone")
-    status = 400
-    if form.is_valid():
-        try:
-            value = services.reveal_phone(
-                actor=request.user, warning=warning, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            shown["value"] = display_phone(value)
-            status = 200
-    shown["form"] = form
-    context["back"] = reverse("outreach:fraud_warning", args=[warning.pk])
-    return render_page(
+    return reveal_phone_page(
         request,
-        "registry/reveal_page.html",
-        context,
-        fragment="registry/_reveal.html",
-        status=status,
+        context["reveal"],
+        RevealForm(request.POST, prefix="phone"),
+        lambda reason: services.reveal_phone(actor=request.user, warning=warning, reason=reason),
+        may_reveal=context["may_reveal"],
+        back=reverse("outreach:fraud_warning", args=[warning.pk]),
     )
