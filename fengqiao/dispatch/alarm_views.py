@@ -5,7 +5,6 @@ raise an alarm. Every write is ``services.raise_alarm``."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from fengqiao import rate_limits
 from fengqiao.community import selectors as community
 from fengqiao.dispatch import alarm_selectors, services
 from fengqiao.dispatch.alarm_forms import AlarmForm
@@ -63,7 +63,8 @@ def _raise(request, form: AlarmForm, group) -> tuple[object | None, int]:
     """Raise the alarm: the incident, or None and the status of the page with errors."""
     data = form.cleaned_data
     sender = sender_of(request.user, session=request.session)
-    if _over_limit(request, sender, data["client_key"]):
+    limit = {"sender": sender, "address": rate_limits.address_of(request), "limits": _limits()}
+    if rate_limits.refused("alarm", key=data["client_key"], **limit):
         form.add_error(None, _("短时间内在线报警次数过多，已暂停。如有紧急情况，请立即拨打 110。"))
         return None, 429
     try:
@@ -84,7 +85,7 @@ def _raise(request, form: AlarmForm, group) -> tuple[object | None, int]:
     except PermissionDenied as error:
         form.add_error(None, str(error))
         return None, 403
-    _count(request, sender, data["client_key"], incident)
+    rate_limits.counted("alarm", key=data["client_key"], made=incident.pk, **limit)
     return incident, 200
 
 
@@ -197,40 +198,5 @@ def _kiosk_idle_seconds() -> int:
     return int(getattr(settings, "FENGQIAO_KIOSK_IDLE_SECONDS", KIOSK_IDLE_SECONDS))
 
 
-# --- a simple limit on alarms from one browser or one address ------------------------------
-
-
 def _limits() -> dict:
-    return {**RATE_LIMIT, **(getattr(settings, "FENGQIAO_ALARM_RATE_LIMIT", None) or {})}
-
-
-def _counters(request, sender: str) -> list[tuple[str, int]]:
-    limits = _limits()
-    address = request.META.get("REMOTE_ADDR", "")
-    return [
-        (f"alarm-rate:sender:{sender}", limits["per_sender"]),
-        (f"alarm-rate:address:{address}", limits["per_address"]),
-    ]
-
-
-def _over_limit(request, sender: str, client_key: str) -> bool:
-    """Whether this browser or address has raised its share of alarms; a retry of an
-    alarm already raised (the same key) never is."""
-    if client_key and cache.get(f"alarm-rate:key:{sender}:{client_key}"):
-        return False
-    return any((cache.get(key) or 0) >= limit for key, limit in _counters(request, sender))
-
-
-def _count(request, sender: str, client_key: str, incident) -> None:
-    """Count the alarm once per sender and address, however often it was tapped."""
-    seconds = _limits()["seconds"]
-    if client_key:
-        cache.set(f"alarm-rate:key:{sender}:{client_key}", 1, seconds)
-    if not cache.add(f"alarm-rate:incident:{incident.pk}:{sender}", 1, seconds):
-        return
-    for key, _limit in _counters(request, sender):
-        if not cache.add(key, 1, seconds):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between the two calls
-                cache.add(key, 1, seconds)
+    return rate_limits.limits_for(RATE_LIMIT, "FENGQIAO_ALARM_RATE_LIMIT")

@@ -8,7 +8,6 @@ answers: field errors or ``{"detail": ...}`` (400), not allowed (403).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
@@ -18,9 +17,8 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 
-from fengqiao import taxonomy
+from fengqiao import rate_limits, taxonomy
 from fengqiao.api_support import (
     FIELD_ERRORS,
     NOT_ALLOWED,
@@ -406,49 +404,23 @@ class DutyUnitPermissions(StaffWithRolePermissions):
     }
 
 
-class _AlarmThrottle(SimpleRateThrottle):
-    def allow_request(self, request, view) -> bool:
-        # Only an alarm counts; a stray GET (answered 405) spends nothing.
-        return request.method != "POST" or super().allow_request(request, view)
-
-
-class AlarmClientThrottle(_AlarmThrottle):
-    """Alarms per client: the signed-in account, else the browser session, else the
-    address. Taps within a minute are one alarm anyway; this stops a script."""
-
-    scope = "alarm"
-
-    def get_rate(self) -> str:
-        return _alarm_rates()["client"]
-
-    def get_cache_key(self, request, view) -> str:
-        if request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        elif request.session.session_key:
-            ident = f"session:{request.session.session_key}"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class AlarmAddressThrottle(_AlarmThrottle):
-    """Alarms per network address, looser: many phones may share one (a carrier's NAT),
-    but a client that drops its session each time is still held back."""
-
-    scope = "alarm-address"
-
-    def get_rate(self) -> str:
-        return _alarm_rates()["address"]
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
 ALARM_RATES = {"client": "10/min", "address": "120/min"}
 
 
-def _alarm_rates() -> dict[str, str]:
-    return {**ALARM_RATES, **(getattr(settings, "FENGQIAO_ALARM_RATES", None) or {})}
+class AlarmClientThrottle(rate_limits.ClientRateThrottle):
+    """Alarms per client. Taps within a minute are one alarm anyway; this stops a script."""
+
+    scope = "alarm"
+    rates = ALARM_RATES
+    setting = "FENGQIAO_ALARM_RATES"
+
+
+class AlarmAddressThrottle(rate_limits.AddressRateThrottle):
+    """Alarms per network address, looser than per client."""
+
+    scope = "alarm-address"
+    rates = ALARM_RATES
+    setting = "FENGQIAO_ALARM_RATES"
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from fengqiao import rate_limits
 from fengqiao.api_support import FIELD_ERRORS, NOT_ALLOWED, NOT_FOUND, api_error
 from fengqiao.idempotency import CLIENT_KEY, sender_of
 from fengqiao.org.api_permissions import StaffWithRolePermissions
@@ -143,6 +144,26 @@ class ApplicationQuerySerializer(serializers.Serializer):
     mine = serializers.BooleanField(required=False, default=False)
 
 
+# --- throttles ---------------------------------------------------------------------------
+
+# Applications per client and per address through the API (staff are not held back).
+APPLY_RATES = {"client": "10/min", "address": "60/min"}
+
+
+class ApplyClientThrottle(rate_limits.ClientRateThrottle):
+    scope = "services-apply"
+    rates = APPLY_RATES
+    setting = "FENGQIAO_SERVICE_APPLY_RATES"
+    exempt_perm = services.ADD_APPLICATION
+
+
+class ApplyAddressThrottle(rate_limits.AddressRateThrottle):
+    scope = "services-apply-address"
+    rates = APPLY_RATES
+    setting = "FENGQIAO_SERVICE_APPLY_RATES"
+    exempt_perm = services.ADD_APPLICATION
+
+
 # --- views -------------------------------------------------------------------------------
 
 
@@ -180,7 +201,13 @@ class ServiceCatalogueViewSet(viewsets.ReadOnlyModelViewSet):
             404: NOT_FOUND,
         },
     )
-    @action(detail=True, methods=["post"], url_path="apply", url_name="apply")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="apply",
+        url_name="apply",
+        throttle_classes=[ApplyClientThrottle, ApplyAddressThrottle],
+    )
     def apply(self, request, pk=None, format=None):
         service = self.get_object()
         given = ApplyInputSerializer(data=request.data)

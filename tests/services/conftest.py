@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from fengqiao.services import catalogue
@@ -32,6 +33,14 @@ def make_service(world, which: str = "a", **overrides):
     }
     values.update(overrides)
     return catalogue.save_service(actor=actor, **values)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # The applications' rate limits count in the cache, which outlives a test's transaction.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from fengqiao import rate_limits
 from fengqiao.forms_support import new_client_key
 from fengqiao.idempotency import sender_of
 from fengqiao.intake import selectors as intake
@@ -24,6 +25,9 @@ from fengqiao.services.models import Application, Channel
 
 # What the resident chose on the service's page, and the channel it becomes.
 MODES = {"online": Channel.ONLINE, "window": Channel.WINDOW, "door": Channel.DOOR}
+# New applications (online, bookings, visits at home) one browser or one address may make
+# in a window; retries of the same key count once. Staff taking applications are not held.
+RATE_LIMIT = {"per_sender": 10, "per_address": 60, "seconds": 600}
 
 
 def _kiosk(request) -> dict:
@@ -137,10 +141,15 @@ def _apply(request, form: ApplyForm, service, channel: str):
         form.add_error("building_code", _("没有编码为“%(code)s”的楼栋，请核对") % {"code": code})
         return None, 400
     data = form.cleaned_data
+    sender = sender_of(request.user, session=request.session)
+    limit = _limit(request, sender)
+    if limit and rate_limits.refused("services", key=data["client_key"], **limit):
+        form.add_error(None, _("提交太频繁，请稍后再试；急事请拨打 110"))
+        return None, 429
     try:
         made, _created = services.apply(
             actor=request.user,
-            sender=sender_of(request.user, session=request.session),
+            sender=sender,
             service=service,
             channel=channel,
             applicant_name=data["applicant_name"],
@@ -156,7 +165,20 @@ def _apply(request, form: ApplyForm, service, channel: str):
     except ValidationError as error:
         form.add_service_errors(error)
         return None, 400
+    if limit:
+        rate_limits.counted("services", key=data["client_key"], made=made.pk, **limit)
     return made, 200
+
+
+def _limit(request, sender: str) -> dict:
+    """The rate limit's arguments for this visitor; none for staff taking applications."""
+    if request.user.has_perm(services.ADD_APPLICATION):
+        return {}
+    return {
+        "sender": sender,
+        "address": rate_limits.address_of(request),
+        "limits": rate_limits.limits_for(RATE_LIMIT, "FENGQIAO_SERVICE_RATE_LIMIT"),
+    }
 
 
 def thanks(request, code: str):
