@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from fengqiao.analytics import dashboard, services_indicators
+from fengqiao.analytics import dashboard, picker, services_indicators
 from fengqiao.analytics.dashboard import (
     Change,
     format_count,
@@ -21,7 +21,7 @@ from fengqiao.analytics.dashboard import (
     period_query,
     target_query,
 )
-from fengqiao.analytics.indicators import Period, Result, Target, home_region
+from fengqiao.analytics.indicators import Period, Result, Target
 from fengqiao.analytics.sheets import Link, Table
 from fengqiao.org.models import Unit
 from fengqiao.places.models import subtree_q
@@ -134,29 +134,11 @@ class ServicesPage:
 
     @cached_property
     def choices(self) -> list[tuple[str, str, bool]]:
-        """The target picker: the user's whole area, then each station in it, as links
-        that keep the period."""
-        home = Target(region=home_region(self.user))
-        stations = Unit.objects.for_user(self.user).filter(kind=Unit.Kind.STATION)
-        targets = [home] + [
-            Target(unit=unit) for unit in stations.select_related("jurisdiction").order_by("path")
-        ]
-        current = target_query(self.target)
-        return [
-            (
-                _("全辖区") if t is home else t.label,
-                services_url(t, self.period),
-                target_query(t) == current,
-            )
-            for t in targets
-        ]
+        return picker.target_choices(self.user, self.target, self.period, services_url)
 
     @property
     def quick_periods(self) -> list[tuple[str, str, str, bool]]:
-        return [
-            (key, label, services_url(self.target, period), period == self.period)
-            for key, label, period in dashboard.quick_periods()
-        ]
+        return picker.quick_periods(self.target, self.period, services_url)
 
     # --- the tables -------------------------------------------------------------------
 
