@@ -171,11 +171,29 @@ def _renamed(error: ValidationError) -> ValidationError:
     )
 
 
-def _created(made, was_made: bool, out) -> Response:
-    return Response(out(made).data, status=status.HTTP_201_CREATED if was_made else 200)
-
-
 _RECORDED = {400: FIELD_ERRORS, 403: NOT_ALLOWED}
+
+
+def _recorded(out) -> dict:
+    """The answers of a recording post: 201 made, 200 when its client key was sent before."""
+    return {
+        201: out,
+        200: OpenApiResponse(out, description="The client key was sent before."),
+        **_RECORDED,
+    }
+
+
+def _record(request, given_class, write, out) -> Response:
+    """Parse the post with ``given_class``, record it with ``write`` (a ``fraud_services``
+    function answering ``(record, made)``) and answer it with ``out``; a refusal is a 400
+    keyed by the API's field names."""
+    given = given_class(data=request.data)
+    given.is_valid(raise_exception=True)
+    try:
+        made, was_made = write(actor=request.user, **given.resolved())
+    except ValidationError as error:
+        raise api_error(_renamed(error)) from None
+    return Response(out(made).data, status=status.HTTP_201_CREATED if was_made else 200)
 
 
 class FraudEventsView(APIView):
@@ -185,20 +203,10 @@ class FraudEventsView(APIView):
     @extend_schema(
         summary="Record an anti-fraud publicity event (宣讲、摆摊、上门宣传)",
         request=EventIn,
-        responses={
-            201: EventOut,
-            200: OpenApiResponse(EventOut, description="The client key was sent before."),
-            **_RECORDED,
-        },
+        responses=_recorded(EventOut),
     )
     def post(self, request):
-        given = EventIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        try:
-            event, made = services.record_event(actor=request.user, **given.resolved())
-        except ValidationError as error:
-            raise api_error(_renamed(error)) from None
-        return _created(event, made, EventOut)
+        return _record(request, EventIn, services.record_event, EventOut)
 
 
 class FraudWarningsView(APIView):
@@ -207,20 +215,10 @@ class FraudWarningsView(APIView):
     @extend_schema(
         summary="Record a warning given to a likely victim (预警劝阻) and a payment stopped",
         request=WarningIn,
-        responses={
-            201: WarningOut,
-            200: OpenApiResponse(WarningOut, description="The client key was sent before."),
-            **_RECORDED,
-        },
+        responses=_recorded(WarningOut),
     )
     def post(self, request):
-        given = WarningIn(data=request.data)
-        given.is_valid(raise_exception=True)
-        try:
-            warning, made = services.record_warning(actor=request.user, **given.resolved())
-        except ValidationError as error:
-            raise api_error(_renamed(error)) from None
-        return _created(warning, made, WarningOut)
+        return _record(request, WarningIn, services.record_warning, WarningOut)
 
 
 class FiguresQuery(serializers.Serializer):
