@@ -37,9 +37,12 @@ def test_the_owner_phone_is_sealed_and_shown_masked(db, world):
     house.refresh_from_db()
     assert house.phone == OWNER
     assert house.owner_phone_masked == "137****4444"
-    assert services.reveal(
-        actor=world.officer_a, record=house, field="phone", reason="联系房东核实租客"
-    ) == OWNER
+    assert (
+        services.reveal(
+            actor=world.officer_a, record=house, field="phone", reason="联系房东核实租客"
+        )
+        == OWNER
+    )
 
 
 def test_the_migration_seals_old_owner_phones(transactional_db, world):

@@ -28,9 +28,9 @@ from fengqiao.outreach.models import VisitTask
 from fengqiao.registry import care, tenants
 from fengqiao.registry import services as registry
 from fengqiao.registry.address_text import parse
+from fengqiao.registry.models import ImportJob
 from fengqiao.services import catalogue as service_catalogue
 from fengqiao.services import services as service_applications
-from fengqiao.registry.models import ImportJob
 
 # A real 1×1 PNG: photos are sniffed and measured before they are kept.
 PNG = bytes.fromhex(

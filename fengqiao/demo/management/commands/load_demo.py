@@ -23,8 +23,8 @@ from fengqiao.demo.outreach_visits import demo_visits
 from fengqiao.demo.patrols import demo_patrols
 from fengqiao.demo.recognition import demo_recognition
 from fengqiao.demo.registry import load_registry
-from fengqiao.demo.services import demo_services
 from fengqiao.demo.rows import COUNTY_CODE, COUNTY_NAME
+from fengqiao.demo.services import demo_services
 from fengqiao.demo.staff import DEMO_LOGINS, DEMO_PASSWORD
 from fengqiao.org.models import AccessGrant
 from fengqiao.places.models import Region
