@@ -59,8 +59,10 @@ def is_slot_start(moment: dt.datetime) -> bool:
     if moment.minute % SLOT_MINUTES:
         return False
     clock = moment.time()
-    end = (dt.datetime.combine(moment.date(), clock) + dt.timedelta(minutes=SLOT_MINUTES)).time()
-    return any(opens <= clock and end <= closes for opens, closes in OPENING_HOURS)
+    ends = dt.datetime.combine(moment.date(), clock) + dt.timedelta(minutes=SLOT_MINUTES)
+    if ends.date() != moment.date():
+        return False  # 23:30 would end at 00:00, which compares as early morning
+    return any(opens <= clock and ends.time() <= closes for opens, closes in OPENING_HOURS)
 
 
 def slots_on(day: dt.date) -> list[dt.time]:

@@ -48,6 +48,8 @@ def test_slot_starts_are_half_hours_in_opening_hours_on_working_days():
     assert not rules.is_slot_start(dt.datetime.combine(monday, dt.time(12, 30)))
     assert not rules.is_slot_start(dt.datetime.combine(monday, dt.time(9, 15)))
     assert not rules.is_slot_start(dt.datetime(2026, 3, 7, 9, 0))  # Saturday
+    # Its end wraps to 00:00, which must not read as inside the morning's hours.
+    assert not rules.is_slot_start(dt.datetime.combine(monday, dt.time(23, 30)))
     assert rules.slots_on(dt.date(2026, 3, 8)) == []
     assert len(rules.slots_on(monday)) == 14
 
