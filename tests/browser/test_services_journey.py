@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from fengqiao.services.models import Application
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.conftest import PHONE, htmx_settled, log_in
 from tests.services.conftest import make_service, next_slot
 
 pytestmark = pytest.mark.browser
@@ -44,6 +44,8 @@ def test_a_resident_books_a_residence_permit_supplies_a_contract_and_rates_it(
     page.get_by_role("link", name="居住证申领").click()
     expect(page.locator("main")).to_contain_text("租房合同")
     page.get_by_role("link", name="预约到窗口办理").click()
+    # services.js hides the no-script button once it listens for the day's change.
+    expect(page.get_by_role("button", name="查看可预约时段")).to_be_hidden()
     page.get_by_label("第一步：选择日期").select_option(slot.date().isoformat())
     page.wait_for_url(lambda url: "day=" in url)
     page.locator("input[name=booked_for]").first.check()
@@ -93,8 +95,14 @@ def test_an_elderly_residents_door_request_reaches_her_community_officer(
     page.get_by_role("link", name="居民身份证换领").click()
     page.get_by_role("link", name="申请上门服务").click()
     page.get_by_label("乡镇（街道）").select_option(world.township_a.code)
-    page.get_by_label("村（社区）").select_option(world.community_a.code)
-    page.get_by_label("网格").select_option(world.grid_a1.code)
+    community = page.get_by_label("村（社区）")
+    expect(community).to_be_enabled()
+    htmx_settled(page)
+    community.select_option(world.community_a.code)
+    grid = page.get_by_label("网格")
+    expect(grid).to_be_enabled()
+    htmx_settled(page)
+    grid.select_option(world.grid_a1.code)
     page.get_by_label("楼栋", exact=True).select_option(world.building_a1.code)
     page.get_by_label("单元、门牌、房号").fill("2单元301室")
     page.get_by_label("需要上门的原因").select_option("elderly")
