@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from fengqiao import offline
 from fengqiao.org import views as org_views
 
 urlpatterns = [
@@ -12,7 +13,11 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The logout answer tells the browser to drop its offline pages and queue (offline.py).
+    path("accounts/logout/", offline.LogoutView.as_view(), name="logout"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_page, name="offline"),
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.org.place_urls")),
     path("registry/", include("fengqiao.registry.urls")),
