@@ -120,6 +120,10 @@ PAGES: dict[str, Entry] = {
     "": Entry(public=True),
     "accounts/login/": Entry(public=True),
     "accounts/logout/": Entry(public=True),
+    # Offline first: the service worker, the manifest and the offline page name nobody.
+    "sw.js": Entry(public=True),
+    "manifest.webmanifest": Entry(public=True),
+    "offline/": Entry(public=True),
     "i18n/setlang/": Entry(public=True),
     "api/schema/": Entry(public=True),
     "api/docs/": Entry(public=True),
