@@ -41,6 +41,22 @@ def groups_for(user) -> QuerySet[Group]:
     return scope_to(user, groups) | mine
 
 
+def building_of_member(user):
+    """The building of the first building group (楼栋群) the user joined, or None: where a
+    resident lives, as far as the groups know."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    member = (
+        Member.objects.filter(
+            user=user, removed_at__isnull=True, group__active=True, group__building__isnull=False
+        )
+        .select_related("group__building")
+        .order_by("joined_at", "id")
+        .first()
+    )
+    return member.group.building if member else None
+
+
 def group_by_invitation(token: str) -> Group:
     """The active group an invitation token opens, for anyone who holds it, else 404."""
     group = Group.objects.published().filter(invite_token=token, active=True).first()

@@ -47,6 +47,12 @@ class CaseFilterForm(forms.Form):
     )
     whose = forms.ChoiceField(label=_("范围"), required=False, choices=WHOSE)
     overdue = forms.BooleanField(label=_("只看超时"), required=False)
+    due = forms.ChoiceField(
+        label=_("时限"),
+        required=False,
+        choices=[("", _("不限")), ("today", _("今天到期")), ("soon", _("三天内到期"))],
+    )
+    visit_due = forms.BooleanField(label=_("只看待回访"), required=False)
 
     def __init__(self, data, *, default_whose: str = "all"):
         # Absent parameters take their defaults, so the form shows what the list applies.
@@ -69,6 +75,8 @@ class CaseFilterForm(forms.Form):
             "mine": whose == "mine",
             "team": whose == "team",
             "overdue": bool(data.get("overdue")),
+            "due": data.get("due") or "",
+            "visit_due": bool(data.get("visit_due")),
         }
 
 

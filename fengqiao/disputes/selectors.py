@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 
 from fengqiao import sealing
 from fengqiao.disputes import clocks, handoffs, policy, rules
-from fengqiao.disputes.models import Case, CaseEvent, Party
+from fengqiao.disputes.models import Case, CaseEvent, Party, ReturnVisit, Supervision
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import get_for, in_scope, scope_to
 from fengqiao.phones import normalize_phone
@@ -33,6 +33,9 @@ PHONE_TAIL_DIGITS = 4
 ACTIVE_STATES = rules.ACTIVE_STATES
 # People who work their own few cases on the ground: their worklist starts at "mine".
 GROUND_ROLES = frozenset({"building_head", "grid_worker", "volunteer", "property_staff"})
+# "Due soon" on the worklist and the home page: a time limit runs out within these days.
+DUE_SOON_DAYS = 3
+DUE_WINDOWS = ("today", "soon")
 
 
 def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
@@ -69,6 +72,41 @@ def overdue_q(now: dt.datetime) -> Q:
     return policy.overdue_q(now)
 
 
+def due_q(now: dt.datetime, window: str, policies: policy.Policies | None = None) -> Q:
+    """Cases not overdue at ``now`` that will be by the end of ``window``: ``"today"`` (by
+    local midnight) or ``"soon"`` (after today, within ``DUE_SOON_DAYS`` days). The same
+    approximation as ``overdue_q``."""
+    policies = policy.Policies.load() if policies is None else policies
+    local = timezone.localtime(now)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    if window == "today":
+        start, end = now, midnight
+    else:
+        start, end = midnight, midnight + dt.timedelta(days=DUE_SOON_DAYS - 1)
+    return policy.overdue_q(end, policies) & ~policy.overdue_q(start, policies)
+
+
+def return_visit_due_q(today: dt.date) -> Q:
+    """Cases with a return visit (回访) still to make that was due on or before ``today``
+    (a subquery, so counting or filtering by it never repeats a case)."""
+    pending = ReturnVisit.objects.filter(
+        case=OuterRef("pk"), done_at__isnull=True, cancelled_at__isnull=True, due_on__lte=today
+    )
+    return Q(Exists(pending))
+
+
+def handoffs_waiting_for(user):
+    """The hand-offs addressed to the user's partner-agency teams, not yet answered
+    (``handoffs.handoffs_addressed_to``: none for anyone outside an agency)."""
+    return handoffs.handoffs_addressed_to(user, state="pending")
+
+
+def open_supervision_for(user) -> QuerySet[Supervision]:
+    """Open supervision orders (督办) in the user's jurisdiction, soonest due first."""
+    orders = Supervision.objects.for_user(user).filter(closed_at__isnull=True)
+    return orders.order_by("due_on", "id")
+
+
 def is_ground_worker(user) -> bool:
     """Ground roles only (building heads, grid workers ...): their worklist starts at "mine"."""
     roles = roles_of(user)
@@ -85,6 +123,8 @@ def cases_for(
     mine: bool = False,
     team: bool = False,
     overdue: bool = False,
+    due: str = "",
+    visit_due: bool = False,
     q: str = "",
     now: dt.datetime | None = None,
 ) -> QuerySet[Case]:
@@ -93,7 +133,8 @@ def cases_for(
     ``state`` is a state code, ``"active"`` (not ended) or empty for every state. ``mine``:
     cases the user handles; ``team``: cases of a team the user belongs to, or handled by a
     team-mate. ``q`` matches the reference, the title, a party's name, or the last four or
-    more digits of a party's phone. Every row carries ``is_overdue`` (see ``overdue_q``);
+    more digits of a party's phone. ``due``: "today" or "soon" (``due_q``); ``visit_due``:
+    cases with a return visit due by today. Every row carries ``is_overdue`` (see ``overdue_q``);
     handlers, grid and team are loaded with it.
     """
     now = now or timezone.now()
@@ -119,6 +160,11 @@ def cases_for(
         qs = qs.filter(pk__in=Case.objects.filter(teams).values("pk"))
     if overdue:
         qs = qs.filter(overdue_condition)
+    if due in DUE_WINDOWS:
+        qs = qs.filter(due_q(now, due))
+    if visit_due:
+        today = timezone.localdate(now)
+        qs = qs.filter(return_visit_due_q(today))
     if q := q.strip():
         qs = qs.filter(_search_q(q))
     return qs

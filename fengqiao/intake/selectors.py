@@ -61,6 +61,16 @@ def reports_for(user, *, status: str = "") -> QuerySet[Report]:
     return reports.filter(status=status) if status else reports
 
 
+def reports_of_reporter(user) -> QuerySet[Report]:
+    """The reports a signed-in resident sent themselves (``Report.reporter``), newest first,
+    with their cases for ``public_state``. None for anyone signed out."""
+    if not getattr(user, "is_authenticated", False):
+        return Report.objects.none()
+    return (
+        Report.objects.filter(reporter=user).select_related("case").order_by("-created_at", "-id")
+    )
+
+
 def get_report_for(user, tracking_code: str) -> Report:
     """The report with this tracking code inside the user's scope, else 404."""
     queryset = Report.objects.select_related("grid__parent", "building", "case", "created_by")

@@ -4,6 +4,7 @@ from fengqiao.org import contact_views, views
 
 app_name = "org"
 urlpatterns = [
+    path("area/", views.area, name="area"),
     path("units/", views.unit_list, name="units"),
     path("units/<str:code>/", views.unit_detail, name="unit"),
     path("people/", views.person_list, name="people"),

@@ -12,8 +12,9 @@ from fengqiao.places import selectors as places
 
 
 @login_required
-def home(request):
-    """The user's jurisdiction: where it is, the grids on a map, and who packages each."""
+def area(request):
+    """我的辖区: the user's jurisdiction, where it is, the grids on a map, and who packages
+    each (the home page, ``fengqiao.home``, links here)."""
     user = request.user
     tops = list(selectors.top_regions_for(user))
     person = getattr(user, "person", None)
@@ -32,7 +33,7 @@ def home(request):
         context["my_grid_rows"] = [(grid, responsible[grid.pk]) for grid in mine]
     if "grid_rows" not in context:
         context["areas"] = [(top, places.children_with_counts(user, top)) for top in tops]
-    return render(request, "org/home.html", context)
+    return render(request, "org/area.html", context)
 
 
 @login_required

@@ -70,8 +70,8 @@ def test_lists_and_searches_hide_township_b(officer_a_client, world):
     assert "甲镇" in found and "乙镇" not in found
 
 
-def test_home_shows_only_the_officers_jurisdiction(officer_a_client, world):
-    page = officer_a_client.get(reverse("home")).content.decode()
+def test_my_area_shows_only_the_officers_jurisdiction(officer_a_client, world):
+    page = officer_a_client.get(reverse("org:area")).content.decode()
     assert "甲村一网格" in page
     assert "乙社区" not in page
 

@@ -34,17 +34,17 @@ def test_logout_is_a_post_and_returns_to_login(client, world):
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_home_lists_the_officers_places_and_who_packages_each_grid(client, world):
+def test_my_area_lists_the_officers_places_and_who_packages_each_grid(client, world):
     client.force_login(world.officer_a)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("org:area")).content.decode()
     assert "甲镇派出所" in page
     assert "甲村一网格" in page and "grid_worker_a1" in page
     assert "<svg" in page
 
 
-def test_home_for_an_account_without_a_jurisdiction_says_what_to_do(client, world):
+def test_my_area_for_an_account_without_a_jurisdiction_says_what_to_do(client, world):
     client.force_login(world.resident)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("org:area")).content.decode()
     assert "还没有分配辖区" in page
 
 
@@ -102,6 +102,7 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
     client.force_login(world.officer_a)
     for url in [
         reverse("home"),
+        reverse("org:area"),
         reverse("places:region", args=[world.community_a.code]),
         reverse("org:people"),
         reverse("org:unit", args=[world.station_a.code]),
@@ -138,7 +139,7 @@ def test_the_menu_offers_only_what_the_role_may_open(client, world):
     assert reverse("places:regions") in page and reverse("org:units") not in page
 
 
-def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, monkeypatch):
+def test_my_area_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, monkeypatch):
     from fengqiao.org import maps
     from tests.factories import RegionFactory, square
 
@@ -151,6 +152,6 @@ def test_home_of_a_big_jurisdiction_lists_the_officers_own_grids(client, world, 
     )
     monkeypatch.setattr(maps, "GRID_TABLE_LIMIT", 2)
     client.force_login(world.officer_a)
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("org:area")).content.decode()
     assert "我负责的网格" in page and "各网格责任人" not in page
     assert page.count("grid selected") == 2  # beat A covers village A: both its grids
