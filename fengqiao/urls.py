@@ -4,10 +4,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fengqiao import offline
-from fengqiao.org import views as org_views
+from fengqiao.home import views as home_views
 
 urlpatterns = [
-    path("", org_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("sw.js", offline.service_worker, name="service_worker"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("offline/", offline.offline_page, name="offline"),
+    path("home/", include("fengqiao.home.urls")),
     path("org/", include("fengqiao.org.urls")),
     path("places/", include("fengqiao.org.place_urls")),
     path("registry/", include("fengqiao.registry.urls")),
