@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fengqiao.services",
     "fengqiao.outreach",
     "fengqiao.analytics",
+    "fengqiao.home",
     "fengqiao.demo",
 ]
 
