@@ -152,7 +152,10 @@ PAGES: dict[str, Entry] = {
         query={"kind": "quick_close"},
         post=lambda b, w: {"flag": b.flag.pk, "decision": "confirm", "note": "越界核实"},
     ),
+    # The home page's building finder: a redirect to /b/<code>/, open to everyone.
+    "home/building/": Entry(public=True, query={"code": "B-B1"}),
     # org and places
+    "org/area/": Entry(),
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
     "org/people/": Entry(query={"q": "officer_b"}),
