@@ -96,7 +96,7 @@ def messages_for(
 ) -> QuerySet[Message]:
     """The group's messages the user may see, oldest first; hidden ones stay in place (the
     page shows a placeholder to residents)."""
-    messages = Message.objects.filter(group=group).select_related("thread")
+    messages = Message.objects.filter(group=group).select_related("thread", "alert")
     messages = messages.prefetch_related("photos").annotate(
         reply_count=Count("replies", distinct=True)
     )

@@ -33,6 +33,7 @@ from fengqiao.community.forms import (
 )
 from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
+from fengqiao.community.notices import selectors as notice_selectors
 from fengqiao.community.to_case import message_to_report
 from fengqiao.pages import render_page, wants_fragment
 
@@ -56,6 +57,16 @@ def _present(messages_list, *, viewer, staff: bool) -> list[Message]:
     return messages_list
 
 
+def _mark_alert_cards(viewer, shown: list[Message]) -> None:
+    """An alert's message shows as a card (photo, last seen, the clue button) only to a
+    viewer who may open the alert's own page: the card shows nothing that page would not."""
+    openable = notice_selectors.alert_ids_open_to(
+        viewer, [m.alert_id for m in shown if m.kind == Message.Kind.ALERT]
+    )
+    for message in shown:
+        message.alert_card = message.alert_id in openable and not message.hidden_at
+
+
 def _chat_context(request, group: Group, *, thread: Message | None = None) -> dict:
     if thread is None:
         shown = selectors.latest_messages_for(request.user, group)
@@ -71,6 +82,7 @@ def _shown_context(request, group: Group, thread: Message | None, shown: list) -
     last_id = max((m.pk for m in shown), default=0)
     if member is not None and last_id:
         services.mark_read(member=member, up_to_id=last_id)
+    _mark_alert_cards(request.user, shown)
     return {
         "group": group,
         "thread": thread,

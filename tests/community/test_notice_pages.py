@@ -72,14 +72,20 @@ def test_an_empty_broadcast_form_says_what_is_missing(client, world, groups):
     assert Broadcast.objects.count() == 0
 
 
-def test_a_group_outside_the_jurisdiction_is_not_offered(client, world, groups):
+def test_a_group_outside_the_jurisdiction_posted_by_hand_is_refused(client, world, groups):
     client.force_login(world.officer_a)
     page = client.post(
         reverse("community:broadcast-new"),
-        {"title": "t", "text": "x", "groups": [str(groups.community_b.pk)]},
+        {
+            "title": "t",
+            "text": "x",
+            "groups": [str(groups.village_a.pk), str(groups.community_b.pk)],
+        },
     )
-    assert page.status_code == 200  # not a valid choice for this form
-    assert Broadcast.objects.count() == 0
+    assert page.status_code == 403  # the service refuses it, not only the form
+    content = page.content.decode()
+    assert "所选的群不在您的管辖范围内" in content and "乙社区居民群" not in content
+    assert Broadcast.objects.count() == 0 and Receipt.objects.count() == 0
 
 
 def test_the_list_and_page_show_the_reach(client, world, groups, django_assert_max_num_queries):
@@ -116,8 +122,8 @@ def test_broadcast_pages_are_404_outside_scope_and_403_without_permission(client
 def test_an_officer_raises_an_alert_with_a_photo(client, world, groups, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(world.officer_a)
-    page = client.get(reverse("community:alert-new"))
-    assert "甲村一网格" in page.content.decode() and "乙社区一网格" not in page.content.decode()
+    page = client.get(reverse("community:alert-new")).content.decode()
+    assert "甲村1号楼栋群" in page and "乙社区居民群" not in page
     answer = client.post(
         reverse("community:alert-new"),
         {
@@ -126,7 +132,7 @@ def test_an_officer_raises_an_alert_with_a_photo(client, world, groups, settings
             "description": "穿灰色外套",
             "last_seen_place": "菜市场",
             "last_seen_at": "2026-01-02T08:30",
-            "grids": [str(world.grid_a1.pk)],
+            "groups": [str(groups.building_a1.pk)],
             "photo": SimpleUploadedFile("old.png", PNG, content_type="image/png"),
             "client_key": "alert-form-0001",
         },

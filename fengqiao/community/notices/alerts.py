@@ -27,10 +27,11 @@ from fengqiao.community.notices.sending import (
     post_into,
     push_after_commit,
     replayed,
+    target_groups,
 )
 from fengqiao.org.scope import in_scope, scope_to
 from fengqiao.org.selectors import building_heads, responsibles_for_grids
-from fengqiao.places.models import Building, Region
+from fengqiao.places.models import Building, Region, subtree_q
 
 
 def raise_alert(
@@ -39,7 +40,9 @@ def raise_alert(
     kind: str,
     title: str,
     description: str,
-    grids: Iterable[Region | int],
+    grids: Iterable[Region | int] | None = None,
+    groups: Iterable[Group | int] | None = None,
+    regions: Iterable[Region | int] | None = None,
     last_seen_place: str = "",
     last_seen_at: dt.datetime | None = None,
     lon: float | None = None,
@@ -47,10 +50,15 @@ def raise_alert(
     photo=None,
     client_key: str | None = None,
 ) -> Alert:
-    """Send a missing-person or urgent alert to the chosen grids (inside the actor's
-    jurisdiction): their building heads, the people who package them, and the members of
-    the grids' groups and building groups, each once; one message per group. Replaying
-    ``client_key`` returns the first alert. The outbound push runs after commit."""
+    """Send a missing-person or urgent alert to the chosen groups, the active groups under
+    the chosen ``regions`` (a community picked whole) and the chosen grids, all inside the
+    actor's jurisdiction (anything outside refuses the whole send).
+
+    It reaches the members of those groups and of the grids' groups, and the building heads
+    and the people who package the grids the groups cover, each once; one message per group.
+    Choosing nothing is an error on ``groups`` (on ``grids`` for a caller that names only
+    grids). Replaying ``client_key`` returns the first alert. The outbound push runs after
+    commit."""
     if not actor.has_perm("community.add_alert"):
         raise PermissionDenied(_("您没有发布预警的权限"))
     errors: dict[str, str] = {}
@@ -79,10 +87,15 @@ def raise_alert(
     chosen = list(
         scope_to(actor, Region.objects.filter(pk__in=grid_ids, level="grid")).defer("boundary")
     )
-    if not grid_ids:
-        errors["grids"] = _("请选择发送的网格")
-    elif len(chosen) != len(grid_ids):
+    if len(chosen) != len(grid_ids):
         raise PermissionDenied(_("所选的网格不在您的管辖范围内"))
+    targets = target_groups(actor, groups or (), regions or ())
+    if not grid_ids and not targets:
+        only_grids = grids is not None and groups is None and regions is None
+        errors["grids" if only_grids else "groups"] = (
+            _("请选择发送的网格") if only_grids else _("请选择要发送的群（至少一个）")
+        )
+    chosen = _with_grids_of([pk for pk, _path in targets], chosen)
     if errors:
         raise ValidationError(errors)
 
@@ -100,16 +113,21 @@ def raise_alert(
                 lat=lat,
                 created_by=actor,
                 client_key=client_key,
-                scope_path=common_path(grid.path for grid in chosen),
+                scope_path=common_path(
+                    [grid.path for grid in chosen] + [path for _pk, path in targets]
+                ),
             )
             if photo:
                 alert.photo = photo
             alert.save()
             alert.grids.set(chosen)
-            group_ids = list(
-                Group.objects.filter(
-                    Q(region__in=chosen) | Q(building__grid__in=chosen), active=True
-                ).values_list("pk", flat=True)
+            group_ids = sorted(
+                {pk for pk, _path in targets}
+                | set(
+                    Group.objects.filter(
+                        Q(region__in=grid_ids) | Q(building__grid__in=grid_ids), active=True
+                    ).values_list("pk", flat=True)
+                )
             )
             # The sender needs no copy of their own alert.
             users = [pk for pk in _alert_recipients(chosen, group_ids) if pk != actor.pk]
@@ -143,6 +161,26 @@ def raise_alert(
             raise
         return replay
     return alert
+
+
+def _with_grids_of(group_ids: list[int], grids: list[Region]) -> list[Region]:
+    """``grids`` and the grids the groups cover: a grid group's grid, a building group's
+    building's grid, every grid of a community group's community."""
+    if not group_ids:
+        return grids
+    rows = Group.objects.filter(pk__in=group_ids).values_list(
+        "region_id", "region__level", "region__path", "building__grid_id"
+    )
+    ids, condition = {grid.pk for grid in grids}, Q()
+    for region_id, level, path, building_grid in rows:
+        if building_grid:
+            ids.add(building_grid)
+        elif level == "grid":
+            ids.add(region_id)
+        else:
+            condition |= subtree_q(path)
+    covered = Q(pk__in=ids) | condition if condition else Q(pk__in=ids)
+    return list(Region.objects.filter(covered, level="grid").defer("boundary").order_by("path"))
 
 
 def _alert_recipients(grids: list[Region], group_ids: list[int]) -> list[int]:

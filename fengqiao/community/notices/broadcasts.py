@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,13 +21,12 @@ from fengqiao.community.notices.sending import (
     checked_key,
     common_path,
     name_of,
-    pk_of,
     post_into,
     push_after_commit,
     replayed,
+    target_groups,
 )
-from fengqiao.org.scope import scope_to
-from fengqiao.places.models import Region, subtree_q
+from fengqiao.places.models import Region
 
 
 def send_broadcast(
@@ -127,23 +125,7 @@ def send_broadcast(
 
 def _broadcast_targets(actor, groups, regions) -> list[tuple[int, str]]:
     """(pk, scope_path) of every targeted active group; refuses anything out of scope."""
-    group_ids = {pk_of(group) for group in groups}
-    region_ids = {pk_of(region) for region in regions}
-    visible = scope_to(actor, Group.objects.filter(active=True))
-    chosen = dict(visible.filter(pk__in=group_ids).values_list("pk", "scope_path"))
-    if len(chosen) != len(group_ids):
-        raise PermissionDenied(_("所选的群不在您的管辖范围内或已停用"))
-    if region_ids:
-        paths = list(
-            scope_to(actor, Region.objects.filter(pk__in=region_ids)).values_list("path", flat=True)
-        )
-        if len(paths) != len(region_ids):
-            raise PermissionDenied(_("所选的区域不在您的管辖范围内"))
-        condition = Q()
-        for path in paths:
-            condition |= subtree_q(path, "scope_path")
-        chosen.update(visible.filter(condition).values_list("pk", "scope_path"))
-    return sorted(chosen.items())
+    return target_groups(actor, groups, regions)
 
 
 def _fan_out_receipts(broadcast: Broadcast, now) -> int:

@@ -3,16 +3,17 @@ alert went to sees that alert, an author sees their own broadcasts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from fengqiao.community.models import Alert, AlertRecipient, Broadcast, Group, Receipt, Sighting
 from fengqiao.org.scope import scope_to
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
-from fengqiao.places.models import Region
+from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
 
 # Region levels a broadcast may address as a whole ("every group in this township").
 BROADCAST_REGION_LEVELS = ("county", "township", "community", "grid")
@@ -210,3 +211,165 @@ def alert_map(alert: Alert, sightings: list[Sighting]) -> tuple[SvgMap | None, l
         for (kind, point), at in zip(points, drawn.points, strict=True)
     ]
     return drawn, marks
+
+
+# --- the target picker ---------------------------------------------------------------------
+
+
+@dataclass
+class PickGroup:
+    pk: int
+    name: str
+    level: str
+    members: int
+    checked: bool = False
+
+
+@dataclass
+class PickCommunity:
+    pk: int | None  # None: the groups whose community is not on record
+    name: str
+    groups: list[PickGroup] = field(default_factory=list)
+
+    @property
+    def all_checked(self) -> bool:
+        return bool(self.groups) and all(group.checked for group in self.groups)
+
+
+@dataclass
+class PickTownship:
+    pk: int | None
+    name: str
+    communities: list[PickCommunity] = field(default_factory=list)
+
+    @property
+    def groups(self) -> list[PickGroup]:
+        return [group for community in self.communities for group in community.groups]
+
+    @property
+    def chosen_count(self) -> int:
+        return sum(group.checked for group in self.groups)
+
+
+@dataclass
+class TargetTree:
+    townships: list[PickTownship]
+
+    @property
+    def groups(self) -> list[PickGroup]:
+        return [group for township in self.townships for group in township.groups]
+
+    @property
+    def chosen_groups(self) -> int:
+        return sum(group.checked for group in self.groups)
+
+    @property
+    def chosen_members(self) -> int:
+        return sum(group.members for group in self.groups if group.checked)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    codes = [code for code in path.split(PATH_SEPARATOR) if code]
+    return [
+        PATH_SEPARATOR + "".join(code + PATH_SEPARATOR for code in codes[:depth])
+        for depth in range(1, len(codes) + 1)
+    ]
+
+
+def target_tree(user, *, chosen=(), chosen_regions=()) -> TargetTree:
+    """The active groups the user may send to, by township → community, each with its
+    active member count; the ``chosen`` group ids and every group of the ``chosen_regions``
+    communities are checked. Two queries."""
+    chosen_ids = {str(pk) for pk in chosen}
+    whole = {str(pk) for pk in chosen_regions}
+    active = Q(members__removed_at__isnull=True)
+    rows = list(
+        scope_to(user, Group.objects.filter(active=True))
+        .annotate(member_count=Count("members", filter=active))
+        .order_by("scope_path", "level", "name")
+        .values_list("pk", "name", "level", "scope_path", "member_count")
+    )
+    paths = {ancestor for row in rows for ancestor in _ancestor_paths(row[3])}
+    places = {
+        region.path: region
+        for region in Region.objects.filter(path__in=paths, level__in=("township", "community"))
+        .only("pk", "name", "path", "level")
+        .order_by("path")
+    }
+    townships: dict[object, PickTownship] = {}
+    communities: dict[object, PickCommunity] = {}
+    levels = dict(Group.Level.choices)
+    for pk, name, level, path, members in rows:
+        township = community = None
+        for ancestor in _ancestor_paths(path):
+            region = places.get(ancestor)
+            if region is not None and region.level == "township":
+                township = region
+            elif region is not None and region.level == "community":
+                community = region
+        town_key = township.pk if township else None
+        if town_key not in townships:
+            townships[town_key] = PickTownship(
+                town_key, township.name if township else str(_("其他"))
+            )
+        community_key = (town_key, community.pk if community else None)
+        if community_key not in communities:
+            communities[community_key] = PickCommunity(
+                community.pk if community else None,
+                community.name if community else str(_("未分社区的群")),
+            )
+            townships[town_key].communities.append(communities[community_key])
+        communities[community_key].groups.append(
+            PickGroup(
+                pk,
+                f"{name}（{levels.get(level, level)}）",
+                level,
+                members,
+                str(pk) in chosen_ids or (community is not None and str(community.pk) in whole),
+            )
+        )
+    return TargetTree(list(townships.values()))
+
+
+def township_group_ids(user, township_pk) -> list[int]:
+    """The active in-scope groups under one township: what "全选本镇" picks."""
+    try:
+        pk = int(township_pk)
+    except (TypeError, ValueError):
+        return []
+    township = Region.objects.filter(pk=pk, level="township").only("path").first()
+    if township is None:
+        return []
+    return list(
+        scope_to(user, Group.objects.filter(active=True))
+        .filter(subtree_q(township.path, "scope_path"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def target_map(tree: TargetTree) -> SvgMap | None:
+    """The picker's communities as offline SVG (from their boundaries on record), each
+    shape keyed by the community's id so a tap toggles it; None when none has a boundary."""
+    ids = [c.pk for t in tree.townships for c in t.communities if c.pk is not None]
+    if not ids:
+        return None
+    shapes = [
+        MapShape(key=str(region.pk), label=region.name, geometry=region.boundary, css_class="pick")
+        for region in Region.objects.filter(pk__in=ids, boundary__isnull=False)
+        .only("pk", "name", "boundary")
+        .order_by("path")
+    ]
+    return draw(shapes, shows="areas") if shapes else None
+
+
+# --- alerts inside a group's messages ------------------------------------------------------
+
+
+def alert_ids_open_to(user, alert_ids) -> set[int]:
+    """Those of ``alert_ids`` the user may open (its page, its photo): one query. A group's
+    alert card shows no more than the alert's page would."""
+    ids = {pk for pk in alert_ids if pk}
+    if not ids:
+        return set()
+    return set(alerts_for(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -10,16 +10,16 @@ import importlib.util
 import re
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fengqiao.community.models import Message
-from fengqiao.org.scope import person_of
+from fengqiao.community.models import Group, Message
+from fengqiao.org.scope import person_of, scope_to
 from fengqiao.photos import photo_problem
-from fengqiao.places.models import PATH_SEPARATOR
+from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
 
 CLIENT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # A phone's clock may run a little ahead of the server's.
@@ -45,6 +45,29 @@ def post_into(group_ids, actor, name: str, text: str, **notice) -> None:
         ],
         batch_size=MESSAGE_BATCH,
     )
+
+
+def target_groups(actor, groups: Iterable, regions: Iterable = ()) -> list[tuple[int, str]]:
+    """(pk, scope_path) of the chosen active groups and of every active group under the
+    chosen regions, sorted. The scope is checked here, not only in the form: one group or
+    region outside the actor's jurisdiction (a hand-made post) refuses the whole choice."""
+    group_ids = {pk_of(group) for group in groups}
+    region_ids = {pk_of(region) for region in regions}
+    visible = scope_to(actor, Group.objects.filter(active=True))
+    chosen = dict(visible.filter(pk__in=group_ids).values_list("pk", "scope_path"))
+    if len(chosen) != len(group_ids):
+        raise PermissionDenied(_("所选的群不在您的管辖范围内或已停用"))
+    if region_ids:
+        paths = list(
+            scope_to(actor, Region.objects.filter(pk__in=region_ids)).values_list("path", flat=True)
+        )
+        if len(paths) != len(region_ids):
+            raise PermissionDenied(_("所选的区域不在您的管辖范围内"))
+        condition = Q()
+        for path in paths:
+            condition |= subtree_q(path, "scope_path")
+        chosen.update(visible.filter(condition).values_list("pk", "scope_path"))
+    return sorted(chosen.items())
 
 
 def push_after_commit(*, source: str, title: str, text: str, region_path: str) -> None:

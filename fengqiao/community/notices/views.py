@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,6 +21,10 @@ from fengqiao.photos import content_type_of
 
 PAGE_SIZE = 20
 ACTIVITY_TARGET = "alert-activity"
+BROADCAST_FORM = "community/broadcast_form.html"
+ALERT_FORM = "community/alert_form.html"
+# The no-script "全选本镇" submit button's name: it ticks a township's groups, sends nothing.
+PICK_TOWNSHIP = "pick_township"
 
 # --- broadcasts ----------------------------------------------------------------------------
 
@@ -35,40 +39,87 @@ def broadcast_list(request):
     return render(request, "community/broadcast_list.html", {"page": page, "rows": rows})
 
 
+def _ids(values) -> list[int]:
+    ids = []
+    for value in values:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return ids
+
+
+def _picked_township(request):
+    """The form's data with a township's groups ticked, when the no-script "全选本镇" button
+    sent it (nothing is sent then: the page comes back with the boxes ticked); else None."""
+    township = request.POST.get(PICK_TOWNSHIP)
+    if not township:
+        return None
+    data = request.POST.copy()
+    chosen = set(_ids(data.getlist("groups")))
+    chosen.update(selectors.township_group_ids(request.user, township))
+    data.setlist("groups", [str(pk) for pk in sorted(chosen)])
+    data.pop(PICK_TOWNSHIP)
+    return data
+
+
+def _with_picker(request, form, template: str, status: int = 200):
+    """Render a notice form with its target picker ticked as the form was sent."""
+    data = form.data if form.is_bound else {}
+    getlist = getattr(data, "getlist", lambda _key: [])
+    tree = selectors.target_tree(
+        request.user, chosen=_ids(getlist("groups")), chosen_regions=_ids(getlist("regions"))
+    )
+    context = {
+        "form": form,
+        "tree": tree,
+        "pick_map": selectors.target_map(tree),
+        "pick_township": PICK_TOWNSHIP,
+    }
+    return render(request, template, context, status=status)
+
+
+def _refused(request, form, template: str, refused: PermissionDenied):
+    """A target outside the actor's jurisdiction (a hand-made post, or a group closed since
+    the page loaded): 403, the form back with the reason at the picker, nothing sent."""
+    form.add_error("groups", str(refused) or _("所选的群不在您的管辖范围内"))
+    return _with_picker(request, form, template, status=403)
+
+
 @login_required
 @permission_required("community.add_broadcast", raise_exception=True)
 def broadcast_new(request):
     user = request.user
-    choices = {
-        "groups": selectors.groups_to_broadcast(user),
-        "regions": selectors.regions_to_broadcast(user),
-    }
-    if request.method == "POST":
-        form = BroadcastForm(request.POST, **choices)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                broadcast = notices.send_broadcast(
-                    actor=user,
-                    title=data["title"],
-                    text=data["text"],
-                    groups=data["groups"],
-                    regions=data["regions"],
-                    client_key=data["client_key"] or None,
-                    topic=data["topic"],
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(
-                    request,
-                    _("已发送到 %(groups)s 个群，共 %(members)s 人")
-                    % {"groups": broadcast.group_count, "members": broadcast.member_count},
-                )
-                return redirect("community:broadcast", broadcast.pk)
-    else:
-        form = BroadcastForm(**choices)
-    return render(request, "community/broadcast_form.html", {"form": form})
+    if request.method != "POST":
+        return _with_picker(request, BroadcastForm(), BROADCAST_FORM)
+    picked = _picked_township(request)
+    if picked is not None:
+        return _with_picker(request, BroadcastForm(picked), BROADCAST_FORM)
+    form = BroadcastForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            broadcast = notices.send_broadcast(
+                actor=user,
+                title=data["title"],
+                text=data["text"],
+                groups=data["groups"],
+                regions=data["regions"],
+                client_key=data["client_key"] or None,
+                topic=data["topic"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except PermissionDenied as refused:
+            return _refused(request, form, BROADCAST_FORM, refused)
+        else:
+            messages.success(
+                request,
+                _("已发送到 %(groups)s 个群，共 %(members)s 人")
+                % {"groups": broadcast.group_count, "members": broadcast.member_count},
+            )
+            return redirect("community:broadcast", broadcast.pk)
+    return _with_picker(request, form, BROADCAST_FORM)
 
 
 @login_required
@@ -97,33 +148,38 @@ def alert_list(request):
 @login_required
 @permission_required("community.add_alert", raise_exception=True)
 def alert_new(request):
-    grids = selectors.grids_for_alert(request.user)
-    if request.method == "POST":
-        form = AlertForm(request.POST, request.FILES, grids=grids)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                alert = notices.raise_alert(
-                    actor=request.user,
-                    kind=data["kind"],
-                    title=data["title"],
-                    description=data["description"],
-                    grids=data["grids"],
-                    last_seen_place=data["last_seen_place"],
-                    last_seen_at=data["last_seen_at"],
-                    lon=data["lon"],
-                    lat=data["lat"],
-                    photo=data["photo"],
-                    client_key=data["client_key"] or None,
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(request, _("预警已发出"))
-                return redirect("community:alert", alert.pk)
-    else:
-        form = AlertForm(grids=grids)
-    return render(request, "community/alert_form.html", {"form": form})
+    if request.method != "POST":
+        return _with_picker(request, AlertForm(), ALERT_FORM)
+    picked = _picked_township(request)
+    if picked is not None:
+        return _with_picker(request, AlertForm(picked), ALERT_FORM)
+    form = AlertForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            alert = notices.raise_alert(
+                actor=request.user,
+                kind=data["kind"],
+                title=data["title"],
+                description=data["description"],
+                groups=data["groups"],
+                regions=data["regions"],
+                grids=data["grids"],
+                last_seen_place=data["last_seen_place"],
+                last_seen_at=data["last_seen_at"],
+                lon=data["lon"],
+                lat=data["lat"],
+                photo=data["photo"],
+                client_key=data["client_key"] or None,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except PermissionDenied as refused:
+            return _refused(request, form, ALERT_FORM, refused)
+        else:
+            messages.success(request, _("预警已发出"))
+            return redirect("community:alert", alert.pk)
+    return _with_picker(request, form, ALERT_FORM)
 
 
 @login_required
