@@ -94,6 +94,8 @@ def test_an_elderly_residents_door_request_reaches_her_community_officer(
     page.goto("/services/")
     page.get_by_role("link", name="居民身份证换领").click()
     page.get_by_role("link", name="申请上门服务").click()
+    # htmx wires the place selects on DOMContentLoaded; a choice made before is not heard.
+    page.wait_for_load_state()
     page.get_by_label("乡镇（街道）").select_option(world.township_a.code)
     community = page.get_by_label("村（社区）")
     expect(community).to_be_enabled()
