@@ -258,6 +258,9 @@ PAGES: dict[str, Entry] = {
     "report/": Entry(public=True),
     "report/places/": Entry(public=True),
     "report/near/": Entry(public=True, query={"lon": "120.1099", "lat": "30.005"}),
+    # The form's map: grid outlines and building names/points, public by design.
+    "report/map/": Entry(public=True, query={"area": "330699002001"}),
+    "report/suggest/": Entry(public=True, post=lambda b, w: {"text": "乙镇小卖部欠款不还"}),
     # Whoever holds a tracking code may follow that report: by design, not a leak.
     "report/thanks/<str:code>/": Entry(_report, public=True),
     "report/status/": Entry(public=True),
@@ -274,6 +277,8 @@ PAGES: dict[str, Entry] = {
     ),
     "report/new/related/": Entry(post=lambda b, w: {"text": "乙社区两户", "grid_code": ""}),
     "report/new/suggest/": Entry(),
+    # Staff's map: township B's village draws nothing for staff of A.
+    "report/new/map/": Entry(query={"area": "330699002001", "lon": "120.105", "lat": "30.005"}),
     "report/r/<str:code>/": Entry(_report),
     "report/r/<str:code>/reply/": Entry(_report, post=lambda b, w: {"text": "越界答复"}),
     "report/r/<str:code>/duplicate/": Entry(
