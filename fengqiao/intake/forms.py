@@ -96,6 +96,8 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
     # The grid the reporter picked when their point was near an edge.
     chosen_grid = forms.CharField(label=_("确认网格"), required=False, max_length=32)
     address = forms.CharField(label=_("地址"), required=False, max_length=200)
+    # The building tapped on the form's map (its code); the view looks it up.
+    building = forms.CharField(label=_("楼栋"), required=False, max_length=40)
     reporter_name = forms.CharField(label=_("姓名"), required=False, max_length=50)
     reporter_phone = forms.CharField(label=_("联系电话"), required=False, max_length=30)
     anonymous = forms.BooleanField(label=_("不对外公开我的姓名"), required=False)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fengqiao import triage
 from fengqiao.intake.models import Report, TriageFeedback
+from fengqiao.triage import model, signals
 
 log = logging.getLogger(__name__)
 
@@ -70,3 +71,32 @@ def as_corpus_line(feedback: TriageFeedback) -> dict:
         "signals": [],
         "source": f"feedback:{feedback.report.channel}",
     }
+
+
+# What the report form's "is it one of these?" list offers while a resident types.
+SUGGEST_MIN_CHARS = 5
+SUGGEST_MAX_CHARS = 2000
+SUGGEST_TOP = 3
+
+
+def likely_categories(text: str, *, top: int = SUGGEST_TOP) -> list[str]:
+    """The categories triage finds likeliest for ``text``, best first: its own choice,
+    then those whose typical words the text uses, then the model's next best; at most
+    ``top``, none for text too short to read or that it cannot grade. Only the first
+    ``SUGGEST_MAX_CHARS`` characters are read."""
+    text = (text or "")[:SUGGEST_MAX_CHARS]
+    if len(text.strip()) < SUGGEST_MIN_CHARS:
+        return []
+    try:
+        result = triage.classify(text)
+        clean = triage.normalise(text)
+        scores = model.current().predict(clean, signals.find_signals(clean))["category"]
+    except triage.TriageInputError:
+        return []
+    except Exception:  # a suggestion is a help; its failure must not break the form
+        log.exception("triage could not suggest categories")
+        return []
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    hinted = signals.category_hints(clean)
+    chosen = list(dict.fromkeys([result.category, *hinted, *ranked]))
+    return chosen[:top]

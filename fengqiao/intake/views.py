@@ -7,15 +7,20 @@ messages are shown next to the fields they name.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from fengqiao import rate_limits
 from fengqiao.forms_support import new_client_key
 from fengqiao.idempotency import sender_of
 from fengqiao.intake import grading, replies, selectors, services
@@ -35,10 +40,16 @@ from fengqiao.org.permissions import REVEAL_IDENTITY
 from fengqiao.org.scope import in_scope
 from fengqiao.pages import render_page
 from fengqiao.places import selectors as places
+from fengqiao.places.maps import pick_map
 from fengqiao.places.models import Building
 from fengqiao.registry import reveals
 
 MIN_SUGGEST_CHARS = 5  # what the form itself requires of a report's text
+# How often one browser (and one network address) may ask for kind suggestions: a page
+# asks at most once per pause in typing, so this is far above any resident's use.
+SUGGEST_RATE_LIMIT = {"per_sender": 60, "per_address": 600, "seconds": 600}
+# How long a browser keeps a drawn map before asking again (then with its ETag).
+MAP_MAX_AGE = 300
 
 # --- residents -------------------------------------------------------------------------
 
@@ -55,6 +66,7 @@ def report(request):
                     channel=channel,
                     actor=_actor(request),
                     sender=sender_of(request.user, session=request.session),
+                    building=_public_building(form.cleaned_data["building"]),
                     **form.submission(),
                 )
             except ValidationError as error:
@@ -77,9 +89,87 @@ def report(request):
         "channel": channel,
         "categories": category_options(),
         "grid_choices": _grid_choices(form),
+        "map_areas": places.pick_map_areas(),
+        "map_url": reverse("intake:map"),
+        **_suggestions(form.data.get("text", "") if form.is_bound else ""),
         **_place_picker(request, form),
     }
     return render(request, "intake/report_form.html", context)
+
+
+@require_POST
+def suggest_kinds(request):
+    """ "Is it one of these?": the categories triage finds likeliest for the story typed so
+    far (an htmx fragment the public form asks for as the resident pauses). Rate limited
+    per browser and per address; only the first ``grading.SUGGEST_MAX_CHARS`` characters
+    are read. Changes nothing, so a repeat is harmless."""
+    limit = {
+        "sender": sender_of(request.user, session=request.session),
+        "address": rate_limits.address_of(request),
+        "limits": rate_limits.limits_for(SUGGEST_RATE_LIMIT, "FENGQIAO_SUGGEST_RATE_LIMIT"),
+    }
+    if rate_limits.refused("suggest", **limit):
+        context = {**_suggestions(""), "refused": True}
+        return render(request, "intake/_kind_suggestions.html", context, status=429)
+    rate_limits.counted("suggest", **limit)
+    text = request.POST.get("text", "")
+    return render(request, "intake/_kind_suggestions.html", _suggestions(text))
+
+
+def _suggestions(text: str) -> dict:
+    codes = grading.likely_categories(text) if isinstance(text, str) else []
+    by_code = {code: (code, label, examples) for code, label, examples in category_options()}
+    return {"suggestions": [by_code[code] for code in codes if code in by_code]}
+
+
+@require_GET
+def report_map(request):
+    """The public form's map: one village's (community's) grids and buildings, public
+    data only, as an SVG fragment. ``?area=<code>`` names the area; ``?lon=&lat=`` draws
+    the area holding that point and marks it."""
+    return _pick_map_response(request, user=None)
+
+
+def _public_building(code: str) -> Building | None:
+    """The building the public map's tap chose, by its code (an unknown code: none)."""
+    code = (code or "").strip()[:40]
+    if not code:
+        return None
+    return Building.objects.published().select_related("grid").filter(code=code).first()
+
+
+def _pick_map_response(request, *, user):
+    point = _point(request.GET.get("lon"), request.GET.get("lat"))
+    code = request.GET.get("area", "").strip()[:32]
+    if point is not None:
+        code = places.pick_map_area_at(*point) or code
+    version = places.pick_map_version(code, user)
+    who = user.pk if user else "public"
+    key = "|".join(str(part) for part in ("pick-map", who, code, point, get_language(), version))
+    etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        found = places.pick_map_places(code, user)
+        drawn = pick_map(found) if found is not None else None
+        context = {"map": drawn, "area": found.area if found else None, "mark": None}
+        if drawn is not None and point is not None and drawn.projection is not None:
+            projection = drawn.projection
+            context["mark"] = (
+                round((point[0] - projection.west) * projection.x_factor * projection.scale, 1),
+                round((projection.north - point[1]) * projection.scale, 1),
+            )
+        response = render(request, "intake/_map_pick.html", context)
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, max_age=MAP_MAX_AGE)
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return response
+
+
+def _point(lon, lat) -> tuple[float, float] | None:
+    lon, lat = _float(lon), _float(lat)
+    if lon is None or lat is None or not -90 <= lat <= 90:
+        return None
+    return lon, lat
 
 
 @require_GET
@@ -235,9 +325,16 @@ def staff_new(request):
     grids = selectors.staff_grids_for(user).select_related("parent")
     if request.method == "POST":
         form = StaffReportForm(request.POST, request.FILES, grids=grids)
+        building = None
+        if form.is_valid():
+            building = _staff_building(user, form.cleaned_data["building"])
+            if building is False:
+                form.add_error("address", _("所选楼栋不在您的辖区内，请重新选择"))
         if form.is_valid():
             try:
-                submission = services.submit_report(actor=user, **form.submission())
+                submission = services.submit_report(
+                    actor=user, building=building or None, **form.submission()
+                )
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -253,8 +350,27 @@ def staff_new(request):
         "form": form,
         "categories": category_options(),
         "related": related,
+        "map_areas": places.pick_map_areas(user),
+        "map_url": reverse("intake:staff_map"),
     }
     return render(request, "intake/staff_form.html", context)
+
+
+@login_required
+@permission_required("intake.add_report", raise_exception=True)
+@require_GET
+def staff_map(request):
+    """The intake form's map: only the grids and buildings of the user's jurisdiction."""
+    return _pick_map_response(request, user=request.user)
+
+
+def _staff_building(user, code: str):
+    """The building the staff map's tap chose, looked up in the user's scope: None when
+    none was chosen, False when the code names none they may see."""
+    code = (code or "").strip()[:40]
+    if not code:
+        return None
+    return places.buildings_for(user).filter(code=code).first() or False
 
 
 @login_required

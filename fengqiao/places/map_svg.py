@@ -26,6 +26,10 @@ class MapPoint:
     lon: float
     lat: float
     href: str = ""
+    # For a map a form picks from: the point's code, address and grid (all public data).
+    key: str = ""
+    detail: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,22 @@ class DrawnPoint:
     x: float
     y: float
     href: str
+    key: str = ""
+    detail: str = ""
+    group: str = ""
+    lon: float = 0.0
+    lat: float = 0.0
+
+
+@dataclass(frozen=True)
+class Projection:
+    """How lon/lat became SVG units, so a page's script can turn a tap back into lon/lat:
+    x = (lon - west) * x_factor * scale, y = (north - lat) * scale."""
+
+    west: float
+    north: float
+    x_factor: float
+    scale: float
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,7 @@ class SvgMap:
     points: list[DrawnPoint]
     # "grids" or "areas": what the shapes are, for the caption.
     shows: str = "grids"
+    projection: Projection | None = None
 
 
 def _rings(geometry) -> Iterable[Sequence[tuple[float, float]]]:
@@ -111,6 +132,17 @@ def draw(
             )
         )
     drawn_points = [
-        DrawnPoint(point.label, *project(point.lon, point.lat), point.href) for point in points
+        DrawnPoint(
+            point.label,
+            *project(point.lon, point.lat),
+            point.href,
+            point.key,
+            point.detail,
+            point.group,
+            point.lon,
+            point.lat,
+        )
+        for point in points
     ]
-    return SvgMap(VIEW_WIDTH, height, drawn, drawn_points, shows)
+    projection = Projection(min_x, max_y, x_factor, scale)
+    return SvgMap(VIEW_WIDTH, height, drawn, drawn_points, shows, projection)

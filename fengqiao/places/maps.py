@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
 from fengqiao.places.models import Region
+from fengqiao.places.selectors import PickMapPlaces
 
 # Above this many grids the map draws the areas one level down instead: a county's
 # thousands of grid outlines would weigh megabytes on a phone and show nothing readable.
@@ -54,3 +55,25 @@ def area_map(
         .order_by("path")
     )
     return draw(_shapes(areas, "area"), shows="areas")
+
+
+def pick_map(places: PickMapPlaces) -> SvgMap | None:
+    """The map a report form picks its place from: the area's grids (named, not linked)
+    and its buildings as dots carrying their code, address and grid for the page's script.
+    Only what ``places`` holds is drawn; which places those are is the selector's to scope."""
+    shapes = [
+        MapShape(key=grid.code, label=grid.name, geometry=grid.boundary, css_class="grid")
+        for grid in places.grids
+    ]
+    points = [
+        MapPoint(
+            building.name,
+            building.lon,
+            building.lat,
+            key=building.code,
+            detail=building.address or building.name,
+            group=building.grid.code,
+        )
+        for building in places.buildings
+    ]
+    return draw(shapes, points)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, TextField
+from django.db.models import Count, Max, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -238,3 +238,100 @@ def grids_under(user, regions) -> QuerySet[Region]:
 def buildings_for(user, *, grid: Region | None = None) -> QuerySet[Building]:
     buildings = Building.objects.for_user(user).select_related("grid")
     return buildings.filter(grid=grid) if grid is not None else buildings
+
+
+# --- the map a report form picks its place from -------------------------------------
+#
+# One village/community (or a township's own grids) at a time: a phone draws a few dozen
+# grid outlines and a few hundred building dots, never a county. Two variants: the public
+# form's (grid outlines and building names, addresses and points, all of which are on
+# the grid boards and the buildings' QR pages) and staff's (only the grids and buildings
+# inside the user's jurisdiction, so a point never names a place they may not see).
+
+PICK_MAP_GRID_LIMIT = 120
+PICK_MAP_BUILDING_LIMIT = 600
+PICK_MAP_AREA_LEVELS = ("community", "township")
+
+
+@dataclass(frozen=True)
+class PickMapPlaces:
+    area: Region
+    grids: list[Region]
+    buildings: list[Building]
+
+
+def pick_map_areas(user=None) -> list[Region]:
+    """The villages/communities a report map can show (their townships loaded, for the
+    list's groups): every one for the public form (``user`` None), for staff those
+    holding a grid of their jurisdiction."""
+    if user is None:
+        grids = Region.objects.filter(level="grid")
+    else:
+        grids = Region.objects.for_user(user).filter(level="grid")
+    parent_ids = grids.values("parent_id")
+    return list(
+        Region.objects.filter(pk__in=parent_ids, level__in=PICK_MAP_AREA_LEVELS)
+        .select_related("parent")
+        .only("code", "name", "level", "path", "parent__code", "parent__name")
+        .order_by("path")
+    )
+
+
+def pick_map_area_at(lon, lat) -> str:
+    """The code of the village/community holding the point (for "use my location"), or ""."""
+    try:
+        location = locate(lon, lat)
+    except ValueError:
+        return ""
+    if location is None or len(location.regions) < 2:
+        return ""
+    return location.regions[-2].code
+
+
+def pick_map_places(code: str, user=None) -> PickMapPlaces | None:
+    """The grids and buildings of the area ``code`` names, as the public (``user`` None)
+    or that member of staff may see them; None for no such area or nothing to show."""
+    area = (
+        Region.objects.filter(code=(code or "")[:32], level__in=PICK_MAP_AREA_LEVELS)
+        .only("code", "name", "level", "path")
+        .first()
+    )
+    if area is None:
+        return None
+    grids = Region.objects.filter(subtree_q(area.path), level="grid", boundary__isnull=False)
+    buildings = Building.objects.published()
+    if user is not None:
+        grids = grids.for_user(user)
+        buildings = Building.objects.for_user(user)
+    grids = list(
+        grids.only("code", "name", "path", "boundary", "parent_id").order_by("path")[
+            :PICK_MAP_GRID_LIMIT
+        ]
+    )
+    if not grids:
+        return None
+    chosen = (
+        buildings.filter(grid__in=[grid.pk for grid in grids])
+        .select_related("grid")
+        .only("code", "name", "address", "lon", "lat", "grid__code", "grid__name")
+        .order_by("code")[:PICK_MAP_BUILDING_LIMIT]
+    )
+    return PickMapPlaces(area=area, grids=grids, buildings=list(chosen))
+
+
+def pick_map_version(code: str, user=None) -> str:
+    """What the area's map was drawn from, cheaply: changes when a grid or building in it
+    is saved, added or removed (for the map's ETag)."""
+    area = Region.objects.filter(code=(code or "")[:32]).only("path").first()
+    if area is None:
+        return "none"
+    grids = Region.objects.filter(subtree_q(area.path))
+    buildings = Building.objects.filter(subtree_q(area.path, "grid__path"))
+    if user is not None:
+        grids, buildings = grids.for_user(user), buildings.for_user(user)
+    grid_stats = grids.aggregate(n=Count("id"), at=Max("updated_at"))
+    building_stats = buildings.aggregate(n=Count("id"), at=Max("updated_at"))
+    return "|".join(
+        str(value)
+        for value in (grid_stats["n"], grid_stats["at"], building_stats["n"], building_stats["at"])
+    )
