@@ -224,6 +224,8 @@ def _case_context(
     case_clocks = selectors.clocks_of(case, events)
     return {
         "case": case,
+        # An ended case's page is its record: every section folds (see _case_body.html).
+        "ended": case.state in rules.ENDED_STATES,
         "events": events,
         "clocks": case_clocks,
         "overdue": bool(clocks.overdue_now(case_clocks)),

@@ -176,6 +176,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
     expect(page.locator("#case-parties")).to_contain_text("李明")
     _act(page, "受理")
     parties = page.locator("#case-parties")
+    parties.locator(":scope > summary").click()  # the parties fold below the actions
     parties.get_by_text("登记当事人", exact=True).click()
     add = parties.locator("#party-add form")
     add.get_by_role("combobox", name=re.compile("^身份")).select_option(label="被申请人")
@@ -202,6 +203,7 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
 
     # 4. ... and hand the dark stairwell to the squad: the case's clocks wait for it.
     handoffs = page.locator("#case-handoffs")
+    handoffs.locator(":scope > summary").click()  # folded while nothing is handed off
     handoffs.get_by_text("转办给责任单位", exact=True).click()
     form = handoffs.locator("details[open] form")
     form.get_by_label("承办单位类别").select_option(label="乡镇（街道）职能部门")

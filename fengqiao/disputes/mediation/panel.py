@@ -185,4 +185,8 @@ def mediation_context(user, case: Case, failed: tuple[str, str, object] | None) 
                 str(visit.pk),
                 lambda visit=visit: forms.VisitForm(prefix=f"visit-{visit.pk}"),
             )
+    # An ended case's page folds its record, but a section with work left for this reader
+    # (a term to mark performed, a return visit to record) stays open.
+    context["terms_to_do"] = any(row.get("form") for row in context.get("terms", ()))
+    context["visits_to_do"] = any(row.get("form") for row in context["visits"])
     return context
