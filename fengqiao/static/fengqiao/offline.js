@@ -256,10 +256,10 @@
 
   // An htmx form: its request is stopped before it starts, or kept when it fails.
   function htmxForm(event) {
-    var elt = event.detail && event.detail.elt;
-    var form = elt && elt.closest ? elt.closest("form") : null;
+    // The form's own request only: an hx-post inside a form (a suggestion box) is not it.
+    var form = event.detail && event.detail.elt;
     var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
-    return form && queueable(form) && verb === "post" ? form : null;
+    return queueable(form) && verb === "post" ? form : null;
   }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
@@ -615,6 +615,10 @@
     });
   }
   window.addEventListener("online", sendQueue);
+  // "Open the form again" on the form's own page changes only the #fragment.
+  window.addEventListener("hashchange", function () {
+    reopen().then(render).catch(function () {});
+  });
   window.addEventListener("offline", render);
 
   if (window.indexedDB) {
