@@ -1,0 +1,123 @@
+"""Offline first on a phone (390×844): a grid worker opens her visit tasks and the report form
+with a signal (the service worker keeps them), loses the signal, records a visit and a report
+(both wait on the phone: 等待发送), and a visit the server will refuse; the signal returns, the
+queue is sent, each record is in the database once, and sending the same items again (a
+duplicate send) still makes one each. The refused visit stays, with the server's reason, and a
+list page opens without a signal from what was kept, under the offline banner."""
+
+from __future__ import annotations
+
+import pytest
+
+from fengqiao.intake.models import Report
+from fengqiao.outreach.models import VisitRecord, VisitTask
+from tests.browser.conftest import screenshot_dir
+from tests.outreach.test_campaign_services import homes, visit_campaign
+
+pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips with the reason
+    expect = None
+
+REPORT_TEXT = "村口路灯杆的电线垂到地上，晚上很危险"
+
+
+def worker_ready(page) -> None:
+    """The service worker is installed and looks after this page."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+
+
+def test_visits_and_a_report_made_without_a_signal_are_sent_once_when_it_returns(
+    world, logged_in_page, tmp_path
+):
+    shots = screenshot_dir(tmp_path)
+    homes(world, world.grid_a1, 2, building=world.building_a1)
+    campaign = visit_campaign(world, [world.grid_a1])
+    first, second = VisitTask.objects.unscoped_for_jobs().filter(campaign=campaign).order_by("pk")
+
+    page = logged_in_page(world.grid_worker_a1)
+    worker_ready(page)
+    # With a signal: the pages she will need are opened once, and so kept.
+    for url in ("/outreach/visits/", f"/outreach/visits/{first.pk}/", "/report/"):
+        page.goto(url)
+    page.goto(f"/outreach/visits/{second.pk}/")
+    expect(page.locator("form[data-offline-queue]")).to_be_visible()
+
+    page.context.set_offline(True)
+    # The first household: nobody home. Kept on the phone, not sent.
+    page.goto(f"/outreach/visits/{first.pk}/")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("离线：显示的是")
+    page.get_by_text("无人在家", exact=True).click()
+    page.get_by_role("button", name="保存，下一户").click()
+    queue = page.locator("#offline-queue")
+    expect(queue).to_contain_text("等待发送（1）")
+    expect(queue).to_contain_text("没有信号：已保存在本机")
+
+    # A report on the public form.
+    page.goto("/report/")
+    page.locator('input[name="kind"][value="hazard"]').check()
+    page.locator('[name="text"]').fill(REPORT_TEXT)
+    page.locator('[name="address"]').fill("甲村一网格村口")
+    page.locator("form[data-offline-queue] [type=submit]").click()
+    expect(queue).to_contain_text("等待发送（2）")
+
+    # The second household, sent without a result: the server will refuse it.
+    page.goto(f"/outreach/visits/{second.pk}/")
+    page.get_by_role("button", name="保存，下一户").click()
+    expect(queue).to_contain_text("等待发送（3）")
+    page.screenshot(path=shots / "offline_queue.png", full_page=True)
+    assert VisitRecord.objects.unscoped_for_jobs().count() == 0
+    assert not Report.objects.filter(text=REPORT_TEXT).exists()
+    # A copy of the queue, to send it a second time later.
+    assert page.evaluate("fengqiaoOffline.items().then(all => (window.saved = all).length)") == 3
+
+    page.context.set_offline(False)  # the `online` event sends the queue
+    expect(queue.locator("[data-state=waiting]")).to_have_count(0)
+    refused = queue.locator("[data-state=refused]")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("未能提交")
+    expect(refused).to_contain_text("请选择走访结果")
+    expect(refused.get_by_role("link", name="重新打开表单")).to_be_visible()
+    page.screenshot(path=shots / "offline_refused.png", full_page=True)
+    assert VisitRecord.objects.unscoped_for_jobs().filter(task=first).count() == 1
+    assert VisitRecord.objects.unscoped_for_jobs().filter(task=second).count() == 0
+    assert Report.objects.filter(text=REPORT_TEXT).count() == 1
+
+    # A duplicate send: the same items, with the same client keys, once more.
+    page.evaluate(
+        """async () => {
+            for (const item of window.saved) {
+                item.state = "waiting";
+                await fengqiaoOffline.put(item);
+            }
+            await fengqiaoOffline.send();
+        }"""
+    )
+    expect(queue.locator("[data-state=waiting]")).to_have_count(0)
+    assert VisitRecord.objects.unscoped_for_jobs().filter(task=first).count() == 1
+    assert Report.objects.filter(text=REPORT_TEXT).count() == 1
+
+    # The refused visit, opened again: back in its form, out of the queue.
+    refused.get_by_role("link", name="重新打开表单").click()
+    expect(page.locator("#offline-queue")).to_contain_text("已把未能提交的内容填回表单")
+    expect(page.locator("[data-state=refused]")).to_have_count(0)
+    page.get_by_text("见到住户", exact=True).click()
+    page.get_by_label("在家人数").fill("1")
+    page.get_by_role("button", name="保存，下一户").click()
+    expect(page.locator(".messages")).to_contain_text("见到住户")
+    assert VisitRecord.objects.unscoped_for_jobs().filter(task=second).count() == 1
+
+    # Without a signal, the task list opens as it was last seen, under the banner.
+    page.context.set_offline(True)
+    page.goto("/outreach/visits/")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("离线：显示的是")
+    expect(page.locator("main")).to_contain_text("甲村1号")
+    # A page never opened before: the offline page.
+    page.goto("/registry/")
+    expect(page.locator("main")).to_contain_text("现在没有网络")
+    page.screenshot(path=shots / "offline_page.png", full_page=True)
+    page.context.set_offline(False)
