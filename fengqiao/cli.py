@@ -43,13 +43,18 @@ def demo(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from fengqiao.demo.schema import prepare_database
+
     # Take the port first: a busy port should fail in a second, not after the load.
     server = _bind(args.host, args.port)
     if server is None:
         return 1
     print(f"数据目录 / data directory: {settings.DATA_DIR}", flush=True)
-    call_command("migrate", interactive=False, verbosity=0)
+    first_start = _begin_first_start(settings)
+    prepare_database()
     call_command("load_demo", scale=args.scale, verbosity=1)
+    if first_start is not None:
+        first_start.unlink()
     _start_deadline_watcher()
     print(
         f"枫桥已启动 / Fengqiao is serving at http://{args.host}:{args.port}/  (Ctrl+C 停止)",
@@ -60,6 +65,42 @@ def demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("已停止 / stopped")
     return 0
+
+
+FIRST_START_MARKER = "demo-first-start-unfinished"
+
+
+def _begin_first_start(settings):
+    """The marker of a first start under way (its path), or None on a later start.
+
+    The embedded database is new on a first start: a marker stays in the data directory
+    until the demo county is loaded, so a start that was interrupted (Ctrl+C, a crash, a full
+    disk) is found on the next one and the half-written database is built again, not served.
+    """
+    from django.db import connections
+
+    marker = settings.DATA_DIR / FIRST_START_MARKER
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return None
+    path = settings.DATA_DIR / str(database["NAME"])  # NAME is absolute: the join keeps it
+    if marker.exists():
+        print(
+            "上次首次启动未完成，重新建立演示数据库 / "
+            "the last first start did not finish: building the demo database again",
+            flush=True,
+        )
+        connections.close_all()
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+    elif path.exists():
+        return None
+    marker.write_text("fengqiao demo: first start under way\n")
+    return marker
 
 
 WATCH_EVERY_SECONDS = 600
