@@ -128,7 +128,7 @@ def my_cases(user, now: dt.datetime) -> Section:
     policies = disputes.county_policies()
     today = timezone.localdate(now)
     counts = disputes.cases_for(user, mine=True, state="active", now=now).aggregate(
-        overdue=Count("pk", filter=disputes.overdue_q(now)),
+        overdue=Count("pk", filter=disputes.overdue_q(now, policies)),
         today=Count("pk", filter=disputes.due_q(now, "today", policies)),
         soon=Count("pk", filter=disputes.due_q(now, "soon", policies)),
         visits=Count("pk", filter=disputes.return_visit_due_q(today)),
@@ -220,12 +220,13 @@ def station(user, now: dt.datetime) -> Section:
     """全所: the station's overdue and red cases, supervision orders due, today's figures,
     and the people and grids with the most overdue cases."""
     today = timezone.localdate(now)
+    policies = disputes.county_policies()
     local = timezone.localtime(now)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     all_cases = disputes.cases_for(user, state=None, now=now)
     active = Q(state__in=sorted(disputes.ACTIVE_STATES))
     counts = all_cases.aggregate(
-        overdue=Count("pk", filter=disputes.overdue_q(now)),
+        overdue=Count("pk", filter=disputes.overdue_q(now, policies)),
         red=Count("pk", filter=active & Q(risk="red")),
         new_today=Count("pk", filter=Q(received_at__gte=midnight)),
         closed_today=Count("pk", filter=Q(closed_at__gte=midnight)),
@@ -268,8 +269,7 @@ def station(user, now: dt.datetime) -> Section:
 def laggards(user, now: dt.datetime) -> list[Laggard]:
     """The handlers and the grids with the most overdue cases in the user's jurisdiction,
     most first (two grouped queries)."""
-    overdue_pks = disputes.cases_for(user, now=now).filter(disputes.overdue_q(now)).values("pk")
-    overdue = disputes.cases_for(user, state=None, now=now).filter(pk__in=overdue_pks)
+    overdue = disputes.cases_for(user, overdue=True, now=now)
     people = (
         overdue.filter(handlers__isnull=False)
         .values("handlers__pk", "handlers__name")
