@@ -65,11 +65,11 @@ def first_action_limit(grade: str, path: str) -> dt.timedelta:
     return policy.settings_for_path(path).limits(grade).first_action
 
 
-def overdue_q(now: dt.datetime) -> Q:
+def overdue_q(now: dt.datetime, policies: policy.Policies | None = None) -> Q:
     """Cases that are (approximately) overdue at ``now`` by their county's limits, as a
     database condition (``policy.overdue_q``: pauses are ignored; the case page shows the
-    exact clocks, ``clocks_of``)."""
-    return policy.overdue_q(now)
+    exact clocks, ``clocks_of``). ``policies``: the counties' settings, when already read."""
+    return policy.overdue_q(now, policies)
 
 
 def due_q(now: dt.datetime, window: str, policies: policy.Policies | None = None) -> Q:
