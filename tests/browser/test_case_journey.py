@@ -35,11 +35,15 @@ def _report(*, risk="yellow", text="楼上每天半夜拖椅子，沟通多次�
 
 def test_a_resident_reports_a_dispute_on_a_phone_and_opens_its_status(world, page, page_errors):
     page.goto("/report/")
+    page.get_by_label("发生了什么").fill("楼上每天半夜拖椅子，沟通多次没用，希望社区帮忙协调。")
     page.get_by_role("radio", name="矛盾纠纷").check()
-    page.get_by_role("radio", name=re.compile("^邻里")).check()
-    page.get_by_label("具体情况").fill("楼上每天半夜拖椅子，沟通多次没用，希望社区帮忙协调。")
+    suggestions = page.locator("#kind-suggestions")
+    expect(suggestions).to_contain_text("是不是下面这种？")
+    htmx_settled(page)
+    suggestions.get_by_role("radio", name=re.compile("^邻里")).check()
 
-    page.get_by_text("选择乡镇、村（社区）和网格").click()
+    # Placed by name, the way a phone without the map does.
+    page.get_by_text("没有地图？按名称选择").click()
     page.get_by_label("乡镇（街道）").select_option(label=world.township_a.name)
     community = page.get_by_label("村（社区）")
     expect(community).to_be_enabled()

@@ -148,11 +148,14 @@ def test_a_dispute_climbs_the_ladder_and_comes_back_rated(
 
     # 1. 李明 reports on the public form without logging in, and keeps the tracking code.
     page.goto("/report/")
+    page.get_by_label("发生了什么").fill(STORY)
     page.get_by_role("radio", name="矛盾纠纷").check()
-    page.get_by_role("radio", name=re.compile("^邻里")).check()
-    page.get_by_label("具体情况").fill(STORY)
+    suggestions = page.locator("#kind-suggestions")
+    expect(suggestions).to_contain_text("是不是下面这种？")
+    htmx_settled(page)
+    suggestions.get_by_role("radio", name=re.compile("^邻里")).check()
     # Placed by the grid list, away from any edge: no grid question.
-    page.get_by_text("选择乡镇、村（社区）和网格").click()
+    page.get_by_text("没有地图？按名称选择").click()
     page.get_by_label("乡镇（街道）").select_option(label=world.township_a.name)
     community = page.get_by_label("村（社区）")
     expect(community).to_be_enabled()

@@ -31,14 +31,16 @@ def test_a_point_by_the_edge_is_confirmed_before_sending(
     expect(emergency.get_by_role("link", name="一键报警：拨打 110")).to_have_attribute(
         "href", "tel:110"
     )
+    page.get_by_label("发生了什么").fill("路灯杆上的电线垂下来了，很危险")
     page.get_by_role("radio", name="安全隐患", exact=True).check()
-    page.get_by_label("具体情况").fill("路灯杆上的电线垂下来了，很危险")
     page.locator("#id_photos").set_input_files(
         files=[{"name": "wire.png", "mimeType": "image/png", "buffer": PNG}]
     )
     page.get_by_role("button", name="使用我现在的位置").click()
     question = page.locator("#chosen-grid")
     expect(question).to_contain_text("您的位置靠近网格边界")
+    # The map of the village holding the point is drawn, the point marked on it.
+    expect(page.locator("[data-pick-map] [data-map-mark]")).not_to_have_attribute("display", "none")
     htmx_settled(page)
     page.screenshot(path=str(screenshot_dir(tmp_path) / "report-near-edge.png"), full_page=True)
     question.get_by_label("甲村二网格").check()

@@ -22,12 +22,13 @@ CALL = "报警：邻居喝醉了现在拿着菜刀在楼道里，喊着要砍死
 def test_an_officer_registers_a_call_as_triage_suggests(world, page, logged_in_page, page_errors):
     logged_in_page(world.officer_a)
     page.goto("/report/new/")
-    page.get_by_label("反映内容").fill(CALL)
+    page.get_by_label("发生了什么").fill(CALL)
     suggestion = page.locator("#triage-suggestion")
     expect(suggestion).to_contain_text("系统研判建议")
     expect(suggestion).to_contain_text("建议立即出警")
     expect(suggestion).to_contain_text("菜刀")
 
+    page.get_by_text("没有地图？按名称选择").click()
     page.get_by_label("网格", exact=True).select_option(value=world.grid_a1.code)
     page.get_by_role("button", name="登记").click()
     expect(page).to_have_url(re.compile(r"/cases/"))  # a dispute opens its case page
