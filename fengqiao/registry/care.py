@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
+from fengqiao.idempotency import sender_of, stored_key
 from fengqiao.registry import checks, rules
 from fengqiao.registry.models import CareVisit, KeyPerson, Resident
 from fengqiao.registry.services import ensure_can
 
+CARE_VISIT_KEY_CHANNEL = "care_visit"
 SENSITIVE_KINDS = frozenset(
     entry["code"] for entry in taxonomy.entries("key_population") if entry.get("sensitive")
 )
@@ -82,11 +84,24 @@ def enrol_key_person(
 
 
 def record_care_visit(
-    *, actor, key_person: KeyPerson, visited_on=None, method: str, finding: str
+    *,
+    actor,
+    key_person: KeyPerson,
+    visited_on=None,
+    method: str,
+    finding: str,
+    client_key: str | None = None,
 ) -> CareVisit:
-    """Record a visit; the next one falls due one interval after it."""
+    """Record a visit; the next one falls due one interval after it. The same
+    ``client_key`` from the same person returns their first visit unchanged, so a retry
+    (a form queued without a signal and sent again) adds nothing."""
     ensure_can(actor, "registry.add_carevisit", key_person)
     ensure_may_see(actor, key_person.kind)
+    key = stored_key(key=client_key, sender=sender_of(actor), channel=CARE_VISIT_KEY_CHANNEL)
+    if key:
+        existing = CareVisit.objects.filter(client_key=key, key_person=key_person).first()
+        if existing is not None:
+            return existing
     errors: dict[str, list[str]] = {}
     if method not in CareVisit.Method.values:
         errors["method"] = [_("请选择走访方式")]
@@ -99,20 +114,29 @@ def record_care_visit(
         errors["visited_on"] = error.messages
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        visit = CareVisit.objects.create(
-            key_person=key_person,
-            visited_on=visited_on,
-            method=method,
-            finding=finding[:2000],
-            visitor=actor,
-            visitor_name=actor.get_full_name() or actor.get_username(),
-        )
-        if key_person.last_visit_on is None or visited_on >= key_person.last_visit_on:
-            key_person.last_visit_on = visited_on
-            key_person.next_visit_due = rules.next_visit(visited_on, key_person.visit_every_days)
-            key_person.save(update_fields=["last_visit_on", "next_visit_due"])
-        audit.record(actor=actor, action="registry.care_visit.recorded", obj=key_person)
+    try:
+        with transaction.atomic():
+            visit = CareVisit.objects.create(
+                key_person=key_person,
+                visited_on=visited_on,
+                method=method,
+                finding=finding[:2000],
+                visitor=actor,
+                visitor_name=actor.get_full_name() or actor.get_username(),
+                client_key=key,
+            )
+            if key_person.last_visit_on is None or visited_on >= key_person.last_visit_on:
+                key_person.last_visit_on = visited_on
+                key_person.next_visit_due = rules.next_visit(
+                    visited_on, key_person.visit_every_days
+                )
+                key_person.save(update_fields=["last_visit_on", "next_visit_due"])
+            audit.record(actor=actor, action="registry.care_visit.recorded", obj=key_person)
+    except IntegrityError:
+        if not key:
+            raise
+        # Two copies of the same form raced; the first one stored is the answer.
+        return CareVisit.objects.get(client_key=key)
     return visit
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import taxonomy
-from fengqiao.forms_support import ServiceErrorsMixin, renew_client_key
+from fengqiao.forms_support import ServiceErrorsMixin, new_client_key, renew_client_key
 from fengqiao.registry.care import SENSITIVE_KINDS
 from fengqiao.registry.models import ID_TYPE_CHOICES, CareVisit, KeyPerson, TenantReport
 
@@ -78,6 +78,16 @@ class CareVisitForm(ServiceErrors, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("client_key"):
+            # Sent without a key (an old page): one now, so sending it again after an
+            # error cannot record the visit twice.
+            renew_client_key(self)
+        elif not self.is_bound:
+            self.initial.setdefault("client_key", new_client_key())
 
 
 class HouseChoiceField(forms.ModelChoiceField):

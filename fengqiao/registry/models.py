@@ -418,6 +418,9 @@ class CareVisit(models.Model):
     )
     visitor_name = models.CharField(_("走访人"), max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The form's idempotency key, bound to the visitor (fengqiao.idempotency): a visit
+    # recorded without a signal and sent again when it returns is stored once.
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-visited_on", "-id"]
