@@ -529,6 +529,22 @@ def record_judicial_ruling(
 # --- return visits -----------------------------------------------------------------------
 
 
+def _replayed_visit(visit: ReturnVisit, actor, method, outcome, performance):
+    """The visit as already recorded, when this is the same record sent again by the person
+    who recorded it (a form queued without a signal and sent twice): the visit row is the
+    form's own key, so a resend answers with it instead of "already recorded"."""
+    done = ReturnVisit.objects.filter(pk=visit.pk, done_at__isnull=False).first()
+    visitor = person_of(actor)
+    if done is None or visitor is None or done.visitor_id != visitor.pk:
+        return None
+    same = (done.method, done.outcome, done.performance) == (
+        method,
+        outcome,
+        (performance or "").strip(),
+    )
+    return done if same else None
+
+
 def record_return_visit(
     *,
     visit: ReturnVisit,
@@ -550,8 +566,15 @@ def record_return_visit(
       grade higher (``clocks.regrade_after_relapse``), in the same update; a case that becomes
       red also moves up to the police level with its handlers. A case already open again is
       regraded instead.
+
+    The same record sent again by the same person (same method, outcome and performance)
+    answers with the visit already recorded and changes nothing.
     """
     case = Case.objects.get(pk=visit.case_id)
+    replayed = _replayed_visit(visit, actor, method, outcome, performance)
+    if replayed is not None:
+        replayed.case = case
+        return replayed
     services.ensure_may(actor, case, _WORKS_THE_CASE)
     visited_at = visited_at or timezone.now()
     errors: dict[str, str] = {}
