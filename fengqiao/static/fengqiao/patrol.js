@@ -7,6 +7,8 @@
  *   how to fix it; the next tap tries again.
  * - A client key in a hidden field, so a double tap or a resend after a dropped connection
  *   finds the check-in already made instead of making a second one. One send per tap.
+ * - Without a signal the check-in is queued on the phone (offline.js), its note stamped
+ *   with the phone's time, and sent when the signal returns.
  * Every text comes from the form's data-* attributes, already translated.
  */
 (function () {
@@ -39,7 +41,28 @@
       }
     }
 
+    // No signal: the check-in waits on the phone (offline.js) and is sent when the signal
+    // returns. The server stamps it when it arrives, so its note says when it was made.
+    function queued() {
+      var offline = window.fengqiaoOffline;
+      if (!offline || navigator.onLine !== false || !form.hasAttribute("data-offline-queue")) {
+        return false;
+      }
+      var note = form.querySelector('[name="note"]');
+      if (note && form.dataset.textOfflineNote) {
+        var now = new Date();
+        var time = ("0" + now.getHours()).slice(-2) + ":" + ("0" + now.getMinutes()).slice(-2);
+        var stamp = form.dataset.textOfflineNote.replace("{time}", time);
+        note.value = (stamp + " " + note.value).trim().slice(0, 200);
+      }
+      return offline.queueIfOffline(form);
+    }
+
     function send() {
+      if (queued()) {
+        idle("");
+        return;
+      }
       if (status) {
         status.textContent = form.dataset.textSending;
       }
