@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from fengqiao.dispatch.models import CheckIn
 from fengqiao.intake.models import Report
 from fengqiao.outreach.models import VisitRecord, VisitTask
-from tests.browser.conftest import screenshot_dir
+from tests.browser.conftest import log_in, screenshot_dir
+from tests.dispatch.test_patrols import OFFICE, make_patrol
 from tests.outreach.test_campaign_services import homes, visit_campaign
 
 pytestmark = pytest.mark.browser
@@ -121,3 +123,25 @@ def test_visits_and_a_report_made_without_a_signal_are_sent_once_when_it_returns
     expect(page.locator("main")).to_contain_text("现在没有网络")
     page.screenshot(path=shots / "offline_page.png", full_page=True)
     page.context.set_offline(False)
+
+
+def test_a_patrol_check_in_without_a_signal_waits_and_is_made_once(world, page):
+    patrol = make_patrol(world)
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": OFFICE["lon"], "latitude": OFFICE["lat"]})
+    log_in(page, "volunteer_a")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    worker_ready(page)
+    page.get_by_role("link", name="巡逻打卡").first.click()
+    expect(page.locator("main")).to_contain_text("甲村夜巡")
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="打卡", exact=True).click()
+    expect(page.locator("#offline-queue")).to_contain_text("等待发送（1）")
+    assert not CheckIn.objects.unscoped_for_jobs().exists()
+
+    page.context.set_offline(False)
+    expect(page.locator("#offline-queue [data-state]")).to_have_count(0)
+    checkin = CheckIn.objects.unscoped_for_jobs().get()
+    assert checkin.point == patrol.office
+    assert "离线打卡，手机时间" in checkin.note
