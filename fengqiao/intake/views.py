@@ -292,6 +292,7 @@ def _chosen_building(code: str) -> dict:
         "community": codes[-1] if codes else "",
         "grid_code": building.grid.code,
         "address": building.address or building.name,
+        "building": building.code,
     }
 
 

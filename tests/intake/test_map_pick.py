@@ -189,3 +189,22 @@ def test_staff_place_a_report_in_a_building_they_tapped(client, world):
     )
     report = Report.objects.get()
     assert report.building == world.building_a1 and report.grid == world.grid_a1
+
+
+def test_a_building_s_qr_link_carries_the_building_into_the_report(client, world):
+    page = client.get(reverse("intake:report"), {"building": world.building_a1.code})
+    assert f'name="building" id="id_building" value="{world.building_a1.code}"' in (
+        page.content.decode()
+    )
+    client.post(
+        reverse("intake:report"),
+        {
+            "kind": "hazard",
+            "text": "楼道灯坏了，晚上看不见台阶",
+            "building": world.building_a1.code,
+            "grid_code": world.grid_a1.code,
+            "client_key": "map-qr-1",
+        },
+    )
+    report = Report.objects.get()
+    assert report.building == world.building_a1 and report.grid == world.grid_a1
