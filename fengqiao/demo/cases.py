@@ -171,7 +171,7 @@ class _Builder:
         self.handlers: list[list[int]] = []
 
     def build(self) -> None:
-        grids = list(Region.objects.filter(level="grid").order_by("path"))
+        grids = list(Region.objects.filter(level="grid").defer("boundary").order_by("path"))
         # Every village has its committee office; only the full townships have homes.
         full_grids = set(
             Building.objects.exclude(use="public").values_list("grid_id", flat=True).distinct()

@@ -76,6 +76,7 @@ def _busiest(township: Region) -> list[tuple[Region, list[tuple[Person, str]]]]:
             region__path__startswith=township.path,
         )
         .select_related("region")
+        .defer("region__boundary")
         .prefetch_related("roles")
         .order_by("pk")
         .distinct()
