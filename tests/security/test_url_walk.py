@@ -155,7 +155,8 @@ PAGES: dict[str, Entry] = {
     # The home page's building finder: a redirect to /b/<code>/, open to everyone.
     "home/building/": Entry(public=True, query={"code": "B-B1"}),
     # org and places
-    "org/area/": Entry(),
+    # My jurisdiction: a resident (no grant) is told none is assigned; lists nothing of B.
+    "org/area/": Entry(residents=True),
     "org/units/": Entry(),
     "org/units/<str:code>/": Entry(lambda b: {"code": "U33069902"}),
     "org/people/": Entry(query={"q": "officer_b"}),
