@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from fengqiao.community import services as community
 from fengqiao.dispatch import services as dispatch
-from fengqiao.disputes.models import ReturnVisit
+from fengqiao.disputes.models import Case, ReturnVisit
 from fengqiao.home import selectors
 from fengqiao.intake.services import submit_report
+from fengqiao.org.models import Team
 from fengqiao.taxonomy import codes
 from tests.factories import AccessGrantFactory, PersonFactory, UserFactory
 from tests.home.cases import case_due, midnight
@@ -182,3 +183,16 @@ def test_the_home_is_a_fixed_handful_of_queries(
     client.force_login(getattr(world, name))
     with django_assert_max_num_queries(40):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_mediator_sees_the_team_cases_and_the_main_lists(world, deadlines):
+    mediator = UserFactory(username="mediator_a")
+    person = PersonFactory(user=mediator, unit=world.station_a, role_codes=["mediator"])
+    AccessGrantFactory(user=mediator, unit=world.station_a)
+    team = Team.objects.create(name="甲镇调解队", kind="mediation", region=world.township_a)
+    team.members.add(person)
+    Case.objects.filter(pk=deadlines["later"].pk).update(team=team)
+    sections = {section.key: section for section in selectors.staff_home(mediator)}
+    team_tile = next(t for t in sections["cases"].tiles if t.key == "cases_team")
+    assert team_tile.count == 1 and team_tile.url == "/cases/?whose=team"
+    assert ("案件", reverse("disputes:cases")) in sections["lists"].links
