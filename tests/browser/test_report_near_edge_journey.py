@@ -40,7 +40,7 @@ def test_a_point_by_the_edge_is_confirmed_before_sending(
     question = page.locator("#chosen-grid")
     expect(question).to_contain_text("您的位置靠近网格边界")
     # The map of the village holding the point is drawn, the point marked on it.
-    expect(page.locator("[data-pick-map] [data-map-mark]")).not_to_have_attribute("display", "none")
+    expect(page.locator("[data-pick-map] [data-map-mark]")).to_be_visible()
     htmx_settled(page)
     page.screenshot(path=str(screenshot_dir(tmp_path) / "report-near-edge.png"), full_page=True)
     question.get_by_label("甲村二网格").check()

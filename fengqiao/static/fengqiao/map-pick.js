@@ -88,7 +88,24 @@
     }
 
     function setPoint(pointLon, pointLat) {
-      if (!lon || !lat || gridSelect) {
+      if (!lon || !lat) {
+        return;
+      }
+      if (gridSelect) {
+        // Staff: the tapped grid or building places the report, not an earlier position
+        // of this phone (which, sent along, would outrank them).
+        if (lon.value || lat.value) {
+          lon.value = "";
+          lat.value = "";
+          var status = form.querySelector("[data-locate-status]");
+          var clear = form.querySelector("[data-locate-clear]");
+          if (status) {
+            status.textContent = "";
+          }
+          if (clear) {
+            clear.hidden = true;
+          }
+        }
         return;
       }
       lon.value = pointLon;
