@@ -252,3 +252,16 @@ def test_the_chat_poll_shows_the_card_too(client, world, groups, photo_alert):
     client.force_login(world.resident)
     poll = client.get(reverse("community:poll", args=[groups.village_a.pk]) + "?after=0")
     assert f'data-alert-card="{photo_alert.pk}"' in poll.content.decode()
+
+
+def test_communities_with_a_boundary_are_drawn_as_a_map_to_tap(client, world, groups, more):
+    square = [[120.0, 30.0], [120.01, 30.0], [120.01, 30.01], [120.0, 30.01], [120.0, 30.0]]
+    world.community_a.boundary = {"type": "Polygon", "coordinates": [square]}
+    world.community_a.save(update_fields=["boundary"])
+    client.force_login(world.officer_a)
+    content = client.get(reverse("community:alert-new")).content.decode()
+    # Hidden until the script can make a tap toggle the community's box.
+    assert "data-pick-map hidden" in content
+    assert f'data-pick-area="{world.community_a.pk}"' in content
+    assert f'data-pick-area="{more["village_a2"].pk}"' not in content  # no boundary on record
+    assert f'name="regions" value="{world.community_a.pk}"' in content

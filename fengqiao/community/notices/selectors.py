@@ -15,8 +15,6 @@ from fengqiao.org.scope import scope_to
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
 from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
 
-# Region levels a broadcast may address as a whole ("every group in this township").
-BROADCAST_REGION_LEVELS = ("county", "township", "community", "grid")
 # Margin around the points of an alert's map, in degrees (about 100 m).
 MAP_MARGIN = 0.001
 
@@ -77,21 +75,6 @@ def broadcast_groups_of(broadcast: Broadcast, *, limit: int = 100) -> list[Group
     return list(broadcast.groups.order_by("scope_path", "name").only("name", "level")[:limit])
 
 
-def groups_to_broadcast(user) -> QuerySet[Group]:
-    """The active groups the user may broadcast to."""
-    return scope_to(user, Group.objects.filter(active=True)).only(
-        "name", "level", "scope_path", "region_id"
-    )
-
-
-def regions_to_broadcast(user) -> QuerySet[Region]:
-    return (
-        scope_to(user, Region.objects.filter(level__in=BROADCAST_REGION_LEVELS))
-        .defer("boundary")
-        .order_by("path")
-    )
-
-
 # --- alerts --------------------------------------------------------------------------------
 
 
@@ -120,15 +103,6 @@ def get_alert_for(user, pk: int) -> Alert:
     if alert is None:
         raise Http404
     return alert
-
-
-def grids_for_alert(user) -> QuerySet[Region]:
-    return (
-        scope_to(user, Region.objects.filter(level="grid"))
-        .select_related("parent")
-        .defer("boundary", "parent__boundary")
-        .order_by("path")
-    )
 
 
 def recipient_of(user, alert: Alert) -> AlertRecipient | None:
