@@ -621,11 +621,13 @@
   });
   window.addEventListener("offline", render);
 
-  if (window.indexedDB) {
-    checkOwner()
-      .then(reopen)
-      .then(render)
-      .then(sendQueue)
-      .catch(function () {});
-  }
+  // Settled once the page's start is done: what another person left dropped, a refused
+  // item put back in its form, the panel drawn, the queue sent.
+  window.fengqiaoOffline.ready = window.indexedDB
+    ? checkOwner()
+        .then(reopen)
+        .then(render)
+        .then(sendQueue)
+        .catch(function () {})
+    : Promise.resolve();
 })();
