@@ -145,3 +145,51 @@ def test_a_patrol_check_in_without_a_signal_waits_and_is_made_once(world, page):
     checkin = CheckIn.objects.unscoped_for_jobs().get()
     assert checkin.point == patrol.office
     assert "离线打卡，手机时间" in checkin.note
+
+
+KEPT_PAGES = """async () => {
+    const names = (await caches.keys()).filter(name => name.startsWith("fengqiao-pages-"));
+    let count = 0;
+    for (const name of names) count += (await (await caches.open(name)).keys()).length;
+    return count;
+}"""
+
+
+def _an_unsent_item(world, page):
+    """The grid worker's visit form kept, then sent without a result: refused, it stays."""
+    homes(world, world.grid_a1, 1, building=world.building_a1)
+    campaign = visit_campaign(world, [world.grid_a1])
+    task = VisitTask.objects.unscoped_for_jobs().filter(campaign=campaign).first()
+    worker_ready(page)
+    page.goto(f"/outreach/visits/{task.pk}/")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="保存，下一户").click()
+    expect(page.locator("#offline-queue")).to_contain_text("等待发送（1）")
+    page.context.set_offline(False)
+    expect(page.locator("[data-state=refused]")).to_have_count(1)
+    assert page.evaluate(KEPT_PAGES) >= 1
+    return f"/outreach/visits/{task.pk}/"
+
+
+def test_logging_out_drops_the_kept_pages_and_the_queue(world, logged_in_page):
+    page = logged_in_page(world.grid_worker_a1)
+    _an_unsent_item(world, page)
+    page.once("dialog", lambda dialog: dialog.accept())  # "还有 1 条没有发送…仍要退出吗？"
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(lambda url: "/accounts/login/" in url)
+    unsent = "fengqiaoOffline.ready.then(fengqiaoOffline.items).then(all => all.length)"
+    assert page.evaluate(unsent) == 0
+    assert page.evaluate(KEPT_PAGES) == 0
+
+
+def test_another_person_signing_in_finds_nothing_of_the_one_before(world, logged_in_page):
+    page = logged_in_page(world.grid_worker_a1)
+    kept = _an_unsent_item(world, page)
+    assert page.evaluate("url => caches.match(url).then(hit => !!hit)", kept)
+    page.context.clear_cookies()  # the session ended without a logout
+    log_in(page, "officer_a")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    expect(page.locator("#offline-queue")).to_have_count(0)
+    unsent = "fengqiaoOffline.ready.then(fengqiaoOffline.items).then(all => all.length)"
+    assert page.evaluate(unsent) == 0
+    assert page.evaluate("url => caches.match(url).then(hit => !hit)", kept)
