@@ -106,3 +106,30 @@ def test_an_alert_to_a_whole_township_reaches_a_residents_chat_as_a_card(
     assert Sighting.objects.get(alert=alert).reporter == world.resident
     resident.context.close()
     assert page_errors == []
+
+
+def test_tapping_a_community_on_the_map_ticks_and_clears_its_groups(
+    world, groups, page, page_errors
+):
+    square = [[120.0, 30.0], [120.01, 30.0], [120.01, 30.01], [120.0, 30.01], [120.0, 30.0]]
+    world.community_a.boundary = {"type": "Polygon", "coordinates": [square]}
+    world.community_a.save(update_fields=["boundary"])
+    log_in(page, "officer_a")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto("/community/notices/broadcasts/new/")
+    area = page.locator(f"[data-pick-area='{world.community_a.pk}']")
+    expect(area).to_be_visible()
+    area.click()
+    expect(page.get_by_label("甲村居民群")).to_be_checked()
+    expect(page.get_by_label("甲村1号楼栋群")).to_be_checked()
+    expect(page.locator("[data-pick-groups]")).to_have_text("2")
+    expect(area).to_have_attribute("aria-pressed", "true")
+    page.get_by_label("甲村1号楼栋群").uncheck()  # one group off: the community is partly on
+    expect(page.locator("[data-pick-groups]")).to_have_text("1")
+    expect(area).to_have_class("pick-area partly")
+    area.click()
+    expect(page.get_by_label("甲村居民群")).to_be_checked()
+    expect(page.get_by_label("甲村1号楼栋群")).to_be_checked()
+    area.click()
+    expect(page.locator("[data-pick-groups]")).to_have_text("0")
+    assert page_errors == []
