@@ -14,6 +14,7 @@ from fengqiao.intake.models import Report
 from fengqiao.outreach.models import VisitRecord, VisitTask
 from tests.browser.conftest import log_in, screenshot_dir
 from tests.dispatch.test_patrols import OFFICE, make_patrol
+from tests.disputes.test_mediation import _in_follow_up
 from tests.outreach.test_campaign_services import homes, visit_campaign
 
 pytestmark = pytest.mark.browser
@@ -193,3 +194,27 @@ def test_another_person_signing_in_finds_nothing_of_the_one_before(world, logged
     unsent = "fengqiaoOffline.ready.then(fengqiaoOffline.items).then(all => all.length)"
     assert page.evaluate(unsent) == 0
     assert page.evaluate("url => caches.match(url).then(hit => !hit)", kept)
+
+
+def test_a_return_visit_on_the_case_page_without_a_signal_is_recorded_once(world, logged_in_page):
+    case = _in_follow_up(world)
+    page = logged_in_page(world.grid_worker_a1)
+    worker_ready(page)
+    page.goto(f"/cases/{case.reference}/")
+    page.context.set_offline(True)
+    page.reload()  # from what was kept, under the banner
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    visit = page.locator("#case-visits li.visit").first
+    visit.get_by_text("登记回访", exact=True).click()
+    form = visit.locator("form")
+    form.get_by_label("回访方式").select_option(label="电话回访")
+    form.get_by_label("协议履行情况").fill("已赔偿，夜间不再施工")
+    form.get_by_label("回访结果").select_option(label="部分履行")
+    form.get_by_role("button", name="保存回访记录").click()  # an htmx form
+    expect(page.locator("#offline-queue")).to_contain_text("等待发送（1）")
+    assert not case.return_visits.filter(done_at__isnull=False).exists()
+
+    page.context.set_offline(False)
+    expect(page.locator("#offline-queue [data-state]")).to_have_count(0)
+    assert case.return_visits.filter(done_at__isnull=False).count() == 1
+    assert case.events.filter(kind="return_visit").count() == 1
