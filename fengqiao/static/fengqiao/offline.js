@@ -356,12 +356,16 @@
   }
 
   var sending = null;
+  var retryIn = 2000; // after a failure of the network while "online": 2 s, 4 s, … 60 s
+  var retry = null;
 
-  /* Send what waits, oldest first; stop at the first failure of the network. */
+  /* Send what waits, oldest first; stop at the first failure of the network, and try
+   * again a little later (a signal that has just come back is often not there yet). */
   function sendQueue() {
     if (sending || offline()) {
       return sending || Promise.resolve();
     }
+    window.clearTimeout(retry);
     var sent = 0;
     sending = items()
       .then(function (all) {
@@ -376,7 +380,15 @@
           });
         }, Promise.resolve());
       })
-      .catch(function () {})
+      .then(
+        function () {
+          retryIn = 2000;
+        },
+        function () {
+          retry = window.setTimeout(sendQueue, retryIn);
+          retryIn = Math.min(retryIn * 2, 60000);
+        }
+      )
       .then(function () {
         sending = null;
         if (sent) {
