@@ -24,6 +24,9 @@ try:
 except ImportError:  # the browser fixture skips with the reason
     expect = None
 
+# How long to wait for the queue to be sent once the signal is back: a first try that finds
+# the network not up yet is retried after 2 s, then 4 s.
+SENT = 15_000
 REPORT_TEXT = "村口路灯杆的电线垂到地上，晚上很危险"
 
 
@@ -79,7 +82,7 @@ def test_visits_and_a_report_made_without_a_signal_are_sent_once_when_it_returns
     assert page.evaluate("fengqiaoOffline.items().then(all => (window.saved = all).length)") == 3
 
     page.context.set_offline(False)  # the `online` event sends the queue
-    expect(queue.locator("[data-state=waiting]")).to_have_count(0)
+    expect(queue.locator("[data-state=waiting]")).to_have_count(0, timeout=SENT)
     refused = queue.locator("[data-state=refused]")
     expect(refused).to_have_count(1)
     expect(refused).to_contain_text("未能提交")
@@ -142,7 +145,7 @@ def test_a_patrol_check_in_without_a_signal_waits_and_is_made_once(world, page):
     assert not CheckIn.objects.unscoped_for_jobs().exists()
 
     page.context.set_offline(False)
-    expect(page.locator("#offline-queue [data-state]")).to_have_count(0)
+    expect(page.locator("#offline-queue [data-state]")).to_have_count(0, timeout=SENT)
     checkin = CheckIn.objects.unscoped_for_jobs().get()
     assert checkin.point == patrol.office
     assert "离线打卡，手机时间" in checkin.note
@@ -167,7 +170,7 @@ def _an_unsent_item(world, page):
     page.get_by_role("button", name="保存，下一户").click()
     expect(page.locator("#offline-queue")).to_contain_text("等待发送（1）")
     page.context.set_offline(False)
-    expect(page.locator("[data-state=refused]")).to_have_count(1)
+    expect(page.locator("[data-state=refused]")).to_have_count(1, timeout=SENT)
     assert page.evaluate(KEPT_PAGES) >= 1
     return f"/outreach/visits/{task.pk}/"
 
@@ -215,6 +218,6 @@ def test_a_return_visit_on_the_case_page_without_a_signal_is_recorded_once(world
     assert not case.return_visits.filter(done_at__isnull=False).exists()
 
     page.context.set_offline(False)
-    expect(page.locator("#offline-queue [data-state]")).to_have_count(0)
+    expect(page.locator("#offline-queue [data-state]")).to_have_count(0, timeout=SENT)
     assert case.return_visits.filter(done_at__isnull=False).count() == 1
     assert case.events.filter(kind="return_visit").count() == 1
