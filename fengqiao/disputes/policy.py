@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import (
+    Case,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -171,6 +180,40 @@ def overdue_q(now: dt.datetime, policies: Policies | None = None) -> Q:
     condition |= elsewhere & _late(now, DEFAULTS)
     # Spelled as the partial index "disputes_case_open" spells it, so the planner uses it.
     return Q(state__in=sorted(rules.OPEN_STATES), resolved_at__isnull=True) & condition
+
+
+def _limit(settings: Settings, grade: str, acted: bool) -> dt.timedelta:
+    """The shortest limit ``_late`` measures a case of ``grade`` by: its resolve limit, the
+    mediation month, and its first-action limit while no action is taken."""
+    limits = settings.limits(grade)
+    spans = [clocks.MEDIATION_MONTH, limits.resolve]
+    if not acted:
+        spans.append(limits.first_action)
+    return min(spans)
+
+
+def due_at_expression(policies: Policies | None = None) -> ExpressionWrapper:
+    """When each case becomes overdue by ``overdue_q``'s rule, as a database expression (the
+    worklist's per-case deadline and its sort): ``received_at`` plus the shortest limit
+    ``_late`` checks for its county and grade; NULL for a case ``overdue_q`` never flags
+    (ended or resolved). ``overdue_q(now)`` holds exactly when this is before ``now``."""
+    policies = Policies.load() if policies is None else policies
+    whens = [When(~Q(state__in=sorted(rules.OPEN_STATES), resolved_at__isnull=True), then=None)]
+    elsewhere = Q()
+    branches = []
+    for settings in policies:
+        if settings.time_limits:
+            county = subtree_q(settings.county_path, "scope_path")
+            branches.append((county, settings))
+            elsewhere &= ~county
+    branches.append((elsewhere, DEFAULTS))
+    for where, settings in branches:
+        for grade in clocks.GRADES_LOW_TO_HIGH:
+            for acted in (False, True):
+                condition = where & Q(risk=grade, first_action_at__isnull=not acted)
+                whens.append(When(condition, then=Value(_limit(settings, grade, acted))))
+    limit = Case(*whens, default=Value(clocks.MEDIATION_MONTH), output_field=DurationField())
+    return ExpressionWrapper(F("received_at") + limit, output_field=DateTimeField())
 
 
 # --- writing a county's settings --------------------------------------------------------

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -125,6 +125,11 @@ def cases_for(
     overdue: bool = False,
     due: str = "",
     visit_due: bool = False,
+    handler: int | None = None,
+    grid: str = "",
+    since: dt.date | None = None,
+    closed_since: dt.date | None = None,
+    order: str = "",
     q: str = "",
     now: dt.datetime | None = None,
 ) -> QuerySet[Case]:
@@ -134,13 +139,20 @@ def cases_for(
     cases the user handles; ``team``: cases of a team the user belongs to, or handled by a
     team-mate. ``q`` matches the reference, the title, a party's name, or the last four or
     more digits of a party's phone. ``due``: "today" or "soon" (``due_q``); ``visit_due``:
-    cases with a return visit due by today. Every row carries ``is_overdue`` (see ``overdue_q``);
+    cases with a return visit due by today. ``handler`` (a person's id) and ``grid`` (a grid's
+    code) narrow to their cases inside the jurisdiction, so one outside it shows nothing;
+    ``since`` / ``closed_since``: received / closed on or after that local day. ``order``:
+    ``"due"`` puts the nearest deadline first (cases without one last), else newest first.
+    Every row carries ``is_overdue`` (see ``overdue_q``) and ``due_at``, when it becomes
+    overdue by the same rule (``policy.due_at_expression``; None once ended or resolved);
     handlers, grid and team are loaded with it.
     """
     now = now or timezone.now()
-    overdue_condition = overdue_q(now)
+    policies = county_policies()
+    overdue_condition = overdue_q(now, policies)
     qs = _with_relations(scope_to(user, Case.objects.all())).annotate(
-        is_overdue=ExpressionWrapper(overdue_condition, output_field=BooleanField())
+        is_overdue=ExpressionWrapper(overdue_condition, output_field=BooleanField()),
+        due_at=policy.due_at_expression(policies),
     )
     if state == "active":
         qs = qs.filter(state__in=sorted(ACTIVE_STATES))  # as the partial index spells it
@@ -161,13 +173,27 @@ def cases_for(
     if overdue:
         qs = qs.filter(overdue_condition)
     if due in DUE_WINDOWS:
-        qs = qs.filter(due_q(now, due))
+        qs = qs.filter(due_q(now, due, policies))
+    if handler:
+        qs = qs.filter(handlers__pk=handler)  # once per case: a person is named once
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    if since:
+        qs = qs.filter(received_at__gte=_local_midnight(since))
+    if closed_since:
+        qs = qs.filter(closed_at__gte=_local_midnight(closed_since))
+    if order == "due":
+        qs = qs.order_by(F("due_at").asc(nulls_last=True), "-received_at", "-id")
     if visit_due:
         today = timezone.localdate(now)
         qs = qs.filter(return_visit_due_q(today))
     if q := q.strip():
         qs = qs.filter(_search_q(q))
     return qs
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 SEARCH_MATCHES = 2000  # the most recent matches kept for a search: more means "be more precise"

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import template
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -65,6 +66,36 @@ def duration(span: dt.timedelta) -> str:
     if hours:
         return _("%(hours)d小时%(minutes)d分钟") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)d分钟") % {"minutes": minutes}
+
+
+@register.simple_tag
+def case_due(case, today: dt.date | None = None) -> str:
+    """A worklist card's deadline as a badge, from the row's ``due_at`` and ``is_overdue``
+    (``selectors.cases_for``: the overdue flag's own rule): 已超时 2 天, 今天到期 or 时限 12月9日;
+    nothing for a case that has ended or is resolved."""
+    due_at = getattr(case, "due_at", None)
+    if due_at is None:
+        return ""
+    today = today or timezone.localdate()
+    day = timezone.localdate(due_at)
+    if getattr(case, "is_overdue", False):
+        late = (today - day).days
+        if late < 1:
+            return format_html('<span class="badge danger case-due">{}</span>', _("今天已超时"))
+        number = format_html('<span class="num">{}</span>', late)
+        return format_html(
+            '<span class="badge danger case-due">{}</span>',
+            format_html(_("已超时 {days} 天"), days=number),
+        )
+    if day <= today:
+        return format_html('<span class="badge warn case-due">{}</span>', _("今天到期"))
+    shape = _("n月j日") if day.year == today.year else _("Y年n月j日")
+    number = format_html(
+        '<time class="num" datetime="{}">{}</time>', day.isoformat(), dateformat.format(day, shape)
+    )
+    return format_html(
+        '<span class="badge case-due">{}</span>', format_html(_("时限 {date}"), date=number)
+    )
 
 
 @register.simple_tag
