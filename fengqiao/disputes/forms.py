@@ -53,6 +53,16 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("不限")), ("today", _("今天到期")), ("soon", _("三天内到期"))],
     )
     visit_due = forms.BooleanField(label=_("只看待回访"), required=False)
+    order = forms.ChoiceField(
+        label=_("排序"),
+        required=False,
+        choices=[("", _("最新登记在前")), ("due", _("时限最近在前"))],
+    )
+    # Set by the links of the home page (a laggard, today's figures); kept as hidden fields.
+    handler = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    grid = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    since = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_since = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, default_whose: str = "all"):
         # Absent parameters take their defaults, so the form shows what the list applies.
@@ -77,6 +87,11 @@ class CaseFilterForm(forms.Form):
             "overdue": bool(data.get("overdue")),
             "due": data.get("due") or "",
             "visit_due": bool(data.get("visit_due")),
+            "order": data.get("order") or "",
+            "handler": data.get("handler") or None,
+            "grid": (data.get("grid") or "").strip(),
+            "since": data.get("since"),
+            "closed_since": data.get("closed_since"),
         }
 
 

@@ -139,11 +139,21 @@ def my_cases(user, now: dt.datetime) -> Section:
             "cases_overdue",
             _("已超时"),
             counts["overdue"],
-            _url(cases, whose="mine", overdue=1),
+            _url(cases, whose="mine", overdue=1, order="due"),
             alarm=True,
         ),
-        Tile("cases_today", _("今天到期"), counts["today"], _url(cases, whose="mine", due="today")),
-        Tile("cases_soon", _("三天内到期"), counts["soon"], _url(cases, whose="mine", due="soon")),
+        Tile(
+            "cases_today",
+            _("今天到期"),
+            counts["today"],
+            _url(cases, whose="mine", due="today", order="due"),
+        ),
+        Tile(
+            "cases_soon",
+            _("三天内到期"),
+            counts["soon"],
+            _url(cases, whose="mine", due="soon", order="due"),
+        ),
         Tile(
             "return_visits",
             _("待回访"),
@@ -240,7 +250,7 @@ def station(user, now: dt.datetime) -> Section:
             "station_overdue",
             _("超时案件"),
             counts["overdue"],
-            _url(cases, whose="all", overdue=1),
+            _url(cases, whose="all", overdue=1, order="due"),
             alarm=True,
         ),
         Tile(
@@ -252,12 +262,17 @@ def station(user, now: dt.datetime) -> Section:
         ),
         Tile("supervision_late", _("督办已逾期"), orders["late"], board, alarm=True),
         Tile("supervision", _("督办在办"), orders["open"], board),
-        Tile("new_today", _("今日新登记"), counts["new_today"], _url(cases, whose="all", state="")),
+        Tile(
+            "new_today",
+            _("今日新登记"),
+            counts["new_today"],
+            _url(cases, whose="all", state="", since=today.isoformat()),
+        ),
         Tile(
             "closed_today",
             _("今日结案"),
             counts["closed_today"],
-            _url(cases, whose="all", state="closed"),
+            _url(cases, whose="all", state="", closed_since=today.isoformat()),
         ),
     ]
     if user.has_perm("dispatch.view_incident"):
@@ -283,14 +298,19 @@ def laggards(user, now: dt.datetime) -> list[Laggard]:
         .order_by("-n", "grid__name")[:LAGGARDS]
     )
     rows = [
-        Laggard(row["handlers__name"], row["n"], reverse("org:person", args=[row["handlers__pk"]]))
+        Laggard(row["handlers__name"], row["n"], _overdue_url(handler=row["handlers__pk"]))
         for row in people
     ]
     rows += [
-        Laggard(row["grid__name"], row["n"], reverse("places:region", args=[row["grid__code"]]))
-        for row in grids
+        Laggard(row["grid__name"], row["n"], _overdue_url(grid=row["grid__code"])) for row in grids
     ]
     return rows
+
+
+def _overdue_url(**narrow) -> str:
+    """The worklist of the jurisdiction's overdue cases of one handler or grid, nearest
+    deadline first."""
+    return _url("disputes:cases", whose="all", overdue=1, order="due", **narrow)
 
 
 def agency(user) -> Section:

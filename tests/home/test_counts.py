@@ -18,7 +18,7 @@ from fengqiao.intake.services import submit_report
 from fengqiao.org.models import Team
 from fengqiao.taxonomy import codes
 from tests.factories import AccessGrantFactory, PersonFactory, UserFactory
-from tests.home.cases import case_due, midnight
+from tests.home.cases import YELLOW_RESOLVE, case_due, midnight
 
 
 @pytest.fixture
@@ -61,6 +61,38 @@ def test_each_case_tile_opens_the_worklist_showing_exactly_its_cases(client, wor
     assert shown == {key}
 
 
+def test_the_worklist_cards_show_each_deadline_nearest_first(client, world, deadlines):
+    client.force_login(world.officer_a)
+    page = client.get(reverse("disputes:cases"), {"whose": "mine", "order": "due"})
+    text = page.content.decode()
+    order = [deadlines[key].reference for key in ("overdue", "today", "soon", "later")]
+    assert sorted(order, key=text.index) == order
+    assert '已超时 <span class="num">1</span> 天' in text
+    assert "今天到期" in text
+    later = timezone.localdate(timezone.now() + dt.timedelta(days=10))
+    assert f'<time class="num" datetime="{later.isoformat()}">' in text
+
+
+def test_the_deadline_is_the_overdue_flags_own_rule(world, deadlines):
+    """``due_at`` is before now exactly for the cases ``overdue_q`` flags, a county's own
+    limits included."""
+    from fengqiao.disputes import policy
+    from fengqiao.disputes import selectors as disputes
+
+    policy.set_county_policy(
+        actor=world.county_admin,
+        county=world.county,
+        escalate_on_deadline=True,
+        time_limits={"yellow": {"resolve_days": 5}},
+    )
+    now = timezone.now()
+    for when in (now, now + dt.timedelta(days=4), now + dt.timedelta(days=20)):
+        rows = disputes.cases_for(world.chief, state=None, now=when)
+        assert rows.exists()
+        for case in rows:
+            assert case.is_overdue == (case.due_at is not None and case.due_at < when), case
+
+
 def test_return_visits_due_are_counted_and_listed(client, world, deadlines):
     case = deadlines["later"]
     today = timezone.localdate()
@@ -77,7 +109,7 @@ def test_return_visits_due_are_counted_and_listed(client, world, deadlines):
 def test_a_zero_is_calm_and_the_page_shows_the_counts(client, world, deadlines):
     client.force_login(world.officer_a)
     page = client.get(reverse("home")).content.decode()
-    assert 'class="home-tile alarm" href="/cases/?whose=mine&amp;overdue=1"' in page
+    assert 'class="home-tile alarm" href="/cases/?whose=mine&amp;overdue=1&amp;order=due"' in page
     assert 'class="home-tile zero"' in page  # no mentions waiting, for one
     assert reverse("org:area") in page
     assert "没有工作人员角色" not in page
@@ -120,6 +152,41 @@ def test_the_chiefs_home_counts_the_station_and_names_the_laggards(world, deadli
     # Routing named the grid's worker on every case too: both have the two overdue ones.
     assert set(names[:2]) == {"officer_a", "grid_worker_a1"} and "officer_b" not in names
     assert "甲村一网格" in names and "乙社区一网格" not in names
+
+
+def _rows(client, url) -> int:
+    return client.get(url).content.decode().count('<li class="case-card risk-')
+
+
+def test_each_station_tile_and_laggard_opens_exactly_its_cases(client, world, deadlines):
+    case_due(deadline=timezone.now() - dt.timedelta(hours=1), handler=world.officer_a, risk="red")
+    case_due(deadline=timezone.now() + YELLOW_RESOLVE, handler=world.officer_a)  # new today
+    Case.objects.filter(pk=deadlines["soon"].pk).update(state="closed", closed_at=timezone.now())
+    client.force_login(world.chief)
+    section = next(s for s in selectors.staff_home(world.chief) if s.key == "station")
+    assert section.laggards
+    for item in [*section.tiles, *section.laggards]:
+        if "/cases/?" in item.url:
+            assert _rows(client, item.url) == item.count, item
+    station = {tile.key: tile for tile in section.tiles}
+    assert station["closed_today"].count == 1 and station["new_today"].count == 1
+
+
+def test_handler_and_grid_filters_never_reach_outside_my_scope(client, world, deadlines):
+    """officer_a is (wrongly) named on township B's case: officer_b's list of officer_a's
+    cases shows that one alone; officer_a's list of B's grid shows nothing."""
+    cases, elsewhere = reverse("disputes:cases"), deadlines["elsewhere"]
+    client.force_login(world.officer_b)
+    page = client.get(cases, {"whose": "all", "state": "", "handler": world.officer_a.person.pk})
+    text = page.content.decode()
+    assert elsewhere.reference in text and text.count('<li class="case-card risk-') == 1
+    assert deadlines["overdue"].reference not in text
+    client.force_login(world.officer_a)
+    assert _rows(client, f"{cases}?whose=all&state=&grid={elsewhere.grid.code}") == 0
+    for bad in ({"handler": "x"}, {"handler": "-1"}, {"grid": "无此网格"}, {"since": "no"}):
+        response = client.get(cases, {"whose": "all", "state": "", **bad})
+        assert response.status_code == 200
+    assert _rows(client, f"{cases}?whose=all&state=&grid=nope") == 0
 
 
 def test_a_resident_sees_their_own_reports_groups_and_building(world, groups):
