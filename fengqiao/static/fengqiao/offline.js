@@ -8,6 +8,9 @@
  *   service worker's background sync where the browser has it. The panel at the top of
  *   the page lists what waits ("等待发送（n）") and what the server refused, with its
  *   reasons, to open the form again or delete it.
+ * - A weak signal (the phone believes it is online, the request fails): an htmx form is
+ *   queued when its request fails; a plain form is sent with fetch and queued when that
+ *   fails or finds no answer in time, instead of the browser's error page losing it.
  * - The attribute's value, if any, names the kind of item in the panel (else the page's
  *   title). Scripts that send a form themselves call window.fengqiaoOffline.queueIfOffline.
  * - Privacy on shared phones: leaving (the logout form) drops the kept pages and this
@@ -22,6 +25,8 @@
       waiting: "等待发送（{n}）",
       refusedTitle: "未能提交（{n}）",
       queued: "没有信号：已保存在本机，有信号时自动发送。",
+      weak: "信号不好，没有发出去：已保存在本机，有信号时自动发送。",
+      sending: "正在发送…",
       sent: "已发送 {n} 条。",
       stateWaiting: "等待发送",
       stateRefused: "未能提交",
@@ -38,6 +43,8 @@
       waiting: "Waiting to send ({n})",
       refusedTitle: "Not accepted ({n})",
       queued: "No signal: saved on this phone, sent automatically when the signal returns.",
+      weak: "The signal is too weak to send: saved on this phone, sent automatically when it improves.",
+      sending: "Sending…",
       sent: "{n} sent.",
       stateWaiting: "Waiting",
       stateRefused: "Not accepted",
@@ -159,8 +166,12 @@
 
   // --- queueing --------------------------------------------------------------------------
 
-  function targetOf(form) {
-    var url = form.getAttribute("hx-post") || form.getAttribute("action") || window.location.href;
+  function targetOf(form, submitter) {
+    var url =
+      (submitter && submitter.getAttribute("formaction")) ||
+      form.getAttribute("hx-post") ||
+      form.getAttribute("action") ||
+      window.location.href;
     return new URL(url, window.location.href).href;
   }
 
@@ -194,8 +205,8 @@
     });
   }
 
-  function enqueue(form, submitter) {
-    var data = submitter ? new FormData(form, submitter) : new FormData(form);
+  function enqueue(form, submitter, data, why) {
+    data = data || (submitter ? new FormData(form, submitter) : new FormData(form));
     var fields = [];
     data.forEach(function (value, name) {
       if (name !== "csrfmiddlewaretoken") {
@@ -203,7 +214,7 @@
       }
     });
     var item = {
-      url: targetOf(form),
+      url: targetOf(form, submitter),
       page: window.location.pathname + window.location.search,
       kind: kindOf(form),
       created: Date.now(),
@@ -215,7 +226,7 @@
     };
     return put(item).then(function () {
       ready(form);
-      note = t("queued");
+      note = t(why || "queued");
       askForSync();
       return render();
     });
@@ -243,15 +254,225 @@
     );
   }
 
-  // A plain form: caught after the page's own scripts (one that sends the form itself
-  // prevents the default and calls queueIfOffline when it is ready).
+  // --- a plain form --------------------------------------------------------------------
+  //
+  // Caught after the page's own scripts (one that sends the form itself prevents the
+  // default and calls queueIfOffline when it is ready). Without a signal it is queued. With
+  // one it is sent here, with fetch, because a phone that believes it has a signal often has
+  // too little of one: sent natively, a failed request shows the browser's error page and
+  // what the person typed, photos and all, is gone. So:
+  // - the request fails (a network error, or no answer in time) → queued, as if offline;
+  // - the server redirects (every one of these forms does so on success) → that page opens;
+  // - any other answer (the form with its errors, a 403, a 500) → the form is sent again
+  //   natively and the server shows its own page, exactly as without JavaScript. A second
+  //   send is safe: every form carrying data-offline-queue redirects on success and writes
+  //   nothing otherwise (its service validates before it stores, in one transaction), and
+  //   is idempotent on its client_key besides (docs/offline.md, the table).
+
+  // How long to wait for an answer before the send counts as failed and is queued: 20 s,
+  // and 8 s more per MB of photos (a slow but working upload is not cut off). Waiting
+  // longer keeps a person standing in the rain looking at 正在发送…; cutting off too early
+  // is harmless: the queue sends it again with the same client_key, which the server
+  // answers with what the first send made, if it arrived after all.
+  var ANSWER_WITHIN = 20000;
+  var PER_MB = 8000;
+  var CARRIED = "fengqiao.carried-messages";
+
+  function plain(form, submitter) {
+    var method = (submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method");
+    var target = (submitter && submitter.getAttribute("formtarget")) || form.getAttribute("target");
+    return (
+      queueable(form) &&
+      (method || "get").toLowerCase() === "post" &&
+      !form.hasAttribute("hx-post") &&
+      (!target || target === "_self")
+    );
+  }
+
+  function submitButtons(form) {
+    return form.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]');
+  }
+
+  function busy(form) {
+    form.dataset.offlineSending = "1";
+    submitButtons(form).forEach(function (button) {
+      if (!button.dataset.idleText) {
+        button.dataset.idleText = button.textContent;
+      }
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      if (button.tagName === "BUTTON") {
+        button.textContent = button.dataset.busyText || t("sending");
+      }
+    });
+  }
+
+  function idle(form) {
+    delete form.dataset.offlineSending;
+    delete form.dataset.submitting;
+    submitButtons(form).forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      if (button.tagName === "BUTTON" && button.dataset.idleText) {
+        button.textContent = button.dataset.idleText;
+      }
+    });
+  }
+
+  function photoBytes(data) {
+    var bytes = 0;
+    data.forEach(function (value) {
+      if (value instanceof Blob) {
+        bytes += value.size;
+      }
+    });
+    return bytes;
+  }
+
+  /* The success page's messages (已登记…): the server put them in the page fetch followed,
+   * and counts them as shown; they are carried to the same page opened for real. */
+  function carryMessages(response) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("html") < 0) {
+      return Promise.resolve();
+    }
+    return response.text().then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var shown = [];
+      doc.querySelectorAll("main > .messages:not([data-offline-banner]) > li").forEach(function (li) {
+        shown.push({ className: li.className, text: li.textContent.trim() });
+      });
+      if (shown.length) {
+        window.sessionStorage.setItem(CARRIED, JSON.stringify({ url: response.url, messages: shown }));
+      }
+    });
+  }
+
+  function showCarriedMessages() {
+    var carried = null;
+    try {
+      carried = JSON.parse(window.sessionStorage.getItem(CARRIED) || "null");
+      window.sessionStorage.removeItem(CARRIED);
+    } catch (error) {
+      return;
+    }
+    var main = document.querySelector("main");
+    if (!carried || carried.url !== window.location.href || !main) {
+      return;
+    }
+    if (main.querySelector(":scope > .messages:not([data-offline-banner])")) {
+      return;
+    }
+    var list = element("ul", "messages");
+    list.setAttribute("role", "status");
+    carried.messages.forEach(function (message) {
+      list.appendChild(element("li", message.className || "message", message.text));
+    });
+    main.insertBefore(list, main.firstChild);
+  }
+
+  /* Send the form again natively: the server answers with its own page. */
+  function submitNatively(form, submitter, url) {
+    if (submitter && submitter.name) {
+      var pressed = document.createElement("input");
+      pressed.type = "hidden";
+      pressed.name = submitter.name;
+      pressed.value = submitter.value;
+      form.appendChild(pressed);
+    }
+    if (submitter && submitter.hasAttribute("formaction")) {
+      form.setAttribute("action", url);
+    }
+    if (submitter && submitter.hasAttribute("formenctype")) {
+      form.setAttribute("enctype", submitter.getAttribute("formenctype"));
+    }
+    HTMLFormElement.prototype.submit.call(form); // no submit event: not caught again
+  }
+
+  function sendPlain(form, submitter) {
+    // Read before the buttons are disabled: a disabled submitter's name is left out.
+    var data = submitter ? new FormData(form, submitter) : new FormData(form);
+    var url = targetOf(form, submitter);
+    var token = csrfToken();
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller
+      ? window.setTimeout(function () {
+          controller.abort();
+        }, ANSWER_WITHIN + Math.round((photoBytes(data) / 1048576) * PER_MB))
+      : null;
+    busy(form);
+
+    function keep() {
+      return enqueue(form, submitter, data, "weak").then(function () {
+        idle(form);
+        // Nothing else will send it (the phone never went offline, so no `online` event
+        // comes): tried again after 2 s, 4 s, … as after any failure of the network.
+        window.clearTimeout(retry);
+        retry = window.setTimeout(sendQueue, retryIn);
+      });
+    }
+
+    return fetch(url, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": token },
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(
+        function (response) {
+          window.clearTimeout(timer);
+          if (response.redirected) {
+            if (/^\/accounts\/login\//.test(new URL(response.url).pathname)) {
+              // The session ended: kept, and sent once this person has signed in again.
+              return keep().then(function () {
+                window.location.assign(response.url);
+              });
+            }
+            return carryMessages(response)
+              .catch(function () {})
+              .then(function () {
+                window.location.assign(response.url);
+              });
+          }
+          if ([502, 503, 504].indexOf(response.status) >= 0) {
+            return keep(); // a gateway with no server behind it: as good as no signal
+          }
+          submitNatively(form, submitter, url);
+        },
+        function () {
+          window.clearTimeout(timer);
+          return keep();
+        }
+      )
+      .catch(function () {
+        idle(form);
+      });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!queueable(form) || event.defaultPrevented || !offline()) {
+    if (!queueable(form) || event.defaultPrevented) {
+      return;
+    }
+    if (offline()) {
+      event.preventDefault();
+      enqueue(form, event.submitter);
+      return;
+    }
+    if (!plain(form, event.submitter) || !window.fetch || !window.indexedDB) {
       return;
     }
     event.preventDefault();
-    enqueue(form, event.submitter);
+    if (!form.dataset.offlineSending) {
+      // A second tap while sending does nothing (the key would make it one anyway).
+      sendPlain(form, event.submitter);
+    }
+  });
+
+  // Back from the next page (bfcache): the form is ready to be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-offline-sending]").forEach(idle);
   });
 
   // An htmx form: its request is stopped before it starts, or kept when it fails.
@@ -635,6 +856,7 @@
 
   // Settled once the page's start is done: what another person left dropped, a refused
   // item put back in its form, the panel drawn, the queue sent.
+  showCarriedMessages();
   window.fengqiaoOffline.ready = window.indexedDB
     ? checkOwner()
         .then(reopen)
