@@ -260,21 +260,37 @@ class PickMapPlaces:
     buildings: list[Building]
 
 
-def pick_map_areas(user=None) -> list[Region]:
-    """The villages/communities a report map can show (their townships loaded, for the
-    list's groups): every one for the public form (``user`` None), for staff those
-    holding a grid of their jurisdiction."""
+@dataclass(frozen=True)
+class PickMapGroup:
+    """One township's entries in the map's village list: the township itself first when
+    grids sit directly under it (its whole map), then its villages/communities by code."""
+
+    township: Region
+    areas: list[Region]
+
+
+def pick_map_areas(user=None) -> list[PickMapGroup]:
+    """The areas a report map can show, grouped by township (townships in code order):
+    every village/community holding a grid, and every township holding a grid directly,
+    for the public form (``user`` None); for staff those holding a grid of their
+    jurisdiction. One query."""
     if user is None:
         grids = Region.objects.filter(level="grid")
     else:
         grids = Region.objects.for_user(user).filter(level="grid")
-    parent_ids = grids.values("parent_id")
-    return list(
-        Region.objects.filter(pk__in=parent_ids, level__in=PICK_MAP_AREA_LEVELS)
+    areas = (
+        Region.objects.filter(pk__in=grids.values("parent_id"), level__in=PICK_MAP_AREA_LEVELS)
         .select_related("parent")
-        .only("code", "name", "level", "path", "parent__code", "parent__name")
-        .order_by("path")
+        .only("code", "name", "level", "path", "parent__code", "parent__name", "parent__level")
     )
+    groups: dict[str, PickMapGroup] = {}
+    for area in areas:
+        township = area if area.level == "township" or area.parent is None else area.parent
+        group = groups.setdefault(township.code, PickMapGroup(township=township, areas=[]))
+        group.areas.append(area)
+    for group in groups.values():
+        group.areas.sort(key=lambda area: (area.level != "township", area.code))
+    return [groups[code] for code in sorted(groups)]
 
 
 def pick_map_area_at(lon, lat) -> str:

@@ -138,6 +138,8 @@ def test_staff_pick_a_building_of_their_own_township_on_the_map(
     htmx_settled(page)
     page.get_by_label("发生了什么").fill("两户因为楼道堆放杂物吵起来，来所里反映")
     area = page.get_by_label("地图：先选村或社区")
+    expect(area).to_have_value(world.community_a.code)  # the located village shows chosen
+    expect(area.locator("optgroup")).to_have_count(1)
     expect(area.locator("option", has_text=world.community_b.name)).to_have_count(0)
     page.get_by_role("button", name="甲村1号").click()
     expect(page.locator("#id_grid_code")).to_have_value(world.grid_a1.code)

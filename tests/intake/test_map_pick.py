@@ -4,11 +4,14 @@ ETag; and a building tapped on it places the report."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from fengqiao.intake.models import Report
-from tests.factories import BuildingFactory
+from fengqiao.places import selectors as places
+from tests.factories import BuildingFactory, RegionFactory, square
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +116,81 @@ def test_the_staff_form_lists_only_villages_in_scope(client, world):
     page = client.get(reverse("intake:new")).content.decode()
     assert f'value="{world.community_a.code}"' in page
     assert f'value="{world.community_b.code}"' not in page
+
+
+# --- the village list: grouped by township ------------------------------------------------
+
+
+def _map_groups(page: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The map select's groups: (township label, [(option value, option text), ...])."""
+    select = re.search(r'<select id="id_map_area"[^>]*>(.*?)</select>', page, re.S).group(1)
+    return [
+        (label, re.findall(r'<option value="([^"]*)">([^<]*)</option>', body))
+        for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)
+    ]
+
+
+@pytest.fixture
+def township_c(world):
+    """A township with no village level: its grid sits directly under it."""
+    township = RegionFactory(
+        code="330699003", name="丙镇", level="township", parent=world.township_a.parent
+    )
+    grid = RegionFactory(
+        code="330699003G01",
+        name="丙镇一网格",
+        level="grid",
+        parent=township,
+        boundary=square(120.20, 30.00),
+    )
+    BuildingFactory(code="B-C1", name="丙镇1号", grid=grid, lon=120.205, lat=30.005)
+    return township
+
+
+def test_the_public_form_lists_villages_under_their_townships_in_code_order(
+    client, world, township_c
+):
+    later = RegionFactory(
+        code="330699001002", name="阿村", level="community", parent=world.township_a
+    )
+    RegionFactory(
+        code="330699001002G01",
+        name="阿村一网格",
+        level="grid",
+        parent=later,
+        boundary=square(120.02, 30.00),
+    )
+    page = client.get(reverse("intake:report")).content.decode()
+    assert _map_groups(page) == [
+        ("甲镇", [(world.community_a.code, "甲村"), (later.code, "阿村")]),
+        ("乙镇", [(world.community_b.code, "乙社区")]),
+        ("丙镇", [(township_c.code, "丙镇（全镇）")]),
+    ]
+
+
+def test_the_village_list_is_read_in_one_query(world, township_c, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        groups = places.pick_map_areas()
+        labels = [(group.township.name, [area.name for area in group.areas]) for group in groups]
+    assert labels == [("甲镇", ["甲村"]), ("乙镇", ["乙社区"]), ("丙镇", ["丙镇"])]
+
+
+def test_a_township_without_villages_draws_its_own_grids(client, world, township_c):
+    page = _public_map(client, area=township_c.code).content.decode()
+    assert f'data-area="{township_c.code}"' in page and page.count("<path") == 1
+    assert "丙镇一网格" in page and 'data-building="B-C1"' in page
+    assert world.grid_a1.code not in page and world.building_b1.code not in page
+    by_point = _public_map(client, lon="120.205", lat="30.005").content.decode()
+    assert f'data-area="{township_c.code}"' in by_point and 'display="none"' not in by_point
+
+
+def test_staff_see_only_their_township_s_group(client, world, township_c):
+    client.force_login(world.officer_a)
+    groups = _map_groups(client.get(reverse("intake:new")).content.decode())
+    assert groups == [("甲镇", [(world.community_a.code, "甲村")])]
+    # Nor is the other township's map drawn for them.
+    other = client.get(reverse("intake:staff_map"), {"area": township_c.code}).content.decode()
+    assert "<svg" not in other and "B-C1" not in other
 
 
 def test_the_staff_map_needs_a_login_and_the_intake_permission(client, world):

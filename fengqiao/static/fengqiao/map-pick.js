@@ -2,9 +2,10 @@
  * intake/staff_form.html).
  *
  * The map: the form's [data-map-box] shows once this script runs. Choosing a village
- * (community) loads its map, an SVG fragment drawn by the server from our own grid and
+ * (community) — listed by township, a township whose grids sit directly under it as
+ * "（全镇）" — loads its map, an SVG fragment drawn by the server from our own grid and
  * building data (no tiles). "Use my location" loads the map of the village holding the
- * point and marks it. On the map:
+ * point, marks it, and shows that village chosen in the select. On the map:
  * - a building (a [data-building] dot): the building's code, its address, its grid and
  *   (public form) its point are filled in;
  * - anywhere inside a grid: the grid, and (public form) the point tapped.
@@ -66,6 +67,21 @@
         load("lon=" + encodeURIComponent(lon.value) + "&lat=" + encodeURIComponent(lat.value));
       });
     }
+
+    // A map drawn from a point (or after an error) names its area: show that area as the
+    // select's choice, when the list has it, without loading the map again.
+    slot.addEventListener("htmx:afterSwap", function () {
+      var map = figure();
+      var code = map && map.dataset.area;
+      if (area && code && area.value !== code) {
+        var option = Array.prototype.find.call(area.options, function (item) {
+          return item.value === code;
+        });
+        if (option) {
+          area.value = code;
+        }
+      }
+    });
 
     function figure() {
       return slot.querySelector("[data-pick-map]");
