@@ -145,3 +145,32 @@ def test_a_visit_that_cannot_get_through_waits_and_is_recorded_once(world, phone
     page.unroute("**/outreach/visits/**", drop_posts)
     expect(queue.locator("[data-state]")).to_have_count(0, timeout=SENT)
     assert VisitRecord.objects.unscoped_for_jobs().filter(task=task).count() == 1
+
+
+def test_while_a_visit_is_sending_a_second_tap_sends_nothing(world, phone):
+    homes(world, world.grid_a1, 2, building=world.building_a1)
+    campaign = visit_campaign(world, [world.grid_a1])
+    first, second = VisitTask.objects.unscoped_for_jobs().filter(campaign=campaign).order_by("pk")
+    page = phone
+    log_in(page, world.grid_worker_a1.get_username(), PASSWORD)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"/outreach/visits/{first.pk}/")
+    held = []  # a slow signal: the POST waits here until let through
+
+    def hold_posts(route):
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route("**/outreach/visits/**", hold_posts)
+    page.get_by_text("无人在家", exact=True).click()
+    page.get_by_role("button", name="保存，下一户").click()
+    button = page.locator("form[data-offline-queue] [type=submit]")
+    expect(button).to_be_disabled()
+    expect(button).to_have_text("正在发送…")
+    page.evaluate("document.querySelector('form[data-offline-queue]').requestSubmit()")
+    held[0].fallback()
+    page.wait_for_url(lambda url: url.endswith(f"/outreach/visits/{second.pk}/"))
+    assert len(held) == 1
+    assert VisitRecord.objects.unscoped_for_jobs().filter(task=first).count() == 1
