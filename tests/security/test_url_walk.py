@@ -339,7 +339,8 @@ PAGES: dict[str, Entry] = {
             "kind": "missing_person",
             "title": "越界寻人",
             "description": "越界寻人描述",
-            "grids": [w.grid_b1.pk],
+            "groups": [b.group.pk],
+            "regions": [w.community_b.pk],
             "client_key": "probe-alert-0001",
         }
     ),
