@@ -111,6 +111,7 @@ def test_a_zero_is_calm_and_the_page_shows_the_counts(client, world, deadlines):
     page = client.get(reverse("home")).content.decode()
     assert 'class="home-tile alarm" href="/cases/?whose=mine&amp;overdue=1&amp;order=due"' in page
     assert 'class="home-tile zero"' in page  # no mentions waiting, for one
+    assert '<span class="home-count num">' in page  # a count never breaks
     assert reverse("org:area") in page
     assert "没有工作人员角色" not in page
 
