@@ -14,10 +14,12 @@ import re
 
 import pytest
 
+from fengqiao.dispatch.models import CheckIn
 from fengqiao.intake.models import Report
 from fengqiao.outreach.models import VisitRecord, VisitTask
 from tests.browser.conftest import PHONE, log_in
 from tests.conftest import PASSWORD
+from tests.dispatch.test_patrols import OFFICE, make_patrol
 from tests.outreach.test_campaign_services import homes, visit_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -174,3 +176,25 @@ def test_while_a_visit_is_sending_a_second_tap_sends_nothing(world, phone):
     page.wait_for_url(lambda url: url.endswith(f"/outreach/visits/{second.pk}/"))
     assert len(held) == 1
     assert VisitRecord.objects.unscoped_for_jobs().filter(task=first).count() == 1
+
+
+def test_a_patrol_check_in_that_cannot_get_through_waits_and_is_made_once(world, phone):
+    """patrol.js sends the form itself once it has the position: through offline.js, so a
+    weak signal keeps the check-in instead of showing the browser's error page."""
+    make_patrol(world)
+    page = phone
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"longitude": OFFICE["lon"], "latitude": OFFICE["lat"]})
+    log_in(page, "volunteer_a", PASSWORD)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.get_by_role("link", name="巡逻打卡").first.click()
+    page.route("**/*", drop_posts)
+    page.get_by_role("button", name="打卡", exact=True).click()
+    queue = page.locator("#offline-queue")
+    expect(queue).to_contain_text("等待发送（1）")
+    expect(page.get_by_role("button", name="打卡", exact=True)).to_be_enabled()
+    assert not CheckIn.objects.unscoped_for_jobs().exists()
+
+    page.unroute("**/*", drop_posts)
+    expect(queue.locator("[data-state]")).to_have_count(0, timeout=SENT)
+    assert CheckIn.objects.unscoped_for_jobs().count() == 1

@@ -834,6 +834,16 @@
       enqueue(form, null);
       return true;
     },
+    // For scripts that send a form themselves (patrol.js, after taking the position): sent
+    // as a plain form is, so a weak signal keeps it on the phone instead of losing it. A
+    // promise, settled when the page stays (the form kept on the phone); null where this
+    // cannot be done, and the caller submits it natively.
+    sendForm: function (form) {
+      if (!plain(form, null) || !window.fetch || !window.indexedDB) {
+        return null;
+      }
+      return form.dataset.offlineSending ? Promise.resolve() : sendPlain(form, null);
+    },
     items: items,
     put: put,
     send: sendQueue,

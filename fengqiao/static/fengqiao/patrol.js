@@ -67,7 +67,17 @@
         status.textContent = form.dataset.textSending;
       }
       button.textContent = form.dataset.textSending;
-      form.submit();
+      // Through offline.js where it can: a weak signal then keeps the check-in on the phone
+      // (and the button is free again) instead of showing the browser's error page.
+      var offline = window.fengqiaoOffline;
+      var sending = offline && offline.sendForm ? offline.sendForm(form) : null;
+      if (sending) {
+        sending.then(function () {
+          idle("");
+        });
+      } else {
+        form.submit();
+      }
     }
 
     form.addEventListener("submit", function (event) {
