@@ -296,7 +296,7 @@ def target_tree(user, *, chosen=(), chosen_regions=()) -> TargetTree:
         communities[community_key].groups.append(
             PickGroup(
                 pk,
-                f"{name}（{levels.get(level, level)}）",
+                _("%(name)s（%(level)s）") % {"name": name, "level": levels.get(level, level)},
                 level,
                 members,
                 str(pk) in chosen_ids or (community is not None and str(community.pk) in whole),
