@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fengqiao import sealing, taxonomy
 from fengqiao.places.models import Building, Region
@@ -21,7 +22,7 @@ USER = settings.AUTH_USER_MODEL
 
 class Group(models.Model):
     class Level(models.TextChoices):
-        COMMUNITY = "community", _("社区群")
+        COMMUNITY = "community", pgettext_lazy("group level", "社区群")
         COMPOUND = "compound", _("小区（网格）群")
         BUILDING = "building", _("楼栋群")
 
