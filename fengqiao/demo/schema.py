@@ -16,7 +16,7 @@ directly, in one transaction:
    permissions), like ``migrate``.
 
 It runs only on an SQLite database with no tables; anything else gets ``migrate``.
-``tests/demo/test_schema.py`` builds a database both ways and compares them (tables,
+``tests/demo/test_first_start.py`` builds a database both ways and compares them (tables,
 columns, indexes, constraints, triggers and rows), so a migration that adds something the
 models cannot say fails there, not in a user's demo.
 """
