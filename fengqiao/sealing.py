@@ -28,9 +28,16 @@ from fengqiao.privacy import mask_phone
 _NONCE_BYTES = 12
 
 
+KEY_ENVIRONMENT = "FENGQIAO_REGISTRY_KEY"
+KEY_FILE_NAME = "registry_key"
+
+
 @functools.cache
 def _keys() -> tuple[AESGCM, bytes]:
-    master = _master_key()
+    return _derived(_master_key())
+
+
+def _derived(master: bytes) -> tuple[AESGCM, bytes]:
     # Two keys from one secret, so a leaked lookup key does not open the sealed values.
     seal_key = hmac.new(master, b"fengqiao-registry-seal", hashlib.sha256).digest()
     digest_key = hmac.new(master, b"fengqiao-registry-digest", hashlib.sha256).digest()
@@ -38,15 +45,58 @@ def _keys() -> tuple[AESGCM, bytes]:
 
 
 def _master_key() -> bytes:
-    configured = os.environ.get("FENGQIAO_REGISTRY_KEY")
+    configured = os.environ.get(KEY_ENVIRONMENT)
     if configured:
         return base64.urlsafe_b64decode(configured)
-    key_file = settings.DATA_DIR / "registry_key"
+    key_file = settings.DATA_DIR / KEY_FILE_NAME
     if not key_file.exists():
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii"))
         key_file.chmod(0o600)
     return base64.urlsafe_b64decode(key_file.read_text(encoding="ascii").strip())
+
+
+def configured_master_key() -> tuple[bytes | None, str]:
+    """The master key this installation seals with and where it is: ``(key, "environment")``
+    or ``(key, "file")``, or ``(None, "")`` when there is none yet. Never makes one (backups
+    read it; only sealing a first number creates the key file)."""
+    configured = os.environ.get(KEY_ENVIRONMENT)
+    if configured:
+        return parse_master_key(configured), "environment"
+    key_file = settings.DATA_DIR / KEY_FILE_NAME
+    if key_file.exists():
+        return parse_master_key(key_file.read_text(encoding="ascii")), "file"
+    return None, ""
+
+
+def parse_master_key(text: str) -> bytes:
+    """The 32-byte key written as ``text`` (URL-safe base64, as in the key file); raises
+    ValueError for anything else."""
+    try:
+        master = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as error:
+        raise ValueError("not base64") from error
+    if len(master) != 32:
+        raise ValueError("not 32 bytes")
+    return master
+
+
+def format_master_key(master: bytes) -> str:
+    """The key as its file holds it."""
+    return base64.urlsafe_b64encode(master).decode("ascii")
+
+
+def key_fingerprint(master: bytes) -> str:
+    """A short name for a master key that reveals nothing of it: tells two keys apart."""
+    return hmac.new(master, b"fengqiao-registry-fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def unseal_with(master: bytes, token: str) -> str:
+    """``unseal`` with the given master key instead of this installation's; raises
+    ``cryptography.exceptions.InvalidTag`` when the key is not the one that sealed it."""
+    cipher, _ = _derived(master)
+    raw = base64.urlsafe_b64decode(token.encode("ascii"))
+    return cipher.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode("utf-8")
 
 
 def seal(value: str) -> str:
