@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "fengqiao.analytics",
     "fengqiao.home",
     "fengqiao.demo",
+    "fengqiao.upgrades",
     "fengqiao.backups",
 ]
 
