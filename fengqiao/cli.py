@@ -1,4 +1,5 @@
-"""The ``fengqiao`` console script: ``fengqiao demo``, ``fengqiao manage ...``."""
+"""The ``fengqiao`` console script: ``fengqiao demo``, ``fengqiao serve``,
+``fengqiao manage ...``, ``fengqiao triage``."""
 
 from __future__ import annotations
 
@@ -36,6 +37,32 @@ def _scale(value: str) -> float:
     if not 0.01 <= scale <= 50:
         raise argparse.ArgumentTypeError(f"规模必须在 0.01–50 之间 / scale out of range: {scale}")
     return scale
+
+
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"进程数必须是整数 / --workers must be a whole number: {value!r}"
+        ) from None
+    if not 1 <= workers <= 256:
+        raise argparse.ArgumentTypeError(
+            f"进程数必须在 1–256 之间 / --workers out of range (1–256): {workers}"
+        )
+    return workers
+
+
+def serve(args: argparse.Namespace) -> int:
+    from fengqiao.serving import serve
+
+    return serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        tasks=not args.no_tasks,
+        migrate=args.migrate,
+    )
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -112,42 +139,16 @@ def _begin_first_start(settings):
     return marker
 
 
-WATCH_EVERY_SECONDS = 600
-OUTBOUND_EVERY_SECONDS = 30
-
-
 def _start_deadline_watcher() -> None:
-    """The one-machine demo has no task worker or cron: a thread runs the deadline watcher
-    every ten minutes and sends due outbound pushes every 30 seconds (production runs
-    `fengqiao manage db_worker` or cron, and `deliver_outbound --loop`, instead)."""
+    """The one-machine demo has no task worker or cron: a thread runs the periodic jobs
+    (deadline watcher, outbound pushes; ``fengqiao serve`` runs them in its scheduler)."""
     import threading
 
-    def watch() -> None:
-        import logging
+    from fengqiao.serving import run_periodic_jobs
 
-        from django.db import close_old_connections
-
-        from fengqiao.audit.context import origin
-        from fengqiao.community.bridge import deliver_due
-        from fengqiao.disputes.deadlines import check_deadlines
-
-        stop = threading.Event()
-        rounds = 0
-        while not stop.wait(OUTBOUND_EVERY_SECONDS):
-            rounds += 1
-            jobs = [("deliver_outbound", deliver_due)]
-            if rounds % (WATCH_EVERY_SECONDS // OUTBOUND_EVERY_SECONDS) == 0:
-                jobs.append(("check_deadlines", check_deadlines))
-            for name, job in jobs:
-                try:
-                    with origin(f"task {name}"):
-                        job()
-                except Exception:  # noqa: BLE001 — a failed round must not stop the next one
-                    logging.getLogger("fengqiao").exception("%s failed", name)
-                finally:
-                    close_old_connections()
-
-    threading.Thread(target=watch, name="deadline-watcher", daemon=True).start()
+    threading.Thread(
+        target=run_periodic_jobs, args=(threading.Event(),), name="deadline-watcher", daemon=True
+    ).start()
 
 
 def _bind(host: str, port: int):
@@ -194,6 +195,25 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.add_argument(
         "--scale", type=_scale, default=1.0, help="演示县规模（首次启动时） / demo county size"
     )
+    serve_parser = commands.add_parser(
+        "serve",
+        help="生产运行（PostgreSQL：多进程） / serve for production",
+        description="PostgreSQL (DATABASE_URL): gunicorn with uvicorn workers, the task worker "
+        "and the scheduler; SQLite: one process. See docs/deploy.md.",
+    )
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=_port, default=8000)
+    serve_parser.add_argument(
+        "--workers", type=_workers, default=None, help="Web 进程数 / web workers (default: cores)"
+    )
+    serve_parser.add_argument(
+        "--no-tasks",
+        action="store_true",
+        help="不启动任务进程和定时任务 / no task worker or periodic jobs (benches, tests)",
+    )
+    serve_parser.add_argument(
+        "--migrate", action="store_true", help="先应用数据库迁移 / apply migrations first"
+    )
     commands.add_parser("manage", help="Django manage.py")
     commands.add_parser(
         "triage",
@@ -205,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         return demo(args)
+    if args.command == "serve":
+        return serve(args)
     if args.command == "triage":
         from fengqiao.triage.cli import run
 
