@@ -9,6 +9,7 @@ FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HT
 FENGQIAO_CACHE_DIR    where triage keeps its trained model (default: the user cache directory)
 FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger: 413)
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
+FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
 """
 
 from __future__ import annotations
@@ -132,7 +133,14 @@ TEMPLATES = [
 # transactions so a write never upgrades a read lock, and no mmap_size.
 SQLITE_PATH = DATA_DIR / "fengqiao.sqlite3"
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # `fengqiao serve` sets FENGQIAO_CONN_MAX_AGE=0 for its ASGI workers: each request runs
+    # in a thread of its own there, so a kept connection is never reused, only left open.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"],
+            conn_max_age=int(os.environ.get("FENGQIAO_CONN_MAX_AGE", 60)),
+        )
+    }
 else:
     DATABASES = {
         "default": {
