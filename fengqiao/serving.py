@@ -282,11 +282,14 @@ class Child:
     name: str
     argv: list[str]
     pass_fds: tuple[int, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     deaths: list[float] = field(default_factory=list)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, pass_fds=self.pass_fds)
+        self.process = subprocess.Popen(
+            self.argv, pass_fds=self.pass_fds, env={**os.environ, **self.env}
+        )
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -334,6 +337,9 @@ class Supervisor:
                     "--no-control-socket",
                 ],
                 pass_fds=(fd,),
+                # Django under ASGI runs each request in a thread of its own: a connection
+                # kept for the next request is never reused there, only left open.
+                env={"FENGQIAO_CONN_MAX_AGE": "0"},
             )
         ]
         if tasks:
