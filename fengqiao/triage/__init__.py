@@ -2,16 +2,19 @@
 
 Pure Python with no Django imports, so the command line, the product and the benchmarks
 share one implementation. ``classify(text)`` answers with a ``Triage``; bad text raises
-``TriageInputError``. Red comes from the lexicon's red-flag signals (they must never wait
-on a statistical guess) or from the model; category and level come from the model, with
-the floors the workflow sets (red, police-only matters and dispatches start at level 2).
+``TriageInputError``. Red comes from the lexicon's live red flags (they must never wait
+on a statistical guess; an injury that is over or was an accident is not one) or from the
+model's calibrated chance; category and level come from the model, with the floors the
+workflow sets (red, police-only matters and dispatches start at level 2). When the model is
+unsure of the category (calibrated confidence below a threshold chosen on held-out data)
+the answer says so (``confident`` false) and offers its top choices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fengqiao.triage import model, signals
+from fengqiao.triage import decide, model, signals
 from fengqiao.triage.signals import Signal
 from fengqiao.triage.text import LANGS, TriageInputError, checked, language_of, normalise
 
@@ -19,11 +22,10 @@ __all__ = ["LANGS", "Signal", "Triage", "TriageInputError", "classify", "languag
 
 # Matters that belong to the police from the start, whatever their grade.
 POLICE_MATTERS = frozenset({"missing_person", "mental_health_incident", "telecom_fraud"})
-# Thresholds chosen on the development set (bench/triage_eval.py): missing a red case costs
-# far more than an officer's look at a yellow one.
-RED_THRESHOLD = 0.25
-DISPATCH_THRESHOLD = 0.5
-DISPATCH_CERTAIN = 0.9
+# The red, dispatch and "please choose" thresholds are chosen when the model is trained, on
+# out-of-fold predictions of the training corpus (model.Calibration): missing a red case
+# costs far more than an officer's look at a yellow one.
+ALTERNATIVES = 3
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,11 @@ class Triage:
     level: int
     signals: tuple[Signal, ...]
     lang: str
-    confidence: float  # the model's probability for the category it chose
+    confidence: float  # the calibrated chance that the category it chose is right
+    # False when that chance is below the threshold chosen on held-out data: the staff
+    # pages then ask "请选择类别" with ``alternatives`` instead of asserting one.
+    confident: bool = True
+    alternatives: tuple[tuple[str, float], ...] = ()  # the top categories, best first
 
     def as_contract(self, id_) -> dict:
         """The line ``fengqiao triage`` writes (DESIGN.md §5)."""
@@ -53,13 +59,28 @@ def classify(text, lang: str | None = None) -> Triage:
     lang = _lang_code(lang)
     clean = normalise(checked(text))
     found = signals.find_signals(clean)
-    scores = model.current().predict(clean, found)
+    fitted = model.current()
+    calibration = fitted.calibration
+    scores = fitted.predict(clean, found)
     category = _best(scores["category"])
-    risk = _risk(found, scores, category)
-    dispatch = _dispatch(found, scores, red=risk == "red")
+    red = decide.is_red(
+        found,
+        calibration.red(scores["risk"].get("red", 0.0)),
+        category,
+        calibration.red_threshold,
+    )
+    risk = "red" if red else _not_red(scores)
+    dispatch = decide.dispatch(
+        found,
+        calibration.dispatch(scores["dispatch"].get(True, 0.0)),
+        red=red,
+        threshold=calibration.dispatch_threshold,
+        certain=calibration.dispatch_certain,
+    )
     level = int(_best(scores["level"]))
     if risk == "red" or dispatch or category in POLICE_MATTERS:
         level = max(level, 2)
+    confidence = calibration.category(float(scores["category"][category]))
     return Triage(
         category=category,
         risk=risk,
@@ -67,7 +88,14 @@ def classify(text, lang: str | None = None) -> Triage:
         level=level,
         signals=tuple(found),
         lang=lang or language_of(clean),
-        confidence=round(float(scores["category"][category]), 3),
+        confidence=round(confidence, 3),
+        confident=confidence >= calibration.unsure_below,
+        alternatives=tuple(
+            (code, round(float(chance), 3))
+            for code, chance in sorted(scores["category"].items(), key=lambda kv: -kv[1])[
+                :ALTERNATIVES
+            ]
+        ),
     )
 
 
@@ -82,29 +110,8 @@ def _lang_code(lang) -> str | None:
     return code
 
 
-def _risk(found: list[Signal], scores: dict, category: str) -> str:
-    names = {s.name for s in found}
-    red = (
-        bool(names & signals.RED)
-        or scores["risk"].get("red", 0) >= RED_THRESHOLD
-        # A missing child or dementia elder is in danger until found.
-        or ("vulnerable_person" in names and category == "missing_person")
-    )
-    if red:
-        return "red"
+def _not_red(scores: dict) -> str:
     return "yellow" if scores["risk"].get("yellow", 0) >= scores["risk"].get("blue", 0) else "blue"
-
-
-def _dispatch(found: list[Signal], scores: dict, *, red: bool) -> bool:
-    """Police to the scene: a red matter with a live danger (or that the model sees as one),
-    or what the model is sure needs police on the spot (a scuffle, fraud in progress); never
-    a danger that is only reported second hand or over."""
-    dangers = [s for s in found if s.name in signals.RED | signals.DISPATCHABLE]
-    if dangers and not any(s.live for s in dangers):
-        return False
-    likely = scores["dispatch"].get(True, 0)
-    live = any(s.live and s.name in signals.DISPATCHABLE for s in found)
-    return (red and (live or likely >= DISPATCH_THRESHOLD)) or likely >= DISPATCH_CERTAIN
 
 
 def _best(scores: dict):

@@ -1,4 +1,6 @@
-"""The labelled corpus in ``data/corpus/*.jsonl`` and its fixed train/development split."""
+"""The labelled corpus in ``data/corpus/*.jsonl`` and its fixed train/development split, and
+the real development set in ``data/real/*.jsonl`` (reports written by other people, kept for
+measuring only: nothing here ever trains on it)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from fengqiao.triage.taxonomy import CATEGORIES, LEVELS, RISKS
 from fengqiao.triage.text import LANGS
 
 CORPUS_DIR = Path(__file__).parent / "data" / "corpus"
+BLIND_DIR = Path(__file__).parent / "data" / "blind"
+REAL_DIR = Path(__file__).parent / "data" / "real"
 DEV_SHARE = 5  # one example in five is held out
 
 
@@ -26,6 +30,11 @@ class Example:
     level: int
     signals: tuple[str, ...]
     source: str
+    # The people's-mediation statistics category a mediator gave the record (real set only),
+    # as one of the 14 labels or 其他 (``mediation.LABELS``).
+    mediation_category: str | None = None
+    # Who wrote it, where the source says (real set: "voice"; corpus: from ``source``).
+    voice: str = ""
 
     @property
     def dev(self) -> bool:
@@ -39,8 +48,11 @@ class CorpusError(ValueError):
     pass
 
 
-def parse(line: str, where: str = "") -> Example:
-    """One corpus line as an Example, or CorpusError naming the field that is wrong."""
+def parse(line: str, where: str = "", *, lenient_signals: bool = False) -> Example:
+    """One corpus line as an Example, or CorpusError naming the field that is wrong.
+
+    ``lenient_signals`` drops signal names the lexicon does not know instead of refusing
+    the line: the real set is labelled by people outside the team."""
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as error:
@@ -61,8 +73,13 @@ def parse(line: str, where: str = "") -> Example:
     if raw.get("level") not in LEVELS:
         problems.append("level")
     tags = raw.get("signals", [])
+    if isinstance(tags, list) and lenient_signals:
+        tags = [tag for tag in tags if tag in signals.NAMES]
     if not isinstance(tags, list) or any(tag not in signals.NAMES for tag in tags):
         problems.append("signals")
+    mediation = raw.get("mediation_category")
+    if mediation is not None and not isinstance(mediation, str):
+        problems.append("mediation_category")
     if not isinstance(raw.get("source"), str) or ":" not in raw.get("source", ""):
         problems.append("source")
     if problems:
@@ -77,10 +94,18 @@ def parse(line: str, where: str = "") -> Example:
         level=raw["level"],
         signals=tuple(tags),
         source=raw["source"],
+        mediation_category=mediation or None,
+        voice=str(raw.get("voice") or _voice(raw["source"])),
     )
 
 
-def load(directory: Path = CORPUS_DIR) -> list[Example]:
+def _voice(source: str) -> str:
+    """``authored:<voice>`` names the voice; any other source only its kind."""
+    kind, _, rest = source.partition(":")
+    return rest if kind == "authored" else kind
+
+
+def load(directory: Path = CORPUS_DIR, *, lenient_signals: bool = False) -> list[Example]:
     """Every example, checked: a bad line or a repeated id stops with its file and line."""
     examples: list[Example] = []
     seen: set[str] = set()
@@ -89,7 +114,7 @@ def load(directory: Path = CORPUS_DIR) -> list[Example]:
             for number, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
-                example = parse(line, f"{path.name}:{number}")
+                example = parse(line, f"{path.name}:{number}", lenient_signals=lenient_signals)
                 if example.id in seen:
                     raise CorpusError(f"{path.name}:{number}: id {example.id} used twice")
                 seen.add(example.id)
@@ -109,3 +134,19 @@ def fingerprint(directory: Path = CORPUS_DIR) -> str:
 def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
     """(training, development)."""
     return [e for e in examples if not e.dev], [e for e in examples if e.dev]
+
+
+def load_real(directory: Path = REAL_DIR) -> list[Example]:
+    """The real development set: reports written by other people (``source: real:<url>``),
+    for measuring only. Never pass these to ``model.train`` (a test holds it): tuning on
+    them would make the one honest measure of triage on real text meaningless."""
+    if not directory.exists():
+        return []
+    return load(directory, lenient_signals=True)
+
+
+def training_set() -> list[Example]:
+    """What the shipped model is trained on: the corpus's training part, never the
+    development, blind or real sets."""
+    training, _dev = split(load())
+    return training

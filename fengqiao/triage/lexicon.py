@@ -28,7 +28,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "weapon": (
         r"(?:菜|水果|砍|柴|尖|西瓜|杀猪|剔骨)刀|匕首|刀子|动刀|一把刀",
         r"(?:拿|持|握|举|提|挥|掏|亮|抄|带)(?:着|出|起|了)?(?:一把|把)?(?:刀|斧|棍|枪)",
-        r"斧头|斧子|铁棍|木棍|棍子|棍棒|钢管|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
+        r"斧头|斧子|铁棍|木棍|棍子|棍棒|钢管(?!架|脚手)|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
         r"酒瓶|弹弓|(?:手|猎|气|土)枪|枪支|开枪|硫酸|弩|(?:泼|浇|拿|带|提|拎|扛)(?:着|了)?(?:一桶|一瓶)?汽油|汽油(?:桶|瓶)",
         r"\b(?:knife|knives|machete|cleaver|axe|hatchet|gun|pistol|rifle|crowbar|hammer)\b",
         r"\b(?:iron bar|metal pipe|steel pipe|baseball bat|brick|acid attack|wrench)\b",
@@ -56,7 +56,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"聚集|围堵|堵(?:住)?(?:大)?门|堵(?:住)?(?:路|马路|道路)|拉(?:起)?横幅|打横幅|拉条幅",
         r"门(?:口)?(?:被\w{0,6})?堵(?:了|住|死)|静坐|围攻|聚众|群殴|械斗|烧纸钱?|摆花圈|抬棺|停尸|集体(?:上访|讨薪|围)",
         # A count of people counts only where they are: "三十多人围在门口", not "三十多人被扣了工资".
-        r"(?:十几|十多|十来|十余|几十|上百|数十|百余|二三十|三四十|[1-9]\d+(?:多|余|来)?|[二三四五六七八九]十(?:多|余|来)?|[一二两三四五六七八九几]百(?:多|余)?)"
+        r"(?:十几|十多|十来|十余|几十|上百|数十|百余|二三十|三四十|[1-9]\d{1,2}(?![\d年月日号天点])(?:多|余|来)?|[二三四五六七八九]十(?:多|余|来)?|[一二两三四五六七八九几]百(?:多|余)?)"
         r"(?:个|名|位|号|户)?\w{0,4}?(?:围|堵|聚|冲|拿着|手持|占着|坐在|对峙|站在)",
         r"围了(?:十|几|二|三|四|五|[1-9]\d)|对峙|占着不走|冲进|掀翻",
         r"\b(?:crowd|mob|dozens of|a group of \d\d|blocking the (?:gate|road|entrance))",
@@ -89,7 +89,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:多|几|数|好几|三|四|五|六|七|八|九|十|\d+)次(?:报警|打110|打了110|出警)",
         r"报(?:了)?" + _NUM + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
         r"报(?:了)?警(?:了)?(?:已)?(?:有)?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)次|(?:打|拨)了?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)(?:次|回)110",
-        r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
+        r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|接报|接警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
         r"\b(?:called (?:the )?police (?:\w+ )?(?:times|again)|police (?:have )?(?:came|come|been) "
         r"\b(?:third|fourth|fifth|sixth|seventh|\d+(?:rd|th)) (?:call|attendance|call-out|time)\b",
         r"\b(?:reported to (?:the )?police|calls? 110|called 110) (?:\w+ )?(?:\d+|three|four|five|six|several|many) times",
@@ -141,10 +141,73 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "petition_threat": (
         r"上访|信访|进京|去北京|到北京|闹到(?:省里|市里|县里|区里|镇上|\w{0,2}政府)",
         r"(?:去|到)(?:省里|省政府|市里|市政府|县政府|区政府|镇政府)(?:门口)?(?:闹|拉横幅|静坐|讨说法|告)",
-        r"围(?:堵)?(?:政府|镇政府|乡政府)|越级",
+        r"围(?:堵)?(?:政府|镇政府|乡政府)|越级|(?:号召|约好|组织|商量).{0,6}(?:去|到)(?:区|市|县|省|镇|乡)(?:政府|委)",
         r"\b(?:petition\w*|go to beijing|besiege|march on the government)",
     ),
+    # Context for an injury or a quarrel (domain-notes §2.2: red needs a live danger).
+    # How it happened: by accident, a collision, an animal, a fall, no one meaning harm.
+    "accidental": (
+        r"不小心|意外|失手|误伤|无意(?:中|间)?|没注意|打闹|嬉闹|玩耍|没看(?:见|到)|没站稳|脚下一滑|滑倒|绊倒|摔了一跤|自己摔",
+        r"(?:被|让)\w{0,10}?(?:狗|猫|马蜂|蜂)|狗\w{0,6}咬|(?:从|在)\w{0,8}(?:架|梯|楼|台阶|屋顶)\w{0,3}(?:上)?(?:摔|掉|滑|坠)|砸伤|"
+        r"狗咬|车祸|追尾|剐蹭|刮蹭|相撞|撞(?:上|到|倒)了?|碰(?:到|倒)了?|交通事故|"
+        r"(?:掉|砸|落)下来|坠落|(?:玩|打闹|追逐|体育课|课间)\w{0,6}(?:摔|磕|撞)",
+        r"\b(?:accident(?:al(?:ly)?)?|by mistake|didn'?t mean|slipped|tripped|fell (?:off|over|down)|"
+        r"collision|collided|crash(?:ed)?|rear-ended|knocked (?:over|off) (?:by|on) (?:a|an|the) (?:car|bike|scooter|e-?bike))\b",
+        r"\b(?:dog bit|bitten by|fell from|playing (?:tag|football|basketball)|horsing around)\b",
+        r"\b(?:knocked off|clipped (?:me|him|her)|hit by (?:a|an|the) (?:car|van|lorry|truck|bus|bike|cyclist)|"
+        r"fail(?:ed)?[- ]to[- ]stop|cyclist|off (?:its|the) lead|(?:dog|terrier|staffie|alsatian) went for)\b",
+    ),
+    # Already over: the injured are treated, the parties separated, the event told afterwards.
+    "over": (
+        r"已(?:经)?(?:送医|出院|拆线|痊愈|好了|处理|结束|拉开|劝开|分开|离开|走了|被带走|被劝走|和解|私了)|"
+        r"伤(?:已|都|也)?(?:好|养好)了|现已(?:出院|平息|无碍|分开)|事后|事发后|后来|过去了|已无大碍|没什么大碍|住了\w{0,3}院",
+        # A matter already in the legal process or written up afterwards.
+        r"摘要|调解记录|已(?:经)?起诉|诉至|起诉(?:到|至)|已立案|伤残|鉴定(?:为|结论)|已(?:被)?扑灭|幸亏\w{0,4}(?:扑灭|灭了|发现)|垫付",
+        r"\b(?:it'?s (?:all )?over|(?:fight|it) (?:is|was) over|afterwards|after the fact|has (?:since )?recovered|was discharged|"
+        r"(?:have|has) (?:been )?separated|already (?:been )?(?:treated|settled|handled)|went home)\b",
+    ),
+    # Someone says or shows there is more to come: a threat, a promise to return, repetition.
+    "threat_of_more": (
+        r"还要(?:打|来|找|收拾|砍|弄)|(?:还|要|会)再(?:来|打|找|动手)|下次(?:再|还|见)|放话|"
+        r"等着瞧|走着瞧|你等着|不会(?:放过|善罢甘休|罢休)|没完|跟你没完|还会(?:来|打|找)|继续(?:打|骚扰|闹|找)|"
+        r"再(?:闹|来|找|告|报警|敢)就|(?:另一|那一)(?:只|条)(?:手|腿)",
+        r"(?:天天|经常|总是|三天两头|隔三差五|每次)(?:打|骂|动手|骚扰|堵|来闹)|又(?:打|动手|来闹|来堵)",
+        r"\b(?:next time|come back (?:and|with)|won'?t let (?:it|this) go|keeps? (?:hitting|"
+        r"beating|coming back|harass\w*)|again and again|every (?:time|week|night) (?:he|she|they) (?:hit|beat))\b",
+    ),
+    # Money leaving a victim's hands right now: police can still stop it.
+    "fraud_in_progress": (
+        r"(?:正在|准备|即将|马上要?|要去|在)(?:\w{0,6})?(?:转账|汇款|转钱|取钱|提取|提现|交付|打钱|充值)|"
+        r"劝不住|拒绝劝阻|坚称没被骗|不听劝|(?:来|去)(?:银行|网点)(?:汇款|取)|按(?:对方)?指引",
+        r"\b(?:(?:is|are|about to|trying to|going to) (?:transfer|wire|withdraw|send)\w*|"
+        r"won'?t listen|insists (?:it'?s|it is) (?:fine|real))\b",
+    ),
+    # Violence going on as the report is made.
+    "violence_ongoing": (
+        r"(?:正在|还在|仍在|在)(?:打|殴打|打人|动手|扭打|互殴|追打|砍|追着)|打起来了|打成一团|扭打|互殴|厮打|"
+        r"(?:双方|两人|两家)(?:仍在|还在)(?:扭打|对打|推搡|打)|快来.{0,6}打",
+        r"\b(?:(?:is|are) (?:fighting|beating|hitting|attacking|punching|kicking)|still fighting|"
+        r"fight going on|a fight (?:right )?now|(?:fighting|beating) (?:him|her|them) (?:right )?now)\b",
+    ),
+    # A quarrel that has run for months or years: long-running, not by itself a live danger.
+    "long_running": (
+        r"(?:[一二两三四五六七八九十几多好]+|(?<!\d)\d{1,2})(?:多)?年(?![级前底初代轻内])|多年|常年|长期|"
+        r"由来已久|积怨|老矛盾|历史遗留|拖了(?:好)?(?:几|多|\d+|[一二两三四五六七八九十])?(?:年|个月)|(?:从|自)(?:\d{2,4}|上)?年(?:起|开始)",
+        r"\b(?:for (?:years|decades|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|many|several) "
+        r"(?:years|months))|years-long|long-running|since (?:19|20)\d\d|decades-old|long-standing)\b",
+    ),
 }
+
+# Words that say someone meant to hurt: they outweigh a collision word ("推倒后头撞到石头"),
+# though not children at play or an explicit accident (ACCIDENT_SURE).
+ASSAULT = (
+    r"(?:被|把|将)\w{0,8}?(?:推|打|踢|踹|拽|揍|扇|按在地上|砸)|(?:推|拽|踹)(?:倒|下|了(?:我|他|她|一把))|动手打|殴打|打了(?:我|他|她)",
+    r"\b(?:pushed|shoved|punched|kicked|slapped|beat (?:me|him|her)|hit (?:me|him|her) with|attacked|assaulted|dragged)\b",
+)
+ACCIDENT_SURE = (
+    r"不小心|意外|失手|误伤|无意|打闹|嬉闹|玩耍|狗|没站稳|滑倒|绊倒",
+    r"\b(?:accident\w*|by mistake|didn'?t mean|playing|horsing around|dog|slipped|tripped)\b",
+)
 
 # Words that make a signal not so: "没有动刀", "没人受伤", "nobody was hurt". A Chinese
 # negation counts within a few characters before the word, unless "就/要/..." comes between:
@@ -170,8 +233,9 @@ HEARSAY = (
 )
 PAST = (
     r"上周|上个?月|去年|前年|前几天|前天|昨天|昨晚|之前|以前|曾经|曾|当时|那次|上次|几天前|"
-    r"\d+天前|年前|月前",
+    r"\d+天前|年前|月前|(?:19|20)\d\d年|今年(?:\d{1,2}|[一二三四五六七八九十]+)月|上半年|前几个月",
     r"\b(?:previously|last (?:week|month|year|night)|yesterday|ago|earlier|used to|once)\b",
+    r"\b(?:in|on|since) (?:january|february|march|april|may|june|july|august|september|october|november|december)\b",
 )
 NOW = (
     r"正在|现在|马上|此刻|还在|快来|赶紧|立即|速来|刚刚|刚才|眼下|当前|目前|一直在|快点|救命",

@@ -3,6 +3,9 @@
 Features are jieba words (with bigrams), character n-grams (which carry typos and
 English alike) and the lexicon's signals as tokens, weighted by TF-IDF; each answer is a
 logistic regression over them, fitted by SGD (a second, where lbfgs took thirty).
+The probabilities are calibrated on out-of-fold predictions of the training corpus (Platt
+scaling), and the red, dispatch and "please choose" thresholds are chosen there by stated
+rules (``Calibration``), never by hand and never on the development, blind or real sets.
 Training takes a few seconds, so the fitted model is kept
 in the user's cache directory, named by a fingerprint of the corpus and the library
 versions, and rebuilt whenever either changes: a model can never be older than its corpus.
@@ -32,7 +35,13 @@ from fengqiao.triage.text import normalise
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
+FOLDS = 4
+# The rules that choose the thresholds on the out-of-fold predictions.
+RED_RECALL = 0.95  # the highest red threshold that keeps red recall at least this
+DISPATCH_RECALL = 0.95  # the highest dispatch threshold that keeps dispatch recall at least this
+CERTAIN_PRECISION = 0.9  # "police certainly needed" from where dispatch precision reaches this
+UNSURE_ACCURACY = 0.5  # below this confidence the top category is right at most half the time
 TARGETS = ("category", "risk", "level", "dispatch")
 
 
@@ -73,12 +82,76 @@ class Head:
         return dict(zip(self.labels, shares.tolist(), strict=True))
 
 
+@dataclass(frozen=True)
+class Platt:
+    """A monotone map from a raw probability to a calibrated one:
+    sigmoid(slope * logit(p) + intercept), slope > 0."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def __call__(self, chance: float) -> float:
+        p = min(max(chance, 1e-6), 1 - 1e-6)
+        z = self.slope * float(np.log(p / (1 - p))) + self.intercept
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    @classmethod
+    def fit(cls, raw: list[float], truth: list[bool]) -> Platt:
+        from sklearn.linear_model import LogisticRegression
+
+        if len(set(truth)) < 2:
+            return cls()
+        p = np.clip(np.asarray(raw, dtype=float), 1e-6, 1 - 1e-6)
+        logits = np.log(p / (1 - p)).reshape(-1, 1)
+        fitted = LogisticRegression(C=1e4).fit(logits, np.asarray(truth))
+        slope = float(fitted.coef_[0][0])
+        if slope <= 0:  # no information: keep the raw probability rather than invert it
+            return cls()
+        return cls(slope=slope, intercept=float(fitted.intercept_[0]))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated probabilities and the thresholds chosen on out-of-fold predictions of the
+    training corpus, with how each was chosen (the model's metadata)."""
+
+    red: Platt = Platt()
+    dispatch: Platt = Platt()
+    category: Platt = Platt()
+    red_threshold: float = 0.25
+    dispatch_threshold: float = 0.5
+    dispatch_certain: float = 0.9
+    unsure_below: float = 0.0
+    folds: int = 0
+    examples: int = 0
+    measured: tuple[tuple[str, float], ...] = ()
+
+    def describe(self) -> dict:
+        """The chosen values and the rules that chose them, for docs and the benchmark."""
+        return {
+            "red_threshold": self.red_threshold,
+            "red_rule": f"highest with out-of-fold red recall >= {RED_RECALL}",
+            "dispatch_threshold": self.dispatch_threshold,
+            "dispatch_rule": f"highest with out-of-fold dispatch recall >= {DISPATCH_RECALL}",
+            "dispatch_certain": self.dispatch_certain,
+            "certain_rule": f"lowest where out-of-fold dispatch precision >= {CERTAIN_PRECISION}",
+            "unsure_below": self.unsure_below,
+            "unsure_rule": (
+                f"highest below which out-of-fold category accuracy <= {UNSURE_ACCURACY}"
+            ),
+            "folds": self.folds,
+            "examples": self.examples,
+            "out_of_fold": dict(self.measured),
+        }
+
+
 @dataclass
 class Model:
     words: TfidfVectorizer
     chars: TfidfVectorizer
     heads: dict[str, Head]
     fingerprint: str
+    calibration: Calibration = Calibration()
 
     def __post_init__(self) -> None:
         self._analysers = (self.words.build_analyzer(), self.chars.build_analyzer())
@@ -123,7 +196,132 @@ class Model:
         return {target: head.probabilities(indices, values) for target, head in self.heads.items()}
 
 
+def _fit_heads(matrix, examples: list[corpus.Example]) -> dict[str, Head]:
+    heads = {}
+    for target in TARGETS:
+        labels = np.array([getattr(e, target) for e in examples])
+        head = SGDClassifier(
+            loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=50, random_state=0
+        )
+        heads[target] = Head.of(head.fit(matrix, labels))
+    return heads
+
+
+def _row_probabilities(head: Head, matrix) -> list[dict]:
+    scores = matrix @ head.weights + head.intercept
+    positive = 1.0 / (1.0 + np.exp(-np.asarray(scores)))
+    if len(head.labels) == 2:
+        return [dict(zip(head.labels, [1.0 - p[0], p[0]], strict=True)) for p in positive]
+    shares = positive / positive.sum(axis=1, keepdims=True)
+    return [dict(zip(head.labels, row.tolist(), strict=True)) for row in shares]
+
+
+def calibrate(matrix, examples: list[corpus.Example], found: list[list]) -> Calibration:
+    """Out-of-fold predictions of the training corpus (folds fixed by the example's
+    position), Platt-scaled, and the thresholds chosen on them by the rules above."""
+    from fengqiao.triage import decide
+
+    n = len(examples)
+    if n < FOLDS * 10:
+        return Calibration()
+    fold_of = np.arange(n) % FOLDS
+    oof: list[dict] = [{} for _ in range(n)]
+    for fold in range(FOLDS):
+        inside = np.flatnonzero(fold_of != fold)
+        outside = np.flatnonzero(fold_of == fold)
+        heads = _fit_heads(matrix[inside], [examples[i] for i in inside])
+        for target, head in heads.items():
+            predicted = _row_probabilities(head, matrix[outside])
+            for i, probabilities in zip(outside, predicted, strict=True):
+                oof[i][target] = probabilities
+    red_raw = [o["risk"].get("red", 0.0) for o in oof]
+    dispatch_raw = [o["dispatch"].get(True, 0.0) for o in oof]
+    best = [max(o["category"], key=o["category"].get) for o in oof]
+    top_raw = [o["category"][b] for o, b in zip(oof, best, strict=True)]
+    right = [b == e.category for b, e in zip(best, examples, strict=True)]
+    red_map = Platt.fit(red_raw, [e.risk == "red" for e in examples])
+    dispatch_map = Platt.fit(dispatch_raw, [e.dispatch for e in examples])
+    category_map = Platt.fit(top_raw, right)
+    red_chance = [red_map(p) for p in red_raw]
+    dispatch_chance = [dispatch_map(p) for p in dispatch_raw]
+    confidence = [category_map(p) for p in top_raw]
+
+    def red_recall(threshold: float) -> float:
+        said = [
+            decide.is_red(f, c, b, threshold)
+            for f, c, b in zip(found, red_chance, best, strict=True)
+        ]
+        return _recall([e.risk == "red" for e in examples], said)
+
+    grid = [round(float(t), 2) for t in np.arange(0.05, 0.951, 0.01)]
+    red_threshold = max((t for t in grid if red_recall(t) >= RED_RECALL), default=grid[0])
+    reds = [
+        decide.is_red(f, c, b, red_threshold)
+        for f, c, b in zip(found, red_chance, best, strict=True)
+    ]
+    actual_dispatch = [e.dispatch for e in examples]
+    certain = next(
+        (
+            t
+            for t in grid
+            if _precision(actual_dispatch, [c >= t for c in dispatch_chance]) >= CERTAIN_PRECISION
+        ),
+        0.95,
+    )
+
+    def dispatched(threshold: float) -> list[bool]:
+        return [
+            decide.dispatch(f, c, red=r, threshold=threshold, certain=max(certain, threshold))
+            for f, c, r in zip(found, dispatch_chance, reds, strict=True)
+        ]
+
+    dispatch_threshold = max(
+        (t for t in grid if _recall(actual_dispatch, dispatched(t)) >= DISPATCH_RECALL),
+        default=grid[0],
+    )
+    certain = max(certain, dispatch_threshold)
+    unsure_below = 0.0
+    for t in grid:
+        below = [r for r, c in zip(right, confidence, strict=True) if c < t]
+        if below and sum(below) / len(below) <= UNSURE_ACCURACY:
+            unsure_below = t
+    said_dispatch = dispatched(dispatch_threshold)
+    measured = tuple(
+        (name, float(value))
+        for name, value in (
+            ("red recall", round(_recall([e.risk == "red" for e in examples], reds), 3)),
+            ("red precision", round(_precision([e.risk == "red" for e in examples], reds), 3)),
+            ("dispatch recall", round(_recall(actual_dispatch, said_dispatch), 3)),
+            ("dispatch precision", round(_precision(actual_dispatch, said_dispatch), 3)),
+            ("category accuracy", round(sum(right) / n, 3)),
+            ("unsure share", round(sum(c < unsure_below for c in confidence) / n, 3)),
+        )
+    )
+    return Calibration(
+        red=red_map,
+        dispatch=dispatch_map,
+        category=category_map,
+        red_threshold=red_threshold,
+        dispatch_threshold=dispatch_threshold,
+        dispatch_certain=certain,
+        unsure_below=unsure_below,
+        folds=FOLDS,
+        examples=n,
+        measured=measured,
+    )
+
+
+def _recall(actual: list[bool], said: list[bool]) -> float:
+    return sum(a and s for a, s in zip(actual, said, strict=True)) / max(sum(actual), 1)
+
+
+def _precision(actual: list[bool], said: list[bool]) -> float:
+    return sum(a and s for a, s in zip(actual, said, strict=True)) / max(sum(said), 1)
+
+
 def train(examples: list[corpus.Example], fingerprint: str = "") -> Model:
+    """Fit the heads on ``examples`` and calibrate them on out-of-fold predictions of the
+    same examples (never on any held-out set)."""
     texts = [normalise(e.text) for e in examples]
     found = [signals.find_signals(t) for t in texts]
     words = TfidfVectorizer(
@@ -141,14 +339,14 @@ def train(examples: list[corpus.Example], fingerprint: str = "") -> Model:
             chars.fit_transform(texts),
         ]
     ).tocsr()
-    heads = {}
-    for target in TARGETS:
-        labels = np.array([getattr(e, target) for e in examples])
-        head = SGDClassifier(
-            loss="log_loss", alpha=1e-5, class_weight="balanced", max_iter=50, random_state=0
-        )
-        heads[target] = Head.of(head.fit(matrix, labels))
-    return Model(words=words, chars=chars, heads=heads, fingerprint=fingerprint)
+    heads = _fit_heads(matrix, examples)
+    return Model(
+        words=words,
+        chars=chars,
+        heads=heads,
+        fingerprint=fingerprint,
+        calibration=calibrate(matrix, examples, found),
+    )
 
 
 _lock = threading.Lock()
@@ -170,7 +368,10 @@ def _fingerprint() -> str:
         MODEL_VERSION,
         sklearn.__version__,
         jieba.__version__,
-        (Path(__file__).parent / "lexicon.py").read_text(encoding="utf-8"),
+        *(
+            (Path(__file__).parent / name).read_text(encoding="utf-8")
+            for name in ("lexicon.py", "signals.py", "decide.py")
+        ),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
 
@@ -194,8 +395,7 @@ def _load_or_train() -> Model:
             return model
     except (OSError, pickle.UnpicklingError, AttributeError, EOFError, ImportError):
         pass
-    training, _dev = corpus.split(corpus.load())
-    model = train(training, fingerprint)
+    model = train(corpus.training_set(), fingerprint)
     _store(model, path)
     return model
 

@@ -28,6 +28,8 @@ _SPECULATION = _compile(lexicon.SPECULATION)
 _HEARSAY = _compile(lexicon.HEARSAY)
 _PAST = _compile(lexicon.PAST)
 _NOW = _compile(lexicon.NOW)
+_ASSAULT = _compile(lexicon.ASSAULT)
+_ACCIDENT_SURE = _compile(lexicon.ACCIDENT_SURE)
 
 NAMES: tuple[str, ...] = tuple(lexicon.SIGNAL_PATTERNS)
 # The signals that make a report red on their own (domain-notes §2.2, items 1-6).
@@ -44,10 +46,30 @@ RED = frozenset(
         "petition_threat",
     }
 )
+# Context that says an injury or a quarrel is not a live danger by itself.
+CONTEXT = frozenset({"accidental", "over", "long_running"})
+# What makes an injury or an old quarrel a live danger again: a weapon, a threat, violence
+# still going on, someone promising more, violence at home (a pattern, not an incident).
+ESCALATING = frozenset(
+    {
+        "threat_to_kill",
+        "weapon",
+        "threat_of_more",
+        "violence_ongoing",
+        "domestic_violence",
+        "intimidation",
+        "suicide_risk",
+        "crowd_gathering",
+        "petition_threat",
+        "repeated_police_calls",
+    }
+)
 # The ones police can act on at the scene, when they are happening now.
 DISPATCHABLE = frozenset(
     {"threat_to_kill", "weapon", "injury", "crowd_gathering", "suicide_risk", "vulnerable_person"}
 )
+# Police powers needed now although nothing is red: money about to leave a victim's hands.
+DISPATCH_ALONE = frozenset({"fraud_in_progress"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +98,17 @@ def find_signals(text: str) -> list[Signal]:
                 live = live or _is_live(text, start, clause)
         if words:
             found.append(Signal(name, tuple(dict.fromkeys(words)), live))
-    return found
+    return _without_weak_accident(text, found)
+
+
+def _without_weak_accident(text: str, found: list[Signal]) -> list[Signal]:
+    """Someone pushed or hit: a collision word alone ("头撞到石头") does not make it an
+    accident; an explicit one ("不小心", a dog, children at play) still does."""
+    if not _ASSAULT.search(text):
+        return found
+    return [
+        s for s in found if s.name != "accidental" or any(_ACCIDENT_SURE.search(w) for w in s.words)
+    ]
 
 
 def _clauses(text: str) -> list[tuple[int, str]]:
@@ -106,6 +138,25 @@ def _is_live(text: str, start: int, clause: str) -> bool:
     if _NOW.search(clause):
         return True
     return not (_HEARSAY.search(context) or _PAST.search(context))
+
+
+def red_flags(found: list[Signal]) -> list[Signal]:
+    """The red-flag signals that make a report red on their own (GUIDE.md, Risk): every red
+    signal, except an injury that is over or was an accident (told after the fact, done by
+    a car, a dog, a fall or children at play) and a failed mediation in a quarrel that has
+    simply run long, unless something escalating comes with them (a weapon, a threat, more
+    to come, violence going on)."""
+    # Violence told as going on counts only when it is live, not "昨天两人扭打".
+    names = {s.name for s in found if s.name != "violence_ongoing" or s.live}
+    if names & ESCALATING:
+        return [s for s in found if s.name in RED]
+    flags = [s for s in found if s.name in RED]
+    injury = next((s for s in flags if s.name == "injury"), None)
+    if injury is not None and ("accidental" in names or "over" in names or not injury.live):
+        flags.remove(injury)
+    if "long_running" in names:
+        flags = [s for s in flags if s.name != "failed_mediation"]
+    return flags
 
 
 def danger_now(text: str, found: list[Signal]) -> bool:

@@ -1,0 +1,43 @@
+"""The rules that turn signals and the model's calibrated probabilities into a grade.
+
+Shared by ``classify`` and by the calibration in ``model.train``, which chooses the
+thresholds on out-of-fold predictions by running these very rules, so a threshold is
+always chosen for the decision it is used in.
+"""
+
+from __future__ import annotations
+
+from fengqiao.triage import signals
+from fengqiao.triage.signals import Signal
+
+
+def is_red(found: list[Signal], red_chance: float, category: str, threshold: float) -> bool:
+    """Red when a live red flag is present (``signals.red_flags``), when the calibrated
+    chance of red reaches ``threshold``, or when a vulnerable person is missing."""
+    names = {s.name for s in found}
+    return bool(
+        signals.red_flags(found)
+        or red_chance >= threshold
+        # A missing child or dementia elder is in danger until found.
+        or ("vulnerable_person" in names and category == "missing_person")
+    )
+
+
+def dispatch(
+    found: list[Signal], chance: float, *, red: bool, threshold: float, certain: float
+) -> bool:
+    """Police to the scene: a red matter with a live danger (or that the model sees as one
+    at ``threshold``), fraud money about to leave a victim's hands, or what the model is
+    sure needs police on the spot (``certain``); never a danger that is only reported
+    second hand or over."""
+    if any(s.live and s.name in signals.DISPATCH_ALONE for s in found):
+        return True
+    dangers = [s for s in found if s.name in signals.RED | signals.DISPATCHABLE]
+    if dangers and not any(s.live for s in dangers):
+        return False
+    if "over" in {s.name for s in found} and not any(
+        s.live and s.name in signals.ESCALATING for s in found
+    ):
+        return bool(chance >= certain)
+    live = any(s.live and s.name in signals.DISPATCHABLE for s in found)
+    return bool((red and (live or chance >= threshold)) or chance >= certain)
