@@ -1,0 +1,1 @@
+"""Upgrading a Fengqiao database: ``check_upgrade`` says what ``migrate`` will change."""
