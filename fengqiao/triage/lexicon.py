@@ -22,7 +22,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r" (?:kill|murder|stab|burn|hurt|beat)",
         r"\bdie together\b|\bmurder\b|\bdeath threats?\b|\bthreatened (?:his|her|their) li(?:fe|ves)",
         r"\bbreak (?:my|your|his|her|their) (?:legs?|hands?|arms?|neck|bones)|\bbeat \w+ to death",
-        r"\b(?:poison|stab|burn down|set fire to)\b",
+        r"\b(?:poison (?:you|him|her|them|us)|stab|burn down (?:your|his|her|their|the house)|set fire to (?:your|his|her|their|the house))\b",
         r"\b(?:sort (?:you|him|her) out|teach (?:you|him|her) a lesson|you'?ll regret|i'?ll get you|come after (?:me|you|him|her))",
     ),
     "weapon": (
@@ -31,7 +31,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"斧头|斧子|铁棍|木棍|棍子|棍棒|钢管(?!架|脚手)|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
         r"酒瓶|弹弓|(?:手|猎|气|土)枪|枪支|开枪|硫酸|弩|(?:泼|浇|拿|带|提|拎|扛)(?:着|了)?(?:一桶|一瓶)?汽油|汽油(?:桶|瓶)",
         r"\b(?:knife|knives|machete|cleaver|axe|hatchet|gun|pistol|rifle|crowbar|hammer)\b",
-        r"\b(?:iron bar|metal pipe|steel pipe|baseball bat|brick|acid attack|wrench)\b",
+        r"\b(?:iron bar|metal pipe|steel pipe|baseball bat|acid attack|wrench|(?:threw|throwing|with) a brick)\b",
         r"\b(?:can|jerry ?can|bottle|canister) of (?:petrol|gasoline)\b",
     ),
     "injury": (
@@ -90,10 +90,13 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"报(?:了)?" + _NUM + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
         r"报(?:了)?警(?:了)?(?:已)?(?:有)?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)次|(?:打|拨)了?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)(?:次|回)110",
         r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|接报|接警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
-        r"\b(?:called (?:the )?police (?:\w+ )?(?:times|again)|police (?:have )?(?:came|come|been) "
-        r"\b(?:third|fourth|fifth|sixth|seventh|\d+(?:rd|th)) (?:call|attendance|call-out|time)\b",
+        # Police named with the count: "called the police five times", not any "several times".
+        r"\b(?:called (?:the )?police (?:\w+ )?(?:\d+|three|four|five|six|several|many) times|"
+        r"police (?:have )?(?:came|come|been) (?:out )?(?:\d+|three|four|five|six|several|many) times)",
+        r"\b(?:third|fourth|fifth|sixth|seventh|\d+(?:rd|th)) (?:police call|call to (?:the )?police|"
+        r"police attendance|call-out)\b",
         r"\b(?:reported to (?:the )?police|calls? 110|called 110) (?:\w+ )?(?:\d+|three|four|five|six|several|many) times",
-        r"(?:\w+ )?times|repeated (?:police )?calls|third call|\d+ calls? to (?:the )?police)",
+        r"\b(?:repeated (?:police )?calls to (?:the )?police|\d+ calls? to (?:the )?police)",
     ),
     "failed_mediation": (
         r"调解(?:失败|不成|无果|未果|没(?:有)?(?:成|用|结果))|(?:多次|几次|(?:[两二三四五六七八九十]|[2-9])次)调解",
@@ -131,30 +134,32 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:cut down|broke (?:my|his|her|the|our)|destroyed|wrecked|torn down)\b",
     ),
     "intimidation": (
-        r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|胶水",
+        r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|(?:锁|锁眼|门)\w{0,4}(?:胶水|502)",
         r"寄刀片|冥币|跟踪|堵(?:在)?(?:我)?家门口|骚扰电话|半夜敲门|砸门",
         r"泼(?:了)?(?:红)?(?:油漆|漆|粪|屎|废液)|放哀乐|多管闲事|知道你(?:家)?住(?:哪|在哪)|派人上门|你等着|走着瞧|让你(?:另一条)?\w{0,3}(?:断|好看)",
-        r"\b(?:threat(?:en|ened|ening|s)?|intimidat\w*|harass\w*|stalk\w*|dead (?:rat|cat|bird|dog))",
-        r"\b(?:glued|superglue|smeared|dog mess|faeces|feces|excrement)\b",
+        r"\b(?:threaten(?:ed|ing|s)? (?:me|us|him|her|them|my|our|his|her|to)|death threats?|stalk\w*|"
+        r"dead (?:rat|cat|bird|dog))",
+        r"\b(?:glued (?:the|my|our) locks?|superglue|smeared|faeces|feces|excrement)\b",
         r"\b(?:i know where you live|blackmail\w*|you'?ll see|watch your back)\b",
     ),
     "petition_threat": (
-        r"上访|信访|进京|去北京|到北京|闹到(?:省里|市里|县里|区里|镇上|\w{0,2}政府)",
+        r"上访|信访(?!转|件|局|办|部门|渠道|窗口)|进京|去北京|到北京|闹到(?:省里|市里|县里|区里|镇上|\w{0,2}政府)",
         r"(?:去|到)(?:省里|省政府|市里|市政府|县政府|区政府|镇政府)(?:门口)?(?:闹|拉横幅|静坐|讨说法|告)",
         r"围(?:堵)?(?:政府|镇政府|乡政府)|越级|(?:号召|约好|组织|商量).{0,6}(?:去|到)(?:区|市|县|省|镇|乡)(?:政府|委)",
-        r"\b(?:petition\w*|go to beijing|besiege|march on the government)",
+        r"\b(?:petition(?:ing)? (?:beijing|the (?:province|provincial|central))|go to beijing|besiege|march on the government)",
     ),
     # Context for an injury or a quarrel (domain-notes §2.2: red needs a live danger).
     # How it happened: by accident, a collision, an animal, a fall, no one meaning harm.
     "accidental": (
         r"不小心|意外|失手|误伤|无意(?:中|间)?|没注意|打闹|嬉闹|玩耍|没看(?:见|到)|没站稳|脚下一滑|滑倒|绊倒|摔了一跤|自己摔",
         r"(?:被|让)\w{0,10}?(?:狗|猫|马蜂|蜂)|狗\w{0,6}咬|(?:从|在)\w{0,8}(?:架|梯|楼|台阶|屋顶)\w{0,3}(?:上)?(?:摔|掉|滑|坠)|砸伤|"
-        r"狗咬|车祸|追尾|剐蹭|刮蹭|相撞|撞(?:上|到|倒)了?|碰(?:到|倒)了?|交通事故|"
+        r"狗咬|撞了(?:我|他|她|人)|术中|术后|手术(?:中|后|时)|误诊|输液后|用药后|脚手架|坠落|"
+        r"车祸|追尾|剐蹭|刮蹭|相撞|撞(?:上|到|倒)了?|碰(?:到|倒)了?|交通事故|"
         r"(?:掉|砸|落)下来|坠落|(?:玩|打闹|追逐|体育课|课间)\w{0,6}(?:摔|磕|撞)",
         r"\b(?:accident(?:al(?:ly)?)?|by mistake|didn'?t mean|slipped|tripped|fell (?:off|over|down)|"
         r"collision|collided|crash(?:ed)?|rear-ended|knocked (?:over|off) (?:by|on) (?:a|an|the) (?:car|bike|scooter|e-?bike))\b",
         r"\b(?:dog bit|bitten by|fell from|playing (?:tag|football|basketball)|horsing around)\b",
-        r"\b(?:knocked off|clipped (?:me|him|her)|hit by (?:a|an|the) (?:car|van|lorry|truck|bus|bike|cyclist)|"
+        r"\b(?:bitten|mauled|savaged|(?:dog|terrier|staffie|staffordshire|alsatian|rottweiler|pit ?bull)s?|knocked off|clipped (?:me|him|her)|hit by (?:a|an|the) (?:car|van|lorry|truck|bus|bike|cyclist)|"
         r"fail(?:ed)?[- ]to[- ]stop|cyclist|off (?:its|the) lead|(?:dog|terrier|staffie|alsatian) went for)\b",
     ),
     # Already over: the injured are treated, the parties separated, the event told afterwards.
@@ -201,7 +206,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
 # Words that say someone meant to hurt: they outweigh a collision word ("推倒后头撞到石头"),
 # though not children at play or an explicit accident (ACCIDENT_SURE).
 ASSAULT = (
-    r"(?:被|把|将)\w{0,8}?(?:推|打|踢|踹|拽|揍|扇|按在地上|砸)|(?:推|拽|踹)(?:倒|下|了(?:我|他|她|一把))|动手打|殴打|打了(?:我|他|她)",
+    r"(?:被|把|将)\w{0,8}?(?:推|打|踢|踹|拽|揍|扇|按在地上)|(?:推|拽|踹)(?:倒|下|了(?:我|他|她|一把))|动手打|殴打|打了(?:我|他|她)",
     r"\b(?:pushed|shoved|punched|kicked|slapped|beat (?:me|him|her)|hit (?:me|him|her) with|attacked|assaulted|dragged)\b",
 )
 ACCIDENT_SURE = (
