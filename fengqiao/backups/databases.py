@@ -150,11 +150,7 @@ def contents() -> str:
         where = connection.settings_dict["NAME"]
     if not tables:
         return ""
-    return _("数据库 %(where)s 已有 %(count)d 张表（%(some)s…） / the database has tables") % {
-        "where": where,
-        "count": len(tables),
-        "some": ", ".join(tables[:3]),
-    }
+    return f"{where} ({len(tables)} tables: {', '.join(tables[:3])}…)"
 
 
 def clear(aside: Path) -> None:

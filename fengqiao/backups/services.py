@@ -318,8 +318,8 @@ def restore_backup(
     if there and not force:
         raise BackupError(
             _(
-                "目标不是空的，不会覆盖（确需替换请加 --force）：%(there)s / the target is not "
-                "empty; restore refuses unless --force"
+                "目标不是空的，不会覆盖（确需替换请加 --force）。 / The target is not empty: "
+                "restore refuses unless --force. %(there)s"
             )
             % {"there": "；".join(there)}
         )
@@ -410,17 +410,19 @@ def _key_for_restore(source: Path, manifest: dict, given: Path | None) -> bytes 
     else:
         return None  # nothing was ever sealed when the backup was made
     if expected and sealing.key_fingerprint(master) != expected:
+        zh, en = _key_hint(entry)
         raise BackupError(
             _(
                 "登记密钥不对：%(where)s 的指纹是 %(got)s，这个备份需要指纹 %(expected)s 的密钥。"
-                "%(hint)s / wrong registry key: this backup needs the key with fingerprint "
-                "%(expected)s"
+                "%(zh)s / Wrong registry key: %(where)s has fingerprint %(got)s, this backup "
+                "needs the key with fingerprint %(expected)s. %(en)s"
             )
             % {
                 "where": where,
                 "got": sealing.key_fingerprint(master),
                 "expected": expected,
-                "hint": _key_hint(entry),
+                "zh": zh,
+                "en": en,
             }
         )
     if environment and _parse_key(environment, sealing.KEY_ENVIRONMENT) != master:
@@ -435,24 +437,29 @@ def _key_for_restore(source: Path, manifest: dict, given: Path | None) -> bytes 
 
 
 def _missing_key(entry: dict) -> str:
+    zh, en = _key_hint(entry)
     return _(
-        "这个备份不含登记密钥，没有它所有加密的身份证号和电话都无法读取。%(hint)s 请用 "
-        "--registry-key-file 指定密钥文件 / this backup does not hold the registry key "
-        "(fingerprint %(fp)s): give it with --registry-key-file PATH"
-    ) % {"hint": _key_hint(entry), "fp": entry.get("fingerprint", "")}
+        "这个备份不含登记密钥（指纹 %(fp)s），没有它所有加密的身份证号和电话都无法读取。%(zh)s"
+        "请用 --registry-key-file 指定密钥文件。 / This backup does not hold the registry key "
+        "(fingerprint %(fp)s): without it no sealed number can be read. %(en)s Give it with "
+        "--registry-key-file PATH."
+    ) % {"zh": zh, "en": en, "fp": entry.get("fingerprint", "")}
 
 
-def _key_hint(entry: dict) -> str:
+def _key_hint(entry: dict) -> tuple[str, str]:
+    """Where the backup's key went, in Chinese and in English ("" when it is not known)."""
     if entry.get("where") == "apart":
-        return _(
-            "备份时密钥被单独保存到 %(path)s（--registry-key-apart）。 / It was kept apart at "
-            "%(path)s."
-        ) % {"path": entry.get("apart_path")}
-    if entry.get("where") == "environment":
-        return _(
-            "备份时密钥来自环境变量 FENGQIAO_REGISTRY_KEY。 / It came from FENGQIAO_REGISTRY_KEY."
+        path = entry.get("apart_path")
+        return (
+            _("备份时密钥被单独保存到 %(path)s（--registry-key-apart）。") % {"path": path},
+            f"It was kept apart at {path} (--registry-key-apart).",
         )
-    return ""
+    if entry.get("where") == "environment":
+        return (
+            _("备份时密钥来自环境变量 FENGQIAO_REGISTRY_KEY。"),
+            "It came from FENGQIAO_REGISTRY_KEY.",
+        )
+    return "", ""
 
 
 def _read_key(path: Path) -> bytes:
@@ -486,7 +493,7 @@ def _what_is_there() -> list[str]:
         there.append(database)
     media = Path(settings.MEDIA_ROOT)
     if media.is_dir() and any(path.is_file() for path in media.rglob("*")):
-        there.append(_("已有上传文件 %(path)s / uploaded files") % {"path": media})
+        there.append(f"{media} (files)")
     for name in (REGISTRY_KEY_FILE, "columnar"):
         if (data_dir / name).exists():
             there.append(str(data_dir / name))
@@ -558,12 +565,14 @@ def _check_restored(manifest: dict, master: bytes | None) -> None:
     try:
         sealing.unseal_with(master, token)
     except (InvalidTag, ValueError):
+        zh, en = _key_hint(manifest.get("registry_key") or {})
         raise BackupError(
             _(
-                "恢复的数据里的加密号码无法用这把登记密钥打开：需要加密它们的那把密钥。%(hint)s / "
-                "the sealed numbers do not open with this registry key"
+                "恢复的数据里的加密号码无法用这把登记密钥打开：需要加密它们的那把密钥。%(zh)s / "
+                "The sealed numbers do not open with this registry key: the key that sealed "
+                "them is needed. %(en)s"
             )
-            % {"hint": _key_hint(manifest.get("registry_key") or {})}
+            % {"zh": zh, "en": en}
         ) from None
 
 
