@@ -69,7 +69,7 @@ def classify(text, lang: str | None = None) -> Triage:
         category,
         calibration.red_threshold,
     )
-    risk = "red" if red else _not_red(scores)
+    risk = "red" if red else _not_red(scores, found)
     dispatch = decide.dispatch(
         found,
         calibration.dispatch(scores["dispatch"].get(True, 0.0)),
@@ -77,9 +77,9 @@ def classify(text, lang: str | None = None) -> Triage:
         threshold=calibration.dispatch_threshold,
         certain=calibration.dispatch_certain,
     )
-    level = int(_best(scores["level"]))
-    if risk == "red" or dispatch or category in POLICE_MATTERS:
-        level = max(level, 2)
+    level = decide.level(
+        scores["level"], risk=risk, dispatched=dispatch, category=category, police=POLICE_MATTERS
+    )
     confidence = calibration.category(float(scores["category"][category]))
     return Triage(
         category=category,
@@ -110,7 +110,10 @@ def _lang_code(lang) -> str | None:
     return code
 
 
-def _not_red(scores: dict) -> str:
+def _not_red(scores: dict, found: list[Signal]) -> str:
+    # A matter already before a court is blue (GUIDE.md, Risk): the court has it in hand.
+    if any(s.name == "in_court" for s in found):
+        return "blue"
     return "yellow" if scores["risk"].get("yellow", 0) >= scores["risk"].get("blue", 0) else "blue"
 
 

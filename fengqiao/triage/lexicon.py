@@ -59,6 +59,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?:十几|十多|十来|十余|几十|上百|数十|百余|二三十|三四十|[1-9]\d{1,2}(?![\d年月日号天点])(?:多|余|来)?|[二三四五六七八九]十(?:多|余|来)?|[一二两三四五六七八九几]百(?:多|余)?)"
         r"(?:个|名|位|号|户)?\w{0,4}?(?:围|堵|聚|冲|拿着|手持|占着|坐在|对峙|站在)",
         r"围了(?:十|几|二|三|四|五|[1-9]\d)|对峙|占着不走|冲进|掀翻",
+        r"(?:上百|数百|几百|[一二两三四五六七八九]百(?:多|余)?)(?:号)?(?:人|名|村民|群众|工人|业主)",
         r"\b(?:crowd|mob|dozens of|a group of \d\d|blocking the (?:gate|road|entrance))",
         r"\b(?:banners?|sit-in|protesters?|gathered outside|surrounded the)\b",
         r"\b(?:stand-?off|blocked (?:both lanes|the (?:road|gate|entrance|pier))|stormed)\b",
@@ -180,6 +181,12 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:next time|come back (?:and|with)|won'?t let (?:it|this) go|keeps? (?:hitting|"
         r"beating|coming back|harass\w*)|again and again|every (?:time|week|night) (?:he|she|they) (?:hit|beat))\b",
     ),
+    # Already before a court: filed, or sent by a court for mediation (GUIDE.md: blue).
+    "in_court": (
+        r"已(?:经)?(?:起诉|立案)|诉至|起诉(?:到|至)|(?:法院|法庭|法官)委(?:派|托)|诉前调解|诉调|速裁|法庭(?:受理|调解)",
+        r"\b(?:sued|suing|filed (?:a )?(?:claim|lawsuit|suit)|small claims court|took (?:him|her|them|us) to court|"
+        r"court (?:case|date|hearing|referred)|referred by the court)\b",
+    ),
     # Money leaving a victim's hands right now: police can still stop it.
     "fraud_in_progress": (
         r"(?:正在|准备|即将|马上要?|要去|在)(?:\w{0,6})?(?:转账|汇款|转钱|取钱|提取|提现|交付|打钱|充值)|"
@@ -190,6 +197,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     # Violence going on as the report is made.
     "violence_ongoing": (
         r"(?:正在|还在|仍在|在)(?:打|殴打|打人|动手|扭打|互殴|追打|砍|追着)|打起来了|打成一团|扭打|互殴|厮打|"
+        r"推搡(?:上|起来)了|(?:要|快|眼看要?|差点)(?:动手|打起来)了|"
         r"(?:双方|两人|两家)(?:仍在|还在)(?:扭打|对打|推搡|打)|快来.{0,6}打",
         r"\b(?:(?:is|are) (?:fighting|beating|hitting|attacking|punching|kicking)|still fighting|"
         r"fight going on|a fight (?:right )?now|(?:fighting|beating) (?:him|her|them) (?:right )?now)\b",

@@ -68,8 +68,9 @@ ESCALATING = frozenset(
 DISPATCHABLE = frozenset(
     {"threat_to_kill", "weapon", "injury", "crowd_gathering", "suicide_risk", "vulnerable_person"}
 )
-# Police powers needed now although nothing is red: money about to leave a victim's hands.
-DISPATCH_ALONE = frozenset({"fraud_in_progress"})
+# Police powers needed now although nothing is red: money about to leave a victim's hands,
+# a scuffle going on (GUIDE.md, Dispatch).
+DISPATCH_ALONE = frozenset({"fraud_in_progress", "violence_ongoing"})
 
 
 @dataclass(frozen=True)
