@@ -32,6 +32,10 @@ def grade(text: str) -> dict | None:
         "dispatch": result.dispatch,
         "level": result.level,
         "confidence": result.confidence,
+        # Below the threshold chosen on held-out data the staff pages ask a person to
+        # choose among the alternatives instead of asserting the category.
+        "confident": result.confident,
+        "alternatives": [[code, chance] for code, chance in result.alternatives],
         "signals": [
             {"name": s.name, "words": list(s.words), "live": s.live} for s in result.signals
         ],

@@ -225,7 +225,7 @@ ACCIDENT_SURE = (
 # Words that make a signal not so: "没有动刀", "没人受伤", "nobody was hurt". A Chinese
 # negation counts within a few characters before the word, unless "就/要/..." comes between:
 # "不还钱就杀了你" is a threat, not the denial of one.
-NEGATION_ZH = r"没有|没(?!想到)|未(?!成年)|并未|不是|不曾|无(?![果奈论法])|没人|别(?!人)|不用|不需要|并非|否认"
+NEGATION_ZH = r"没有|没(?!想到|拴|牵|关好|锁)|未(?!成年)|并未|不是|不曾|无(?![果奈论法])|没人|别(?!人)|不用|不需要|并非|否认"
 NEGATION_WINDOW = 4
 NEGATION_BREAKS = r"就|要|便|再|会|但|却"
 NEGATION_EN = (

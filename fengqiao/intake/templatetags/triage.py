@@ -25,6 +25,13 @@ SIGNAL_LABELS = {
     "property_damage": gettext_lazy("毁坏财物"),
     "intimidation": gettext_lazy("恐吓、骚扰"),
     "petition_threat": gettext_lazy("扬言上访、闹访"),
+    "accidental": gettext_lazy("意外所致（车祸、动物、摔倒等）"),
+    "over": gettext_lazy("事情已过去或已处理"),
+    "threat_of_more": gettext_lazy("扬言再来、反复发生"),
+    "violence_ongoing": gettext_lazy("正在发生冲突"),
+    "long_running": gettext_lazy("长期积怨"),
+    "fraud_in_progress": gettext_lazy("正在转账或取款"),
+    "in_court": gettext_lazy("已进入诉讼或诉前调解"),
 }
 
 
@@ -45,6 +52,13 @@ def panel_context(prediction: dict | None, *, needs_grading: bool = False, live=
         "prediction": prediction,
         "live": live,
         "category": taxonomy.label("category", prediction["category"]),
+        # Older predictions have no confidence flag: they were shown as sure.
+        "confident": prediction.get("confident", True),
+        "alternatives": [
+            taxonomy.label("category", code)
+            for code, _chance in prediction.get("alternatives", [])
+            if code in taxonomy.codes("category")
+        ],
         "risk": prediction["risk"],
         "risk_label": taxonomy.label("risk", prediction["risk"]),
         "signals": [

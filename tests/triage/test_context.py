@@ -1,0 +1,99 @@
+"""Context signals (issue 21): live danger against a past or accidental injury, a long quarrel
+against hostility, money on the move; and the grades they lead to, in both languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from fengqiao import triage
+from fengqiao.triage.signals import find_signals, red_flags
+from fengqiao.triage.text import normalise
+
+
+def names(text: str) -> set[str]:
+    return {s.name for s in find_signals(normalise(text))}
+
+
+def flags(text: str) -> set[str]:
+    return {s.name for s in red_flags(find_signals(normalise(text)))}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上个月在村口被邻居家没拴的狗咬了，打了五针疫苗，狗主人不肯出钱",
+        "前天骑电动车被面包车刮倒，膝盖擦伤，交警已经处理过了",
+        "昨天课间两个孩子在走廊打闹，一个摔倒磕破了下巴，已经缝针回家了",
+        "My son was bitten by a neighbour's dog last week, the owner refuses to pay the clinic",
+        "I was knocked off my bike by a van on Tuesday, bruised hip, the driver won't answer",
+    ],
+)
+def test_an_injury_that_is_over_or_was_an_accident_is_not_a_red_flag(text):
+    assert "injury" in names(text)
+    assert "injury" not in flags(text)
+    assert names(text) & {"accidental", "over"} or not any(
+        s.live for s in find_signals(normalise(text)) if s.name == "injury"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "饭店门口两个人正在打，一个满脸是血，还在扭打",
+        "他昨天把我打得鼻青脸肿，还放话下次见一次打一次",
+        "Two men are fighting right now outside the shop, one is bleeding",
+    ],
+)
+def test_an_injury_with_violence_going_on_or_more_promised_stays_red(text):
+    assert "injury" in flags(text)
+    assert triage.classify(text).risk == "red"
+
+
+def test_a_push_is_an_assault_even_where_the_head_hit_a_stone():
+    found = names("邻居把我爸推倒了，头撞到石头流血了")
+    assert "accidental" not in found
+    assert "injury" in flags("邻居把我爸推倒了，头撞到石头流血了")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "两家为了院墙吵了十几年，村里调解了三次都没用，没有动手",
+        "We have argued with next door about the boundary wall for years; mediation failed twice.",
+    ],
+)
+def test_a_long_quarrel_without_threat_is_long_running_not_a_red_flag(text):
+    assert "long_running" in names(text)
+    assert not flags(text)
+
+
+def test_a_long_quarrel_with_a_threat_is_red():
+    text = "两家宅基地的事吵了好几年，调解了三次都不成，昨天他拿着铁锹说要打断我的腿"
+    assert "long_running" in names(text)
+    assert flags(text) >= {"weapon"}
+    assert triage.classify(text).risk == "red"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "银行网点有位老人正在准备转账十万给“办案民警”，怎么劝都劝不住",
+        "My mother is at the bank right now about to transfer her savings to a fake officer",
+    ],
+)
+def test_fraud_money_about_to_leave_is_dispatched_without_being_red(text):
+    assert "fraud_in_progress" in names(text)
+    assert triage.classify(text).dispatch is True
+
+
+def test_a_matter_already_in_court_is_blue():
+    result = triage.classify(
+        "诉前调解登记：王某借给李某三万元，到期未还，王某已起诉到法院，法院委派调解"
+    )
+    assert "in_court" in {s.name for s in result.signals}
+    assert result.risk == "blue"
+
+
+def test_counts_of_times_in_english_need_the_police_named():
+    assert "repeated_police_calls" not in names("They stomp around; I asked them several times")
+    assert "repeated_police_calls" in names("I have called the police five times this month")
