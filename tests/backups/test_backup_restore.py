@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -171,6 +172,12 @@ def test_a_restore_into_an_empty_installation_has_every_case_photo_and_sealed_nu
     assert restored == site
 
 
+def restore_here(source: Path, *options: str) -> None:
+    """A restore in this process, for refusals that come before anything is written: it
+    would find the test database in use and refuse that too, so nothing here is replaced."""
+    call_command("restore", str(source), *options, stdout=StringIO(), stderr=StringIO())
+
+
 def test_a_key_kept_apart_is_asked_for_and_then_opens_every_number(site, target, tmp_path):
     key_file = tmp_path / "usb" / "fengqiao-registry-key"
     key_file.parent.mkdir()
@@ -179,45 +186,64 @@ def test_a_key_kept_apart_is_asked_for_and_then_opens_every_number(site, target,
     assert not (tmp_path / "backup" / "registry_key").exists()
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
-    without = target.restore(tmp_path / "backup")
-    assert without.returncode == 1
-    assert "--registry-key-file" in without.stderr and str(key_file) in without.stderr
-    assert not target.database_has_tables()
-
+    with pytest.raises(CommandError, match="--registry-key-file") as missing:
+        restore_here(tmp_path / "backup")
+    assert str(key_file) in str(missing.value)
     wrong = tmp_path / "another-key"
     wrong.write_text("A" * 43 + "=")
-    refused = target.restore(tmp_path / "backup", "--registry-key-file", str(wrong))
-    assert refused.returncode == 1 and "Wrong registry key" in refused.stderr
-    assert not target.database_has_tables()
+    with pytest.raises(CommandError, match="Wrong registry key"):
+        restore_here(tmp_path / "backup", "--registry-key-file", str(wrong))
+    assert contents() == site  # the refusals changed nothing
 
     done = target.restore(tmp_path / "backup", "--registry-key-file", str(key_file))
     assert done.returncode == 0, done.stderr
     restored = target.contents()
     assert restored["residents"] == site["residents"] and restored["parties"] == site["parties"]
+    assert restored["reporters"] == site["reporters"]
 
 
-def test_a_changed_file_fails_its_checksum_and_nothing_is_restored(site, target, tmp_path):
+def test_a_changed_file_fails_its_checksum_and_nothing_is_restored(site, tmp_path):
     backup(tmp_path / "backup")
     photo = tmp_path / "backup" / "media" / next(iter(site["photos"]))
     photo.write_bytes(photo.read_bytes() + b"\x00")
 
-    done = target.restore(tmp_path / "backup")
+    with pytest.raises(CommandError, match="checksum mismatch") as refused:
+        restore_here(tmp_path / "backup")
 
-    assert done.returncode == 1
-    assert "checksum mismatch" in done.stderr and photo.name in done.stderr
-    assert not target.database_has_tables() and not (target.data_dir / "media").exists()
+    assert photo.name in str(refused.value)
+    assert contents() == site
 
 
-def test_a_restore_refuses_a_target_that_is_not_empty(site, target, tmp_path):
+def test_a_target_that_is_not_empty_is_refused_unless_forced(site, target, tmp_path):
     backup(tmp_path / "backup")
-    assert target.restore(tmp_path / "backup").returncode == 0
+    (target.data_dir / "media" / "reports").mkdir(parents=True)
+    (target.data_dir / "media" / "reports" / "earlier.png").write_bytes(PNG)
+    (target.data_dir / "registry_key").write_text("an earlier installation's key")
+    if target.database_url:
+        with psycopg.connect(target.database_url) as scratch:
+            scratch.execute("CREATE TABLE earlier_work (id int)")
+    else:
+        sqlite3.connect(target.data_dir / "fengqiao.sqlite3").execute(
+            "CREATE TABLE earlier_work (id int)"
+        ).connection.close()
 
-    again = target.restore(tmp_path / "backup")
+    refused = target.restore(tmp_path / "backup")
 
-    assert again.returncode == 1
-    assert "not empty" in again.stderr and "--force" in again.stderr
-    assert "registry_key" in again.stderr  # names what is there
-    assert target.contents()["restores_audited"] == 1  # the first restore's data, untouched
+    assert refused.returncode == 1
+    assert "not empty" in refused.stderr and "--force" in refused.stderr
+    for named in ("earlier_work", "registry_key", str(target.data_dir / "media")):
+        assert named in refused.stderr
+    assert (target.data_dir / "registry_key").read_text() == "an earlier installation's key"
+
+    forced = target.restore(tmp_path / "backup", "--force")
+
+    assert forced.returncode == 0, forced.stderr
+    restored = target.contents()
+    assert restored.pop("restores_audited") == 1 and site.pop("restores_audited") == 0
+    assert restored == site
+    (aside,) = target.data_dir.glob("replaced-by-restore-*")
+    assert (aside / "registry_key").read_text() == "an earlier installation's key"
+    assert (aside / "media" / "reports" / "earlier.png").read_bytes() == PNG
 
 
 def test_a_backup_never_overwrites_an_existing_dest(site, tmp_path):
@@ -232,20 +258,19 @@ def test_a_backup_never_overwrites_an_existing_dest(site, tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["backup", "media"]
 
 
-def test_a_backup_from_another_engine_or_a_newer_fengqiao_is_refused(site, target, tmp_path):
+def test_a_backup_from_another_engine_or_a_newer_fengqiao_is_refused(site, tmp_path):
     backup(tmp_path / "backup")
     manifest_file = tmp_path / "backup" / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
     other = "sqlite" if manifest["engine"] == "postgresql" else "postgresql"
     manifest_file.write_text(json.dumps({**manifest, "engine": other}))
 
-    cross = target.restore(tmp_path / "backup")
+    with pytest.raises(CommandError, match="cross-engine restore"):
+        restore_here(tmp_path / "backup")
 
-    assert cross.returncode == 1 and "cross-engine restore" in cross.stderr
     newer = {**manifest["migrations"], "disputes": "9999_from_the_future"}
     manifest_file.write_text(json.dumps({**manifest, "migrations": newer}))
 
-    refused = target.restore(tmp_path / "backup")
-
-    assert refused.returncode == 1 and "newer Fengqiao" in refused.stderr
-    assert not target.database_has_tables()
+    with pytest.raises(CommandError, match="newer Fengqiao"):
+        restore_here(tmp_path / "backup")
+    assert contents() == site
