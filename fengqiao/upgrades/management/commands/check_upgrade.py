@@ -2,7 +2,7 @@
 
 Exit status 0 when the database is up to date or can be migrated (the pending migrations are
 listed), 2 when this code must not migrate it: the database is newer than this code, or its
-migration history is inconsistent.
+migration history is inconsistent, or it cannot be read.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, OperationalError
 from django.utils.translation import gettext as _
 
 from fengqiao.upgrades.plan import upgrade_plan
@@ -31,7 +31,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, json: bool = False, database: str, **options) -> None:
-        plan = upgrade_plan(database)
+        try:
+            plan = upgrade_plan(database)
+        except OperationalError as exc:
+            raise CommandError(
+                _("无法读取数据库 / cannot read the database: %s") % str(exc).strip(),
+                returncode=REFUSED,
+            ) from exc
         if json:
             self.stdout.write(_dumps(as_json(plan)))
         else:
