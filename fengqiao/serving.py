@@ -132,7 +132,11 @@ def report_deployment_check(host: str) -> None:
 
     problems = [
         message
-        for message in checks.run_checks(include_deployment_checks=True)
+        # Only the security checks: the rest of the system checks take seconds at every
+        # start and have nothing to say about deployment.
+        for message in checks.run_checks(
+            tags=[checks.Tags.security], include_deployment_checks=True
+        )
         if message.level >= checks.WARNING and not message.is_silenced()
     ]
     if not problems:
@@ -335,6 +339,10 @@ class Supervisor:
                     # Several servers may share a machine (benches, tests): no shared
                     # ~/.gunicorn control socket.
                     "--no-control-socket",
+                    # Import the app once in the master and fork the workers from it: they
+                    # boot in a moment (also when one is replaced) and share its memory.
+                    # Importing opens no database connection and starts no thread.
+                    "--preload",
                 ],
                 pass_fds=(fd,),
                 # Django under ASGI runs each request in a thread of its own: a connection
