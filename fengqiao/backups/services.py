@@ -375,8 +375,12 @@ def _check_migrations(manifest: dict) -> list[str]:
     """Refuse a backup from a newer Fengqiao; the apps an older one leaves behind."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     known = set(loader.disk_migrations)
+    # An app this code has no migrations for at all is not ours (a plugin since removed):
+    # its tables come back and are left alone, as check_upgrade leaves them.
     newer = sorted(
-        f"{app}.{name}" for app, name in manifest["migrations"].items() if (app, name) not in known
+        f"{app}.{name}"
+        for app, name in manifest["migrations"].items()
+        if app in loader.migrated_apps and (app, name) not in known
     )
     if newer:
         raise BackupError(
