@@ -6,3 +6,8 @@ class CommunityConfig(AppConfig):
     name = "fengqiao.community"
     label = "community"
     verbose_name = _("社区群组")
+
+    def ready(self) -> None:
+        from fengqiao.community import push
+
+        push.register()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("g/<int:pk>/", views.group_detail, name="group"),
     path("g/<int:pk>/post/", views.post, name="post"),
     path("g/<int:pk>/messages/", views.poll, name="poll"),
+    path("g/<int:pk>/read/", views.mark_read, name="read"),
     path("g/<int:pk>/members/", views.members, name="members"),
     path("g/<int:pk>/invite/", views.invite, name="invite"),
     path("g/<int:pk>/t/<int:message_pk>/", views.thread_detail, name="thread"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
+from fengqiao.community import announce
 from fengqiao.community.models import AbuseReport, Group, Member, Message
 from fengqiao.org.scope import in_scope
 
@@ -41,6 +42,7 @@ def hide_message(*, actor, message: Message, reason: str) -> Message:
             obj=message,
             changes={"reason": reason, "text": message.text, "author": message.author_name},
         )
+        announce.message_event(message, "changed")
     return message
 
 

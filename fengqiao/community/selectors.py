@@ -113,6 +113,17 @@ def latest_messages_for(user, group: Group, *, limit: int = PAGE_MESSAGES) -> li
     return newest[::-1]
 
 
+def message_unscoped_for_push(pk) -> Message | None:
+    """One message with what the chat shows of it (thread, alert, photos, reply count),
+    unscoped: server push renders it once per audience class, each of which was admitted
+    by ``push``'s own scope check."""
+    messages = Message.objects.filter(pk=pk).select_related("group", "thread", "alert")
+    messages = messages.prefetch_related("photos").annotate(
+        reply_count=Count("replies", distinct=True)
+    )
+    return messages.first()
+
+
 def get_message_for(user, pk) -> Message:
     """A message in a group the user may open, visible to them, else 404."""
     try:

@@ -19,14 +19,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao import sealing, taxonomy, triage
 from fengqiao.audit import services as audit
-from fengqiao.community import rules, sms
+from fengqiao.community import announce, rules, sms
 from fengqiao.community.models import (
     Group,
     JoinConfirmation,
@@ -361,6 +361,7 @@ def post_message(
                     "answered": answered,
                 },
             )
+            announce.message_event(message)
     except IntegrityError:
         if client_id:
             existing = Message.objects.filter(author=actor, client_id=client_id).first()
@@ -476,6 +477,16 @@ def _check_rate(member: Member) -> None:
                 % {"s": seconds, "n": limit}
             }
         )
+
+
+def mark_read_up_to(*, member: Member, up_to_id: int) -> None:
+    """A page says it showed the member everything up to ``up_to_id``: mark that read, never
+    past the group's newest message at or below it (a made-up number marks nothing more)."""
+    newest = Message.objects.filter(group_id=member.group_id, pk__lte=up_to_id).aggregate(
+        newest=Max("pk")
+    )["newest"]
+    if newest:
+        mark_read(member=member, up_to_id=newest)
 
 
 def mark_read(*, member: Member, up_to_id: int) -> None:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
-from fengqiao.community import selectors
+from fengqiao.community import announce, selectors
 from fengqiao.community.models import Group, Member, Message
 from fengqiao.community.services import answer_mentions, join_as_staff
 from fengqiao.intake import services as intake
@@ -78,7 +78,7 @@ def message_to_report(
 
 
 def _system_reply(group: Group, staff: Member, root: Message, text: str, *, recipient_id=None):
-    return Message.objects.create(
+    reply = Message.objects.create(
         group=group,
         author=staff.user,
         author_name=staff.display_name,
@@ -88,6 +88,8 @@ def _system_reply(group: Group, staff: Member, root: Message, text: str, *, reci
         thread=root,
         recipient_id=recipient_id,
     )
+    announce.message_event(reply)
+    return reply
 
 
 def _report_text(message: Message) -> str:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,40 +32,16 @@ from fengqiao.community.forms import (
     ToCaseForm,
     new_client_id,
 )
-from fengqiao.community.masking import mask_numbers
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
-from fengqiao.community.notices import selectors as notice_selectors
+from fengqiao.community.presenting import mark_alert_cards, present
 from fengqiao.community.to_case import message_to_report
 from fengqiao.pages import render_page, wants_fragment
 
 # A posted message must reach the others within 2 s (the issue's target); the poll is one
 # indexed query (messages after an id), measured at ~10 ms in bench/community.py.
 POLL_SECONDS = 1.5
+LIVE_STREAM = "/live/stream"
 JOIN_SESSION_KEY = "community_join"
-
-
-def _present(messages_list, *, viewer, staff: bool) -> list[Message]:
-    """What each viewer may read: hidden text only for staff, numbers masked for residents."""
-    for message in messages_list:
-        if message.hidden_at and not staff:
-            message.shown_text = _("该消息已被工作人员隐藏")
-        elif staff:
-            message.shown_text = message.text
-        else:
-            message.shown_text = mask_numbers(message.text)
-        message.is_own = message.author_id == viewer.pk
-        message.is_private = message.recipient_id is not None
-    return messages_list
-
-
-def _mark_alert_cards(viewer, shown: list[Message]) -> None:
-    """An alert's message shows as a card (photo, last seen, the clue button) only to a
-    viewer who may open the alert's own page: the card shows nothing that page would not."""
-    openable = notice_selectors.alert_ids_open_to(
-        viewer, [m.alert_id for m in shown if m.kind == Message.Kind.ALERT]
-    )
-    for message in shown:
-        message.alert_card = message.alert_id in openable and not message.hidden_at
 
 
 def _chat_context(request, group: Group, *, thread: Message | None = None) -> dict:
@@ -82,17 +59,19 @@ def _shown_context(request, group: Group, thread: Message | None, shown: list) -
     last_id = max((m.pk for m in shown), default=0)
     if member is not None and last_id:
         services.mark_read(member=member, up_to_id=last_id)
-    _mark_alert_cards(request.user, shown)
+    mark_alert_cards(request.user, shown)
     return {
         "group": group,
         "thread": thread,
-        "chat_messages": _present(shown, viewer=request.user, staff=staff),
+        "chat_messages": present(shown, viewer_id=request.user.pk, staff=staff),
         "last_id": last_id,
         "is_staff": staff,
         "may_moderate": moderation.may_moderate(request.user, group),
         "may_make_case": request.user.has_perm("intake.add_report"),
         "member": member,
         "poll_seconds": POLL_SECONDS,
+        # Only the ASGI server has the stream; under WSGI (fengqiao demo) pages just poll.
+        "live_stream": LIVE_STREAM if isinstance(request, ASGIRequest) else "",
     }
 
 
@@ -149,6 +128,22 @@ def poll(request, pk: int):
         return HttpResponse(status=204)
     context = _shown_context(request, group, thread, shown)
     return render(request, "community/_messages_and_poller.html", context)
+
+
+@login_required
+@require_POST
+def mark_read(request, pk: int):
+    """A page that got messages by push says it showed them up to ``up_to`` (at most every
+    few seconds), instead of a write per delivered message."""
+    group = selectors.get_group_for(request.user, pk)
+    member = selectors.member_of(request.user, group)
+    try:
+        up_to = int(request.POST.get("up_to", ""))
+    except ValueError:
+        return HttpResponse(_("up_to 应为消息编号 (up_to must be a message id)"), status=400)
+    if member is not None:
+        services.mark_read_up_to(member=member, up_to_id=up_to)
+    return HttpResponse(status=204)
 
 
 @login_required

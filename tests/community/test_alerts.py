@@ -94,7 +94,7 @@ def test_an_alert_is_audited_and_pushed_after_commit(
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         alert = _raise(world)
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the outward push, and the note to open pages (live)
     event = AuditEvent.objects.get(action="community.alert_raised")
     assert event.object_id == str(alert.pk)
     assert event.changes["recipients"] == 3

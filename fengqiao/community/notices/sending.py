@@ -16,6 +16,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fengqiao.community import announce
 from fengqiao.community.models import Group, Message
 from fengqiao.org.scope import person_of, scope_to
 from fengqiao.photos import photo_problem
@@ -30,7 +31,7 @@ MESSAGE_BATCH = 1000
 def post_into(group_ids, actor, name: str, text: str, **notice) -> None:
     """One announce-only message per group, pointing at its broadcast or alert."""
     kind = Message.Kind.BROADCAST if "broadcast" in notice else Message.Kind.ALERT
-    Message.objects.bulk_create(
+    posted = Message.objects.bulk_create(
         [
             Message(
                 group_id=pk,
@@ -45,6 +46,7 @@ def post_into(group_ids, actor, name: str, text: str, **notice) -> None:
         ],
         batch_size=MESSAGE_BATCH,
     )
+    announce.messages_posted(posted)
 
 
 def target_groups(actor, groups: Iterable, regions: Iterable = ()) -> list[tuple[int, str]]:
