@@ -315,6 +315,9 @@ PAGES: dict[str, Entry] = {
     "community/g/<int:pk>/": Entry(_group),
     "community/g/<int:pk>/post/": Entry(_group),
     "community/g/<int:pk>/messages/": Entry(_group),
+    # What a pushed page read (docs/live.md). The push stream itself, /live/stream, is no
+    # Django URL (fengqiao/asgi.py serves it): tests/live/test_group_push.py walks its refusals.
+    "community/g/<int:pk>/read/": Entry(_group),
     "community/g/<int:pk>/members/": Entry(_group),
     "community/g/<int:pk>/invite/": Entry(_group),
     "community/g/<int:pk>/t/<int:message_pk>/": Entry(lambda b: {**_group(b), **_message(b)}),
