@@ -134,19 +134,20 @@ def upgrade_plan(database: str = DEFAULT_DB_ALIAS) -> UpgradePlan:
     foreign = sorted(key for key in applied - known if key[0] not in loader.migrated_apps)
     if unknown:
         return UpgradePlan(database=where, unknown_applied=tuple(unknown))
-    problem = ""
+    problems = []
     try:
         loader.check_consistent_history(connection)
     except InconsistentMigrationHistory as exc:
-        problem = str(exc)
-    conflicts = loader.detect_conflicts()
-    if conflicts:
-        problem = "; ".join(
-            f"{app}: {', '.join(sorted(names))}" for app, names in sorted(conflicts.items())
+        problems.append(str(exc))
+    for app, names in sorted(loader.detect_conflicts().items()):
+        problems.append(
+            f"迁移冲突（同一应用有多个末端） / conflicting migrations in {app}: "
+            + ", ".join(sorted(names))
         )
-        problem = f"迁移冲突（同一应用有多个末端） / conflicting migrations: {problem}"
-    if problem:
-        return UpgradePlan(database=where, foreign_applied=tuple(foreign), problem=problem)
+    if problems:
+        return UpgradePlan(
+            database=where, foreign_applied=tuple(foreign), problem="; ".join(problems)
+        )
 
     plan = executor.migration_plan(loader.graph.leaf_nodes())
     state = loader.project_state(

@@ -95,6 +95,25 @@ def test_a_database_newer_than_this_code_is_refused(head):
     assert "registry.9999_from_a_newer_release" in text.stdout
 
 
+def test_an_inconsistent_history_is_refused(head):
+    app, name, before = _last_step_alone()
+    recorder = (
+        "from django.db import connection; "
+        "from django.db.migrations.recorder import MigrationRecorder; "
+        f"MigrationRecorder(connection).record_{{}}({app!r}, {before!r})"
+    )
+    # The step before is recorded as not applied while the one after it is.
+    head.manage("shell", "-c", recorder.format("unapplied"))
+    try:
+        done = head.manage("check_upgrade", "--json", check=False)
+    finally:
+        head.manage("shell", "-c", recorder.format("applied"))
+    assert done.returncode == 2
+    plan = json.loads(done.stdout)
+    assert plan["status"] == "inconsistent"
+    assert f"{app}.{name}" in plan["problem"]
+
+
 def _state() -> ProjectState:
     state = ProjectState()
     state.add_model(
