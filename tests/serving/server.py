@@ -101,8 +101,11 @@ class Server:
                 assert time.monotonic() < deadline, f"not serving in {seconds} s\n{self.log()}"
                 time.sleep(0.3)
 
-    def request(self, method: str, path: str, *, body=None, headers=None, timeout: float = 30):
-        """(status, parsed JSON or text); raises OSError/HTTPException when no answer."""
+    def request(self, method: str, path: str, *, body=None, headers=None, timeout: float = 120):
+        """(status, parsed JSON or text); raises OSError/HTTPException when no answer.
+
+        The timeout is for a server that hangs: a first report may train triage's model
+        (when its cache is cold) and take a while on a busy machine."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             payload = None if body is None else json.dumps(body).encode()

@@ -1,0 +1,110 @@
+"""``fengqiao serve``: one process on SQLite, workers plus the task worker on PostgreSQL;
+refuses a busy port, an unmigrated database and bad arguments with a clear message."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from fengqiao.cli import main
+from tests.serving.server import ROOT, Server, free_port, on_postgresql, server_env
+
+# --- arguments and refusals (any leg) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--workers", "0"], "--workers"),
+        (["--workers", "many"], "--workers"),
+        (["--port", "abc"], "端口"),
+        (["--port", "70000"], "端口"),
+    ],
+)
+def test_bad_arguments_are_refused_naming_the_argument(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", *argv])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_busy_port_is_refused_at_once_with_a_hint(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert "端口可能已被占用" in err and "--port" in err
+
+
+def test_a_database_with_unapplied_migrations_is_refused_with_the_hint(tmp_path):
+    env = server_env(tmp_path / "data")
+    env.pop("DATABASE_URL", None)  # a new embedded database: nothing applied yet
+    done = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "serve", "--port", str(free_port())],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "fengqiao manage migrate" in done.stderr and "--migrate" in done.stderr
+    assert "枫桥已启动" not in done.stdout
+
+
+# --- serving on the leg's database ------------------------------------------------------
+
+
+@pytest.mark.skipif(on_postgresql(), reason="the SQLite leg's single process")
+def test_on_sqlite_one_process_serves_and_stops_on_sigterm(tmp_path):
+    env = server_env(tmp_path / "data")
+    with Server(env, tmp_path / "serve.log", "--migrate", "--workers", "3") as server:
+        server.wait_until_serving()
+        status, page = server.request("GET", "/accounts/login/")
+        assert status == 200 and "登录" in page
+        assert len(server.group()) == 1, server.group()
+        assert server.stop(signal.SIGTERM) == 0
+    log = server.log()
+    assert "SQLite：单进程运行；更多用户请使用 PostgreSQL（DATABASE_URL）" in log
+    assert "--workers 3" in log  # said to be ignored
+    assert f"http://127.0.0.1:{server.port}/" in log and "已停止 / stopped" in log
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="the PostgreSQL leg's worker processes")
+@pytest.mark.usefixtures("transactional_db")
+def test_on_postgresql_workers_and_the_task_worker_run_a_queued_task(tmp_path):
+    from django_tasks.base import TaskResultStatus
+
+    from fengqiao.disputes.tasks import watch_deadlines
+
+    env = server_env(tmp_path / "data")
+    with Server(env, tmp_path / "serve.log", "--workers", "3") as server:
+        server.wait_until_serving()
+        status, page = server.request("GET", "/accounts/login/")
+        assert status == 200 and "登录" in page
+        group = server.group()
+        workers = [line for line in group if "gunicorn" in line]
+        assert len(workers) == 1 + 3, group  # gunicorn's master and three workers
+        assert sum("db_worker" in line for line in group) == 1, group
+        assert sum("fengqiao.serving scheduler" in line for line in group) == 1, group
+
+        queued = watch_deadlines.enqueue()
+        deadline = time.monotonic() + 120
+        while queued.status in (TaskResultStatus.READY, TaskResultStatus.RUNNING):
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.5)
+            queued.refresh()
+        assert queued.status == TaskResultStatus.SUCCESSFUL, server.log()
+        assert set(queued.return_value) >= {"flagged", "escalated"}
+
+        assert server.stop(signal.SIGTERM) == 0
+        assert server.group() == []
+    log = server.log()
+    assert "3 个 Web 进程（--workers 3）" in log and "已停止 / stopped" in log
