@@ -274,3 +274,31 @@ def test_a_backup_from_another_engine_or_a_newer_fengqiao_is_refused(site, tmp_p
     with pytest.raises(CommandError, match="newer Fengqiao"):
         restore_here(tmp_path / "backup")
     assert contents() == site
+
+
+def test_a_backup_from_an_older_fengqiao_is_restored_and_asks_for_migrate(site, target, tmp_path):
+    from django.db.migrations.loader import MigrationLoader
+
+    backup(tmp_path / "backup")
+    manifest_file = tmp_path / "backup" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    disk = MigrationLoader(None).disk_migrations
+    earlier = sorted(name for app, name in disk if app == "disputes")
+    older = {**manifest["migrations"], "disputes": earlier[-2]}
+    manifest_file.write_text(json.dumps({**manifest, "migrations": older}))
+
+    done = target.restore(tmp_path / "backup")
+
+    assert done.returncode == 0, done.stderr
+    assert "fengqiao manage migrate" in done.stderr and "disputes." in done.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_dump backs up PostgreSQL")
+def test_without_pg_dump_the_backup_says_so_and_leaves_nothing(site, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    (tmp_path / "backups").mkdir()
+
+    with pytest.raises(CommandError, match="pg_dump not found"):
+        backup(tmp_path / "backups" / "tonight")
+
+    assert list((tmp_path / "backups").iterdir()) == []  # no partial directory left behind
