@@ -75,7 +75,9 @@ def fengqiao_version() -> str:
 # --- backup -----------------------------------------------------------------------------
 
 
-def make_backup(*, dest: Path, registry_key_apart: Path | None = None, say: Say = _quiet):
+def make_backup(
+    *, dest: Path, registry_key_apart: Path | None = None, say: Say = _quiet
+) -> BackupResult:
     """Write a complete backup of this installation to the new directory ``dest``.
 
     The database is copied consistently while the site serves; then the uploaded photos
