@@ -42,11 +42,13 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"送(?:到|去|往)?(?:医院|急诊)|(?:叫|打)(?:了)?120|打(?:到|进)(?:了)?医院|轻伤|重伤|轻微伤|伤情鉴定",
         r"倒(?:在)?地(?:上)?(?:不起|了)?|打晕|被打(?:了|得)|满头是血|见血|打破(?:了)?(?:头|额头|脸|鼻子|嘴)",
         r"(?:都|全)是血|满脸血|擦伤|擦破|划伤|划了一道口子|割伤|呛伤|切断|骨裂|扭伤|咬破|肿了|摔坐|撞倒",
+        r"(?:头|额头|脸|鼻子|嘴|眼角|嘴角)\w{0,2}(?:被)?(?:打|砸|磕|划)(?:破|裂)|踩伤|烧伤|裂口|划了(?:一)?道口子|"
         r"头破|磕(?:掉|破|伤)|(?:被|让)(?:狗|它)咬|狗咬|伤残|拉伤|打青|(?:青|紫|肿)了|起不来|(?:把|将)\w{1,3}打了",
         r"\b(?:hurt|injured|injuries|injury|wounded|bleeding|bled|broken (?:arm|leg|nose|rib|ribs|jaw))",
         r"\b(?:bruised?|bruises|black eye|stitches|unconscious|concussion|ambulance|hospitali[sz]ed|taken to hospital)\b",
         r"\b(?:cut (?:above|on|open)|gash|fractured?|sprained|knocked (?:him|her|me) (?:down|over)|bitten)\b",
         r"\b(?:chipped|swollen|dislocated|by (?:her|his) hair|beaten up|got hurt)\b",
+        r"\b(?:blood (?:on|all over|everywhere|coming)|bloody (?:nose|face|lip)|bloodied|split lip)\b",
     ),
     "alcohol": (
         r"喝(?:了)?(?:酒|醉|多了|大了)|醉酒|酒后|醉醺醺|耍酒疯|一身酒气|喝高了|酗酒",
