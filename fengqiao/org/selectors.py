@@ -4,6 +4,8 @@ a user's jurisdiction starts in the region tree."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -37,44 +39,14 @@ def responsibles_for_grids(
 
     Responsibility is found by walking up from the grid to the nearest region (or beat
     covering a region) with an assignment for that duty: a grid worker assigned to a whole
-    community packages every grid in it unless a grid has its own. Three queries in all,
+    community packages every grid in it unless a grid has its own. One query in all,
     however many grids.
     """
     day = at or _today()
     grids = list(grids)
     duties = [str(duty) for duty in duties]
     codes = {code for grid in grids for code in _chain(grid)}
-    holders: dict[tuple[str, str], list[Person]] = defaultdict(list)
-
-    region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
-    if region_duties:
-        # Only the region's code is needed: loading the region would parse its polygon.
-        for assignment in (
-            Assignment.objects.filter(
-                _active_q(day), duty__in=region_duties, region__code__in=codes
-            )
-            .select_related("person")
-            .annotate(region_code=F("region__code"))
-            .order_by()
-        ):
-            holders[(assignment.duty, assignment.region_code)].append(assignment.person)
-
-    if Duty.COMMUNITY_POLICE in duties:
-        beat_areas: dict[int, list[str]] = defaultdict(list)
-        for beat_id, code in Beat.areas.through.objects.filter(region__code__in=codes).values_list(
-            "beat_id", "region__code"
-        ):
-            beat_areas[beat_id].append(code)
-        for assignment in (
-            Assignment.objects.filter(
-                _active_q(day), duty=Duty.COMMUNITY_POLICE, beat_id__in=beat_areas
-            )
-            .select_related("person")
-            .order_by()
-        ):
-            for code in beat_areas[assignment.beat_id]:
-                holders[(Duty.COMMUNITY_POLICE, code)].append(assignment.person)
-
+    holders = _holders(day, codes=codes, duties=duties)
     answer: dict[int, dict[str, list[Person]]] = {}
     for grid in grids:
         chain = _chain(grid)
@@ -90,12 +62,8 @@ def building_heads(
 ) -> dict[int, list[Person]]:
     day = at or _today()
     ids = [building.pk for building in buildings]
-    heads: dict[int, list[Person]] = {pk: [] for pk in ids}
-    for assignment in Assignment.objects.filter(
-        _active_q(day), duty=Duty.BUILDING_HEAD, building_id__in=ids
-    ).select_related("person"):
-        heads[assignment.building_id].append(assignment.person)
-    return heads
+    holders = _holders(day, codes=(), duties=(), building_ids=ids)
+    return {pk: holders[(Duty.BUILDING_HEAD, pk)] for pk in ids}
 
 
 def packages_for_place(
@@ -103,11 +71,65 @@ def packages_for_place(
 ) -> dict[str, list[Person]]:
     """Who packages a place, by duty: the grid's people for every area duty and, when the
     place is a building, its building heads under ``building_head``. The one routing
-    answer intake (everyone responsible) and disputes (who handles at which level) share."""
-    packages = dict(responsibles_for_grids([grid], at=at)[grid.pk])
+    answer intake (everyone responsible) and disputes (who handles at which level) share.
+    One query (the assignments on the grid's path, its beats and the building)."""
+    day = at or _today()
+    chain = _chain(grid)
+    holders = _holders(
+        day,
+        codes=set(chain),
+        duties=AREA_DUTIES,
+        building_ids=[building.pk] if building is not None else (),
+    )
+    packages = {
+        str(duty): next((holders[(duty, code)] for code in chain if holders[(duty, code)]), [])
+        for duty in AREA_DUTIES
+    }
     if building is not None:
-        packages[Duty.BUILDING_HEAD] = building_heads([building], at=at)[building.pk]
+        packages[Duty.BUILDING_HEAD] = holders[(Duty.BUILDING_HEAD, building.pk)]
     return packages
+
+
+def _holders(
+    day: dt.date,
+    *,
+    codes: Iterable[str],
+    duties: Iterable[str],
+    building_ids: Iterable[int] = (),
+) -> defaultdict:
+    """The people holding each duty on day ``day``, keyed ``(duty, region code)`` for the
+    area duties on the regions ``codes`` (community police through the beats covering
+    them) and ``(building_head, building id)`` for ``building_ids``: one query."""
+    codes, duties, building_ids = set(codes), [str(d) for d in duties], list(building_ids)
+    region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
+    wanted = []
+    if codes and region_duties:
+        wanted.append(Q(duty__in=region_duties, region__code__in=codes))
+    if codes and Duty.COMMUNITY_POLICE in duties:
+        wanted.append(Q(duty=Duty.COMMUNITY_POLICE, beat__areas__code__in=codes))
+    if building_ids:
+        wanted.append(Q(duty=Duty.BUILDING_HEAD, building_id__in=building_ids))
+    holders: defaultdict = defaultdict(list)
+    if not wanted:
+        return holders
+    # Only the regions' codes are read: loading a region would parse its polygon. The
+    # annotation reuses the filter's join, so a beat gives one row per area it covers here.
+    rows = (
+        Assignment.objects.filter(_active_q(day))
+        .filter(functools.reduce(operator.or_, wanted))
+        .select_related("person")
+        .annotate(region_code=F("region__code"), area_code=F("beat__areas__code"))
+        .order_by("pk")
+    )
+    for assignment in rows:
+        if assignment.duty == Duty.BUILDING_HEAD and assignment.building_id in building_ids:
+            holders[(Duty.BUILDING_HEAD, assignment.building_id)].append(assignment.person)
+        elif assignment.duty == Duty.COMMUNITY_POLICE:
+            if assignment.area_code in codes:
+                holders[(Duty.COMMUNITY_POLICE, assignment.area_code)].append(assignment.person)
+        elif assignment.region_code in codes:
+            holders[(assignment.duty, assignment.region_code)].append(assignment.person)
+    return holders
 
 
 def responsible_for(
