@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -85,13 +86,18 @@ def _grid_signature() -> tuple:
     scalar subqueries because one ``aggregate(Count, Max, Max)`` makes the database scan
     the table, where each subquery alone is answered from its own index.
     """
-    table = connection.ops.quote_name(Region._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {table}), (SELECT MAX(updated_at) FROM {table}),"
-            f" (SELECT MAX(id) FROM {table})"
-        )
+        cursor.execute("SELECT " + ", ".join(_signature_parts()))
         return tuple(cursor.fetchone())
+
+
+def _signature_parts() -> list[str]:
+    table = connection.ops.quote_name(Region._meta.db_table)
+    return [
+        f"(SELECT COUNT(*) FROM {table})",
+        f"(SELECT MAX(updated_at) FROM {table})",
+        f"(SELECT MAX(id) FROM {table})",
+    ]
 
 
 def grid_index() -> tuple[GridIndex, dict[int, str]]:
@@ -134,7 +140,11 @@ def _codes_on(path: str) -> list[str]:
 def _locations(hits: list[GridHit | None], paths: dict[int, str]) -> list[Location | None]:
     """Hits turned into Locations with one query for all the regions on their paths."""
     codes = {code for hit in hits if hit for code in _codes_on(paths[hit.grid_id])}
-    by_code = {region.code: region for region in Region.objects.filter(code__in=codes)}
+    return _located(hits, paths, Region.objects.filter(code__in=codes))
+
+
+def _located(hits, paths: dict[int, str], regions) -> list[Location | None]:
+    by_code = {region.code: region for region in regions}
     locations: list[Location | None] = []
     for hit in hits:
         if hit is None:
@@ -160,9 +170,31 @@ def locate(lon: float, lat: float) -> Location | None:
     """The grid holding the WGS84 point (lon, lat), with its region path; None if no grid.
 
     Raises ``ValueError`` (with a message for the user) when lon or lat is out of range.
-    Two queries: the index signature, and the regions on the path.
+    One query when the process's index is current and the point is in a grid (the regions
+    on the path, with the index signature); two otherwise.
     """
     lon, lat = _validated(lon, lat)
+    cached = _cached
+    if cached is not None:
+        # Answer from the index this process holds and check it in the same query that
+        # reads the path: one query when no grid changed. A changed signature throws the
+        # answer away and asks again on a fresh index, so a stale index never answers.
+        hit = cached.index.locate(lon, lat)
+        if hit is not None:
+            codes = _codes_on(cached.paths[hit.grid_id])
+            names = ("sig_rows", "sig_updated", "sig_max_id")
+            regions = list(
+                Region.objects.filter(code__in=codes).annotate(
+                    **{
+                        name: RawSQL(part, [], output_field=TextField())
+                        for name, part in zip(names, _signature_parts(), strict=True)
+                    }
+                )
+            )
+            if regions:
+                signature = tuple(getattr(regions[0], name) for name in names)
+                if signature == cached.signature:
+                    return _located([hit], cached.paths, regions)[0]
     index, paths = grid_index()
     return _locations([index.locate(lon, lat)], paths)[0]
 

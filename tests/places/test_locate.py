@@ -89,10 +89,38 @@ def test_bad_coordinates_are_refused_with_a_message(world, lon, lat, message):
         locate(lon, lat)
 
 
-def test_a_lookup_costs_two_queries_once_the_index_is_built(world, django_assert_num_queries):
+def test_a_lookup_costs_one_query_once_the_index_is_built(world, django_assert_num_queries):
     locate(120.005, 30.005)
-    with django_assert_num_queries(2):
-        locate(120.015, 30.005)
+    with django_assert_num_queries(1):  # the path's regions, with the index signature
+        assert locate(120.015, 30.005).grid == world.grid_a2
+
+
+def test_a_point_outside_every_grid_costs_one_query(world, django_assert_num_queries):
+    locate(120.005, 30.005)
+    with django_assert_num_queries(1):  # no path to read: the signature alone
+        assert locate(0.0, 0.0) is None
+
+
+def test_a_grid_saved_after_the_index_was_built_is_seen_at_once(world):
+    assert locate(120.205, 30.005) is None
+    RegionFactory(
+        code="330699002001G02",
+        name="乙社区二网格",
+        level="grid",
+        parent=world.community_b,
+        boundary=square(120.20, 30.00),
+    )
+    assert locate(120.205, 30.005).grid.code == "330699002001G02"
+
+
+def test_a_grid_moved_after_the_index_was_built_answers_from_the_new_shape(world):
+    assert locate(120.005, 30.005).grid == world.grid_a1
+    # grid_a1 moves away; grid_a2 takes its place on the map (saved: updated_at changes).
+    world.grid_a1.boundary = square(121.00, 31.00)
+    world.grid_a1.save()
+    world.grid_a2.boundary = square(120.00, 30.00)
+    world.grid_a2.save()
+    assert locate(120.005, 30.005).grid == world.grid_a2
 
 
 def test_locate_many_answers_in_order_with_two_queries(world, django_assert_num_queries):
