@@ -405,17 +405,28 @@ def _flush() -> None:
         refresh(keys)
 
 
-def _case_key(case_id: int) -> list[Key]:
-    row = (
-        Case.objects.unscoped_for_jobs()
-        .filter(pk=case_id)
-        .values_list("received_at", "grid_id", "category")
-        .first()
-    )
+def _case_key(case_id: int, case: Case | None = None) -> list[Key]:
+    """The key of case ``case_id``: read from ``case`` when the caller holds it (the
+    instance just saved), else from the database."""
+    if case is not None and case.pk == case_id:
+        row = (case.received_at, case.grid_id, case.category)
+    else:
+        row = (
+            Case.objects.unscoped_for_jobs()
+            .filter(pk=case_id)
+            .values_list("received_at", "grid_id", "category")
+            .first()
+        )
     if row is None:
         return []
     received_at, grid_id, category = row
     return [(timezone.localtime(received_at).date(), grid_id, category)]
+
+
+def _held_case(instance) -> Case | None:
+    """The case ``instance`` already holds in memory (no query), if any."""
+    field = type(instance)._meta.get_field("case")
+    return field.get_cached_value(instance) if field.is_cached(instance) else None
 
 
 def _report_keys(reports, grid_ids: Iterable[int] | None = None) -> list[Key]:
@@ -431,7 +442,10 @@ def _report_keys(reports, grid_ids: Iterable[int] | None = None) -> list[Key]:
 
 
 def _on_event(sender, instance: CaseEvent, created: bool, **kwargs) -> None:
-    keys = _case_key(instance.case_id)
+    # The opening entry is written right after its case was saved: the case in memory is
+    # the stored one. Later entries follow conditional updates that leave it stale.
+    opening = created and instance.kind == "received"
+    keys = _case_key(instance.case_id, _held_case(instance) if opening else None)
     # A case moved to another grid leaves its old row counting it: refresh that row too,
     # and its report's rows in both grids (intake moves the report with the case, by an
     # update that sends no signal).
@@ -449,12 +463,13 @@ def _on_case_record(sender, instance, **kwargs) -> None:
     _touch(_case_key(instance.case_id))
 
 
-def _on_report(sender, instance: Report, **kwargs) -> None:
+def _on_report(sender, instance: Report, created: bool = False, **kwargs) -> None:
     if instance.grid_id is not None:
         day = timezone.localtime(instance.created_at).date()
         _touch([(day, instance.grid_id, instance.category)])
     if instance.case_id is not None:
-        _touch(_case_key(instance.case_id))
+        # A new report's case was opened in the same transaction, just before it.
+        _touch(_case_key(instance.case_id, _held_case(instance) if created else None))
 
 
 def _on_audit(sender, instance: AuditEvent, created: bool, **kwargs) -> None:
@@ -462,6 +477,8 @@ def _on_audit(sender, instance: AuditEvent, created: bool, **kwargs) -> None:
     a reopening, closing) is audited: refresh its row and its case's."""
     if instance.object_type != REPORT_TYPE or not instance.object_id.isdigit():
         return
+    if instance.action in SAVED_REPORT_ACTIONS:
+        return  # the report's own post_save, in the same transaction, touched its keys
     reports = Report.objects.filter(pk=int(instance.object_id))
     keys = _report_keys(reports)
     for case_id in reports.exclude(case_id=None).values_list("case_id", flat=True):
@@ -470,6 +487,9 @@ def _on_audit(sender, instance: AuditEvent, created: bool, **kwargs) -> None:
 
 
 REPORT_TYPE = Report._meta.label_lower
+# Audited report actions that save the report through ``Model.save`` (``_on_report`` hears
+# them): no second read of the report for their audit row.
+SAVED_REPORT_ACTIONS = frozenset({"intake.report_submitted"})
 
 
 def connect() -> None:
