@@ -189,10 +189,12 @@ def open_case_for_report(
     """Open the case for a dispute report that intake's door has already authorized (a
     resident reports from anywhere; the report's place is what was checked there).
 
-    Only ``intake.services`` calls this, inside the transaction that saves the report, and
+    Only ``intake.services`` calls this, inside the transaction that stores the report, and
     records the link on its side (``Report.case``): disputes does not know intake's models.
-    ``report`` is that saved report, read only for ``pk`` and ``grid_id``: the case must sit
-    in the report's grid, so this path opens nothing a report could not. ``actor`` (the
+    ``report`` is that report, saved or about to be saved with the case (so it needs no
+    second write), read only for ``pk``, ``grid_id`` and ``case_id``: the case must sit in
+    the report's grid, so this path opens nothing a report could not. No savepoint of its
+    own: a failure here fails the caller's whole transaction. ``actor`` (the
     reporter, or None) goes on the timeline; no staff permission is asked of it. Staff who
     register a case themselves go through ``open_case``.
 
@@ -234,7 +236,9 @@ def _open_case(
     if not title.strip() or not narrative.strip():
         raise ValidationError({"narrative": _("请填写事由和简要案情")})
     received_at = received_at or timezone.now()
-    with transaction.atomic():
+    # A report's case opens inside intake's transaction, which any failure here rolls back
+    # whole: a savepoint would only cost two more statements.
+    with transaction.atomic(savepoint=source is None):
         case = Case(
             reference=_next_reference(grid, timezone.localtime(received_at).year),
             category=category,
@@ -678,9 +682,9 @@ def raise_grade(case: Case, decision: early_warning.GradeRaise) -> bool:
 
 
 def _ensure_same_place_as(report, *, grid: Region, building: Building | None) -> None:
-    """A case for a report sits where the (saved) report does, and a report has one case."""
+    """A case for a report sits where the report does, and a report has one case."""
     _ensure_building_in_grid(grid, building)
-    if report is None or report.pk is None or report.grid_id != grid.pk:
+    if report is None or report.grid_id is None or report.grid_id != grid.pk:
         raise PermissionDenied(_("案件须与反映在同一网格"))
     if getattr(report, "case_id", None) is not None:
         raise PermissionDenied(_("这条反映已经有案件"))

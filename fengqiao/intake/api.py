@@ -8,7 +8,7 @@ report it first created; this module reads the input and shapes the answer.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -187,6 +187,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
+def _assignees() -> Prefetch:
+    """A report's assignees in one order, whether read here or held by ``submit_report``."""
+    return Prefetch("assignees", queryset=Person.objects.order_by("pk"))
+
+
 @extend_schema_view(
     list=extend_schema(summary="Reports inside your jurisdiction, newest first"),
     retrieve=extend_schema(
@@ -203,7 +208,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         reports = selectors.reports_for(self.request.user)
-        return reports.select_related("case").prefetch_related("assignees")
+        return reports.select_related("case").prefetch_related(_assignees())
 
     def get_object(self) -> Report:
         """The report inside the caller's scope; missing and outside look the same (404)."""
@@ -233,7 +238,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         except ValidationError as error:
             raise api_error(error, changed=CaseChanged) from None
         report = submission.report
-        prefetch_related_objects([report], "assignees")
+        # A new report holds its assignees already (submit_report): no query then.
+        prefetch_related_objects([report], _assignees())
         return Response(
             self.get_serializer(report).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,

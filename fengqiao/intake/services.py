@@ -106,10 +106,70 @@ def submit_report(
     """
     _ensure_may_report(actor, channel)
     client_key = stored_key(key=client_key, sender=sender or sender_of(actor), channel=channel)
-    if client_key:
-        existing = Report.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return Submission(existing, created=False)
+    try:
+        return _store_new(
+            channel=channel,
+            kind=kind,
+            text=text,
+            category=category,
+            risk=risk,
+            level=level,
+            dispatch=dispatch,
+            lon=lon,
+            lat=lat,
+            address=address,
+            grid_code=grid_code,
+            building=building,
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+            anonymous=anonymous,
+            client_key=client_key,
+            actor=actor,
+            photos=photos,
+            parties=parties,
+            source=source,
+            ask_grid=ask_grid,
+            chosen_grid=chosen_grid,
+            incident_number=incident_number,
+        )
+    except (ValidationError, PermissionDenied, IntegrityError):
+        # A key already used returns its report, whatever this request said: the unique
+        # index on ``client_key`` finds a repeat at the insert (also the same key sent twice
+        # at once: the first one won), so a fresh key costs no query to look it up first.
+        if client_key:
+            existing = Report.objects.filter(client_key=client_key).first()
+            if existing is not None:
+                return Submission(existing, created=False)
+        raise
+
+
+def _store_new(
+    *,
+    channel,
+    kind,
+    text,
+    category,
+    risk,
+    level,
+    dispatch,
+    lon,
+    lat,
+    address,
+    grid_code,
+    building,
+    reporter_name,
+    reporter_phone,
+    anonymous,
+    client_key,
+    actor,
+    photos,
+    parties,
+    source,
+    ask_grid,
+    chosen_grid,
+    incident_number,
+) -> Submission:
+    """``submit_report`` for a request whose key (``client_key``, as stored) is new."""
     values = _validated(
         channel=channel,
         kind=kind,
@@ -135,83 +195,77 @@ def submit_report(
     chosen["dispatch"] = dispatch
     prediction = grading.grade(values["text"])
     values.update(_graded(kind, chosen, prediction))
-    try:
-        with transaction.atomic():
-            report = Report.objects.create(
-                tracking_code=new_tracking_code(),
-                client_key=client_key,
-                source=source[:64],
-                lon=lon,
-                lat=lat,
-                address=address.strip(),
-                std_address=std_address,
-                reporter_resident=reporter_resident,
+    report = Report(
+        tracking_code=new_tracking_code(),
+        client_key=client_key,
+        source=source[:64],
+        lon=lon,
+        lat=lat,
+        address=address.strip(),
+        std_address=std_address,
+        reporter_resident=reporter_resident,
+        grid=grid,
+        building=building,
+        near_boundary=near_boundary,
+        grid_confirmed=grid_confirmed,
+        anonymous=anonymous,
+        triage=prediction,
+        needs_grading=prediction is None,
+        reporter=actor if _is_resident(actor) else None,
+        created_by=actor if actor is not None and not _is_resident(actor) else None,
+        created_at=timezone.now(),
+        status=Report.Status.IN_PROGRESS if kind == Report.Kind.DISPUTE else Report.Status.OPEN,
+        **{name: value for name, value in values.items() if name != "reporter_phone"},
+        **sealing.phone_columns(values["reporter_phone"]),  # never stored in the clear
+    )
+    packages = packages_for_place(grid, building)
+    # One chain-head read and one insert for the report's and the case's audit rows.
+    with transaction.atomic(), audit.batched():
+        case = None
+        if kind == Report.Kind.DISPUTE:
+            # The case first, so the report is written once, already linked to it. The
+            # link lives on intake's side: disputes does not know reports.
+            case = disputes.open_case_for_report(
+                report=report,
+                actor=actor,
+                title=_title_of(text),
+                narrative=values["text"],
+                category=values["category"],
+                risk=values["risk"],
+                level=level or (prediction or {}).get("level"),
+                channel=channel,
                 grid=grid,
                 building=building,
-                near_boundary=near_boundary,
-                grid_confirmed=grid_confirmed,
-                anonymous=anonymous,
-                triage=prediction,
-                needs_grading=prediction is None,
-                reporter=actor if _is_resident(actor) else None,
-                created_by=actor if actor is not None and not _is_resident(actor) else None,
-                created_at=timezone.now(),
-                status=Report.Status.IN_PROGRESS
-                if kind == Report.Kind.DISPUTE
-                else Report.Status.OPEN,
-                **{name: value for name, value in values.items() if name != "reporter_phone"},
-                **sealing.phone_columns(values["reporter_phone"]),  # never stored in the clear
+                address=address,
+                std_address=std_address,
+                parties=parties or _reporter_as_party(values),
+                received_at=report.created_at,
+                packages=packages,
+                incident_number=incident_number,
             )
-            packages = packages_for_place(grid, building)
-            Report.assignees.through.objects.bulk_create(
-                [
-                    Report.assignees.through(report_id=report.pk, person_id=person.pk)
-                    for person in _responsible(packages)
-                ]
-            )
-            for photo in photos:
-                _store_photo(report, photo)
-            case = None
-            if kind == Report.Kind.DISPUTE:
-                case = disputes.open_case_for_report(
-                    report=report,
-                    actor=actor,
-                    title=_title_of(text),
-                    narrative=values["text"],
-                    category=values["category"],
-                    risk=values["risk"],
-                    level=level or (prediction or {}).get("level"),
-                    channel=channel,
-                    grid=grid,
-                    building=building,
-                    address=address,
-                    std_address=std_address,
-                    parties=parties or _reporter_as_party(values),
-                    received_at=report.created_at,
-                    packages=packages,
-                    incident_number=incident_number,
-                )
-                # The link lives here, on intake's side: disputes does not know reports.
-                # Setting it also caches ``case.report`` for the callers who read it next.
-                report.case = case
-                report.save(update_fields=["case"])
-            _ensure_written_in_scope(actor, report, case)
-            report_submitted.send(sender=Report, report=report, actor=actor)
-            if not _is_resident(actor):
-                grading.record_corrections(report, chosen, actor)
-            audit.record(
-                actor=actor,
-                action="intake.report_submitted",
-                obj=report,
-                changes={"kind": kind, "channel": channel, "grid": grid.code},
-            )
-    except IntegrityError:
-        # The same key submitted twice at once by the same sender: the first one won.
-        if client_key:
-            existing = Report.objects.filter(client_key=client_key).first()
-            if existing is not None:
-                return Submission(existing, created=False)
-        raise
+            # Also caches ``case.report`` for the callers who read it next.
+            report.case = case
+        report.save(force_insert=True)
+        assignees = sorted(_responsible(packages), key=lambda person: person.pk)
+        Report.assignees.through.objects.bulk_create(
+            [
+                Report.assignees.through(report_id=report.pk, person_id=person.pk)
+                for person in assignees
+            ]
+        )
+        _remember_assignees(report, assignees)
+        for photo in photos:
+            _store_photo(report, photo)
+        _ensure_written_in_scope(actor, report, case)
+        report_submitted.send(sender=Report, report=report, actor=actor)
+        if not _is_resident(actor):
+            grading.record_corrections(report, chosen, actor)
+        audit.record(
+            actor=actor,
+            action="intake.report_submitted",
+            obj=report,
+            changes={"kind": kind, "channel": channel, "grid": grid.code},
+        )
     return Submission(report, created=True)
 
 
@@ -522,6 +576,16 @@ def _confirmed_grid(grid: Region, *, lon, lat, near: bool, ask: bool, chosen: st
 def _responsible(packages: dict) -> list:
     """Everyone who packages the place: the grid's people and the building's heads."""
     return list(dict.fromkeys(person for holders in packages.values() for person in holders))
+
+
+def _remember_assignees(report: Report, people: list) -> None:
+    """Hold ``people`` (ordered by id, as the API reads them) as the report's prefetched
+    assignees, as ``prefetch_related`` would, so the caller that shows the report does not
+    read back what was just written."""
+    assignees = report.assignees.all()
+    assignees._result_cache = people
+    assignees._prefetch_done = True
+    report._prefetched_objects_cache = {"assignees": assignees}
 
 
 def _store_photo(report: Report, photo) -> None:
