@@ -60,12 +60,21 @@ def serve(*, host: str, port: int, workers: int | None, tasks: bool, migrate: bo
     Refuses (status 1, the reason on stderr) a port it cannot bind and a database with
     unapplied migrations (unless ``migrate``); never loads demo data."""
     _setup_django()
-    from django.db import connection
+    from django.db import OperationalError, connection
 
     listener = bind(host, port)
     if listener is None:
         return 1
-    if not database_is_ready(migrate=migrate):
+    try:
+        ready = database_is_ready(migrate=migrate)
+    except OperationalError as error:
+        ready = False
+        say(
+            f"无法连接数据库：{error}\n请检查 DATABASE_URL 和数据库服务器。\n"
+            f"Cannot reach the database: check DATABASE_URL and the database server.",
+            error=True,
+        )
+    if not ready:
         listener.close()
         return 1
     report_deployment_check(host)

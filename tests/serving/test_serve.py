@@ -59,6 +59,21 @@ def test_a_database_with_unapplied_migrations_is_refused_with_the_hint(tmp_path)
     assert "枫桥已启动" not in done.stdout
 
 
+def test_an_unreachable_database_is_refused_with_the_hint(tmp_path):
+    env = server_env(tmp_path / "data")
+    env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
+    done = subprocess.run(
+        [sys.executable, "-m", "fengqiao.cli", "serve", "--port", str(free_port())],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "无法连接数据库" in done.stderr and "DATABASE_URL" in done.stderr
+
+
 # --- serving on the leg's database ------------------------------------------------------
 
 
