@@ -6,6 +6,7 @@ test module): reads back what a release's manifest recorded and prints it as JSO
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
@@ -72,6 +73,9 @@ def read_back(case_ref: str, resident_id: int, tables: list[str]) -> dict:
             found[name] = 0
         except SystemExit as exc:
             found[name] = exc.code
+    out = io.StringIO()
+    call_command("check_upgrade", "--json", stdout=out)
+    found["check_upgrade"] = json.loads(out.getvalue())
     client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(get_user_model().objects.get(username="admin"))
     page = client.get(f"/cases/{case_ref}/")
