@@ -225,11 +225,13 @@ def serve_one_process(listener: socket.socket, *, host: str, port: int, tasks: b
         say("定时任务：本进程内的线程 / periodic jobs: a thread in this process")
     config = uvicorn.Config(
         "fengqiao.asgi:application",
-        lifespan="off",  # Django speaks no lifespan protocol
+        # The lifespan starts and stops the live hub (fengqiao.asgi wraps Django with it).
+        lifespan="on",
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
+    config.load()  # import the app now, so "serving" below is true when it is printed
     server = uvicorn.Server(config)
 
     def stop(signum, frame):
