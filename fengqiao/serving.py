@@ -59,12 +59,13 @@ def serve(*, host: str, port: int, workers: int | None, tasks: bool, migrate: bo
 
     Refuses (status 1, the reason on stderr) a port it cannot bind and a database with
     unapplied migrations (unless ``migrate``); never loads demo data."""
-    _setup_django()
-    from django.db import OperationalError, connection
-
+    # The port first, before Django's imports: a busy port fails in a moment.
     listener = bind(host, port)
     if listener is None:
         return 1
+    _setup_django()
+    from django.db import OperationalError, connection
+
     try:
         ready = database_is_ready(migrate=migrate)
     except OperationalError as error:
