@@ -71,10 +71,15 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"走失|走丢|失联|失踪|找不到(?:了|人)|找不着|不见了|(?:未|没有?|还没)回(?:家|来)|下落不明",
         r"老年痴呆|痴呆|阿尔茨海默|失智|认知障碍|智力(?:障碍|残疾)|智障|自闭症|孕妇|怀孕|瘫痪|残疾",
         r"精神(?:病|障碍|分裂|异常|失常)|发病|犯病|躁狂|独居老人|空巢老人|无人照顾",
+        # Someone found lost who cannot say where home is: a small child, a confused elder.
+        r"迷路|迷了路|迷失方向|找不到家|找(?:妈妈|爸爸|家人)|记不(?:得|清|住)(?:家|住址|电话|路)|"
+        r"(?:[一二两三四五六]|[1-6])岁(?:左右|多)?的(?:小)?(?:孩子|女孩|男孩|小孩|女娃|男娃)|身边没(?:有)?大人|"
         r"精神(?:疾病|科)|精卫|双相|抑郁症|躁郁|糊涂了|轮椅|卧床|瘫在床|(?:八|九)十多岁|[89]\d岁",
         r"\b(?:dementia|alzheimer|wandered off|missing (?:child|kid|boy|girl|elder|grandma|grandpa))",
         r"\b(?:is missing|went missing|gone missing|can'?t find (?:him|her|them)|nobody has seen)",
         r"\b(?:hasn'?t (?:come|came) (?:back|home)|didn'?t come home|not come home)",
+        r"\b(?:lost (?:child|boy|girl|toddler)|(?:found|a) (?:little|small) (?:boy|girl|child) (?:on (?:his|her) own|alone|crying)|"
+        r"can'?t (?:remember|say) where (?:he|she) lives)",
         r"\b(?:pregnant|autis(?:m|tic)|disabled|schizophreni|psychotic|mental (?:illness|disorder))",
         r"\b(?:bipolar|depression|depressed|wheelchair|bedridden|confused (?:elderly|old)|[89]\d(?:-year-old| years old))",
     ),
@@ -192,7 +197,8 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     # Money leaving a victim's hands right now: police can still stop it.
     "fraud_in_progress": (
         r"(?:正在|准备|即将|马上要?|要去|在)(?:\w{0,6})?(?:转账|汇款|转钱|取钱|提取|提现|交付|打钱|充值)|"
-        r"劝不住|拒绝劝阻|坚称没被骗|不听劝|(?:来|去)(?:银行|网点)(?:汇款|取)|按(?:对方)?指引",
+        r"劝不住|拒绝劝阻|坚称没被骗|不听劝|(?:来|去)(?:银行|网点)(?:汇款|取)|按(?:对方)?指引|共享屏幕|"
+        r"(?:仍在|还在|正在|一直在?)\w{0,8}(?:通话|联系|打电话|视频)",
         r"\b(?:(?:is|are|about to|trying to|going to) (?:transfer|wire|withdraw|send)\w*|"
         r"won'?t listen|insists (?:it'?s|it is) (?:fine|real))\b",
     ),

@@ -133,9 +133,16 @@ def _negated(before: str) -> bool:
     return len(gap) <= lexicon.NEGATION_WINDOW and not _NEGATION_BREAKS.search(gap)
 
 
+SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?:\s|$)")
+
+
 def _is_live(text: str, start: int, clause: str) -> bool:
-    """Told first hand and not placed in the past, or placed explicitly in the present."""
-    context = text[max(0, start - 40) : start + len(clause)]
+    """Told first hand and not placed in the past, or placed explicitly in the present.
+    The past is read from up to 40 characters before the clause, within its sentence: "he
+    moved here last year. He went out at noon" does not put the going out last year."""
+    window = max(0, start - 40)
+    ends = [m.end() for m in SENTENCE_END.finditer(text, window, start)]
+    context = text[max([window, *ends]) : start + len(clause)]
     if _NOW.search(clause):
         return True
     return not (_HEARSAY.search(context) or _PAST.search(context))

@@ -97,3 +97,26 @@ def test_a_matter_already_in_court_is_blue():
 def test_counts_of_times_in_english_need_the_police_named():
     assert "repeated_police_calls" not in names("They stomp around; I asked them several times")
     assert "repeated_police_calls" in names("I have called the police five times this month")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "商场门口有个三岁左右的小女孩一个人在哭，说找妈妈，身边没大人",
+        "There's a lost child at the bus stop, a little boy on his own crying",
+    ],
+)
+def test_a_lost_child_described_without_the_word_missing_is_a_vulnerable_person(text):
+    assert "vulnerable_person" in names(text)
+
+
+def test_the_past_of_one_sentence_does_not_reach_the_next():
+    text = "He moved here last year. Now he is missing, he has dementia."
+    found = {s.name: s.live for s in find_signals(normalise(text))}
+    assert found["vulnerable_person"] is True
+
+
+def test_a_fraud_call_still_going_on_is_dispatched():
+    text = "老伴一直在和自称警察的人通话，对方让她共享屏幕，说要查她的银行卡"
+    assert "fraud_in_progress" in names(text)
+    assert triage.classify(text).dispatch is True
