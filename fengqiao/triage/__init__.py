@@ -78,7 +78,12 @@ def classify(text, lang: str | None = None) -> Triage:
         certain=calibration.dispatch_certain,
     )
     level = decide.level(
-        scores["level"], risk=risk, dispatched=dispatch, category=category, police=POLICE_MATTERS
+        scores["level"],
+        risk=risk,
+        dispatched=dispatch,
+        category=category,
+        police=POLICE_MATTERS,
+        high_stakes=any(s.name == "high_stakes" for s in found),
     )
     confidence = calibration.category(float(scores["category"][category]))
     return Triage(

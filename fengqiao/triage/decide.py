@@ -43,13 +43,26 @@ def dispatch(
     return bool((red and (live or chance >= threshold)) or chance >= certain)
 
 
-def level(chances: dict, *, risk: str, dispatched: bool, category: str, police: frozenset) -> int:
+def level(
+    chances: dict,
+    *,
+    risk: str,
+    dispatched: bool,
+    category: str,
+    police: frozenset,
+    high_stakes: bool = False,
+) -> int:
     """The level the model finds likeliest among those the grade allows (GUIDE.md, Level):
     a blue matter is settled by the building head or grid worker (1) unless it needs a
     professional (3); a yellow or red one starts with community police (2) or goes to a
-    professional (3). Red, dispatched and police-only matters start at 2 at least."""
+    professional (3), which high stakes do unless the matter is red or for the police (a
+    death after treatment, about ¥100,000 or more, wages owed to many workers). Red,
+    dispatched and police-only matters start at 2 at least."""
     allowed = (1, 3) if risk == "blue" else (2, 3)
     best = max(allowed, key=lambda n: chances.get(n, 0.0))
+    # A red matter needs police first (2) whatever the stakes; the professional follows.
+    if high_stakes and risk != "red" and category not in police:
+        best = 3
     if risk == "red" or dispatched or category in police:
         best = max(best, 2)
     return best

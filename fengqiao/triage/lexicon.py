@@ -188,6 +188,15 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:next time|come back (?:and|with)|won'?t let (?:it|this) go|keeps? (?:hitting|"
         r"beating|coming back|harass\w*)|again and again|every (?:time|week|night) (?:he|she|they) (?:hit|beat))\b",
     ),
+    # Stakes that need a professional from the start (GUIDE.md, Level 3): a death after
+    # treatment, about 100,000 yuan or more, wages owed to many workers.
+    "high_stakes": (
+        r"抢救无效|(?:术后|治疗后|住院\w{0,4}|手术\w{0,4})(?:死亡|去世|身亡|人(?:就)?没了)|医疗事故|"
+        r"(?<![\d.])(?:[1-9]\d+(?:\.\d+)?|十|[一二两三四五六七八九]十[一二三四五六七八九]?|几十|上百|[一二两三四五六七八九几]百)(?:多|余)?万|"
+        r"(?:[1-9]\d|[二三四五六七八九]十|几十|上百|百余)(?:多|余|来)?(?:名|个|位)?(?:工人|农民工|员工|民工|瓦工|工友)",
+        r"\b(?:died (?:after|following|in hospital|days later)|death (?:after|following)|"
+        r"\d{3},\d{3}(?:,\d{3})? (?:yuan|rmb)|(?:twenty|thirty|forty|fifty|\d\d) (?:workers|labourers) (?:are )?(?:owed|unpaid))\b",
+    ),
     # Already before a court: filed, or sent by a court for mediation (GUIDE.md: blue).
     "in_court": (
         r"已(?:经)?(?:起诉|立案)|诉至|起诉(?:到|至)|(?:法院|法庭|法官)委(?:派|托)|诉前调解|诉调|速裁|法庭(?:受理|调解)",

@@ -120,3 +120,10 @@ def test_a_fraud_call_still_going_on_is_dispatched():
     text = "老伴一直在和自称警察的人通话，对方让她共享屏幕，说要查她的银行卡"
     assert "fraud_in_progress" in names(text)
     assert triage.classify(text).dispatch is True
+
+
+def test_high_stakes_send_a_matter_that_is_not_red_to_a_professional():
+    result = triage.classify("我借给老同学二十五万做生意，约定一年还，三年了一分没还，电话也不接")
+    assert "high_stakes" in {s.name for s in result.signals}
+    assert result.risk != "red" and result.level == 3
+    assert "high_stakes" not in names("欠款三万元一直不还")

@@ -32,6 +32,7 @@ SIGNAL_LABELS = {
     "long_running": gettext_lazy("长期积怨"),
     "fraud_in_progress": gettext_lazy("正在转账或取款"),
     "in_court": gettext_lazy("已进入诉讼或诉前调解"),
+    "high_stakes": gettext_lazy("涉及重大利益（死亡、十万元以上、多名工人）"),
 }
 
 
