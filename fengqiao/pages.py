@@ -7,9 +7,21 @@ Every view that can answer htmx decides here (NetBox's ``htmx_partial``), not by
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.handlers.asgi import ASGIRequest
 from django.shortcuts import render
 
 from fengqiao.privacy import display_phone
+
+LIVE_STREAM = "/live/stream"
+
+
+def push_stream_for(request, topics: list[str]) -> dict:
+    """What a page that follows ``topics`` by push (``static/fengqiao/push.js``) puts on its
+    element: the stream's address and the topics, or nothing to follow when the request did
+    not come through the ASGI server (under ``fengqiao demo`` there is no stream: pages poll)."""
+    if not topics or not isinstance(request, ASGIRequest):
+        return {"push_stream": "", "push_topics": ""}
+    return {"push_stream": LIVE_STREAM, "push_topics": " ".join(topics)}
 
 
 def wants_fragment(request) -> bool:

@@ -8,6 +8,7 @@ class CommunityConfig(AppConfig):
     verbose_name = _("社区群组")
 
     def ready(self) -> None:
-        from fengqiao.community import push
+        from fengqiao.community import nudges, push
 
         push.register()
+        nudges.register()

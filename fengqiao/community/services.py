@@ -348,6 +348,9 @@ def post_message(
                 ]
             )
             answered = answer_mentions(member, thread, message, now) if thread else 0
+            announce.inbox_changed(
+                [m.user_id for m, _role in mentioned] + ([member.user_id] if answered else [])
+            )
             Member.objects.filter(pk=member.pk, last_read_id__lt=message.pk).update(
                 last_read_id=message.pk
             )

@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from fengqiao.community import moderation, selectors, services
+from fengqiao.community import moderation, nudges, selectors, services
 from fengqiao.community.forms import (
     CodeForm,
     JoinForm,
@@ -35,7 +35,7 @@ from fengqiao.community.forms import (
 from fengqiao.community.models import Group, JoinConfirmation, Message, MessagePhoto
 from fengqiao.community.presenting import mark_alert_cards, present
 from fengqiao.community.to_case import message_to_report
-from fengqiao.pages import render_page, wants_fragment
+from fengqiao.pages import push_stream_for, render_page, wants_fragment
 
 # A posted message must reach the others within 2 s (the issue's target); the poll is one
 # indexed query (messages after an id), measured at ~10 ms in bench/community.py.
@@ -286,7 +286,11 @@ def inbox(request):
     return render_page(
         request,
         "community/inbox.html",
-        {"mentions": mentions, "now": now},
+        {
+            "mentions": mentions,
+            "now": now,
+            **push_stream_for(request, [f"inbox:{request.user.pk}"]),
+        },
         fragment="community/_inbox_rows.html",
     )
 
@@ -319,8 +323,12 @@ def invite(request, pk: int):
 @login_required
 def unread_badge(request):
     """The nav's unread badge, fetched by htmx after the page so no page pays for it."""
-    total = sum(selectors.unread_counts(request.user).values())
-    return render(request, "community/_unread_badge.html", {"total": total})
+    counts = selectors.unread_counts(request.user)
+    context = {
+        "total": sum(counts.values()),
+        **push_stream_for(request, nudges.unread_topics_for(counts)),
+    }
+    return render(request, "community/_unread_badge.html", context)
 
 
 def join(request, token: str):

@@ -10,6 +10,7 @@ class DispatchConfig(AppConfig):
     def ready(self) -> None:
         # Intake is the one door and sits below dispatch: it announces each report and an
         # alarm becomes an incident here, inside the same transaction.
-        from fengqiao.dispatch import services
+        from fengqiao.dispatch import push, services
 
         services.connect()
+        push.register()

@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from fengqiao.dispatch import rules, selectors, services
+from fengqiao.dispatch import push, rules, selectors, services
 from fengqiao.dispatch.board_forms import DispatchForm, Receive110Form
 from fengqiao.dispatch.caller_views import caller_slot
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.intake import selectors as intake
+from fengqiao.pages import push_stream_for
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
 
 VIEW = "dispatch.view_incident"
@@ -61,6 +62,7 @@ def board(request):
         "may_receive_110": user.has_perm(services.RECEIVE_110),
         "may_respond": user.has_perm(services.RESPOND),
         "may_see_units": user.has_perm("dispatch.view_dutyunit"),
+        **push_stream_for(request, push.board_topics_for(user)),
     }
     return render(request, "dispatch/board.html", context)
 

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fengqiao import taxonomy
-from fengqiao.dispatch import rules, selectors, services
+from fengqiao.dispatch import push, rules, selectors, services
 from fengqiao.dispatch.board_forms import PositionForm, ResultForm, StepForm, UnitStatusForm
 from fengqiao.dispatch.board_views import incident_map, timeline
 from fengqiao.dispatch.caller_views import caller_slot
 from fengqiao.dispatch.models import Incident
-from fengqiao.pages import render_page
+from fengqiao.pages import push_stream_for, render_page
 
 # The button for each step, and what the officer is told after it.
 STEP_BUTTONS = {
@@ -65,6 +65,7 @@ def duty(request):
         "statuses": UnitStatusForm.base_fields["status"].choices,
         "incidents": _assigned(user),
         "form": form,
+        **push_stream_for(request, push.duty_topics_for(user)),
     }
     return render_page(
         request,

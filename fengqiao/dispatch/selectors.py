@@ -13,7 +13,7 @@ from django.utils import timezone
 from fengqiao.dispatch import rules
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.dispatch.patrol_models import CheckIn
-from fengqiao.org.models import Beat
+from fengqiao.org.models import Beat, Unit
 from fengqiao.org.scope import get_for, person_of
 from fengqiao.places.models import PATH_SEPARATOR
 
@@ -56,6 +56,15 @@ def units_for(user, *, station=None, on_duty: bool = False) -> QuerySet[DutyUnit
     if on_duty:
         units = units.exclude(status=DutyUnit.Status.OFF_DUTY)
     return units
+
+
+def board_station_ids_for(user) -> list[int]:
+    """The police stations whose every incident the user's board shows (the station lies in
+    the user's jurisdiction), for the board's push topics; empty without the board's right."""
+    if not user.has_perm("dispatch.view_incident"):
+        return []
+    stations = Unit.objects.for_user(user).filter(kind=Unit.Kind.STATION)
+    return list(stations.order_by("pk").values_list("pk", flat=True))
 
 
 def units_of(user) -> QuerySet[DutyUnit]:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fengqiao import taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.community import selectors as community
-from fengqiao.dispatch import rules
+from fengqiao.dispatch import announce, rules
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.intake import services as intake
 from fengqiao.org.models import Unit
@@ -101,6 +101,7 @@ def open_incident(*, report, **details) -> Incident:
         except IntegrityError:
             if details.get("number") or attempt == NUMBER_TRIES - 1:
                 raise
+    announce.incident_changed(incident)
     audit.record(
         actor=None,
         action="dispatch.incident_opened",
@@ -481,6 +482,7 @@ def dispatch_incident(*, incident: Incident, unit: DutyUnit, actor, suggested=()
             obj=incident,
             changes={"unit": unit.call_sign, "previous": previous.call_sign if previous else None},
         )
+        announce.incident_changed(incident, previous_unit_id=previous.pk if previous else None)
     return incident
 
 
@@ -514,6 +516,7 @@ def record_step(*, incident: Incident, actor, step: str) -> Incident:
         audit.record(
             actor=actor, action=f"dispatch.{step}", obj=incident, changes={"at": now.isoformat()}
         )
+        announce.incident_changed(incident)
     return incident
 
 
@@ -567,6 +570,7 @@ def report_result(
             obj=incident,
             changes={"outcome": outcome, "case": case.reference if case else None},
         )
+        announce.incident_changed(incident)
     return incident
 
 

@@ -6,6 +6,7 @@ The whole API a module needs (docs/live.md tells the story):
   ``"group"``; topics are ``"<kind>:<key>"`` (``"group:12"``).
 - ``publish(topic, event, ref)`` in its services, inside the transaction that makes the change:
   only committed changes are pushed, as a small JSON note (topic, event, ids), never content.
+- ``nudge``: a ready-made ``render`` for pages that refetch their own fragment on an event.
 - ``Delivery``: what ``render`` returns, one payload per audience class (and, where a payload
   is for some users only, their ids).
 
@@ -13,6 +14,6 @@ This package imports no app: the apps plug into it.
 """
 
 from fengqiao.live.publishing import publish, publish_many
-from fengqiao.live.topics import Delivery, register
+from fengqiao.live.topics import Delivery, nudge, register
 
-__all__ = ["Delivery", "publish", "publish_many", "register"]
+__all__ = ["Delivery", "nudge", "publish", "publish_many", "register"]

@@ -64,5 +64,12 @@ def parse(topic: str) -> tuple[TopicKind, int] | None:
     return _kinds[match.group(1)], int(match.group(2))
 
 
+def nudge(key: int, event: str, ref: dict, audiences: dict) -> list[Delivery]:
+    """A ``render`` for topics whose pages refetch their own fragment on an event: every
+    audience gets the event with no content (the page's usual poll, scoped as ever, brings
+    what changed), so nothing a viewer may not read is in the stream."""
+    return [Delivery(audience, {}) for audience in audiences]
+
+
 def kind_of(name: str) -> TopicKind | None:
     return _kinds.get(name)

@@ -198,7 +198,7 @@ def test_the_officer_sees_activity_and_the_map_and_the_poll_gets_a_fragment(
     page = client.get(reverse("community:alert", args=[alert.pk])).content.decode()
     assert "超市门口" in page and "grid_worker_a1" in page
     assert '<circle class="last-seen"' in page and '<circle class="sighting"' in page
-    assert 'hx-trigger="every 5s"' in page
+    assert 'hx-trigger="every 5s, push-nudge"' in page
     with django_assert_max_num_queries(14):
         fragment = client.get(
             reverse("community:alert", args=[alert.pk]),

@@ -64,7 +64,7 @@ def test_the_board_lists_open_incidents_red_first_then_oldest(client, world, uni
     assert "一键报警" in page and "110警情" in page and "静默" in page
     assert f'data-since="{int(red.received_at.timestamp())}"' in page
     assert re.search(r'class="clock"[^>]*>\d{2}:\d{2}<', page)
-    assert 'hx-trigger="every 1s"' in page and reverse("dispatch:board_rows") in page
+    assert 'hx-trigger="every 1s, push-nudge"' in page and reverse("dispatch:board_rows") in page
     assert "开启提示音" in page and "fengqiao/dispatch.js" in page
 
 

@@ -48,7 +48,7 @@ def test_the_duty_page_shows_my_units_and_what_was_sent_to_them(client, world, u
         assert f">{label}</button>" in page
     assert incident.number in page and ">签收<" in page
     assert reverse("dispatch:duty_position") in page and "fengqiao/duty.js" in page
-    assert 'hx-trigger="every 5s"' in page
+    assert 'hx-trigger="every 5s, push-nudge"' in page
     fragment = client.get(reverse("dispatch:duty"), headers={"HX-Request": "true"})
     assert incident.number in fragment.content.decode()
     assert "<html" not in fragment.content.decode()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.audit import services as audit
+from fengqiao.community import announce
 from fengqiao.community.models import Alert, AlertRecipient, Group, Member, Sighting
 from fengqiao.community.notices.sending import (
     MESSAGE_BATCH,
@@ -225,6 +226,7 @@ def acknowledge_alert(*, actor, alert: Alert) -> AlertRecipient:
         ).update(acknowledged_at=now)
         if updated:
             audit.record(actor=actor, action="community.alert_acknowledged", obj=alert)
+            announce.alert_changed(alert.pk)
     recipient.refresh_from_db(fields=["acknowledged_at"])
     return recipient
 
@@ -286,6 +288,7 @@ def report_sighting(
                 obj=alert,
                 changes={"sighting": sighting.pk, "place": place},
             )
+            announce.alert_changed(alert.pk)
     except IntegrityError:
         replay = replayed(Sighting, client_key, actor, author_field="reporter")
         if replay is None:
@@ -336,6 +339,7 @@ def confirm_sighting(*, actor, sighting: Sighting) -> Sighting:
             obj=alert,
             changes={"sighting": sighting.pk, "reporter": sighting.reporter_id},
         )
+        announce.alert_changed(alert.pk)
     return sighting
 
 
@@ -362,6 +366,7 @@ def close_alert(*, actor, alert: Alert, status: str = "found", note: str = "") -
             obj=alert,
             changes={"status": [Alert.Status.OPEN, status], "note": note},
         )
+        announce.alert_changed(alert.pk)
         label = Alert.Status(status).label
         push_after_commit(
             source=f"alert:{alert.pk}:{status}",

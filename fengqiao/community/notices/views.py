@@ -17,6 +17,7 @@ from fengqiao.community.notices import selectors
 from fengqiao.community.notices import services as notices
 from fengqiao.community.notices.forms import AlertForm, BroadcastForm, CloseAlertForm, SightingForm
 from fengqiao.org.scope import in_scope
+from fengqiao.pages import push_stream_for
 from fengqiao.photos import content_type_of
 
 PAGE_SIZE = 20
@@ -307,6 +308,7 @@ def _activity(request, alert: Alert) -> dict:
         "activity": activity,
         "sees_all": sees_all,
         "may_confirm": notices.may_confirm_sightings(request.user, alert),
+        **push_stream_for(request, [f"alert:{alert.pk}"]),
     }
     if sees_all:
         context["map"], context["marks"] = selectors.alert_map(alert, activity.sightings)

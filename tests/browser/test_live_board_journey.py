@@ -1,0 +1,67 @@
+"""The dispatch board on a phone (390×844), served by the ASGI server: while its stream is
+open the board's one-second poll is held back, and a dispatch made elsewhere reaches the
+board by push (a nudge, then one request for the rows)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from fengqiao.dispatch import services
+from fengqiao.dispatch.models import DutyUnit
+from tests.browser.conftest import htmx_settled
+from tests.browser.test_live_chat_journey import _count_requests, _phone, _wait_until
+from tests.conftest import _staff
+from tests.live.conftest import serve, session_for  # noqa: F401  (serve is a fixture)
+
+pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips with the reason
+    expect = None
+
+
+def test_a_dispatch_reaches_the_board_by_push(world, browser, serve, page_errors):  # noqa: F811
+    _patrol, patrol_person = _staff(
+        "patrol_a", ["auxiliary_police"], unit=world.station_a, grant_unit=world.station_a
+    )
+    car = DutyUnit.objects.create(
+        call_sign="甲镇巡1",
+        kind="patrol_car",
+        station=world.station_a,
+        status=DutyUnit.Status.AVAILABLE,
+        lon=120.006,
+        lat=30.006,
+        fix_at=timezone.now(),
+    )
+    car.members.set([patrol_person])
+    incident = services.raise_alarm(
+        actor=None, sender="session:journey", client_key="journey-0001", lon=120.005, lat=30.005
+    )
+    chief = session_for(world.chief)
+    served = serve()
+    board = _phone(browser, f"http://127.0.0.1:{served.port}", page_errors, "board", chief)
+    rows_asked = _count_requests(board, reverse("dispatch:board_rows"))
+    board.goto(reverse("dispatch:board"))
+    rows = board.locator("#board-rows")
+    expect(rows).to_have_attribute("data-push-state", "open")
+    expect(rows.locator(f'[data-incident="{incident.number}"]')).to_contain_text("尚未派警")
+    _wait_until(lambda: len(rows_asked) >= 1)  # the one catch-up request when it opened
+    htmx_settled(board)
+    board.wait_for_timeout(3_500)  # three poll periods: the poll stays held back
+    asked_before = len(rows_asked)
+    assert asked_before <= 3, rows_asked  # the catch-ups (page, badge stream), no 1 s poll
+
+    status, body = served.request(
+        "POST", reverse("dispatch:incident", args=[incident.number]), chief, {"unit": car.pk}
+    )
+    assert status in (200, 302), body[:300]
+
+    expect(rows.locator(f'[data-incident="{incident.number}"]')).to_contain_text(
+        "甲镇巡1", timeout=5_000
+    )
+    assert len(rows_asked) > asked_before
+    assert not page_errors, page_errors
+    board.context.close()
