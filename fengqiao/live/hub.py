@@ -30,7 +30,13 @@ log = logging.getLogger(__name__)
 
 CLOSE = b""  # the queue's sentinel: end this stream
 QUEUE_FRAMES = 200  # a stream this far behind is closed; its page catches up by one poll
-DB_THREADS = int(os.environ.get("FENGQIAO_LIVE_DB_THREADS", "4"))
+# Worker threads per lane, so that rendering never queues behind streams being admitted
+# or re-checked: each lane's threads hold at most one database connection each.
+LANES = {
+    "render": int(os.environ.get("FENGQIAO_LIVE_RENDER_THREADS", "2")),
+    "admit": int(os.environ.get("FENGQIAO_LIVE_ADMIT_THREADS", "2")),
+    "recheck": 1,
+}
 READY_WAIT_SECONDS = 5.0
 
 
@@ -79,7 +85,7 @@ class Hub:
         self._tasks: set[asyncio.Task] = set()
         self._seq = itertools.count(1)
         self._token = secrets.token_hex(4)
-        self._executor: ThreadPoolExecutor | None = None
+        self._executors: dict[str, ThreadPoolExecutor] = {}
 
     # --- life ------------------------------------------------------------------------------
 
@@ -90,7 +96,10 @@ class Hub:
             return
         self.loop = asyncio.get_running_loop()
         self.ready = asyncio.Event()
-        self._executor = ThreadPoolExecutor(DB_THREADS, thread_name_prefix="fengqiao-live")
+        self._executors = {
+            lane: ThreadPoolExecutor(threads, thread_name_prefix=f"fengqiao-live-{lane}")
+            for lane, threads in LANES.items()
+        }
         if connections["default"].vendor == "postgresql":
             self._listener = asyncio.create_task(self._listen(), name="fengqiao-live-listen")
         else:
@@ -108,16 +117,17 @@ class Hub:
         for subscribers in list(self.by_topic.values()):
             for subscriber in list(subscribers):
                 subscriber.close()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in self._executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)
         self.loop = None
         self._listener = None
 
-    async def run_db(self, function: Callable, *args):
-        """Run ``function(*args)`` in one of the hub's few worker threads, with Django's
-        request-boundary connection handling before and after: a handful of database
-        connections per process, however many streams are open."""
-        return await self.loop.run_in_executor(self._executor, _with_connections, function, args)
+    async def run_db(self, lane: str, function: Callable, *args):
+        """Run ``function(*args)`` in one of the few worker threads of ``lane`` ("render",
+        "admit", "recheck"), with Django's request-boundary connection handling before and
+        after: a handful of database connections per process, however many streams are open."""
+        executor = self._executors[lane]
+        return await self.loop.run_in_executor(executor, _with_connections, function, args)
 
     async def _listen(self) -> None:
         delay = 1.0
@@ -205,7 +215,7 @@ class Hub:
                         subscriber.user_id
                     )
                 try:
-                    rendered = await self.run_db(_render, topic, event, ref, present)
+                    rendered = await self.run_db("render", _render, topic, event, ref, present)
                 except Exception:
                     log.exception("live: rendering %s %s failed; pages will resync", event, topic)
                     rendered = [

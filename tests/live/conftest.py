@@ -145,6 +145,7 @@ class Served:
             target.close()
             command = [sys.executable, "-m", "uvicorn", "fengqiao.asgi:application"]
             command += ["--port", str(self.port), "--lifespan", "on", "--log-level", "warning"]
+            command += ["--timeout-graceful-shutdown", "3"]  # open streams never end alone
         else:
             self.sqlite_path = None
             env["DATABASE_URL"] = _database_url(connection.settings_dict)
@@ -158,10 +159,14 @@ class Served:
         self.process = subprocess.Popen(  # noqa: S603
             command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
-        self._wait()
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine (CI) starts Django slowly
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError("server exited:\n" + self.log_text())
