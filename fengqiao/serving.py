@@ -173,8 +173,8 @@ def worker_count(requested: int | None) -> tuple[int, str]:
     cores = cores or 1
     if requested is not None:
         return requested, f"--workers {requested}"
-    # Django's views are CPU-bound Python: one worker per core uses every core; a worker's
-    # thread pool overlaps its requests' waits on the database.
+    # Django's views are CPU-bound Python: one worker per core uses every core; within a
+    # worker each request has a thread of its own, so waits on the database overlap.
     return cores, f"本机 {cores} 个 CPU 核，每核一个 / one per CPU core ({cores})"
 
 
