@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from fengqiao.dispatch import services
-from fengqiao.dispatch.models import DutyUnit
 from tests.browser.conftest import htmx_settled
 from tests.browser.test_live_chat_journey import _count_requests, _phone, _wait_until
 from tests.conftest import _staff
 from tests.live.conftest import serve, session_for  # noqa: F401  (serve is a fixture)
+from tests.live.test_topic_push import _alarm, _car
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +25,8 @@ def test_a_dispatch_reaches_the_board_by_push(world, browser, serve, page_errors
     _patrol, patrol_person = _staff(
         "patrol_a", ["auxiliary_police"], unit=world.station_a, grant_unit=world.station_a
     )
-    car = DutyUnit.objects.create(
-        call_sign="甲镇巡1",
-        kind="patrol_car",
-        station=world.station_a,
-        status=DutyUnit.Status.AVAILABLE,
-        lon=120.006,
-        lat=30.006,
-        fix_at=timezone.now(),
-    )
-    car.members.set([patrol_person])
-    incident = services.raise_alarm(
-        actor=None, sender="session:journey", client_key="journey-0001", lon=120.005, lat=30.005
-    )
+    car = _car(world.station_a, [patrol_person])
+    incident = _alarm("journey-0001")
     chief = session_for(world.chief)
     served = serve()
     board = _phone(browser, f"http://127.0.0.1:{served.port}", page_errors, "board", chief)
