@@ -8,7 +8,7 @@ report it first created; this module reads the input and shapes the answer.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -187,11 +187,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-def _assignees() -> Prefetch:
-    """A report's assignees in one order, whether read here or held by ``submit_report``."""
-    return Prefetch("assignees", queryset=Person.objects.order_by("pk"))
-
-
 @extend_schema_view(
     list=extend_schema(summary="Reports inside your jurisdiction, newest first"),
     retrieve=extend_schema(
@@ -208,7 +203,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     def get_queryset(self):
         reports = selectors.reports_for(self.request.user)
-        return reports.select_related("case").prefetch_related(_assignees())
+        return reports.select_related("case").prefetch_related(selectors.assignees_in_order())
 
     def get_object(self) -> Report:
         """The report inside the caller's scope; missing and outside look the same (404)."""
@@ -239,7 +234,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise api_error(error, changed=CaseChanged) from None
         report = submission.report
         # A new report holds its assignees already (submit_report): no query then.
-        prefetch_related_objects([report], _assignees())
+        prefetch_related_objects([report], selectors.assignees_in_order())
         return Response(
             self.get_serializer(report).data,
             status=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +20,7 @@ from fengqiao.disputes import selectors as disputes
 from fengqiao.intake import duplicates, replies
 from fengqiao.intake.models import Report, ReportReply
 from fengqiao.intake.services import REOPEN_WINDOW
+from fengqiao.org.models import Person
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.phones import normalize_phone
 from fengqiao.places import selectors as places
@@ -452,3 +453,9 @@ def public_handoffs(report: Report) -> list[dict]:
     if report.case_id is None:
         return []
     return disputes.public_handoff_answers(report.case)
+
+
+def assignees_in_order() -> Prefetch:
+    """Prefetch of a report's assignees (through the report, so inside its scope), ordered
+    by id: how the API shows them, and how ``services.submit_report`` holds those it wrote."""
+    return Prefetch("assignees", queryset=Person.objects.order_by("pk"))
