@@ -139,7 +139,10 @@ def verify_files(folder: Path, manifest: dict) -> int:
             )
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.is_file() and name != MANIFEST_NAME and name not in listed:
+        # A link is never part of a backup (backup copies no link): one to a folder is not
+        # entered by this walk, yet restoring media/ would copy what it points to.
+        unexpected = path.is_symlink() or (path.is_file() and name not in listed)
+        if unexpected and name != MANIFEST_NAME:
             raise BackupError(
                 _(
                     "备份里多出清单上没有的文件 %(name)s（被改动过？），不能恢复 / "

@@ -127,6 +127,7 @@ def make_backup(
             "files": files,
         }
         write_manifest(partial, manifest)
+        _owner_only(partial)
         if dest.exists():  # made meanwhile: os.rename would replace an empty directory
             raise BackupError(_destination_exists(dest))
         os.rename(partial, dest)
@@ -136,6 +137,8 @@ def make_backup(
             registry_key_apart.unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise BackupError(_disk_problem(error)) from error
+        if isinstance(error, DatabaseError):
+            raise BackupError(_database_problem(error)) from error
         raise
     audit.record(
         actor=None,
@@ -280,6 +283,23 @@ def _copy_media(media_root: Path, target: Path) -> dict[str, str]:
         (target / relative).parent.mkdir(parents=True, exist_ok=True)
         files[f"{MEDIA_DIR}/{relative.as_posix()}"] = copy_hashed(path, target / relative)
     return files
+
+
+def _owner_only(folder: Path) -> None:
+    """Only the owner may read what a backup holds (the registry key opens every sealed
+    number): each file 0600 and each folder 0700, since a copy (cp -a, rsync -a, tar)
+    keeps every file's own mode whatever its parent's was."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
+def _database_problem(error: DatabaseError) -> str:
+    return _(
+        "无法读取数据库：%(error)s。请检查 DATABASE_URL 和数据库服务器；没有留下不完整的备份 / "
+        "cannot read the database: check DATABASE_URL and the database server; no partial "
+        "backup was left"
+    ) % {"error": error}
 
 
 def _disk_problem(error: OSError) -> str:
