@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models.signals import post_delete, post_save
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from fengqiao import live
 from fengqiao.community import moderation, selectors, services
-from fengqiao.community.models import Message
+from fengqiao.community.models import Member, Message
 from fengqiao.community.presenting import present
 
 
@@ -127,6 +128,15 @@ def _html(message: Message, audience: ChatAudience, *, own: bool, thread_page: b
     return render_to_string("community/_message.html", context)
 
 
+def _membership_changed(sender, instance: Member, **kwargs) -> None:
+    # A member removed (or their row deleted) stops reading the group now, not at the next
+    # periodic re-check of their stream.
+    if kwargs.get("signal") is post_delete or instance.removed_at is not None:
+        live.recheck(instance.user_id)
+
+
 def register() -> None:
     live.register("group", authorize=authorize_group, render=render_group)
     live.register("thread", authorize=authorize_thread, render=render_thread)
+    for signal in (post_save, post_delete):
+        signal.connect(_membership_changed, sender=Member, dispatch_uid=f"live-member-{signal}")

@@ -24,11 +24,12 @@ from django.db import close_old_connections, connections
 from django.utils import translation
 
 from fengqiao.live import channel, topics
-from fengqiao.live.publishing import CHANNEL
+from fengqiao.live.publishing import CHANNEL, RECHECK_TOPIC
 
 log = logging.getLogger(__name__)
 
 CLOSE = b""  # the queue's sentinel: end this stream
+RECHECK = b"\x00recheck"  # the queue's sentinel: check this stream's access now
 QUEUE_FRAMES = 200  # a stream this far behind is closed; its page catches up by one poll
 # Worker threads per lane, so that rendering never queues behind streams being admitted
 # or re-checked: each lane's threads hold at most one database connection each.
@@ -182,6 +183,17 @@ class Hub:
             for subscriber in subscribers:
                 subscriber.push(chunk)
 
+    def recheck_user(self, user_id) -> None:
+        """Wake every local stream of ``user_id`` to check its access now."""
+        if not self.by_user.get(user_id):
+            return
+        woken: set[Subscriber] = set()
+        for subscribers in list(self.by_topic.values()):
+            for subscriber in subscribers:
+                if subscriber.user_id == user_id and subscriber not in woken:
+                    woken.add(subscriber)
+                    subscriber.push(RECHECK)
+
     def next_id(self) -> str:
         return f"{self._token}-{next(self._seq)}"
 
@@ -195,6 +207,9 @@ class Hub:
             topic, event, ref = note["t"], note["e"], note.get("r") or {}
         except (ValueError, KeyError, TypeError):
             log.warning("live: ignored a malformed note")
+            return
+        if topic == RECHECK_TOPIC:
+            self.recheck_user(ref.get("u"))
             return
         if not self.by_topic.get(topic):
             return

@@ -16,6 +16,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from fengqiao.live import channel
 
 CHANNEL = "fengqiao_live"
+# Not a subscribable topic (no kind matches a leading "_"): a note on it makes every process
+# re-check a user's open streams at once.
+RECHECK_TOPIC = "_recheck"
 # NOTIFY refuses payloads of 8000 bytes or more; notes carry ids, never content.
 MAX_NOTE_BYTES = 4000
 
@@ -41,6 +44,14 @@ def publish_many(events: Iterable[tuple[str, str, dict | None]], *, using=DEFAUL
     notes = [note(topic, event, ref) for topic, event, ref in events]
     if notes:
         transaction.on_commit(partial(_send, notes, using), using=using, robust=True)
+
+
+def recheck(user_id: int, *, using=DEFAULT_DB_ALIAS) -> None:
+    """Once the current transaction commits, re-check at once every open stream of
+    ``user_id``, in every process (a membership ended, an account was switched off, a role
+    taken away, a session ended): a stream the user may no longer hold ends with "denied"
+    instead of running until its periodic re-check."""
+    publish(RECHECK_TOPIC, "recheck", {"u": int(user_id)}, using=using)
 
 
 def _send(notes: list[str], using: str) -> None:

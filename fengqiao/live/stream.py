@@ -23,7 +23,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 
 from fengqiao.live import topics
-from fengqiao.live.hub import CLOSE, READY_WAIT_SECONDS, Subscriber, frame, hub
+from fengqiao.live.hub import CLOSE, READY_WAIT_SECONDS, RECHECK, Subscriber, frame, hub
 
 PATH = "/live/stream"
 MAX_TOPICS = 8
@@ -105,6 +105,8 @@ async def _serve(subscriber: Subscriber, headers: dict, wanted, receive, send) -
                     chunk = await subscriber.queue.get()
             if chunk == CLOSE or watcher.done():
                 break
+            if chunk == RECHECK:
+                next_check, chunk = 0.0, None  # access changed somewhere: check it now
             if subscriber.overflowed:
                 await _send(send, frame("resync", {}))
                 break

@@ -12,9 +12,11 @@ class OrgConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from fengqiao import scoping
+        from fengqiao.org import revocation
         from fengqiao.org.scope import scope_to
 
         scoping.use(scope_to)
+        revocation.connect()
 
         # Also after a test flush (which re-sends post_migrate), not only in migration 0002.
         post_migrate.connect(ensure_roles, sender=self)

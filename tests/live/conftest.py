@@ -124,7 +124,7 @@ class Stream:
 
 
 class Served:
-    def __init__(self, tmp_path: Path, workers: int):
+    def __init__(self, tmp_path: Path, workers: int, recheck_seconds: float = 1):
         self.port = _free_port()
         self.tmp_path = tmp_path
         self.streams: list[Stream] = []
@@ -133,7 +133,7 @@ class Served:
             "DJANGO_SETTINGS_MODULE": "fengqiao.settings",
             "FENGQIAO_SECRET_KEY": settings.SECRET_KEY,
             "FENGQIAO_DATA_DIR": str(tmp_path),
-            "FENGQIAO_LIVE_RECHECK_SECONDS": "1",
+            "FENGQIAO_LIVE_RECHECK_SECONDS": str(recheck_seconds),
             "FENGQIAO_AXES": "0",
         }
         if connection.vendor == "sqlite":
@@ -256,8 +256,8 @@ def serve(transactional_db, tmp_path):
     """``serve()`` starts the server over the data built so far; stopped after the test."""
     started: list[Served] = []
 
-    def start(workers: int = 2) -> Served:
-        served = Served(tmp_path, workers)
+    def start(workers: int = 2, recheck_seconds: float = 1) -> Served:
+        served = Served(tmp_path, workers, recheck_seconds)
         started.append(served)
         return served
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.db import connection
+from django.utils import timezone
 
 from fengqiao import triage
 from fengqiao.community.masking import mask_numbers
@@ -135,6 +137,34 @@ def test_a_removed_member_stops_receiving(world, serve):
     _post(served, poster, group, "第二条")
     assert all("第二条" not in str(e.data) for e in stream.drain(2))
     assert served.stream(resident, f"group:{group.pk}").status == 403
+
+
+def test_signing_out_ends_the_open_streams_at_once_not_at_the_periodic_recheck(world, serve):
+    group, neighbour = _village(world)
+    resident = session_for(world.resident)
+    served = serve(recheck_seconds=600)
+    stream = served.stream(resident, f"group:{group.pk}")
+    status, _ = served.request("POST", "/accounts/logout/", resident, form={})
+    assert status in (200, 302)
+    stream.next("denied", timeout=15)
+    assert stream.closed.wait(5)
+    assert served.stream(resident, f"group:{group.pk}").status == 403
+
+
+def test_a_member_removed_through_the_orm_is_rechecked_at_once_on_postgresql(world, serve):
+    """On PostgreSQL a change made by any process (the admin, a command) reaches every
+    server process's streams through NOTIFY; on SQLite only the server's own process can."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serves from one process: another process's change is not heard")
+    group, neighbour = _village(world)
+    resident = session_for(world.resident)
+    served = serve(recheck_seconds=600)
+    stream = served.stream(resident, f"group:{group.pk}")
+    member = group.members.get(user=world.resident)
+    member.removed_at = timezone.now()
+    member.save(update_fields=["removed_at"])
+    stream.next("denied", timeout=15)
+    assert stream.closed.wait(5)
 
 
 def test_hiding_a_message_replaces_it_on_open_pages(world, serve):
