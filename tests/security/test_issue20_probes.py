@@ -184,3 +184,38 @@ def test_an_unreachable_database_is_a_clear_error_without_the_password(arguments
     assert "Traceback" not in shown, shown[-2000:]
     assert "数据库" in shown and "database" in shown
     assert not (tmp_path / "backup").exists()
+
+
+# --- the read mark of a pushed page -------------------------------------------------------
+
+
+def test_the_read_mark_takes_no_huge_number_no_cross_site_post_and_never_moves_back(world):
+    from django.test import Client
+
+    from fengqiao.community import services as community
+    from fengqiao.community.models import Member
+    from tests.community.conftest import join, make_group
+
+    group = make_group("甲村居民群", "community", world.community_a)
+    join(group, world.resident, name="李大姐")
+    posted = [
+        community.post_message(actor=world.officer_a, group=group, text=f"第{i}条")
+        for i in range(2)
+    ]
+    url = reverse("community:read", args=[group.pk])
+    mark = lambda: Member.objects.get(group=group, user=world.resident).last_read_id  # noqa: E731
+
+    page = Client(enforce_csrf_checks=True)
+    page.force_login(world.resident)
+    assert page.post(url, {"up_to": posted[-1].pk}).status_code == 403  # no CSRF token
+    assert mark() == 0
+
+    page = Client()
+    page.force_login(world.resident)
+    for huge in (str(2**63), str(2**70), "9" * 40, "-1", str(-(2**63) - 1)):
+        response = page.post(url, {"up_to": huge})
+        assert response.status_code in (204, 400), (huge, response.status_code)
+        assert mark() in (0, posted[-1].pk)
+    assert page.post(url, {"up_to": posted[-1].pk}).status_code == 204
+    assert page.post(url, {"up_to": posted[0].pk}).status_code == 204
+    assert mark() == posted[-1].pk  # never back
