@@ -79,6 +79,7 @@ def serve(*, host: str, port: int, workers: int | None, tasks: bool, migrate: bo
         listener.close()
         return 1
     report_deployment_check(host)
+    prepare_triage()
     if connection.vendor == "sqlite":
         if workers not in (None, 1):
             say(f"SQLite：忽略 --workers {workers} / SQLite: --workers {workers} is ignored")
@@ -87,6 +88,15 @@ def serve(*, host: str, port: int, workers: int | None, tasks: bool, migrate: bo
     connection.close()
     count, why = worker_count(workers)
     return Supervisor(listener, host=host, port=port, workers=count, why=why, tasks=tasks).run()
+
+
+def prepare_triage() -> None:
+    """Train (or load) triage's model before serving, so its cache on disk is ready: without
+    it the first report in each worker trained it, seconds of CPU inside a request."""
+    from fengqiao.triage import model
+
+    model.current()
+    say("分级模型已就绪 / triage model ready")
 
 
 def bind(host: str, port: int) -> socket.socket | None:
@@ -346,6 +356,10 @@ class Supervisor:
                     f"fd://{fd}",
                     "--graceful-timeout",
                     str(GRACEFUL_SECONDS),
+                    # A worker busy past this is killed and replaced (gunicorn's 30 s default
+                    # is short for a loaded machine's first requests).
+                    "--timeout",
+                    "120",
                     "--name",
                     "fengqiao",
                     # Several servers may share a machine (benches, tests): no shared
