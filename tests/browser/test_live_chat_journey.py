@@ -107,3 +107,48 @@ def test_under_wsgi_the_page_polls_and_opens_no_stream(world, browser, live_serv
     assert not page_errors, page_errors
     reader.context.close()
     writer.context.close()
+
+
+def _set_visibility(page, state: str) -> None:
+    page.evaluate(
+        """state => {
+            Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        state,
+    )
+
+
+def test_a_hidden_tab_gives_its_stream_back_and_catches_up_when_shown(
+    world,
+    browser,
+    serve,  # noqa: F811
+    page_errors,
+):
+    """Browsers allow six HTTP/1.1 connections per host: a tab in the background must not
+    hold a stream. Hidden, it closes it (and polls); shown again, it reopens and catches up."""
+    group, neighbour = _village(world)
+    resident, poster = session_for(world.resident), session_for(neighbour)
+    served = serve()
+    base = f"http://127.0.0.1:{served.port}"
+    reader = _phone(browser, base, page_errors, "reader", resident)
+    streams = _count_requests(reader, "/live/stream")
+    reader.goto(f"/community/g/{group.pk}/")
+    chat = reader.locator("#chat-list")
+    expect(chat).to_have_attribute("data-live-state", "open")
+    opened = len(streams)
+
+    _set_visibility(reader, "hidden")
+    expect(chat).to_have_attribute("data-live-state", "paused")
+    status, _ = served.request(
+        "POST",
+        f"/community/g/{group.pk}/post/",
+        poster,
+        form={"text": "后台时发的消息", "client_id": "hidden-tab-1"},
+    )
+    assert status in (200, 302)
+
+    _set_visibility(reader, "visible")
+    expect(chat).to_have_attribute("data-live-state", "open")
+    assert len(streams) > opened, "showing the tab opens a stream again"
+    expect(chat).to_contain_text("后台时发的消息", timeout=10_000)

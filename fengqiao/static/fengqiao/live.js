@@ -146,26 +146,45 @@
     try { return JSON.parse(event.data).data; } catch (e) { return null; }
   }
 
-  var source = new EventSource(url);
-  source.addEventListener("ready", function () {
-    live = true;
-    beat();
-    list.setAttribute("data-live-state", "open");
-    catchUp(); // whatever came between the page's render (or the gap) and now
+  // A hidden tab gives its stream back: browsers allow six HTTP/1.1 connections per host,
+  // and officers keep many tabs open. It polls meanwhile and catches up when shown again.
+  var source = null;
+  var denied = false;
+  function connect() {
+    source = new EventSource(url);
+    source.addEventListener("ready", function () {
+      live = true;
+      beat();
+      list.setAttribute("data-live-state", "open");
+      catchUp(); // whatever came between the page's render (or the gap) and now
+    });
+    source.addEventListener("ping", beat);
+    source.addEventListener("message", function (event) { show(payload(event), false); });
+    source.addEventListener("changed", function (event) { show(payload(event), true); });
+    source.addEventListener("refetch", function (event) { payload(event); catchUp(); });
+    source.addEventListener("resync", function (event) { payload(event); catchUp(); });
+    source.addEventListener("denied", function () {
+      live = false;
+      denied = true;
+      source.close();
+      list.setAttribute("data-live-state", "closed");
+    });
+    source.addEventListener("error", function () {
+      // Reconnecting (or refused for good): poll meanwhile; "ready" catches up.
+      live = false;
+      list.setAttribute("data-live-state", source.readyState === EventSource.CLOSED ? "closed" : "connecting");
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && source) {
+      source.close();
+      source = null;
+      live = false;
+      list.setAttribute("data-live-state", "paused");
+    } else if (document.visibilityState === "visible" && !source && !denied) {
+      connect();
+    }
   });
-  source.addEventListener("ping", beat);
-  source.addEventListener("message", function (event) { show(payload(event), false); });
-  source.addEventListener("changed", function (event) { show(payload(event), true); });
-  source.addEventListener("refetch", function (event) { payload(event); catchUp(); });
-  source.addEventListener("resync", function (event) { payload(event); catchUp(); });
-  source.addEventListener("denied", function () {
-    live = false;
-    source.close();
-    list.setAttribute("data-live-state", "closed");
-  });
-  source.addEventListener("error", function () {
-    // Reconnecting (or refused for good): poll meanwhile; "ready" catches up.
-    live = false;
-    list.setAttribute("data-live-state", source.readyState === EventSource.CLOSED ? "closed" : "connecting");
-  });
+  if (document.visibilityState !== "hidden") connect();
+  else list.setAttribute("data-live-state", "paused");
 })();

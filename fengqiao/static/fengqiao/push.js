@@ -125,9 +125,24 @@
     });
   }
 
-  if (followers().length) open();
+  // A hidden tab gives its stream back (six HTTP/1.1 connections per host, many tabs open):
+  // its polls run meanwhile, and showing it again reopens the stream and catches up.
+  function hidden() { return document.visibilityState === "hidden"; }
+  document.addEventListener("visibilitychange", function () {
+    if (hidden() && source) {
+      source.close();
+      source = null;
+      live = false;
+      subscribed = [];
+      mark("paused");
+    } else if (!hidden() && !source && followers().length) {
+      open();
+    }
+  });
+
+  if (followers().length && !hidden()) open();
   document.body.addEventListener("htmx:afterSettle", function () {
-    if (followers().length) open();
+    if (followers().length && !hidden()) open();
     if (live) followers().forEach(function (el) {
       if (covered(el)) el.setAttribute("data-push-state", "open");
     });
