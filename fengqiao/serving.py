@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 
 GRACEFUL_SECONDS = 20
+# Connections per web worker: its requests' threads and the live hub's few worker threads.
+POOL_SIZE = 10
 WATCH_EVERY_SECONDS = 600
 OUTBOUND_EVERY_SECONDS = 30
 # A child that dies this many times within RESTART_WINDOW seconds stops the service.
@@ -372,8 +374,9 @@ class Supervisor:
                 ],
                 pass_fds=(fd,),
                 # Django under ASGI runs each request in a thread of its own: a connection
-                # kept for the next request is never reused there, only left open.
-                env={"FENGQIAO_CONN_MAX_AGE": "0"},
+                # kept for the next request is never reused there, only left open. A pool
+                # per worker lends one to each request instead of opening a new one.
+                env={"FENGQIAO_CONN_MAX_AGE": "0", "FENGQIAO_DB_POOL": str(POOL_SIZE)},
             )
         ]
         if tasks:
