@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from fengqiao import sealing
@@ -473,19 +474,19 @@ def _missing_key(entry: dict) -> str:
 
 
 def _key_hint(entry: dict) -> tuple[str, str]:
-    """Where the backup's key went, in Chinese and in English ("" when it is not known)."""
+    """Where the backup's key went: the hint in the active language, and its English for the
+    bilingual message's English half ("" when that would repeat it: the language is English
+    already, or where the key went is not known)."""
     if entry.get("where") == "apart":
         path = entry.get("apart_path")
-        return (
-            _("备份时密钥被单独保存到 %(path)s（--registry-key-apart）。") % {"path": path},
-            f"It was kept apart at {path} (--registry-key-apart).",
-        )
-    if entry.get("where") == "environment":
-        return (
-            _("备份时密钥来自环境变量 FENGQIAO_REGISTRY_KEY。"),
-            "It came from FENGQIAO_REGISTRY_KEY.",
-        )
-    return "", ""
+        hint = _("备份时密钥被单独保存到 %(path)s（--registry-key-apart）。") % {"path": path}
+        english = f"It was kept apart at {path} (--registry-key-apart)."
+    elif entry.get("where") == "environment":
+        hint = _("备份时密钥来自环境变量 FENGQIAO_REGISTRY_KEY。")
+        english = "It came from FENGQIAO_REGISTRY_KEY."
+    else:
+        return "", ""
+    return hint, (english if (get_language() or "").startswith("zh") else "")
 
 
 def _read_key(path: Path) -> bytes:
