@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
-TOPIC = re.compile(r"^([a-z][a-z_]{0,30}):([0-9]{1,18})$")
+TOPIC = re.compile(r"^([a-z][a-z_]{0,30}):([1-9][0-9]{0,17})$")  # one spelling per id
 
 
 @dataclass(frozen=True)
