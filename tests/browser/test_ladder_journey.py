@@ -43,7 +43,9 @@ try:
 except ImportError:  # the browser fixture skips with the reason
     expect = None
 
-STORY = "楼上邻居每天半夜拖椅子、放音乐，楼道灯也坏了，沟通多次没用，希望帮忙协调。"
+# A blue matter between neighbours who still talk: it starts at level 1 (triage's GUIDE: a
+# yellow one would start with the community police at level 2).
+STORY = "楼上邻居每天半夜拖椅子、放音乐，楼道灯也坏了，想请网格员帮忙协调一下。"
 
 
 def _township_person(username: str, name: str, role: str, region):
