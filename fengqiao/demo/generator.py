@@ -81,6 +81,14 @@ def _quiet(stage: str, done: int, total: int) -> None:
     return None
 
 
+def _stat_code(code: str, level: str) -> str:
+    """The NBS 12-digit code: our township codes are its first 9 digits (streets 001-099,
+    towns 100-199) and our community codes all 12 (居委会 001-199, 村委会 200-399)."""
+    if level == "township":
+        return f"{code}000"
+    return code if level == "community" else ""
+
+
 def _split(total: int, weights: list[float]) -> list[int]:
     """``total`` shared in proportion to ``weights``, as integers that add up exactly."""
     raw = [total * w / sum(weights) for w in weights]
@@ -250,6 +258,7 @@ class CountyBuilder:
             parent_code=parent_code,
             population=population,
             urban=urban,
+            stat_code=_stat_code(code, level),
         )
         self.county.regions.append(row)
         return Place(

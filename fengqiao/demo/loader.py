@@ -95,6 +95,7 @@ def _regions(county: DemoCounty) -> dict[str, Region]:
                     lat=row.lat,
                     population=row.population,
                     urban=row.urban,
+                    stat_code=row.stat_code,
                 )
             )
         for region in Region.objects.bulk_create(batch, batch_size=BATCH_SIZE):

@@ -21,6 +21,7 @@ class RegionRow:
     lat: float | None = None
     population: int | None = None
     urban: bool = False
+    stat_code: str = ""  # NBS 12-digit code (townships, villages and communities)
 
 
 @dataclass

@@ -6,9 +6,9 @@ from fengqiao.places.models import Building, Region
 
 @admin.register(Region)
 class RegionAdmin(ScopedAdmin):
-    list_display = ["name", "code", "level", "parent", "population"]
+    list_display = ["name", "code", "stat_code", "level", "parent", "population"]
     list_filter = ["level", "urban"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "stat_code"]
     list_select_related = ["parent"]
     raw_id_fields = ["parent"]
 

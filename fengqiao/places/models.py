@@ -26,10 +26,54 @@ def subtree_q(path: str, field: str = "path") -> Q:
     return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
 
 
+STAT_CODE_LEVELS = ("township", "community")
+
+
+def county_code_of(region: Region | None) -> str:
+    """The 6-digit GB/T 2260 code of the county at or above ``region`` ("" when none)."""
+    while region is not None:
+        if region.level == "county":
+            return region.code if len(region.code) == 6 and region.code.isdigit() else ""
+        region = region.parent
+    return ""
+
+
+def stat_code_problem(code: str, *, level: str, parent: Region | None) -> str:
+    """Why ``code`` cannot be the 12-digit statistical code of a ``level`` region under
+    ``parent``, or "" when it can: 12 digits, the county's 6 digits first, a township's
+    last three 000, and a village's first nine its township's."""
+    if level not in STAT_CODE_LEVELS:
+        return _("只有乡镇（街道）和村（社区）有 12 位统计用区划代码")
+    if len(code) != 12 or not code.isascii() or not code.isdigit():
+        return _("统计用区划代码应是 12 位数字")
+    county = county_code_of(parent)
+    if county and not code.startswith(county):
+        return _("统计用区划代码的前 6 位应是所属县（区）的代码 %(code)s") % {"code": county}
+    if level == "township" and not code.endswith("000"):
+        return _("乡镇（街道）的统计用区划代码末 3 位应是 000")
+    if level == "community":
+        if code.endswith("000"):
+            return _("村（社区）的统计用区划代码末 3 位不能是 000")
+        township = parent.stat_code if parent is not None and parent.level == "township" else ""
+        if township and code[:9] != township[:9]:
+            return _("统计用区划代码的前 9 位应是所属乡镇（街道）的 %(code)s") % {
+                "code": township[:9]
+            }
+    return ""
+
+
 class Region(models.Model):
     """A node of the administrative tree; grids are its leaves and carry a polygon."""
 
     code = models.CharField(_("编码"), max_length=32, unique=True)
+    # The NBS 统计用区划代码 of a township, village or community (6 county + 3 township +
+    # 3 village digits), kept beside our own code: what provincial exchange files carry.
+    stat_code = models.CharField(
+        _("统计用区划代码"),
+        max_length=12,
+        blank=True,
+        help_text=_("12 位：县级代码 6 位 + 乡镇 3 位 + 村（社区）3 位；乡镇末 3 位为 000"),
+    )
     name = models.CharField(_("名称"), max_length=100)
     level = models.CharField(_("层级"), max_length=16, choices=taxonomy.choices("region_level"))
     parent = models.ForeignKey(
@@ -59,6 +103,11 @@ class Region(models.Model):
         verbose_name_plural = _("行政区域")
         permissions = [("import_grids", _("可以导入网格"))]
         indexes = [models.Index(fields=["level", "path"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stat_code"], condition=~Q(stat_code=""), name="places_region_stat_code"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +128,10 @@ class Region(models.Model):
             raise ValidationError({"level": _("下级区域的层级必须低于上级区域")})
         if self.level == "grid" and self.parent.level not in ("community", "township"):
             raise ValidationError({"parent": _("网格的上级必须是社区（村）或乡镇（街道）")})
+        if self.stat_code:
+            problem = stat_code_problem(self.stat_code, level=self.level, parent=self.parent)
+            if problem:
+                raise ValidationError({"stat_code": problem})
 
     @property
     def level_label(self) -> str:

@@ -243,7 +243,9 @@ def regions_for(user, *, q: str = "", level: str = "") -> QuerySet[Region]:
     regions = Region.objects.for_user(user).select_related("parent")
     q = q.strip()
     if q:
-        regions = regions.filter(Q(name__icontains=q) | Q(code__startswith=q))
+        regions = regions.filter(
+            Q(name__icontains=q) | Q(code__startswith=q) | Q(stat_code__startswith=q)
+        )
     if level:
         regions = regions.filter(level=level)
     return regions
