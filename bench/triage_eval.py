@@ -17,6 +17,8 @@ with precision >= 0.75, category macro-F1 >= 0.80, dispatch recall >= 0.90, leve
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 import time
 from collections import Counter
@@ -130,6 +132,28 @@ def print_scores(title: str, truth: list[corpus.Example], predicted: list[dict])
     return mine
 
 
+RELABELLED = corpus.CORPUS_DIR.parent / "relabelled.json"
+
+
+def before_relabel(rows: list[corpus.Example]) -> list[corpus.Example]:
+    """``rows`` with the risk they had before the failed-mediation rule relabelled some
+    (GUIDE.md, Risk; ``data/relabelled.json``), so a reader can see what the relabel moved."""
+    old = {r["id"]: r["risk"][0] for r in json.loads(RELABELLED.read_text(encoding="utf-8"))}
+    return [dataclasses.replace(e, risk=old.get(e.id, e.risk)) for e in rows]
+
+
+def print_before_relabel(name: str, truth: list[corpus.Example], predicted: list[dict]) -> None:
+    old = before_relabel(truth)
+    moved = sum(a.risk != b.risk for a, b in zip(old, truth, strict=True))
+    mine, theirs = scores(old, predicted), scores(old, [keyword_baseline(e.text) for e in old])
+    print(
+        f"  {name}, scored on the labels before the relabel ({moved} moved red -> yellow): "
+        f"red recall {mine['red recall']:.3f} (keywords {theirs['red recall']:.3f}), "
+        f"precision {mine['red precision']:.3f} ({theirs['red precision']:.3f}), "
+        f"risk accuracy {mine['risk accuracy']:.3f} ({theirs['risk accuracy']:.3f})"
+    )
+
+
 def print_breakdown(truth: list[corpus.Example], predicted: list[dict], key: str) -> None:
     """Category accuracy, red recall/precision and dispatch recall per voice or language."""
     print(
@@ -229,6 +253,7 @@ def main() -> int:
         print_mediation(*sets["real"])
         unsure = sum(not p["confident"] for p in sets["real"][1])
         print(f"  'please choose' (low confidence) on {unsure} of {len(real)}")
+        print_before_relabel("real", *sets["real"])
     sets["dev"] = (dev, graded(dev))
     print_scores("development set", *sets["dev"])
     if BLIND.exists():
@@ -238,6 +263,7 @@ def main() -> int:
             f"blind set ({len(blind)} texts in other styles, never trained or tuned on)",
             *sets["blind"],
         )
+        print_before_relabel("blind", *sets["blind"])
 
     print("\nsignals (lexicon) against the labels, development set:")
     print(f"  {'signal':<24} {'labelled':>8} {'recall':>7} {'precision':>9}")

@@ -110,6 +110,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"调解(?:失败|不成|无果|未果|没(?:有)?(?:成|用|结果))|(?:多次|几次|(?:[两二三四五六七八九十]|[2-9])次)调解",
         r"调(?:解)?了?" + _NUM + r"次|协调(?:多次|几次)?(?:无果|未果|不成)|调不下来",
         r"\bmediation\W+(?:\w+\W+){0,2}failed",
+        r"\bmediation (?:sessions?|meetings?|attempts?)\b[^.;]{0,40}?\b(?:failed|broke down)",
         r"\b(?:mediation (?:failed|broke down|went nowhere)|failed mediation|mediated (?:twice|"
         r"several times|\w+ times))",
     ),

@@ -151,9 +151,11 @@ def _is_live(text: str, start: int, clause: str) -> bool:
 def red_flags(found: list[Signal]) -> list[Signal]:
     """The red-flag signals that make a report red on their own (GUIDE.md, Risk): every red
     signal, except an injury that is over or was an accident (told after the fact, done by
-    a car, a dog, a fall or children at play) and a failed mediation in a quarrel that has
-    simply run long, unless something escalating comes with them (a weapon, a threat, more
-    to come, violence going on)."""
+    a car, a dog, a fall or children at play) and failed mediation, however often it
+    failed, unless something escalating comes with them (a weapon, a threat, more to come,
+    violence going on, repeated police calls). Failed mediation is history, not danger:
+    domain-notes §2.2 grades a long dispute with failed mediation yellow, and §2.1's red
+    example pairs it with eight police calls."""
     # Violence told as going on counts only when it is live, not "昨天两人扭打".
     names = {s.name for s in found if s.name != "violence_ongoing" or s.live}
     if names & ESCALATING:
@@ -162,9 +164,7 @@ def red_flags(found: list[Signal]) -> list[Signal]:
     injury = next((s for s in flags if s.name == "injury"), None)
     if injury is not None and ("accidental" in names or "over" in names or not injury.live):
         flags.remove(injury)
-    if "long_running" in names:
-        flags = [s for s in flags if s.name != "failed_mediation"]
-    return flags
+    return [s for s in flags if s.name != "failed_mediation"]
 
 
 def danger_now(text: str, found: list[Signal]) -> bool:

@@ -67,6 +67,37 @@ def test_a_long_quarrel_without_threat_is_long_running_not_a_red_flag(text):
     assert not flags(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "借款纠纷，对方欠我十二万，村里镇里调解了两次他都不来，我准备起诉",
+        "Two mediation sessions about the unpaid rent have failed; the tenant will not answer.",
+    ],
+)
+def test_repeated_failed_mediation_alone_is_not_a_red_flag(text):
+    """GUIDE.md: failed mediation is history, not danger, however recent the quarrel."""
+    assert "failed_mediation" in names(text)
+    assert not flags(text)
+
+
+def test_failed_mediation_with_repeated_police_calls_is_red():
+    text = "为押金的事今年已经报警4次，社区调解两次都不成"
+    assert flags(text) >= {"failed_mediation", "repeated_police_calls"}
+
+
+def test_the_relabelled_record_matches_the_data():
+    """Every example relabelled by the failed-mediation rule is yellow now, in its set."""
+    import json
+
+    from fengqiao.triage import corpus
+
+    record = json.loads((corpus.CORPUS_DIR.parent / "relabelled.json").read_text("utf-8"))
+    rows = {e.id: e for e in [*corpus.load(), *corpus.load(corpus.BLIND_DIR), *corpus.load_real()]}
+    assert len(record) == 26
+    for item in record:
+        assert rows[item["id"]].risk == item["risk"][1] == "yellow", item["id"]
+
+
 def test_a_long_quarrel_with_a_threat_is_red():
     text = "两家宅基地的事吵了好几年，调解了三次都不成，昨天他拿着铁锹说要打断我的腿"
     assert "long_running" in names(text)
