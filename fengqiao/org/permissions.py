@@ -41,15 +41,19 @@ _REGISTRY_MODELS = ("address", "house", "resident", "establishment", "keyperson"
 _REGISTRY_VIEW = {f"registry.view_{model}" for model in _REGISTRY_MODELS} | {
     "registry.view_tenantreport"
 }
+# A ground submission of a resident's add, correction or end waits for the police
+# (registry.editing); the police apply their own at once and review the ground's.
 _REGISTRY_GROUND = {
     "registry.view_address",
     "registry.view_house",
     "registry.add_tenantreport",
+    "registry.add_registrychange",
 }
 _REGISTRY_KEEP = (
     _REGISTRY_VIEW
     | {f"registry.{a}_{m}" for a in ("add", "change") for m in _REGISTRY_MODELS}
     | {"registry.add_tenantreport", "registry.change_tenantreport"}
+    | {f"registry.{a}_registrychange" for a in ("view", "add", "change")}
 )
 REVEAL_IDENTITY = "registry.reveal_identity"
 SEE_SENSITIVE_POPULATION = "registry.view_sensitive_population"

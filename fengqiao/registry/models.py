@@ -18,6 +18,12 @@ from fengqiao.places.models import Building, Region
 from fengqiao.scoping import ScopedManager
 
 ID_TYPE_CHOICES = [(code, zh) for code, zh, _en in identity.ID_TYPES]
+# Why a person's stay ends (GB/T 31000 迁出/死亡/注销): on the resident and their occupancy.
+END_REASON_CHOICES = [
+    ("moved_away", _("迁出")),
+    ("died", _("死亡")),
+    ("deregistered", _("注销户口")),
+]
 
 
 class Address(models.Model):
@@ -76,6 +82,9 @@ class Address(models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    # Soft end (registry.editing): an address that no longer exists keeps its history.
+    retired_on = models.DateField(_("注销日期"), null=True, blank=True)
+    retire_reason = models.CharField(_("注销原因"), max_length=100, blank=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
     objects = ScopedManager()
@@ -114,6 +123,8 @@ class House(sealing.SealedPhone, models.Model):
     area_m2 = models.DecimalField(
         _("面积（平方米）"), max_digits=8, decimal_places=2, null=True, blank=True
     )
+    ended_on = models.DateField(_("灭失日期"), null=True, blank=True)
+    end_reason = models.CharField(_("灭失原因"), max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
@@ -213,6 +224,9 @@ class Resident(SealedIdentity):
     )
     moved_in = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out = models.DateField(_("迁出日期"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("迁出/注销原因"), max_length=12, choices=END_REASON_CHOICES, blank=True
+    )
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -259,6 +273,9 @@ class Occupancy(models.Model):
     )
     moved_in = models.DateField(_("迁入日期"), null=True, blank=True)
     moved_out = models.DateField(_("迁出日期"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("迁出/注销原因"), max_length=12, choices=END_REASON_CHOICES, blank=True
+    )
 
     class Meta:
         ordering = ["-moved_in", "-id"]
@@ -296,6 +313,8 @@ class Establishment(models.Model):
     security_name = models.CharField(_("治安联系人"), max_length=50, blank=True)
     security_phone = models.CharField(_("治安联系人电话"), max_length=20, blank=True)
     employee_count = models.PositiveIntegerField(_("从业人数"), default=0)
+    closed_on = models.DateField(_("注销/关闭日期"), null=True, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
@@ -491,6 +510,79 @@ class TenantReport(SealedIdentity):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.name}"
+
+
+class RegistryChange(SealedIdentity):
+    """One add, correction or end of a resident made from a page or the API.
+
+    The police's own edits are applied at once and kept here as applied; a grid worker's or
+    building head's wait here (pending) until the community police of that area apply or
+    send them back. The submitted numbers are sealed like a resident's (``SealedIdentity``:
+    blank when not being changed); ``values`` holds the other submitted fields and
+    ``shown`` the masked old→new of each field for the reviewer.
+    """
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("新增居民")
+        CORRECT = "correct", _("修改居民信息")
+        END = "end", _("迁出/注销")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待核实")
+        APPLIED = "applied", _("已生效")
+        REJECTED = "rejected", _("已退回")
+
+    kind = models.CharField(_("类型"), max_length=8, choices=Kind.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("人员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    house = models.ForeignKey(
+        House,
+        verbose_name=_("房屋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    values = models.JSONField(default=dict, blank=True)
+    shown = models.JSONField(default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("核实意见"), max_length=200, blank=True)
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    scope_path = models.CharField(max_length=255, editable=False)
+
+    objects = ScopedManager()
+    scope_region_path = "scope_path"
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("人员信息变更")
+        verbose_name_plural = _("人员信息变更")
+        indexes = [
+            models.Index(fields=["status", "scope_path"], name="registry_change_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.values.get('name', '')}".strip()
 
 
 class ImportJob(models.Model):
