@@ -6,14 +6,15 @@ logistic regression over them, fitted by SGD (a second, where lbfgs took thirty)
 The probabilities are calibrated on out-of-fold predictions of the training corpus (Platt
 scaling), and the red, dispatch and "please choose" thresholds are chosen there by stated
 rules (``Calibration``), never by hand and never on the development, blind or real sets.
-Training takes a few seconds, so the fitted model is kept
-in the user's cache directory, named by a fingerprint of the corpus and the library
-versions, and rebuilt whenever either changes: a model can never be older than its corpus.
+Training takes a few seconds, so the fitted model is kept in the user's cache directory,
+named by a fingerprint of the corpus, the code that reads text and the library versions,
+and rebuilt whenever one changes: a model can never be older than its corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 import os
 import pickle
@@ -391,9 +392,10 @@ def _fingerprint() -> str:
         MODEL_VERSION,
         sklearn.__version__,
         jieba.__version__,
+        importlib.metadata.version("opencc-purepy"),
         *(
             (Path(__file__).parent / name).read_text(encoding="utf-8")
-            for name in ("lexicon.py", "signals.py", "decide.py")
+            for name in ("lexicon.py", "signals.py", "decide.py", "text.py")
         ),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 MAX_CHARS = 20_000
@@ -51,10 +52,39 @@ def checked(text) -> str:
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width, English lower-cased, runs of space collapsed: what the
-    lexicons and the model both read."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """Full-width to half-width, Traditional Chinese to Simplified, English lower-cased,
+    runs of space collapsed: what the lexicons and the model both read."""
+    text = simplified(unicodedata.normalize("NFKC", text)).lower()
     return " ".join(text.split())
+
+
+@functools.cache
+def _converters():
+    from opencc_purepy import OpenCC
+
+    return OpenCC("t2s"), OpenCC("s2t")
+
+
+@functools.cache
+def _has_traditional_form(char: str) -> bool:
+    return _converters()[1].convert(char) != char
+
+
+def simplified(text: str) -> str:
+    """``text`` with Traditional characters (兒子, 藥, 殺) in their Simplified form, so
+    the lexicon and the model, which read Simplified, read them too. OpenCC's phrase
+    tables also turn some Simplified characters into others (结束 → 結束, 打坏 → 打坯), so a
+    character is changed only where it has no Traditional form of its own, i.e. is not
+    already Simplified."""
+    if text.isascii():
+        return text
+    converted = _converters()[0].convert(text)
+    if converted == text or len(converted) != len(text):
+        return converted
+    return "".join(
+        old if _has_traditional_form(old) else new
+        for old, new in zip(text, converted, strict=True)
+    )
 
 
 def language_of(text: str) -> str:

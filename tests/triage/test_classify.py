@@ -6,6 +6,7 @@ import pytest
 
 from fengqiao import triage
 from fengqiao.triage.taxonomy import CATEGORIES, LEVELS, RISKS
+from fengqiao.triage.text import normalise
 
 
 def test_an_answer_carries_codes_from_the_taxonomy():
@@ -38,6 +39,16 @@ def test_english_and_mixed_text_are_read():
     assert english.risk == "red" and english.lang == "en"
     mixed = triage.classify("楼上 neighbour 又在 party，noise 到凌晨三点，物业不管")
     assert mixed.lang == "mixed" and mixed.risk != "red"
+
+
+def test_traditional_chinese_is_read_as_simplified():
+    """A Traditional report finds the same danger as its Simplified twin; Simplified text
+    that OpenCC's phrase tables would alter (结束, 打坏) is left as it is."""
+    result = triage.classify("我兒子現在拿著刀在房間裡亂砸東西，說要殺了我們")
+    assert result.risk == "red" and result.dispatch is True
+    names = {s.name for s in result.signals}
+    assert {"weapon", "threat_to_kill"} <= names
+    assert normalise("休渔期结束后，孩子打坏了玻璃") == "休渔期结束后,孩子打坏了玻璃"
 
 
 def test_the_signals_name_the_words_that_raised_them():
