@@ -30,6 +30,7 @@ from fengqiao.analytics.facts import MASS_FROM
 from fengqiao.analytics.models import DailyFact
 from fengqiao.org.scope import get_for
 from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
+from fengqiao.triage.mediation import mediation_category
 
 # The regions a form is filled in for: a county, a township, a community or village.
 REGION_LEVELS = ("county", "township", "community")
@@ -302,8 +303,9 @@ class OfficialTable:
     total: Line
     levels: list[Line]
     categories: list[Line]
-    # Codes that are not people's-mediation categories, counted under 其他: (label, count).
-    folded: list[tuple[str, int]]
+    # Codes that are not people's-mediation categories, counted on the official line that
+    # ``triage.mediation`` maps them to: (our label, count, the line's label).
+    folded: list[tuple[str, int, str]]
     divisions: list[Line]
     subtotal: Line
 
@@ -364,19 +366,31 @@ class OfficialTable:
             _("防止民转刑：红色风险案件已化解且未转为刑事案件。"),
             _("防止群体性事件：当事人 %(people)s 人及以上的案件已化解。") % {"people": MASS_FROM},
         ]
-        if self.folded:
+        lines = dict.fromkeys(line for _label, _count, line in self.folded)
+        for line in lines:
             parts = "、".join(
                 _("%(label)s %(count)s 件") % {"label": label, "count": count}
-                for label, count in self.folded
+                for label, count, into in self.folded
+                if into == line
             )
             notes.append(
-                _("“其他”含非人民调解类别：%(parts)s。") % {"parts": parts},
+                _("“%(line)s”含非人民调解类别：%(parts)s。") % {"line": line, "parts": parts},
             )
         return notes
 
 
 def _mediation_codes() -> list[str]:
     return [e["code"] for e in taxonomy.entries("category") if e.get("mediation_category")]
+
+
+def _line_code(code: str, lines: dict[str, str]) -> str:
+    """The code of the official line ``code`` is counted on, by the one mapping triage and
+    the statistics share (``triage.mediation``: campus is 损害赔偿, fraud is 其他); a code
+    the taxonomy no longer knows counts under 其他."""
+    try:
+        return lines[mediation_category(code)]
+    except KeyError:
+        return OTHER
 
 
 def _sums(rows, *group):
@@ -401,14 +415,16 @@ def official_table(user, region: Region, period: OfficialPeriod) -> OfficialTabl
     levels = {n: Line(str(LEVEL_LABELS[n]), code=str(n)) for n in LEVELS}
     codes = _mediation_codes()
     categories = {code: Line(taxonomy.label("category", code), code=code) for code in codes}
-    folded: dict[str, int] = {}
+    lines = {mediation_category(code): code for code in codes}
+    folded: dict[tuple[str, str], int] = {}
     for row in _sums(in_period, "category", "level"):
         code = row["category"]
         total.add(row)
         levels[row["level"]].add(row)
         if code not in categories:
-            folded[code] = folded.get(code, 0) + (row["received"] or 0)
-            code = OTHER
+            line = _line_code(code, lines)
+            folded[code, line] = folded.get((code, line), 0) + (row["received"] or 0)
+            code = line
         categories[code].add(row)
 
     divisions, subtotal = _divisions(user, region, facts, in_period, period)
@@ -418,7 +434,11 @@ def official_table(user, region: Region, period: OfficialPeriod) -> OfficialTabl
         total=total,
         levels=[levels[n] for n in LEVELS],
         categories=[categories[code] for code in codes],
-        folded=[(taxonomy.label("category", code), n) for code, n in sorted(folded.items()) if n],
+        folded=[
+            (taxonomy.label("category", code), n, categories[line].label)
+            for (code, line), n in sorted(folded.items())
+            if n
+        ],
         divisions=divisions,
         subtotal=subtotal,
     )

@@ -30,6 +30,7 @@ from fengqiao.disputes import services
 from fengqiao.disputes.mediation import services as mediation
 from fengqiao.disputes.models import Case, Party
 from fengqiao.org.models import Person
+from fengqiao.triage.mediation import mediation_category
 
 URL = "/figures/official/"
 YEAR = timezone.localdate().year - 1
@@ -108,7 +109,7 @@ def cases(world):
     02-20     婚姻家庭      2      黄    2        session failed
     02-25     其他 (a2)     1      黄    500      nothing yet
     05-05     合同          3      红    2        session, written agreement signed, sealed
-    05-06     涉校          1      黄    2        nothing yet (not a mediation category)
+    05-06     涉校          1      黄    2        nothing yet (counted as 损害赔偿)
     11-15     劳动争议 (a2) 2      黄    60       session, oral agreement
     11-20     医疗          1      黄    100      nothing yet
     02-11     邻里 (B)      1      黄    2        nothing yet
@@ -183,17 +184,24 @@ def test_rows_per_category_are_the_fourteen_named_and_other(world, cases):
         "contract": 1,
         "labour": 1,
         "medical": 1,
-        "other": 2,  # the case coded 其他 and the school-related one
+        "other": 1,
+        # The school-related case, on the line triage.mediation maps campus to.
+        "damage_compensation": 1,
     }
     assert _line(table.categories, "labour").counts["mass_prevented"] == 1
     assert _line(table.categories, "marriage_family").value("success_rate") == 0.0
     assert _line(table.categories, "medical").value("success_rate") is None  # nothing mediated
 
 
-def test_a_category_outside_peoples_mediation_is_counted_under_other_with_a_note(world, cases):
+def test_a_category_outside_peoples_mediation_is_counted_on_its_mapped_line_with_a_note(
+    world, cases
+):
+    """Campus counts as 损害赔偿, the line ``triage.mediation`` gives it, with a note."""
     table = official_table(world.officer_a, world.township_a, OfficialPeriod(YEAR))
-    assert table.folded == [("涉校", 1)]
-    assert any("涉校 1 件" in note and "其他" in note for note in table.notes)
+    assert table.folded == [("涉校", 1, "损害赔偿")]
+    assert mediation_category("campus") == "损害赔偿"
+    assert any("涉校 1 件" in note and "“损害赔偿”" in note for note in table.notes)
+    assert not any("“其他”" in note for note in table.notes)
     february = official_table(world.officer_a, world.township_a, OfficialPeriod(YEAR, month=2))
     assert february.folded == [] and not any("涉校" in note for note in february.notes)
 
@@ -485,7 +493,8 @@ def test_the_workbook_rows_hold_the_numbers(client, world, cases):
     assert rows[("", "三级")] == [1, 1, 100.0, 1, 100.0, 1, 0, 1, 0, 0, 0, 1, 0]
     assert rows[("按纠纷类别", "婚姻家庭")][:5] == [1, 1, 100.0, 0, 0.0]
     assert rows[("", "医疗")][:5] == [1, 0, 0.0, 0, "—"]
-    assert rows[("", "其他")][0] == 2
+    assert rows[("", "其他")][0] == 1
+    assert rows[("", "损害赔偿")][0] == 1
     assert sheet.cell(5, 5).number_format == "0.0"
     notes = [sheet.cell(r, 1).value for r in range(25, sheet.max_row + 1)]
     assert notes[0] == "注：" and any("涉校 1 件" in (n or "") for n in notes)
