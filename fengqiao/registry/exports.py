@@ -7,8 +7,9 @@ found later can be traced to the person who took it out.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -133,6 +134,65 @@ def exporter_name(user) -> str:
     return (person.name if person else "") or user.get_full_name() or user.get_username()
 
 
+FORMATS = ("xlsx", "csv")
+# A CSV's encoding: UTF-8 with a BOM (Excel then reads Chinese right), or GBK for older
+# provincial systems that read nothing else (gb18030 writes every character GBK has).
+CSV_ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gb18030"}
+# CSV has no cell types: a leading = + - @ tab or CR would run as a formula in Excel.
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def signature_line(name: str) -> str:
+    return _("导出人：%(name)s 导出时间：%(time)s") % {"name": name, "time": _local(timezone.now())}
+
+
+def write_table(
+    *,
+    title: str,
+    signed_by: str,
+    headers: list[str],
+    rows: Iterable[list],
+    file_format: str = "xlsx",
+    encoding: str = "utf-8",
+) -> bytes:
+    """One table as .xlsx or CSV: the signature line (who exported, when), the headers,
+    then the rows. Strings that look like formulas stay text (``text_safe_row`` in a
+    workbook, a leading apostrophe in a CSV, which the import strips again)."""
+    if file_format == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow([signature_line(signed_by)])
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([_csv_safe(value) for value in row])
+        return buffer.getvalue().encode(CSV_ENCODINGS[encoding], errors="replace")
+    workbook = Workbook(write_only=True)
+    workbook.properties.creator = signed_by
+    workbook.properties.title = title
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append([signature_line(signed_by)])
+    sheet.append(headers)
+    for row in rows:
+        # Names, addresses and notes are what people typed: text, never a formula.
+        sheet.append(text_safe_row(sheet, row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _csv_safe(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(_CSV_FORMULA_START) and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def export_workbook(*, actor, kind: str, queryset: QuerySet) -> bytes:
     """An .xlsx of ``queryset`` (narrowed again to the actor's jurisdiction): a first line
     "导出人：… 导出时间：…", the column headers, then one row per record with ID and phone
@@ -141,22 +201,30 @@ def export_workbook(*, actor, kind: str, queryset: QuerySet) -> bytes:
     spec = EXPORTS.get(kind)
     if spec is None or not actor.has_perm(spec.permission):
         raise PermissionDenied(_("没有导出这类名单的权限"))
-    name = exporter_name(actor)
-    workbook = Workbook(write_only=True)
-    workbook.properties.creator = name
-    workbook.properties.title = _(spec.title)
-    sheet = workbook.create_sheet(_(spec.title))
-    sheet.append(
-        [_("导出人：%(name)s 导出时间：%(time)s") % {"name": name, "time": _local(timezone.now())}]
-    )
-    sheet.append([label for label, _value in spec.columns])
-    rows = 0
     records = scope_to(actor, queryset).select_related(*spec.related)
-    for record in records.iterator(chunk_size=CHUNK):
-        # Names, addresses and notes are what people typed: text, never a formula.
-        sheet.append(text_safe_row(sheet, [value(record) for _label, value in spec.columns]))
-        rows += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    audit.record(actor=actor, action="registry.exported", changes={"kind": kind, "rows": rows})
-    return buffer.getvalue()
+    counter = Counter()
+    content = write_table(
+        title=_(spec.title),
+        signed_by=exporter_name(actor),
+        headers=[label for label, _value in spec.columns],
+        rows=counter.count(
+            [value(record) for _label, value in spec.columns]
+            for record in records.iterator(chunk_size=CHUNK)
+        ),
+    )
+    audit.record(
+        actor=actor, action="registry.exported", changes={"kind": kind, "rows": counter.rows}
+    )
+    return content
+
+
+class Counter:
+    """Counts the rows of a stream as they are written (for the audit entry)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def count(self, rows: Iterable) -> Iterator:
+        for row in rows:
+            self.rows += 1
+            yield row

@@ -9,6 +9,7 @@ from fengqiao.org.scope import scope_to
 from fengqiao.places.models import Building, Region
 from fengqiao.registry import services
 from fengqiao.registry.address_text import canonical_tail, parse
+from fengqiao.registry.imports.codes import RegionCodes
 from fengqiao.registry.imports.importer import BATCH, Importer, Progress, chunks
 from fengqiao.registry.imports.report import ImportReport
 from fengqiao.registry.models import Address
@@ -25,10 +26,12 @@ class AddressImporter(Importer):
         self.buildings: dict[str, tuple[int, int] | None] = {}
         self.keys: dict[str, int] = {}
         self.names = services.PlaceNames()
+        self.codes = RegionCodes(self)
 
     def check(self, values: dict) -> None:
         row = values["_row"]
         grid = self._grid(str(values.get("grid", "")).strip(), row)
+        self.codes.grid_inside(values, grid)
         text = self.text(values, "text")
         if not text:
             if text == "":

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fengqiao.registry import checks, services
+from fengqiao.registry.imports.codes import RegionCodes
 from fengqiao.registry.imports.importer import (
     BATCH,
     Importer,
@@ -29,9 +30,12 @@ class HouseImporter(Importer):
     def __init__(self, actor, report: ImportReport) -> None:
         super().__init__(actor, report)
         self.keys: dict[tuple[int, str], int] = {}
+        self.codes = RegionCodes(self)
 
     def check(self, values: dict) -> None:
         row = values["_row"]
+        if self.codes.masked(values):
+            return
         use = values.get("use", "") or House.Use.OWN
         cleaned, found = checks.collect(
             {
@@ -42,7 +46,7 @@ class HouseImporter(Importer):
         self.errors(row, found)
         label = self.text(values, "label")
         owner = self.text(values, "owner_name")
-        address_id = self.address_id(values)
+        address_id = self.codes.address_id(values)
         if address_id is None or label is None:
             return
         first = self.keys.setdefault((address_id, label), row)
@@ -84,10 +88,14 @@ class UnitImporter(Importer):
 
     def __init__(self, actor, report: ImportReport) -> None:
         super().__init__(actor, report)
-        self.codes: dict[str, int] = {}
+        self.credit_codes: dict[str, int] = {}
+        self.skipped_rows: set[int] = set()
+        self.codes = RegionCodes(self)
 
     def check(self, values: dict) -> None:
         row = values["_row"]
+        if self.codes.masked(values):
+            return
         kind = values.get("kind", "")
         cleaned, found = services.check_establishment(
             name=values.get("name", ""),
@@ -100,10 +108,10 @@ class UnitImporter(Importer):
         in_charge = self.text(values, "in_charge_name")
         security = self.text(values, "security_name")
         employees = self._count(values)
-        address_id = self.address_id(values)
+        address_id = self.codes.address_id(values)
         code = cleaned.get("credit_code")
         if code:
-            first = self.codes.setdefault(code, row)
+            first = self.credit_codes.setdefault(code, row)
             if first != row:
                 self.error(
                     row, "credit_code", _("统一社会信用代码与第 %(row)d 行重复") % {"row": first}
@@ -121,10 +129,26 @@ class UnitImporter(Importer):
         return int(text)
 
     def check_against_database(self) -> None:
-        for chunk in chunks(list(self.codes)):
+        # A unit without a credit code is known by its name and address: one registered
+        # already is left as it is (as an address is), so a file imported twice adds
+        # nothing. A credit code registered already stays an error (the code is unique).
+        known = set()
+        for chunk in chunks(sorted({item[1] for item in self.items})):
+            units = Establishment.objects.filter(address_id__in=chunk, credit_code="")
+            known |= set(units.values_list("address_id", "name"))
+        self.skipped_rows |= {
+            item[0]
+            for item in self.items
+            if not item[2].get("credit_code") and (item[1], item[2]["name"]) in known
+        }
+        self.items = [item for item in self.items if item[0] not in self.skipped_rows]
+        self.report.skipped = len(self.skipped_rows)
+        for chunk in chunks(list(self.credit_codes)):
             taken = Establishment.objects.filter(credit_code__in=chunk)
             for code in taken.values_list("credit_code", flat=True):
-                self.error(self.codes[code], "credit_code", _("这个统一社会信用代码已经登记过"))
+                self.error(
+                    self.credit_codes[code], "credit_code", _("这个统一社会信用代码已经登记过")
+                )
         self.report.counts = {"units": len(self.items)}
 
     def write(self, progress: Progress | None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao.identity import ID_TYPES
 from fengqiao.registry import sealing, services
+from fengqiao.registry.imports.codes import RegionCodes
 from fengqiao.registry.imports.importer import (
     BATCH,
     Importer,
@@ -40,9 +41,12 @@ class ResidentImporter(Importer):
         self.seen_ids: dict[str, int] = {}
         self.houses: dict[tuple[int, str], tuple[int, str]] = {}
         self.new_houses: dict[tuple[int, str], int] = {}  # house key → first row naming it
+        self.codes = RegionCodes(self)
 
     def check(self, values: dict) -> None:
         row = values["_row"]
+        if self.codes.masked(values):
+            return
         id_type = values.get("id_type", "") or "resident_id"
         id_type = self.id_types.get(id_type, id_type)
         residence_type = values.get("residence_type", "") or "registered"
@@ -58,7 +62,7 @@ class ResidentImporter(Importer):
         self.errors(row, found)
         hukou = self.text(values, "hukou_place")
         label = self.text(values, "house_label")
-        address_id = self.address_id(values)
+        address_id = self.codes.address_id(values)
         number = cleaned.get("id_number")
         if number:
             first = self.seen_ids.setdefault(number, row)
