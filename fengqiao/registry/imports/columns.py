@@ -23,6 +23,8 @@ class Column:
     required: bool = False  # the header must be present
     max_length: int = 0
     text: bool = False  # formatted as text in the template (long digit strings)
+    # Other headers the same column goes by in files other systems export.
+    aliases: tuple[str, ...] = ()
 
 
 _ADDRESS_HELP = N_("标准地址，如“甲镇甲村3组12号”；必须是您辖区内已登记的地址")

@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from fengqiao.org.scope import scope_for, scope_to
-from fengqiao.registry.imports.columns import COLUMNS
+from fengqiao.registry.imports.columns import COLUMNS, Column
 from fengqiao.registry.imports.report import ImportReport
 from fengqiao.registry.matching import AddressMatcher
 from fengqiao.registry.models import Address, House
@@ -41,13 +42,18 @@ class Importer:
 
     permission = ""
     kind = ""
+    # The audit entry of a committed import, and what a constraint hit at commit means.
+    audit_action = "registry.import"
+    conflict_message = N_(
+        "检查之后有人登记了相同的地址、房屋或代码，本次未导入任何内容，请重新导入"
+    )
 
     def __init__(self, actor, report: ImportReport) -> None:
         self.actor = actor
         self.report = report
         self.scope = scope_for(actor)
-        self.labels = {column.key: column.label for column in COLUMNS[self.kind]}
-        self.limits = {column.key: column.max_length for column in COLUMNS[self.kind]}
+        self.labels = {column.key: column.label for column in self.columns()}
+        self.limits = {column.key: column.max_length for column in self.columns()}
         self.items: list[tuple] = []
         self._matchers: list[AddressMatcher] | None = None
         self._matched: dict[str, tuple[int | None, str]] = {}
@@ -122,6 +128,14 @@ class Importer:
             for pk, path in queryset.filter(pk__in=chunk).values_list("pk", "scope_path"):
                 paths[pk] = interned.setdefault(path, path)
         return paths
+
+    def columns(self) -> tuple[Column, ...]:
+        """The file's columns: the kind's template here; another module's layout there."""
+        return COLUMNS[self.kind]
+
+    def audit_changes(self) -> dict:
+        """What the import's one audit entry adds to the counts (nothing here)."""
+        return {}
 
     def check(self, values: dict) -> None:
         raise NotImplementedError

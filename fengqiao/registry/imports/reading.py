@@ -27,7 +27,12 @@ def read_rows(kind: str, file_obj: BinaryIO, filename: str) -> Iterator[dict]:
     (the row number the user sees in a spreadsheet). Blank rows are skipped; values are
     stripped text, or a ``date`` for date cells. Raises ``ImportFileError`` when the file
     is not readable or its header lacks a required column."""
-    columns = columns_for(kind)
+    return read_table(columns_for(kind), file_obj, filename)
+
+
+def read_table(columns: tuple[Column, ...], file_obj: BinaryIO, filename: str) -> Iterator[dict]:
+    """``read_rows`` for any set of columns (another module's layout): a header matches a
+    column's label or one of its aliases."""
     lowered = (filename or "").lower()
     if lowered.endswith(".xlsx"):
         records = _xlsx_records(file_obj)
@@ -108,29 +113,38 @@ def _header_text(value) -> str:
     return text.replace("（必填）", "").replace("(必填)", "")
 
 
+def _found(headers: list[str]) -> str:
+    """The headers a file has, for an error that says what was found (at most 20)."""
+    shown = [header for header in headers if header][:20]
+    return "、".join(shown) if shown else _("（空）")
+
+
 def _rows(columns: tuple[Column, ...], records: Iterator[tuple[int, tuple]]) -> Iterator[dict]:
-    by_label = {column.label: column.key for column in columns}
+    by_label = {name: c.key for c in columns for name in (c.label, *c.aliases)}
     positions: list[tuple[int, str]] = []
     example: dict[str, str] = {}
     example_at = 0
+    first_headers: list[str] = []
     for number, values in records:
         if not positions:
             headers = [_header_text(value) for value in values]
+            first_headers = first_headers or [h for h in headers if h]
             if any(header in by_label for header in headers):
-                missing = [c.label for c in columns if c.required and c.label not in headers]
+                keys = {by_label[h] for h in headers if h in by_label}
+                missing = [c.label for c in columns if c.required and c.key not in keys]
                 if missing:
                     raise ImportFileError(
-                        _("表头缺少必填列：%(cols)s（请使用导入模板）")
-                        % {"cols": "、".join(missing)}
+                        _(
+                            "文件的列与导入格式不符，缺少必填列：%(cols)s；"
+                            "文件中的列：%(found)s（请使用导入模板）"
+                        )
+                        % {"cols": "、".join(missing), "found": _found(headers)}
                     )
                 positions = [(i, by_label[h]) for i, h in enumerate(headers) if h in by_label]
                 example = example_row(columns, (key for _i, key in positions))
                 example_at = number + 1
             elif number >= HEADER_SEARCH_ROWS:
-                raise ImportFileError(
-                    _("找不到表头：第一行应是 %(cols)s 等列名（请使用导入模板）")
-                    % {"cols": "、".join(c.label for c in columns[:4])}
-                )
+                raise _wrong_layout(columns, first_headers)
             continue
         row = {key: _cell(values[i]) if i < len(values) else "" for i, key in positions}
         if number == example_at and row == example:
@@ -138,8 +152,20 @@ def _rows(columns: tuple[Column, ...], records: Iterator[tuple[int, tuple]]) -> 
         if any(value != "" for value in row.values()):
             row["_row"] = number
             yield row
+    if not positions and first_headers:
+        raise _wrong_layout(columns, first_headers)
     if not positions:
         raise ImportFileError(_("文件是空的，没有表头和数据"))
+
+
+def _wrong_layout(columns: tuple[Column, ...], found: list[str]) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "文件的格式不对，找不到表头：应有 %(cols)s 这些列；"
+            "文件中的列：%(found)s（请使用导入模板）"
+        )
+        % {"cols": "、".join(c.label for c in columns), "found": _found(found)}
+    )
 
 
 def _cell(value) -> str | dt.date:

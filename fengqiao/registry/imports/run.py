@@ -15,7 +15,7 @@ from fengqiao.registry.imports.addresses import AddressImporter
 from fengqiao.registry.imports.columns import KIND_LABELS, unknown_kind
 from fengqiao.registry.imports.importer import Importer, Progress
 from fengqiao.registry.imports.premises import HouseImporter, UnitImporter
-from fengqiao.registry.imports.reading import estimate_rows, read_rows
+from fengqiao.registry.imports.reading import estimate_rows, read_table
 from fengqiao.registry.imports.report import FILE, ImportFileError, ImportReport
 from fengqiao.registry.imports.residents import ResidentImporter
 
@@ -55,7 +55,26 @@ def run_import(
     if not actor.has_perm(importer_class.permission):
         raise PermissionDenied(_("没有导入%(kind)s的权限") % {"kind": _(KIND_LABELS[kind])})
     report = ImportReport(kind=kind, filename=filename)
-    importer = importer_class(actor, report)
+    return run_importer(
+        importer_class(actor, report),
+        file_obj=file_obj,
+        filename=filename,
+        commit=commit,
+        progress=progress,
+    )
+
+
+def run_importer(
+    importer: Importer,
+    *,
+    file_obj: BinaryIO,
+    filename: str,
+    commit: bool,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """``run_import``'s check and all-or-nothing commit for any importer (another module's
+    kind included), once the caller has checked the actor's right to import it."""
+    report, actor = importer.report, importer.actor
     # Checking and writing allocate millions of small, acyclic objects; the cyclic
     # collector's passes over them cost a fifth of the time and find nothing.
     threshold = gc.get_threshold()
@@ -74,7 +93,7 @@ def _check_file(importer: Importer, file_obj, filename: str, progress: Progress 
     report = importer.report
     total = estimate_rows(file_obj, filename) if progress else None
     try:
-        for row in read_rows(importer.kind, file_obj, filename):
+        for row in read_table(importer.columns(), file_obj, filename):
             report.rows += 1
             importer.check(row)
             importer.checked(progress, report.rows, total)
@@ -98,23 +117,20 @@ def _commit(importer: Importer, report: ImportReport, actor, progress: Progress 
             created = importer.write(progress)
             audit.record(
                 actor=actor,
-                action="registry.import",
+                action=importer.audit_action,
                 changes={
                     "kind": report.kind,
                     "filename": report.filename[:200],
                     "rows": report.rows,
                     "created": created,
                     "skipped": report.skipped,
+                    **importer.audit_changes(),
                 },
             )
     except _Abort:
         return
     except IntegrityError:
-        report.add_error(
-            0,
-            FILE,
-            _("检查之后有人登记了相同的地址、房屋或代码，本次未导入任何内容，请重新导入"),
-        )
+        report.add_error(0, FILE, _(importer.conflict_message))
         return
     report.created = created
     report.committed = True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from fengqiao.identity import ID_TYPES
-from fengqiao.registry.imports.columns import KIND_LABELS, columns_for
+from fengqiao.registry.imports.columns import KIND_LABELS, Column, columns_for
 from fengqiao.registry.models import Establishment, House
 
 
@@ -27,14 +27,23 @@ def template_workbook(kind: str) -> bytes:
     """An .xlsx to fill in: the header row and one example row (skipped on import while
     left unchanged) on the first sheet, and a second sheet 填写说明 explaining each
     column and its allowed values."""
+    columns = columns_for(kind)
+    with translation.override("zh-hans"):
+        title = _(KIND_LABELS[kind])
+    hints = {key: hint for (hint_kind, key), hint in _choice_hints().items() if hint_kind == kind}
+    return columns_workbook(title, columns, hints)
+
+
+def columns_workbook(title: str, columns: tuple[Column, ...], hints: dict[str, str]) -> bytes:
+    """``template_workbook`` for any columns (another module's layout): the sheet ``title``
+    with the header and example row, and 填写说明 with each column's help and ``hints``
+    (column key → the values it takes)."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    columns = columns_for(kind)
     workbook = Workbook()
     sheet = workbook.active
-    with translation.override("zh-hans"):
-        sheet.title = _(KIND_LABELS[kind])
+    sheet.title = title[:31]
     sheet.append([column.label for column in columns])
     sheet.append([column.example for column in columns])
     for number, column in enumerate(columns, start=1):
@@ -48,7 +57,6 @@ def template_workbook(kind: str) -> bytes:
             sheet.cell(row=2, column=number).number_format = "@"
     sheet.freeze_panes = "A2"
     guide = workbook.create_sheet("填写说明")
-    hints = _choice_hints()
     with translation.override("zh-hans"):
         guide.append(["列名", "是否必填", "填写说明", "可填的值"])
         for column in columns:
@@ -57,7 +65,7 @@ def template_workbook(kind: str) -> bytes:
                     column.label,
                     "必填" if column.required else "",
                     _(column.help),
-                    hints.get((kind, column.key), ""),
+                    hints.get(column.key, ""),
                 ]
             )
         guide.append([])
