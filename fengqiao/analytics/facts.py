@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from fengqiao.analytics.models import MEASURES, DailyFact
 from fengqiao.audit.models import AuditEvent
 from fengqiao.disputes import clocks
+from fengqiao.disputes.imports import cases_imported
 from fengqiao.disputes.models import (
     Agreement,
     Case,
@@ -492,7 +493,14 @@ REPORT_TYPE = Report._meta.label_lower
 SAVED_REPORT_ACTIONS = frozenset({"intake.report_submitted"})
 
 
+def _on_cases_imported(sender, keys=(), **kwargs) -> None:
+    """A case import wrote its cases, events and parties in bulk (no ``post_save``): it
+    names the keys it touched, refreshed together once it commits."""
+    _touch(keys)
+
+
 def connect() -> None:
+    cases_imported.connect(_on_cases_imported, dispatch_uid="analytics.cases_imported")
     post_save.connect(_on_event, sender=CaseEvent, dispatch_uid="analytics.event")
     for model in (MediationSession, Agreement, ReturnVisit):
         post_save.connect(_on_case_record, sender=model, dispatch_uid=f"analytics.{model.__name__}")

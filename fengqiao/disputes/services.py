@@ -62,23 +62,29 @@ def county_code_of(grid: Region) -> str:
 
 def _next_reference(grid: Region, year: int) -> str:
     county = county_code_of(grid)
+    return f"{county}-{year}-{take_references(county, year, 1):06d}"
+
+
+def take_references(county: str, year: int, count: int) -> int:
+    """Take ``count`` reference numbers of the county's year (a bulk import takes many at
+    once) and return the last; the numbers taken are ``last - count + 1 .. last``."""
     # One statement takes the row lock (PostgreSQL) or the write lock (SQLite) and reads the
     # new value: no two cases ever share a number, and a rolled-back case gives it back.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {CaseSequence._meta.db_table} SET last = last + 1 "
+            f"UPDATE {CaseSequence._meta.db_table} SET last = last + %s "
             "WHERE county_code = %s AND year = %s RETURNING last",
-            [county, year],
+            [count, county, year],
         )
         row = cursor.fetchone()
     if row is None:
         try:
             with transaction.atomic():
-                CaseSequence.objects.create(county_code=county, year=year, last=1)
-            return f"{county}-{year}-{1:06d}"
+                CaseSequence.objects.create(county_code=county, year=year, last=count)
+            return count
         except IntegrityError:
-            return _next_reference(grid, year)  # another case created the year's row first
-    return f"{county}-{year}-{row[0]:06d}"
+            return take_references(county, year, count)  # another created the row first
+    return row[0]
 
 
 def handlers_for(
@@ -704,6 +710,11 @@ def _ensure_may_open(actor, *, grid: Region, building: Building | None) -> None:
 def _ensure_building_in_grid(grid: Region, building: Building | None) -> None:
     if building is not None and building.grid_id != grid.pk:
         raise ValidationError({"building": _("这个楼栋不在所选网格内")})
+
+
+def display_name(user) -> str:
+    """How the timeline names ``user``: their person's name, else their account's."""
+    return _display_name(user)
 
 
 def _display_name(user) -> str:

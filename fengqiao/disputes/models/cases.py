@@ -104,6 +104,18 @@ class Case(models.Model):
     # 110 number for a 110 transfer) and, once it goes to court, the court's case number.
     incident_number = models.CharField(_("警情编号"), max_length=32, blank=True, db_index=True)
     court_number = models.CharField(_("法院案号"), max_length=64, blank=True, db_index=True)
+    # A case brought from another system (a people's-mediation information system's
+    # export): the system, its own 案件编码 (a re-import updates the case it made), the
+    # county it belongs to, when it was imported, and the row as that system wrote it.
+    source_system = models.CharField(_("来源系统"), max_length=16, blank=True)
+    source_code = models.CharField(_("原案件编码"), max_length=64, blank=True)
+    source_county = models.CharField(max_length=12, blank=True, editable=False)
+    source_digest = models.CharField(max_length=64, blank=True, editable=False)
+    source_fields = models.JSONField(default=dict, blank=True, editable=False)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    agreement_amount = models.DecimalField(
+        _("调解协议金（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     received_at = models.DateTimeField(_("登记时间"), db_index=True)
     first_action_at = models.DateTimeField(_("首次处置时间"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("化解时间"), null=True, blank=True)
@@ -121,6 +133,13 @@ class Case(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("纠纷案件")
         verbose_name_plural = _("纠纷案件")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_county", "source_system", "source_code"],
+                condition=~Q(source_code=""),
+                name="one_case_per_source_code",
+            )
+        ]
         indexes = [
             models.Index(fields=["scope_path", "state", "-received_at"]),
             models.Index(fields=["risk", "state"]),

@@ -1,0 +1,97 @@
+"""Importing cases from another system's export (a people's-mediation information system's
+18-column file, domain-notes §5.2), with the registry import's machinery: files read
+streaming (.xlsx, CSV in UTF-8 or GBK), every bad row and field reported in Chinese, a dry
+run, then one all-or-nothing transaction with one audit entry (``registry.imports.run``).
+
+Where things are: ``layouts`` (each system's columns, as data), ``mapping`` (their words to
+our codes, editable), ``party_text`` (the 当事人 cell), ``cases`` (checking and writing),
+``history`` (the timeline an imported case carries), ``template`` (the .xlsx to fill in),
+``export`` (cases written back in a layout).
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.dispatch import Signal
+from django.utils.translation import gettext as _
+
+from fengqiao.disputes.imports.layouts import LAYOUTS, MEDIATION_18, Layout
+from fengqiao.org.permissions import roles_of
+from fengqiao.registry.imports import ImportReport, Progress
+from fengqiao.registry.imports.run import run_importer
+
+# Sent inside the import's transaction with ``keys``: the (day, grid id, category) of every
+# case it created or changed, before and after. The indicators (``analytics.facts``)
+# refresh those once it commits, in bulk: bulk inserts send no per-row signal.
+cases_imported = Signal()
+
+CHANGE_CASE = "disputes.change_case"
+# Bringing a county's history in is a supervisor's act, not a case worker's.
+IMPORT_ROLES = frozenset({"admin", "station_chief", "judicial_officer"})
+
+
+def may_import_cases(user) -> bool:
+    """Whether ``user`` may import cases (into their own jurisdiction only)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.has_perm(CHANGE_CASE)
+        and roles_of(user) & IMPORT_ROLES
+    )
+
+
+def import_cases(
+    *,
+    actor,
+    file_obj: BinaryIO,
+    filename: str,
+    commit: bool,
+    layout: str = MEDIATION_18.code,
+    mapping: dict | None = None,
+    exclude_unresolved: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check a case file and, with ``commit``, import it all or nothing.
+
+    Raises ``PermissionDenied`` unless the actor may import cases, ``ValidationError`` for
+    an unknown layout or a malformed ``mapping`` (``mapping.clean_overrides``). Every row's
+    place must resolve to a grid in the actor's jurisdiction (rows that do not are errors,
+    or, with ``exclude_unresolved``, listed in ``report.excluded`` and left out). A case an
+    earlier import made from the same 案件编码 (same system and county) is updated; an
+    unchanged row changes nothing. The report carries ``mapping`` (each dimension's
+    values, counts and choices) and ``excluded``.
+    """
+    from fengqiao.disputes.imports import mapping as mappings
+    from fengqiao.disputes.imports.cases import CaseImporter
+
+    if not may_import_cases(actor):
+        raise PermissionDenied(_("没有导入案件的权限"))
+    if layout not in LAYOUTS:
+        raise ValidationError({"layout": _("未知的文件格式“%(code)s”") % {"code": layout}})
+    try:
+        overrides = mappings.clean_overrides(mapping)
+    except ValueError as error:
+        raise ValidationError({"mapping": str(error)}) from None
+    report = ImportReport(kind="cases", filename=filename)
+    importer = CaseImporter(
+        actor,
+        report,
+        layout=LAYOUTS[layout],
+        overrides=overrides,
+        exclude_unresolved=exclude_unresolved,
+    )
+    run_importer(importer, file_obj=file_obj, filename=filename, commit=commit, progress=progress)
+    report.mapping = importer.mapping_table()
+    report.excluded = importer.excluded
+    return report
+
+
+__all__ = [
+    "LAYOUTS",
+    "MEDIATION_18",
+    "Layout",
+    "cases_imported",
+    "import_cases",
+    "may_import_cases",
+]
