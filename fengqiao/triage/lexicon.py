@@ -5,6 +5,7 @@ capitals need no patterns of their own. Each entry is a regular expression."""
 from __future__ import annotations
 
 _NUM = r"(?:\d+|[一二两三四五六七八九十百几]+)"
+_MANY = r"(?:[3-9]|[1-9]\d+|好几|[三四五六七八九十百几多数][一二两三四五六七八九十百几多]*)"
 
 SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "threat_to_kill": (
@@ -60,7 +61,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         # A count of people counts only where they are: "三十多人围在门口", not "三十多人被扣了工资".
         r"(?:十几|十多|十来|十余|几十|上百|数十|百余|二三十|三四十|[1-9]\d{1,2}(?![\d年月日号天点])(?:多|余|来)?|[二三四五六七八九]十(?:多|余|来)?|[一二两三四五六七八九几]百(?:多|余)?)"
         r"(?:个|名|位|号|户)?\w{0,4}?(?:围|堵|聚|冲|拿着|手持|占着|坐在|对峙|站在)",
-        r"围了(?:十|几|二|三|四|五|[1-9]\d)|对峙|占着不走|冲进|掀翻",
+        r"围了(?:十|几|二|三|四|五|[1-9]\d)|对峙|占着不走|冲进(?![水沟河渠管排下田地])|掀翻",
         r"(?:上百|数百|几百|[一二两三四五六七八九]百(?:多|余)?)(?:号)?(?:人|名|村民|群众|工人|业主)",
         r"\b(?:crowd|mob|dozens of|a group of \d\d|blocking the (?:gate|road|entrance))",
         r"\b(?:banners?|sit-in|protesters?|gathered outside|surrounded the)\b",
@@ -94,8 +95,9 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:end it all|hurt (?:himself|herself|myself)|take (?:his|her|my) (?:own )?life|locked (?:himself|herself) in)",
     ),
     "repeated_police_calls": (
-        r"(?:多|几|数|好几|三|四|五|六|七|八|九|十|\d+)次(?:报警|打110|打了110|出警)",
-        r"报(?:了)?" + _NUM + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
+        r"(?:多|几|数|好几|三|四|五|六|七|八|九|十|[3-9]|[1-9]\d)次(?:报警|打110|打了110|出警)",
+        # Three calls or more: "又报了一次警" is the second.
+        r"报(?:了)?" + _MANY + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
         r"报(?:了)?警(?:了)?(?:已)?(?:有)?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)次|(?:打|拨)了?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)(?:次|回)110",
         r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|接报|接警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
         # Police named with the count: "called the police five times", not any "several times".
@@ -234,6 +236,15 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
 ASSAULT = (
     r"(?:被|把|将)\w{0,8}?(?:推|打|踢|踹|拽|揍|扇|按在地上)|(?:推|拽|踹)(?:倒|下|了(?:我|他|她|一把))|动手打|殴打|打了(?:我|他|她)",
     r"\b(?:pushed|shoved|punched|kicked|slapped|beat (?:me|him|her)|hit (?:me|him|her) with|attacked|assaulted|dragged)\b",
+)
+# A blunt tool used on a thing (a stick knocked on a floor or railing, a brick thrown at a
+# roof, a hammer on a door) is damage or nuisance, not a weapon against a person: the
+# weapon signal is dropped where one of these starts inside its match.
+TOOL_ON_THINGS = (
+    r"(?:木棍|棍子|棍棒|铁棍|砖头|板砖|石头|榔头|锤子|铁锤|扳手)\w{0,2}?(?:敲|砸|捅|撬|顶)"
+    r"[^，。,;；!！?？]{0,8}?(?:楼板|地板|天花板|顶棚|栏杆|扶手|门|墙|屋顶|房顶|顶|瓦|窗|玻璃|车|管|锁|暖气)",
+    r"\b(?:hammer|stick|brick)s? (?:on|against|at) (?:the |my |our |their |his |her )?"
+    r"(?:door|wall|floor|ceiling|window|car|roof|railing|pipes?)\b",
 )
 ACCIDENT_SURE = (
     r"不小心|意外|失手|误伤|无意|打闹|嬉闹|玩耍|狗|没站稳|滑倒|绊倒",

@@ -30,6 +30,7 @@ _PAST = _compile(lexicon.PAST)
 _NOW = _compile(lexicon.NOW)
 _ASSAULT = _compile(lexicon.ASSAULT)
 _ACCIDENT_SURE = _compile(lexicon.ACCIDENT_SURE)
+_TOOL_ON_THINGS = _compile(lexicon.TOOL_ON_THINGS)
 
 NAMES: tuple[str, ...] = tuple(lexicon.SIGNAL_PATTERNS)
 # The signals that make a report red on their own (domain-notes §2.2, items 1-6).
@@ -95,11 +96,19 @@ def find_signals(text: str) -> list[Signal]:
                 before = clause[: match.start()]
                 if _negated(before) or _SPECULATION.search(before):
                     continue
+                if name == "weapon" and _on_a_thing(clause, match):
+                    continue
                 words.append(match.group(0))
                 live = live or _is_live(text, start, clause)
         if words:
             found.append(Signal(name, tuple(dict.fromkeys(words)), live))
     return _without_weak_accident(text, found)
+
+
+def _on_a_thing(clause: str, match: re.Match) -> bool:
+    """A blunt tool in ``match`` used on a thing, not a person (lexicon.TOOL_ON_THINGS)."""
+    used = _TOOL_ON_THINGS.search(clause, match.start(), match.end() + 16)
+    return used is not None and used.start() < match.end()
 
 
 def _without_weak_accident(text: str, found: list[Signal]) -> list[Signal]:

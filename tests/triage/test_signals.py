@@ -57,6 +57,35 @@ def test_negated_or_feared_words_raise_no_signal(text, absent):
     assert absent not in found(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("楼下半夜拿木棍敲楼板，整栋楼都听得见", "weapon"),
+        ("他拿砖头砸到我家厨房顶上，石棉瓦砸了个洞", "weapon"),
+        ("he keeps banging a hammer on the wall at night", "weapon"),
+        ("民警教育过一次，现在又报了一次警", "repeated_police_calls"),
+        ("下雨天粪水直接冲进水沟", "crowd_gathering"),
+    ],
+)
+def test_a_tool_on_a_thing_a_second_call_and_water_are_not_red_flags(text, absent):
+    """A stick knocked on a floor is a nuisance, not a weapon; the second call to the
+    police is not the third; water that rushes into a ditch is not a crowd storming in."""
+    assert absent not in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("他拿着木棍要打我", "weapon"),
+        ("被对方用砖头砸破了头", "weapon"),
+        ("已经报了三次警", "repeated_police_calls"),
+        ("二十多个村民冲进村委会", "crowd_gathering"),
+    ],
+)
+def test_a_tool_against_a_person_and_a_third_call_still_are(text, signal):
+    assert signal in found(text)
+
+
 def test_a_negation_stops_at_its_clause():
     signals = found("没有动刀，但是打伤了人")
     assert "weapon" not in signals and "injury" in signals
