@@ -1,6 +1,13 @@
 from django.urls import path
 
-from fengqiao.disputes import handoff_views, party_views, policy_views, routing_views, views
+from fengqiao.disputes import (
+    handoff_views,
+    import_views,
+    party_views,
+    policy_views,
+    routing_views,
+    views,
+)
 from fengqiao.disputes.mediation import views as mediation_views
 
 app_name = "disputes"
@@ -14,6 +21,11 @@ urlpatterns = [
     path("handoffs/<int:pk>/", handoff_views.agency_handoff, name="agency_handoff"),
     path("typical/", handoff_views.typical_library, name="typical_library"),
     path("typical/<int:pk>/", handoff_views.typical_detail, name="typical"),
+    # Cases brought in from a people's-mediation system's export (disputes.imports).
+    path("import/", import_views.case_import, name="case_import"),
+    path("import/template/", import_views.case_import_template, name="case_import_template"),
+    path("import/<int:pk>/", import_views.case_import_job, name="case_import_job"),
+    path("import/<int:pk>/run/", import_views.case_import_run, name="case_import_run"),
     path("<str:reference>/", views.case_detail, name="case"),
     path("<str:reference>/act/<slug:action>/", views.case_act, name="act"),
     path("<str:reference>/reassign/", routing_views.reassign, name="reassign"),
