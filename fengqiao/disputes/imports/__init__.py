@@ -87,11 +87,68 @@ def import_cases(
     return report
 
 
+# --- the page's jobs: an upload kept between its checks and its commit -------------------
+
+JOB_KIND = "cases"
+
+
+def start_case_import(*, actor, upload):
+    """Store an uploaded case file as an import job of the actor's (registry's
+    ``ImportJob``), waiting for its check. ``PermissionDenied`` unless the actor may import
+    cases; ``ValidationError`` naming ``file`` when it is missing, too large or not the
+    .xlsx or .csv its name says."""
+    from fengqiao.registry.imports import jobs
+
+    if not may_import_cases(actor):
+        raise PermissionDenied(_("没有导入案件的权限"))
+    return jobs.store_upload(actor=actor, kind=JOB_KIND, upload=upload)
+
+
+def case_import_jobs_of(user):
+    """The user's own case import jobs, newest first (the file's bytes left unread)."""
+    from fengqiao.registry.models import ImportJob
+
+    return ImportJob.objects.defer("content").filter(created_by=user, kind=JOB_KIND)
+
+
+def run_case_import(*, actor, job, commit: bool, mapping=None, exclude_unresolved=False):
+    """Check the job's file with ``mapping`` (again, after the user edits it) or, with
+    ``commit``, import it: allowed only after a passed check, and checked once more with
+    the mapping sent, so what is written is what that check passed. The mapping table and
+    the excluded rows are kept in the job's ``counts``."""
+    from fengqiao.registry.imports import jobs
+
+    if job.kind != JOB_KIND:
+        raise PermissionDenied(_("这不是案件导入文件"))
+
+    def runner(file_obj, filename, commit, progress):
+        report = import_cases(
+            actor=actor,
+            file_obj=file_obj,
+            filename=filename,
+            commit=commit,
+            mapping=mapping,
+            exclude_unresolved=exclude_unresolved,
+            progress=progress,
+        )
+        report.job_extra = {
+            "mapping": report.mapping,
+            "excluded": report.excluded[:1000],
+            "exclude_unresolved": exclude_unresolved,
+        }
+        return report
+
+    return jobs.run_import_job(actor=actor, job=job, commit=commit, runner=runner, recheck=True)
+
+
 __all__ = [
     "LAYOUTS",
     "MEDIATION_18",
     "Layout",
+    "case_import_jobs_of",
     "cases_imported",
     "import_cases",
+    "run_case_import",
+    "start_case_import",
     "may_import_cases",
 ]

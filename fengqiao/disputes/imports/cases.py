@@ -29,6 +29,7 @@ from fengqiao.disputes.imports.layouts import KEPT, Layout
 from fengqiao.disputes.imports.party_text import PartyText, split_parties
 from fengqiao.disputes.models import Case, CaseEvent, Party
 from fengqiao.org.models import Team
+from fengqiao.org.scope import scope_to
 from fengqiao.places.models import Region
 from fengqiao.places.text_locate import place_names
 from fengqiao.registry import selectors as registry
@@ -256,17 +257,7 @@ class CaseImporter(Importer):
     def _team_named(self, name_or_id: str, override: str | None) -> int | None:
         """A team inside the actor's jurisdiction: the one chosen (its id) or the only
         one with this exact name; an organisation we do not have leaves the case without."""
-        teams = Team.objects.all()
-        if not self.scope.everything:
-            from fengqiao.places.models import subtree_q
-
-            condition = None
-            for path in self.scope.region_paths:
-                q = subtree_q(path, "region__path")
-                condition = q if condition is None else condition | q
-            if condition is None:
-                return None
-            teams = teams.filter(condition)
+        teams = scope_to(self.actor, Team.objects.all())
         if override:
             found = teams.filter(pk=int(override)) if override.isdigit() else teams.none()
         else:

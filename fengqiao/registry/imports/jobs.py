@@ -9,6 +9,8 @@ names the user so a poll needs no database read during a long write.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import BinaryIO
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,10 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fengqiao.registry.imports.columns import KIND_LABELS
+from fengqiao.registry.imports.importer import Progress
+from fengqiao.registry.imports.report import ImportReport
 from fengqiao.registry.imports.run import IMPORT_PERMISSIONS, run_import
 from fengqiao.registry.models import ImportJob
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Another module's import run on a job's file: (file, filename, commit, progress) → report.
+Runner = Callable[[BinaryIO, str, bool, Progress], ImportReport]
 PROGRESS_TTL = 3600
 
 
@@ -60,6 +66,19 @@ def start_import_job(*, actor, kind: str, upload) -> ImportJob:
     errors |= _upload_problems(upload)
     if errors:
         raise ValidationError(errors)
+    return _stored(actor, kind, upload)
+
+
+def store_upload(*, actor, kind: str, upload) -> ImportJob:
+    """``start_import_job`` for another module's kind (cases), whose service has checked
+    the actor's right to import it: the file checked and stored as a job of ``kind``."""
+    errors = _upload_problems(upload)
+    if errors:
+        raise ValidationError(errors)
+    return _stored(actor, kind, upload)
+
+
+def _stored(actor, kind: str, upload) -> ImportJob:
     return ImportJob.objects.create(
         kind=kind,
         filename=upload.name[:255],
@@ -88,7 +107,9 @@ def _upload_problems(upload) -> dict[str, str]:
     return {}
 
 
-def run_import_job(*, actor, job: ImportJob, commit: bool) -> ImportJob:
+def run_import_job(
+    *, actor, job: ImportJob, commit: bool, runner: Runner | None = None, recheck: bool = False
+) -> ImportJob:
     """Check the job's file (``commit`` false, from "uploaded") or import it (``commit``,
     only from "checked", after a passed check), and record what came of it on the job.
 
@@ -96,11 +117,19 @@ def run_import_job(*, actor, job: ImportJob, commit: bool) -> ImportJob:
     other state is returned unchanged. Two runs at once: the record is updated on the
     condition of the state this run started from, so the one that lost (its rows were
     registered by the other) does not overwrite "done"; it reads the job back instead.
+
+    ``runner(file_obj, filename, commit, progress)`` runs another module's import (it
+    checks its own rights) and its report's ``job_extra`` is kept in ``counts``; with
+    ``recheck`` a checked or refused file may be checked again (its mapping edited).
     """
     if job.created_by_id != actor.pk:
         raise PermissionDenied(_("这不是您上传的导入文件"))
-    allowed = ImportJob.Status.CHECKED if commit else ImportJob.Status.UPLOADED
-    if job.status != allowed:
+    if runner is None and job.kind not in IMPORT_PERMISSIONS:
+        raise PermissionDenied(_("这个导入文件不能在这里导入"))
+    allowed = {ImportJob.Status.CHECKED} if commit else {ImportJob.Status.UPLOADED}
+    if recheck and not commit:
+        allowed |= {ImportJob.Status.CHECKED, ImportJob.Status.INVALID}
+    if job.status not in allowed:
         return job
     key = progress_key(job.pk)
     phase = "write" if commit else "check"
@@ -115,14 +144,18 @@ def run_import_job(*, actor, job: ImportJob, commit: bool) -> ImportJob:
     progress(0, None)
     content = ImportJob.objects.values_list("content", flat=True).get(pk=job.pk)
     try:
-        report = run_import(
-            actor=actor,
-            kind=job.kind,
-            file_obj=io.BytesIO(bytes(content)),
-            filename=job.filename,
-            commit=commit,
-            progress=progress,
-        )
+        file_obj = io.BytesIO(bytes(content))
+        if runner is None:
+            report = run_import(
+                actor=actor,
+                kind=job.kind,
+                file_obj=file_obj,
+                filename=job.filename,
+                commit=commit,
+                progress=progress,
+            )
+        else:
+            report = runner(file_obj, job.filename, commit, progress)
     finally:
         cache.delete(key)
     started = job.status
@@ -130,7 +163,11 @@ def run_import_job(*, actor, job: ImportJob, commit: bool) -> ImportJob:
         "rows": report.rows,
         "error_count": report.error_count,
         "errors": [list(error) for error in report.errors],
-        "counts": {**(report.created or report.counts), "skipped": report.skipped},
+        "counts": {
+            **(report.created or report.counts),
+            "skipped": report.skipped,
+            **getattr(report, "job_extra", {}),
+        },
     }
     if report.committed:
         # The records are in the registry now; the file is not kept.
