@@ -214,6 +214,10 @@ PAGES: dict[str, Entry] = {
     "cases/": Entry(query={"q": "乙社区"}),
     "cases/board/": Entry(),
     "cases/watch/": Entry(),
+    "cases/import/": Entry(),
+    "cases/import/template/": Entry(),
+    "cases/import/<int:pk>/": Entry(lambda b: {"pk": b.import_job.pk}),
+    "cases/import/<int:pk>/run/": Entry(lambda b: {"pk": b.import_job.pk}),
     "cases/<str:reference>/": Entry(_case),
     "cases/<str:reference>/act/<slug:action>/": Entry(lambda b: {**_case(b), "action": "escalate"}),
     "cases/<str:reference>/reassign/": Entry(
