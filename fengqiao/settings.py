@@ -11,6 +11,7 @@ FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger
 FENGQIAO_DB_POOL      PostgreSQL: a pool of this many connections per process (`fengqiao serve`)
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
+FENGQIAO_FACTS_DELAY  seconds the daily facts may lag a commit (default 1; 0: refreshed in the request)
 """
 
 from __future__ import annotations
@@ -251,6 +252,11 @@ MAX_REQUEST_BYTES = int(os.environ.get("FENGQIAO_MAX_REQUEST_BYTES", 50 * 1024 *
 # Province-wide figures are read from a columnar copy of the daily facts (made nightly by
 # `fengqiao manage export_columnar`) while it is younger than this; older, from the facts.
 COLUMNAR_MAX_AGE = int(os.environ.get("FENGQIAO_COLUMNAR_MAX_AGE", 24 * 60 * 60))
+
+# The daily facts behind the figures follow each commit this many seconds later, refreshed
+# together by one thread per process (analytics.facts), so a busy intake pays for one
+# refresh per second, not one per report. 0 refreshes them in the request that committed.
+FACTS_DELAY = float(os.environ.get("FENGQIAO_FACTS_DELAY", 1.0))
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -196,3 +196,6 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Lockout needs a request; the test client's login() has none. Lockout tests turn it on.
     settings.AXES_ENABLED = False
+    # Figures right after the commit that changed them; tests/analytics/test_deferred_facts.py
+    # covers the deferred refresh that serves with a delay.
+    settings.FACTS_DELAY = 0

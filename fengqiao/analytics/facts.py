@@ -6,20 +6,27 @@ figure and its list never disagree.
 
 The facts follow the work as it happens: whenever a timeline entry, a mediation record, a
 return visit or a report is written, the keys it touches are refreshed once the
-transaction commits (``connect``). ``rebuild`` recomputes any range from scratch (the
-nightly job, and after a bulk load such as the demo's), so a missed signal heals overnight.
+transaction commits (``connect``): ``settings.FACTS_DELAY`` seconds later, by one thread
+per process that refreshes every key committed meanwhile together (``Deferred``), or in
+the committing request itself when the delay is 0. ``rebuild`` recomputes any range from
+scratch (the nightly job, and after a bulk load such as the demo's), so a missed signal
+heals overnight.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
+import os
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -40,6 +47,8 @@ from fengqiao.disputes.models import (
 from fengqiao.disputes.selectors import county_policies
 from fengqiao.intake.models import Report
 from fengqiao.places.models import Region
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 2000
 REFRESH_ATTEMPTS = 3
@@ -403,7 +412,86 @@ def _flush() -> None:
     keys = getattr(_local, "keys", None)
     if keys:
         _local.keys = set()
-        refresh(keys)
+        if settings.FACTS_DELAY > 0:
+            deferred.add(keys)
+        else:
+            refresh(keys)
+
+
+class Deferred:
+    """Keys committed and not yet refreshed, refreshed together ``settings.FACTS_DELAY``
+    seconds after the first of them by one thread of this process.
+
+    A report costs its request no refresh: at fifty reports a second one refresh a second
+    measures them all (the refresh reads a key's day whole, so fifty refreshes of fifty
+    keys cost about fifty times one of fifty). What a crash loses before the refresh is
+    what a failed refresh loses: the nightly healing (``heal_recent``) recomputes it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[Key] = set()
+        self._wake = threading.Event()
+        self._now = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def add(self, keys: Iterable[Key]) -> None:
+        with self._lock:
+            self._keys |= set(keys)
+            self._idle.clear()
+            # A forked worker (gunicorn's --preload) inherits the object, not the thread.
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="fengqiao-facts", daemon=True
+                )
+                self._thread.start()
+        self._wake.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until every key added so far is refreshed (True), or ``timeout`` seconds."""
+        return self._idle.wait(timeout)
+
+    def drain(self) -> None:
+        """Refresh what is waiting now, in the calling thread (at exit)."""
+        with self._lock:
+            keys, self._keys = self._keys, set()
+        self._refresh(keys)
+        self._now.set()  # the thread stops waiting out its delay and finds nothing left
+        with self._lock:
+            if not self._keys and not self._wake.is_set():
+                self._idle.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._now.wait(settings.FACTS_DELAY)
+            self._now.clear()
+            with self._lock:
+                keys, self._keys = self._keys, set()
+                self._wake.clear()
+            self._refresh(keys)
+            with self._lock:
+                if not self._keys:
+                    self._idle.set()
+
+    @staticmethod
+    def _refresh(keys: set[Key]) -> None:
+        if not keys:
+            return
+        try:
+            refresh(keys)
+        except Exception:
+            logger.exception("daily facts: refreshing %d keys failed", len(keys))
+        finally:
+            # The thread's own connection (back to the pool, where there is one).
+            connection.close()
+
+
+deferred = Deferred()
+atexit.register(deferred.drain)
 
 
 def _case_key(case_id: int, case: Case | None = None) -> list[Key]:
