@@ -8,6 +8,7 @@ class DisputesConfig(AppConfig):
     verbose_name = _("矛盾纠纷")
 
     def ready(self) -> None:
-        from fengqiao.disputes import registry_panels
+        from fengqiao.disputes import exchange, registry_panels
 
         registry_panels.register()
+        exchange.register()

@@ -122,16 +122,16 @@ class Region(models.Model):
         code = self.code or ""
         if not code.isalnum() or not code.isascii():
             raise ValidationError({"code": _("编码只能由字母和数字组成")})
+        if self.stat_code:
+            problem = stat_code_problem(self.stat_code, level=self.level, parent=self.parent)
+            if problem:
+                raise ValidationError({"stat_code": problem})
         if self.parent is None:
             return
         if taxonomy.level_index(self.level) <= taxonomy.level_index(self.parent.level):
             raise ValidationError({"level": _("下级区域的层级必须低于上级区域")})
         if self.level == "grid" and self.parent.level not in ("community", "township"):
             raise ValidationError({"parent": _("网格的上级必须是社区（村）或乡镇（街道）")})
-        if self.stat_code:
-            problem = stat_code_problem(self.stat_code, level=self.level, parent=self.parent)
-            if problem:
-                raise ValidationError({"stat_code": problem})
 
     @property
     def level_label(self) -> str:

@@ -119,7 +119,7 @@ class Context:
     reveal: bool
 
 
-def _code(region: Region | None) -> str:
+def region_code(region: Region | None) -> str:
     return (region.stat_code or region.code) if region else ""
 
 
@@ -146,7 +146,7 @@ def _date(value) -> str:
     return value.isoformat() if value else ""
 
 
-def _national(phone: str) -> str:
+def national(phone: str) -> str:
     """A stored E.164 number as written in a file: mainland numbers without +86."""
     return phone[3:] if phone.startswith("+86") else phone
 
@@ -156,12 +156,12 @@ def _id_number(record, ctx: Context) -> str:
 
 
 def _phone(record, ctx: Context) -> str:
-    return _national(record.phone) if ctx.reveal else record.phone_masked
+    return national(record.phone) if ctx.reveal else record.phone_masked
 
 
 def _unit_phone(value: str, ctx: Context) -> str:
     # A unit's contact phones are office numbers kept unsealed; masked all the same.
-    return _national(value) if ctx.reveal else mask_phone(value)
+    return national(value) if ctx.reveal else mask_phone(value)
 
 
 Formatter = Callable[[object, Context], object]
@@ -180,11 +180,11 @@ def _address_columns(get: Callable) -> tuple[tuple[str, str, Formatter], ...]:
 
     return (
         ("地址编码", "", lambda r, ctx: str(get(r).pk)),
-        ("区县代码", "", place("county", _code)),
+        ("区县代码", "", place("county", region_code)),
         ("区县名称", "", place("county", _name)),
-        ("乡镇街道代码", "", place("township", _code)),
+        ("乡镇街道代码", "", place("township", region_code)),
         ("乡镇街道名称", "", place("township", _name)),
-        ("社区居村委会代码", "region", place("community", _code)),
+        ("社区居村委会代码", "region", place("community", region_code)),
         ("社区居村委会名称", "", place("community", _name)),
         ("社区居村委会类型", "", place("community", _community_type)),
         ("网格编码", "grid", lambda r, ctx: get(r).grid.code),
@@ -195,16 +195,34 @@ def _address_columns(get: Callable) -> tuple[tuple[str, str, Formatter], ...]:
     )
 
 
+Columns = tuple[tuple[str, str, Formatter], ...]
+
+
+@dataclass(frozen=True)
+class ChildTable:
+    """A second table of an exchange file: rows per record (a dispute's people)."""
+
+    title: str
+    items: Callable[[object], Iterable]
+    columns: Columns
+
+    @property
+    def headers(self) -> list[str]:
+        return [header for header, _key, _value in self.columns]
+
+
 @dataclass(frozen=True)
 class Layout:
-    """One exchange file: its title, what it needs, its rows and its columns."""
+    """One exchange file: its title, what it needs, its rows and its columns (each a
+    header, the registry import's field it reads back into or "", and a formatter)."""
 
     title: str
     permission: str
     rows: Callable[[object], QuerySet]
     related: tuple[str, ...]
-    columns: tuple[tuple[str, str, Formatter], ...]
-    import_kind: str
+    columns: Columns
+    import_kind: str = ""
+    children: tuple[ChildTable, ...] = ()
 
     @property
     def headers(self) -> list[str]:
@@ -318,12 +336,37 @@ LAYOUTS: dict[str, Layout] = {
         "units",
     ),
 }
-LAYOUT_KINDS = tuple(LAYOUTS)
+
+
+def register(kind: str, layout: Layout) -> None:
+    """Add a layout from a module above the registry (disputes' GB/T 31000 records), so
+    the page and the command offer it; called from that app's ``ready()``."""
+    LAYOUTS[kind] = layout
+
+
+def layout_kinds() -> tuple[str, ...]:
+    return tuple(LAYOUTS)
+
+
+def may_export(actor, kind: str) -> bool:
+    layout = LAYOUTS.get(kind)
+    return (
+        layout is not None
+        and actor.has_perm(layout.permission)
+        and actor.has_perm(EXCHANGE_PERMISSION)
+    )
+
+
+def kinds_for(actor) -> list[tuple[str, str]]:
+    """(kind, title) of the exchange files the actor may export."""
+    return [(kind, _(layout.title)) for kind, layout in LAYOUTS.items() if may_export(actor, kind)]
+
 
 # Exchange header → the import's field, per import kind (what ``imports.reading`` reads).
 IMPORT_HEADERS: dict[str, dict[str, str]] = {
     layout.import_kind: {header: key for header, key, _value in layout.columns if key}
     for layout in LAYOUTS.values()
+    if layout.import_kind
 }
 
 
@@ -348,7 +391,7 @@ def area_for(actor, code: str) -> Region | None:
     code = (code or "").strip()
     if not code:
         return None
-    regions = Region.objects.filter(Q(code=code[:32]) | Q(stat_code=code[:12]))
+    regions = Region.objects.filter(Q(code=code) | Q(stat_code=code))
     found = scope_to(actor, regions).defer("boundary").first()
     if found is None:
         raise ValidationError({"area": _("区域 %(code)s 不存在或不在您的辖区内") % {"code": code}})
@@ -380,7 +423,7 @@ def export_exchange(
         raise ValidationError({"format": _("格式只能是 xlsx 或 csv")})
     if encoding not in exports.CSV_ENCODINGS:
         raise ValidationError({"encoding": _("编码只能是 utf-8 或 gbk")})
-    if not (actor.has_perm(layout.permission) and actor.has_perm(EXCHANGE_PERMISSION)):
+    if not may_export(actor, kind):
         raise PermissionDenied(_("没有导出交换文件的权限"))
     reason = check_reveal(actor=actor, reveal=reveal, reason=reason)
     area = area_for(actor, area_code)
@@ -389,11 +432,22 @@ def export_exchange(
         records = records.filter(subtree_q(area.path, "scope_path"))
     ctx = Context(places=Places.load(), reveal=bool(reason))
     counter = exports.Counter()
-    content = exports.write_table(
-        title=_(layout.title),
+    children: list[list[list]] = [[] for _child in layout.children]
+    content = exports.write_tables(
         signed_by=exports.exporter_name(actor),
-        headers=layout.headers,
-        rows=counter.count(_rows(layout, records.iterator(chunk_size=exports.CHUNK), ctx)),
+        tables=[
+            (
+                _(layout.title),
+                layout.headers,
+                counter.count(
+                    _rows(layout, records.iterator(chunk_size=exports.CHUNK), ctx, children)
+                ),
+            ),
+            *(
+                (_(child.title), child.headers, rows)
+                for child, rows in zip(layout.children, children, strict=True)
+            ),
+        ],
         file_format=file_format,
         encoding=encoding,
     )
@@ -412,11 +466,19 @@ def export_exchange(
     return content
 
 
-def _rows(layout: Layout, records: Iterable, ctx: Context):
+def _rows(layout: Layout, records: Iterable, ctx: Context, children: list[list[list]]):
+    """The main table's rows; each record's child rows are gathered on the way."""
     for record in records:
         yield [value(record, ctx) for _header, _key, value in layout.columns]
+        for child, rows in zip(layout.children, children, strict=True):
+            rows.extend(
+                [value(item, ctx) for _header, _key, value in child.columns]
+                for item in child.items(record)
+            )
 
 
 def filename(kind: str, file_format: str) -> str:
+    """exchange-KIND-YYYYMMDDHHMM.xlsx, .csv, or .zip for CSVs of a layout with children."""
     stamp = timezone.localtime(timezone.now()).strftime("%Y%m%d%H%M")
-    return f"exchange-{kind}-{stamp}.{file_format}"
+    zipped = file_format == "csv" and kind in LAYOUTS and LAYOUTS[kind].children
+    return f"exchange-{kind}-{stamp}.{'zip' if zipped else file_format}"

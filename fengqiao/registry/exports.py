@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -158,26 +159,59 @@ def write_table(
     """One table as .xlsx or CSV: the signature line (who exported, when), the headers,
     then the rows. Strings that look like formulas stay text (``text_safe_row`` in a
     workbook, a leading apostrophe in a CSV, which the import strips again)."""
+    return write_tables(
+        signed_by=signed_by,
+        tables=[(title, headers, rows)],
+        file_format=file_format,
+        encoding=encoding,
+    )
+
+
+def write_tables(
+    *,
+    signed_by: str,
+    tables: list[tuple[str, list[str], Iterable[list]]],
+    file_format: str = "xlsx",
+    encoding: str = "utf-8",
+) -> bytes:
+    """``write_table`` for several tables (title, headers, rows): one sheet each in a
+    workbook; one CSV each in a .zip when there is more than one. Tables are written in
+    order, so a later table's rows may be gathered while the first one's are written."""
     if file_format == "csv":
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
-        writer.writerow([signature_line(signed_by)])
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([_csv_safe(value) for value in row])
-        return buffer.getvalue().encode(CSV_ENCODINGS[encoding], errors="replace")
+        files = [
+            (title, _csv_table(signed_by, headers, rows, encoding))
+            for title, headers, rows in tables
+        ]
+        if len(files) == 1:
+            return files[0][1]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for number, (title, content) in enumerate(files, start=1):
+                archive.writestr(f"{number}-{title}.csv", content)
+        return out.getvalue()
     workbook = Workbook(write_only=True)
     workbook.properties.creator = signed_by
-    workbook.properties.title = title
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append([signature_line(signed_by)])
-    sheet.append(headers)
-    for row in rows:
-        # Names, addresses and notes are what people typed: text, never a formula.
-        sheet.append(text_safe_row(sheet, row))
+    workbook.properties.title = tables[0][0]
+    for title, headers, rows in tables:
+        sheet = workbook.create_sheet(title[:31])
+        sheet.append([signature_line(signed_by)])
+        sheet.append(headers)
+        for row in rows:
+            # Names, addresses and notes are what people typed: text, never a formula.
+            sheet.append(text_safe_row(sheet, row))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _csv_table(signed_by: str, headers: list[str], rows: Iterable[list], encoding: str) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([signature_line(signed_by)])
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_safe(value) for value in row])
+    return buffer.getvalue().encode(CSV_ENCODINGS[encoding], errors="replace")
 
 
 def _csv_safe(value) -> str:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/run/", import_views.import_run, name="import-run"),
     path("<int:pk>/progress/", import_views.import_progress, name="import-progress"),
     path("export/<str:kind>/", import_views.export, name="export"),
+    path("exchange/", import_views.exchange_export, name="exchange"),
 ]

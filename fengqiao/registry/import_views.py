@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.places.models import subtree_q
-from fengqiao.registry import exports, imports, search, selectors
+from fengqiao.registry import exchange, exports, imports, search, selectors
+from fengqiao.registry.exchange_forms import ExchangeForm
 from fengqiao.registry.imports import jobs
 from fengqiao.registry.models import ImportJob
 
@@ -155,6 +156,40 @@ def export(request, kind: str):
     content = exports.export_workbook(actor=request.user, kind=kind, queryset=records)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return _xlsx_response(content, f"{_(spec.title)}-{stamp}.xlsx")
+
+
+CONTENT_TYPES = {"xlsx": XLSX, "csv": "text/csv; charset=utf-8", "zip": "application/zip"}
+
+
+@login_required
+def exchange_export(request):
+    """GET: the form (which file, which area, which format, numbers revealed and why).
+    POST: the file, from ``exchange.export_exchange`` (scoped, audited)."""
+    kinds = exchange.kinds_for(request.user)
+    if not kinds:
+        raise PermissionDenied(_("没有导出交换文件的权限"))
+    form = ExchangeForm(request.POST or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            content = exchange.export_exchange(
+                actor=request.user,
+                kind=data["kind"],
+                file_format=data["file_format"],
+                area_code=data["area"],
+                reveal=data["reveal"],
+                reason=data["reason"],
+                encoding=data["encoding"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            name = exchange.filename(data["kind"], data["file_format"])
+            response = HttpResponse(content, content_type=CONTENT_TYPES[name.rsplit(".", 1)[1]])
+            response["Content-Disposition"] = content_disposition_header(True, name)
+            return response
+    status = 400 if form.errors else 200
+    return render(request, "registry/exchange.html", {"form": form}, status=status)
 
 
 def _xlsx_response(content: bytes, filename: str) -> HttpResponse:

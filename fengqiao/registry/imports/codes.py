@@ -41,7 +41,7 @@ class RegionCodes:
             return None
         if code not in self.regions:
             regions = Region.objects.filter(
-                Q(code=code[:32]) | Q(stat_code=code[:12]), level__in=("township", "community")
+                Q(code=code) | Q(stat_code=code), level__in=("township", "community")
             )
             self.regions[code] = scope_to(self.importer.actor, regions).defer("boundary").first()
         region = self.regions[code]

@@ -4,11 +4,12 @@ text for the template's guide, and an example value."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from fengqiao.registry.exchange import IMPORT_HEADERS
 from fengqiao.registry.imports.report import ImportFileError
 
 
@@ -28,6 +29,12 @@ class Column:
 
 
 _ADDRESS_HELP = N_("标准地址，如“甲镇甲村3组12号”；必须是您辖区内已登记的地址")
+_REGION = Column(
+    "region",
+    "村（社区）代码",
+    N_("可选：村（社区）或乡镇的编码，或 12 位统计用区划代码；填写后地址只在该区域内查找"),
+    text=True,
+)
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "residents": (
@@ -52,6 +59,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
             max_length=20,
         ),
         Column("moved_in", "迁入日期", N_("如 2024-03-01，不能晚于今天"), "2024-03-01"),
+        _REGION,
     ),
     "addresses": (
         Column(
@@ -68,6 +76,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("building", "楼栋编码", N_("可选，该网格内已登记楼栋的编码"), text=True),
         Column("lon", "经度", N_("可选，WGS84 经度，如 120.0051"), "120.0051"),
         Column("lat", "纬度", N_("可选，WGS84 纬度，如 30.0049"), "30.0049"),
+        _REGION,
     ),
     "houses": (
         Column("address", "住址", _ADDRESS_HELP, "甲村3组12号", required=True),
@@ -79,6 +88,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column(
             "owner_phone", "房主电话", N_("11 位手机号或带区号的固定电话"), "13800002222", text=True
         ),
+        _REGION,
     ),
     "units": (
         Column("name", "名称", N_("必填，不超过 100 个字"), "甲村便民超市", required=True),
@@ -90,8 +100,26 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("security_name", "治安联系人", N_("不超过 50 个字"), max_length=50),
         Column("security_phone", "治安联系人电话", N_("手机或固定电话"), text=True),
         Column("employee_count", "从业人数", N_("0 或正整数"), "3"),
+        _REGION,
     ),
 }
+
+
+def _with_exchange_headers(kind: str, columns: tuple[Column, ...]) -> tuple[Column, ...]:
+    """The columns, each also known by its header in the provincial exchange layout
+    (``registry.exchange``), so an exchange file imports like our own."""
+    headers = IMPORT_HEADERS.get(kind, {})
+    return tuple(
+        replace(
+            column,
+            aliases=column.aliases
+            + tuple(h for h, key in headers.items() if key == column.key and h != column.label),
+        )
+        for column in columns
+    )
+
+
+COLUMNS = {kind: _with_exchange_headers(kind, columns) for kind, columns in COLUMNS.items()}
 KIND_LABELS = {
     "residents": N_("实有人口"),
     "addresses": N_("标准地址"),
