@@ -1,10 +1,13 @@
 from django.urls import path
 
-from fengqiao.registry import views
+from fengqiao.registry import edit_views, views
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("residents/new/", edit_views.resident_new, name="resident_new"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("residents/<int:pk>/edit/", edit_views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/end/", edit_views.resident_end, name="resident_end"),
     path("residents/<int:pk>/reveal/<slug:field>/", views.resident_reveal, name="resident_reveal"),
     path("residents/<int:pk>/enrol/", views.resident_enrol, name="resident_enrol"),
     path(
@@ -21,5 +24,7 @@ urlpatterns = [
     path("tenants/new/", views.tenant_new, name="tenant_new"),
     path("tenants/<int:pk>/reveal/<slug:field>/", views.tenant_reveal, name="tenant_reveal"),
     path("tenants/<int:pk>/<slug:action>/", views.tenant_review, name="tenant_review"),
+    path("changes/", edit_views.change_queue, name="changes"),
+    path("changes/<int:pk>/<slug:action>/", edit_views.change_review, name="change_review"),
     path("counts/", views.counts, name="counts"),
 ]

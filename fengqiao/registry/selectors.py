@@ -24,6 +24,7 @@ from fengqiao.registry.models import (
     House,
     KeyPerson,
     Occupancy,
+    RegistryChange,
     Resident,
     TenantReport,
 )
@@ -246,3 +247,35 @@ def houses_at(user, address: Address, *, with_residents: bool) -> QuerySet[House
         return houses
     living = Resident.objects.filter(moved_out__isnull=True).order_by("name")
     return houses.prefetch_related(Prefetch("residents", queryset=living))
+
+
+def pending_changes_for(user) -> QuerySet[RegistryChange]:
+    """Ground submissions waiting for the police of the user's area, oldest first."""
+    return scope_to(
+        user,
+        RegistryChange.objects.select_related("house__address", "resident", "submitted_by").filter(
+            status=RegistryChange.Status.PENDING
+        ),
+    ).order_by("submitted_at", "id")
+
+
+def changes_by(user) -> QuerySet[RegistryChange]:
+    """What the user submitted themselves, newest first (their own, whatever the area)."""
+    return RegistryChange.objects.select_related("house__address", "resident").filter(
+        submitted_by=user
+    )
+
+
+def changes_of(user, resident: Resident) -> QuerySet[RegistryChange]:
+    """Changes to one resident that the user may see: all of them for the police, one's own
+    for the ground."""
+    changes = RegistryChange.objects.filter(resident=resident).select_related("submitted_by")
+    if user.has_perm("registry.view_registrychange"):
+        return scope_to(user, changes)
+    return changes.filter(submitted_by=user)
+
+
+def get_change_for(user, pk) -> RegistryChange:
+    """A change in the user's area (404 outside it)."""
+    changes = RegistryChange.objects.select_related("house__address", "resident", "submitted_by")
+    return get_for(user, changes, pk=pk)

@@ -45,6 +45,7 @@ PAGE_SIZE = 50
 MERGE_RESIDENT = "registry.merge_resident"
 MERGE_SHOWN = 5
 RECENT_REPORTS = 10
+SUBMIT_CHANGE = "registry.add_registrychange"
 ADDRESS_ELEMENTS = Address.ELEMENTS
 SEARCH_EXPORTS = ("residents", "addresses", "houses", "units")  # the lists the search covers
 
@@ -118,6 +119,8 @@ def _resident_context(request, resident: Resident, **extra) -> dict:
         "enrol_form": EnrolForm(may_see_sensitive=user.has_perm(SEE_SENSITIVE_POPULATION))
         if may_enrol
         else None,
+        "may_edit": user.has_perm("registry.change_resident") or user.has_perm(SUBMIT_CHANGE),
+        "changes": selectors.changes_of(user, resident)[:RECENT_REPORTS],
     }
     context.update(extra)
     return context
@@ -235,6 +238,7 @@ def _address_context(request, address) -> dict:
         if user.has_perm("registry.view_tenantreport")
         else [],
         "may_verify": user.has_perm("registry.change_address"),
+        "may_add_resident": user.has_perm("registry.add_resident") or user.has_perm(SUBMIT_CHANGE),
         "may_report_tenant": user.has_perm(ADD_TENANT_REPORT),
         "panels": panels.panels_for(user, "address", address),
     }
