@@ -28,7 +28,7 @@ from fengqiao.outreach.models import VisitTask
 from fengqiao.registry import care, tenants
 from fengqiao.registry import services as registry
 from fengqiao.registry.address_text import parse
-from fengqiao.registry.models import ImportJob
+from fengqiao.registry.models import ImportJob, RegistryChange
 from fengqiao.services import catalogue as service_catalogue
 from fengqiao.services import services as service_applications
 
@@ -70,6 +70,7 @@ class Township:
     establishment: object
     key_person: object
     tenant_report: object
+    registry_change: object
     import_job: object
     assignment: object
     handoff: object
@@ -182,6 +183,15 @@ def furnish(world, which: str) -> Township:
     tenant_report, _created = tenants.report_tenant(
         actor=officer, kind="move_in", house=house, name=name, id_number=id_number, phone=phone
     )
+    # A ground submission waiting for this township's police (registry.editing).
+    registry_change = RegistryChange.objects.create(
+        kind="correct",
+        resident=resident,
+        values={"name": name, "numbers": []},
+        shown={"note": {"old": "", "new": name}},
+        submitted_by=officer,
+        scope_path=resident.scope_path,
+    )
     import_job = ImportJob.objects.create(
         kind="residents", filename=f"{prefix}镇.csv", content=b"", created_by=officer
     )
@@ -208,6 +218,7 @@ def furnish(world, which: str) -> Township:
         establishment=establishment,
         key_person=key_person,
         tenant_report=tenant_report,
+        registry_change=registry_change,
         import_job=import_job,
         assignment=Assignment.objects.get(person__user=officer),
         handoff=handoff,

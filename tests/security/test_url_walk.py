@@ -173,7 +173,23 @@ PAGES: dict[str, Entry] = {
     "places/buildings/<int:pk>/": Entry(lambda b: {"pk": b.address.building_id}),
     # registry
     "registry/": Entry(query={"q": "乙镇实有人口"}),
+    "registry/residents/new/": Entry(
+        post=lambda b, w: {
+            "house": b.house.pk,
+            "name": "冒名",
+            "id_type": "resident_id",
+            "id_number": "330699198502020018",
+            "residence_type": "registered",
+            "client_key": "probe-resident-01",
+        }
+    ),
     "registry/residents/<int:pk>/": Entry(lambda b: {"pk": b.resident.pk}),
+    "registry/residents/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.resident.pk}, post=lambda b, w: {"name": "冒名", "phone": "13000000000"}
+    ),
+    "registry/residents/<int:pk>/end/": Entry(
+        lambda b: {"pk": b.resident.pk}, post=lambda b, w: {"reason": "died"}
+    ),
     "registry/residents/<int:pk>/reveal/<slug:field>/": Entry(
         lambda b: {"pk": b.resident.pk, "field": "id_number"}
     ),
@@ -203,6 +219,10 @@ PAGES: dict[str, Entry] = {
     "registry/tenants/<int:pk>/<slug:action>/": Entry(
         lambda b: {"pk": b.tenant_report.pk, "action": "verify"}
     ),
+    "registry/changes/": Entry(),
+    "registry/changes/<int:pk>/<slug:action>/": Entry(
+        lambda b: {"pk": b.registry_change.pk, "action": "apply"}
+    ),
     "registry/counts/": Entry(),
     "registry/import/": Entry(),
     "registry/import/template/<str:kind>/": Entry(public=False),
@@ -210,6 +230,9 @@ PAGES: dict[str, Entry] = {
     "registry/import/<int:pk>/run/": Entry(lambda b: {"pk": b.import_job.pk}),
     "registry/import/<int:pk>/progress/": Entry(lambda b: {"pk": b.import_job.pk}),
     "registry/import/export/<str:kind>/": Entry(),
+    "registry/import/exchange/": Entry(
+        post=lambda b, w: {"kind": "residents", "file_format": "csv"}
+    ),
     # disputes
     "cases/": Entry(query={"q": "乙社区"}),
     "cases/board/": Entry(),
