@@ -30,6 +30,7 @@ class RegionRow:
     level: str
     path: str
     parent_id: int | None
+    stat_code: str = ""  # the NBS 12-digit code of a township, village or community
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,11 @@ class PlaceNames:
         self._grids_of: dict[int, list[int]] = defaultdict(list)
         for row in rows:
             self.rows[row.id] = row
-            name = row.name.strip()
-            if name:
-                self._by_name[name].append(row.id)
+            # A region is named by its name, our code or its 12-digit statistical code
+            # (a case file's 行政区划 column may hold any of them).
+            for name in dict.fromkeys((row.name.strip(), row.code, row.stat_code)):
+                if name:
+                    self._by_name[name].append(row.id)
             if row.level == "grid" and row.parent_id is not None:
                 self._grids_of[row.parent_id].append(row.id)
         for ids in (*self._by_name.values(), *self._grids_of.values()):
@@ -132,6 +135,8 @@ class PlaceNames:
             return []
         found: list[tuple[int, int, list[int]]] = []
         for end, name in self._automaton.iter(text):
+            if _is_code(name) and not _whole_word(text, end + 1 - len(name), end + 1):
+                continue  # a code inside a longer number (an ID number) names nothing
             ids = self._by_name[name]
             if within:
                 ids = [pk for pk in ids if self.rows[pk].path.startswith(within)]
@@ -148,6 +153,16 @@ class PlaceNames:
 
     def _grids_for(self, pk: int) -> list[int]:
         return [pk] if self.rows[pk].level == "grid" else self.grids_of(pk)
+
+
+def _is_code(name: str) -> bool:
+    return name.isascii() and name.isalnum()
+
+
+def _whole_word(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (_is_code(before) or _is_code(after))
 
 
 def _ancestors_named(path: str, named_paths: set[str]) -> int:

@@ -107,7 +107,9 @@ def place_names() -> PlaceNames:
     with _build_lock:
         cached = _cached
         if cached is None or cached.signature != signature:
-            rows = Region.objects.values_list("id", "code", "name", "level", "path", "parent_id")
+            rows = Region.objects.values_list(
+                "id", "code", "name", "level", "path", "parent_id", "stat_code"
+            )
             cached = _CachedNames(signature, PlaceNames(RegionRow(*row) for row in rows))
             _cached = cached
     return cached.names

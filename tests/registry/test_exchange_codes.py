@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from fengqiao.places.models import Region
 from fengqiao.registry.imports import run_import
 from fengqiao.registry.models import Resident
+from tests.disputes.imports.conftest import chief_b  # noqa: F401 (fixture)
 from tests.registry.conftest import ID_ZHANG
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,39 @@ def test_masked_numbers_name_the_column(coded, registry):
     )
     assert [(e.field, e.message) for e in report.errors] == [("证件号码", "号码已脱敏，无法导入")]
     assert ID_ZHANG  # the fixture's resident is untouched
+
+
+# --- the case import's 行政区划 --------------------------------------------------------
+
+
+def test_the_case_import_reads_a_region_code_in_its_place_column(world, chief_b):  # noqa: F811
+    from fengqiao.disputes.models import Case
+    from tests.disputes.imports.conftest import case_row, run
+
+    world.community_b.stat_code = "330699002101"
+    world.community_b.full_clean()
+    world.community_b.save()
+    rows = [
+        case_row(1, 行政区划="330699002101", 调解组织="乙镇人民调解委员会"),  # 12-digit code
+        case_row(2, 行政区划="330699002001", 调解组织="乙镇人民调解委员会"),  # our code
+        case_row(3, 行政区划="330699002001G01", 调解组织="乙镇人民调解委员会"),  # a grid
+    ]
+    report = run(chief_b, rows)
+    assert report.ok and report.committed, report.lines()
+    assert {case.grid for case in Case.objects.all()} == {world.grid_b1}
+
+
+def test_a_code_inside_a_longer_number_names_no_place():
+    from fengqiao.places.place_names import PlaceNames, RegionRow
+
+    names = PlaceNames(
+        [
+            RegionRow(1, "330699", "测试区", "county", "/330699/", None),
+            RegionRow(2, "330699199", "丙镇", "township", "/330699/330699199/", 1, "330699199000"),
+            RegionRow(3, "330699199201", "丙村", "community", "/330699/330699199/330699199201/", 2),
+            RegionRow(4, "G1", "丙村一网格", "grid", "/330699/330699199/330699199201/G1/", 3),
+        ]
+    )
+    assert names.find("330699199201").grid_id == 4
+    assert names.find("丙镇 330699199201 门口").grid_id == 4
+    assert names.find("当事人 330699199201011234").grid_id is None
