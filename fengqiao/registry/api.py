@@ -37,6 +37,7 @@ class AddressSerializer(ReadOnlyModelSerializer):
             "lon",
             "lat",
             "verified_at",
+            "retired_on",
         ]
 
 
@@ -62,7 +63,7 @@ class HouseSerializer(ReadOnlyModelSerializer):
 
     class Meta:
         model = House
-        fields = ["id", "address", "label", "use", "owner_name", "owner_phone"]
+        fields = ["id", "address", "label", "use", "owner_name", "owner_phone", "ended_on"]
 
 
 class HouseViewSet(ScopedReadOnlyViewSet):
@@ -89,6 +90,7 @@ class ResidentSerializer(ReadOnlyModelSerializer):
             "house",
             "moved_in",
             "moved_out",
+            "end_reason",
         ]
 
 
@@ -121,7 +123,7 @@ class ResidentViewSet(ScopedReadOnlyViewSet):
 class EstablishmentSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Establishment
-        fields = ["id", "name", "kind", "credit_code", "address", "in_charge_name"]
+        fields = ["id", "name", "kind", "credit_code", "address", "in_charge_name", "closed_on"]
 
 
 class EstablishmentViewSet(ScopedReadOnlyViewSet):
