@@ -305,6 +305,11 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "fengqiao.api_schema.region_level_choices",
         "ActionEnum": "fengqiao.disputes.api.ACTIONS",
         "OutcomeEnum": "fengqiao.disputes.models.ladder.Handoff.Outcome",
+        # The registry's choices, read and written (registry.edit_api).
+        "EstablishmentKindEnum": "fengqiao.registry.models.Establishment.Kind",
+        "HouseUseEnum": "fengqiao.registry.models.House.Use",
+        "EndReasonEnum": "fengqiao.registry.models.END_REASON_CHOICES",
+        "RegistryChangeStatusEnum": "fengqiao.registry.models.RegistryChange.Status",
     },
 }
 
