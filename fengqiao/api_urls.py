@@ -11,6 +11,7 @@ from fengqiao.outreach import api as outreach_api
 from fengqiao.outreach import fraud_api, recognition_api
 from fengqiao.places import api as places_api
 from fengqiao.registry import api as registry_api
+from fengqiao.registry import edit_api as registry_edit_api
 from fengqiao.services import api as services_api
 
 router = DefaultRouter()
@@ -20,10 +21,12 @@ router.register("units", org_api.UnitViewSet, basename="unit")
 router.register("beats", org_api.BeatViewSet, basename="beat")
 router.register("people", org_api.PersonViewSet, basename="person")
 router.register("assignments", org_api.AssignmentViewSet, basename="assignment")
-router.register("addresses", registry_api.AddressViewSet, basename="address")
-router.register("houses", registry_api.HouseViewSet, basename="house")
-router.register("residents", registry_api.ResidentViewSet, basename="resident")
-router.register("establishments", registry_api.EstablishmentViewSet, basename="establishment")
+# The registry's viewsets with their writes (registry.edit_api over registry.api's reads).
+router.register("addresses", registry_edit_api.AddressViewSet, basename="address")
+router.register("houses", registry_edit_api.HouseViewSet, basename="house")
+router.register("residents", registry_edit_api.ResidentViewSet, basename="resident")
+router.register("establishments", registry_edit_api.EstablishmentViewSet, basename="establishment")
+router.register("registry-changes", registry_edit_api.ChangeViewSet, basename="registry-change")
 router.register("reports", intake_api.ReportViewSet, basename="report")
 router.register("cases", disputes_api.CaseViewSet, basename="case")
 router.register("incidents", dispatch_api.IncidentViewSet, basename="incident")
