@@ -52,7 +52,13 @@ def import_page(request):
         else:
             return redirect("registry:import-job", job.pk)
     recent = ImportJob.objects.defer("content").filter(created_by=request.user)[:10]
-    context = {"kinds": kinds, "kind": kind, "errors": errors, "recent": recent}
+    context = {
+        "kinds": kinds,
+        "kind": kind,
+        "errors": errors,
+        "recent": recent,
+        "may_exchange": bool(exchange.kinds_for(request.user)),
+    }
     return render(request, "registry/import.html", context, status=400 if errors else 200)
 
 

@@ -102,3 +102,8 @@ def test_the_page_asks_for_a_reason_to_reveal(client, world, registry):
     assert response.status_code == 400
     assert "导出完整号码须写明理由" in response.content.decode()
     assert not AuditEvent.objects.filter(action="registry.exchange_exported").exists()
+
+
+def test_the_import_page_links_to_the_exchange_export(client, world):
+    client.force_login(world.officer_a)
+    assert reverse("registry:exchange") in client.get(reverse("registry:import")).content.decode()
