@@ -596,12 +596,35 @@ PAGES: dict[str, Entry] = {
     "api/v1/^assignments/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.assignment.pk}),
     "api/v1/^addresses/$": Entry(),
     "api/v1/^addresses/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.address.pk}),
+    "api/v1/^addresses/(?P<pk>[^/.]+)/retire/$": Entry(
+        lambda b: {"pk": b.address.pk}, post=lambda b, w: {"reason": "冒名注销"}
+    ),
     "api/v1/^houses/$": Entry(),
     "api/v1/^houses/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.house.pk}),
-    "api/v1/^residents/$": Entry(query={"q": "乙镇实有人口"}),
+    "api/v1/^houses/(?P<pk>[^/.]+)/end/$": Entry(
+        lambda b: {"pk": b.house.pk}, post=lambda b, w: {"reason": "冒名拆除"}
+    ),
+    "api/v1/^residents/$": Entry(
+        query={"q": "乙镇实有人口"},
+        post=lambda b, w: {"house": b.house.pk, "name": "冒名", "id_number": "330699198502020018"},
+    ),
     "api/v1/^residents/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.resident.pk}),
+    "api/v1/^residents/(?P<pk>[^/.]+)/end/$": Entry(
+        lambda b: {"pk": b.resident.pk}, post=lambda b, w: {"reason": "died"}
+    ),
     "api/v1/^establishments/$": Entry(),
     "api/v1/^establishments/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.establishment.pk}),
+    "api/v1/^establishments/(?P<pk>[^/.]+)/close/$": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"reason": "冒名关闭"}
+    ),
+    "api/v1/^registry-changes/$": Entry(),
+    "api/v1/^registry-changes/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.registry_change.pk}),
+    "api/v1/^registry-changes/(?P<pk>[^/.]+)/apply/$": Entry(
+        lambda b: {"pk": b.registry_change.pk}
+    ),
+    "api/v1/^registry-changes/(?P<pk>[^/.]+)/reject/$": Entry(
+        lambda b: {"pk": b.registry_change.pk}, post=lambda b, w: {"reason": "冒名退回"}
+    ),
     "api/v1/^reports/$": Entry(
         post=lambda b, w: {
             "channel": "walk_in",
