@@ -592,6 +592,14 @@ def _digest(layout: str, item: Row) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+def _iso(text: str) -> dt.datetime | None:
+    # The common case first: strptime over every pattern costs half a millisecond a cell.
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _parse_moment(value) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         moment = value
@@ -599,8 +607,8 @@ def _parse_moment(value) -> dt.datetime | None:
         moment = dt.datetime.combine(value, dt.time.min)
     else:
         text = " ".join(str(value).split())
-        moment = None
-        for pattern in _DATE_FORMATS:
+        moment = _iso(text)
+        for pattern in _DATE_FORMATS if moment is None else ():
             try:
                 moment = dt.datetime.strptime(text, pattern)
                 break

@@ -36,9 +36,10 @@ def test_upload_check_edit_the_mapping_and_commit(client, world):
         i for i, r in enumerate(job.counts["mapping"]["category"], 1) if r["value"] == "宗族纠纷"
     )
     mapping = {f"value-category-{category}": "宗族纠纷", f"map-category-{category}": "other"}
-    client.post(run, mapping, HTTP_HX_REQUEST="true")
+    fragment = client.post(run, mapping, HTTP_HX_REQUEST="true").content.decode()
     job.refresh_from_db()
     assert job.status == "checked" and not Case.objects.exists()
+    assert "确认导入" in fragment and "2 行全部通过" in fragment
     client.post(run, {**mapping, "commit": "1"})
     job.refresh_from_db()
     assert job.status == "done" and Case.objects.count() == 2
