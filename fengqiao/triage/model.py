@@ -48,6 +48,10 @@ DISPATCH_RECALL = 0.95  # the highest dispatch threshold that keeps dispatch rec
 CERTAIN_PRECISION = 0.9  # "police certainly needed" from where dispatch precision reaches this
 UNSURE_ACCURACY = 0.5  # below this confidence the top category is right at most half the time
 TARGETS = ("category", "risk", "level", "dispatch")
+# SGD visits the examples in a shuffled order, and on a corpus this size the order alone
+# moves the development set's category macro-F1 by about 0.03 (seeds 0-2, 2026-12-07):
+# each head is the mean of this many fits, one per order.
+SEEDS = int(os.environ.get("FENGQIAO_TRIAGE_SEEDS", "3"))
 
 
 def tokens(text: str, found: list[signals.Signal]) -> str:
@@ -207,14 +211,24 @@ def _fit_heads(
     heads = {}
     for target in targets:
         labels = np.array([getattr(e, target) for e in examples])
-        head = SGDClassifier(
-            loss="log_loss",
-            alpha=ALPHA.get(target, 1e-5),
-            class_weight="balanced",
-            max_iter=50,
-            random_state=0,
+        fitted = [
+            Head.of(
+                SGDClassifier(
+                    loss="log_loss",
+                    alpha=ALPHA.get(target, 1e-5),
+                    class_weight="balanced",
+                    max_iter=50,
+                    random_state=seed,
+                ).fit(matrix, labels)
+            )
+            for seed in range(SEEDS)
+        ]
+        # One linear head with the mean weights of fits that differ only in SGD's order.
+        heads[target] = Head(
+            labels=fitted[0].labels,
+            weights=np.ascontiguousarray(np.mean([h.weights for h in fitted], axis=0)),
+            intercept=np.mean([h.intercept for h in fitted], axis=0),
         )
-        heads[target] = Head.of(head.fit(matrix, labels))
     return heads
 
 
