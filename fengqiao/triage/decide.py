@@ -20,6 +20,7 @@ def is_red(found: list[Signal], red_chance: float, category: str, threshold: flo
         or red_chance >= threshold
         # A missing child or dementia elder is in danger until found.
         or ("vulnerable_person" in names and category == "missing_person")
+        or signals.vulnerable_missing(found)
     )
 
 

@@ -18,6 +18,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"同归于尽|拼命|跟(?:你|他|她)拼了|拼了这条命|要(?:你|他|她|我)的?命|埋了(?:你|他|她)|让(?:你|他|她)见血",
         r"你死我活|血债血还|灭(?:门|你全家)|不让(?:你|他|她)活|让(?:你|他|她)(?:好看|活不成|偿命)",
         r"放火烧|烧死|炸(?:死|了你|了他|掉)|泼(?:汽油|硫酸)|废了(?:你|他)|打断(?:你|他)的腿",
+        r"(?:把|将)(?:你|我|他|她)的?腿打(?:断|折)|腿(?:给)?(?:你|他|她)?打(?:断|折)|(?:来|去)砍(?:你|我|他|她)",
         r"\bkill (?:you|him|her|them|us|everyone|the whole)",
         r"\b(?:i'?ll|i will|gonna|going to|threatened to|threatening to|said he'?d|said she'?d)"
         r" (?:kill|murder|stab|burn|hurt|beat)",
@@ -29,10 +30,11 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "weapon": (
         r"(?:菜|水果|砍|柴|尖|西瓜|杀猪|剔骨)刀|匕首|刀子|动刀|一把刀",
         r"(?:拿|持|握|举|提|挥|掏|亮|抄|带)(?:着|出|起|了)?(?:一把|把)?(?:刀|斧|棍|枪)",
-        r"斧头|斧子|铁棍|木棍|棍子|棍棒|钢管(?!架|脚手)|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
+        r"斧头|斧子|铁棍|木棍|木棒|棍子|棍棒|钢管(?!架|脚手)|铁管|铁锹|锄头|镰刀|扳手|榔头|锤子|铁锤|砖头|板砖",
         r"酒瓶|弹弓|(?:手|猎|气|土)枪|枪支|开枪|硫酸|弩|(?:泼|浇|拿|带|提|拎|扛)(?:着|了)?(?:一桶|一瓶)?汽油|汽油(?:桶|瓶)",
         r"\b(?:knife|knives|machete|cleaver|axe|hatchet|gun|pistol|rifle|crowbar|hammer)\b",
         r"\b(?:iron bar|metal pipe|steel pipe|baseball bat|acid attack|wrench|(?:threw|throwing|with) a brick)\b",
+        r"\bhit (?:him|her|me|them)? ?(?:over the head )?with (?:a|an|the) (?:bottle|chair|stick|bat|pipe|bar|brick|stool|lock)\b",
         r"\b(?:can|jerry ?can|bottle|canister) of (?:petrol|gasoline)\b",
     ),
     "injury": (
@@ -70,7 +72,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "vulnerable_person": (
         r"走失|走丢|失联|失踪|找不到(?:了|人)|找不着|不见了|(?:未|没有?|还没)回(?:家|来)|下落不明",
-        r"老年痴呆|痴呆|阿尔茨海默|失智|认知障碍|智力(?:障碍|残疾)|智障|自闭症|孕妇|怀孕|瘫痪|残疾",
+        r"老年痴呆|痴呆|阿尔茨海默|阿兹海默|失智|认知障碍|智力(?:障碍|残疾)|智障|自闭症|孕妇|怀孕|瘫痪|残疾",
         r"精神(?:病|障碍|分裂|异常|失常)|发病|犯病|躁狂|独居老人|空巢老人|无人照顾",
         # Someone found lost who cannot say where home is: a small child, a confused elder.
         r"迷路|迷了路|迷失方向|找不到家|找(?:妈妈|爸爸|家人)|记不(?:得|清|住)(?:家|住址|电话|路)|"
@@ -86,12 +88,13 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "suicide_risk": (
         r"自杀|轻生|跳楼|跳河|跳江|跳桥|上吊|割腕|喝(?:了)?(?:农药|敌敌畏|百草枯)|吞(?:了)?(?:安眠药|药)",
-        r"不想活|不活了|活不下去|活着没意思|寻死|一死了之|死了算了|死给(?:你|他|她|你们)看|没什么好留恋",
+        r"不想活|不活了|活不下去|活着没意思|寻死|一死了之|死了算了|死给(?:你|他|她|你们|他们|大家)看|想去死|没什么好留恋",
         r"(?:农药|安眠药|药|绳子|炭)(?:我)?(?:都|已经)?(?:买好|准备好)了",
         r"(?:要|就)?(?:从楼上)?跳下去|吃了一(?:堆|瓶|把)药|(?:拿|提|举)着.{0,4}(?:农药|敌敌畏)|(?:刀|剪刀|玻璃)(?:架在|对着)自己|划伤自己|死在这(?:里|儿)?|撑不住了|走了之",
         r"(?:站|坐|爬|人)(?:在|到|上)?(?:了)?(?:楼顶|天台|窗台|窗户外|桥上|桥栏|河边)",
         r"\b(?:suicid\w*|kill (?:myself|himself|herself|themselves)|jump off|end (?:my|his|her) life)",
         r"\b(?:don'?t want to live|overdose|on the roof(?:top)?|ledge)\b",
+        r"\b(?:drink|drank|swallow\w*) (?:the |some )?(?:pesticide|weedkiller|poison|bleach)\b",
         r"\b(?:end it all|hurt (?:himself|herself|myself)|take (?:his|her|my) (?:own )?life|locked (?:himself|herself) in)",
     ),
     "repeated_police_calls": (
@@ -100,6 +103,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"报(?:了)?" + _MANY + r"次警|第[三四五六七八九十\d]+次报警|反复报警|屡次报警|一再报警",
         r"报(?:了)?警(?:了)?(?:已)?(?:有)?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)次|(?:打|拨)了?(?:[3-9]|[1-9]\d|[三四五六七八九十几多]+)(?:次|回)110",
         r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次(?:处警|出警|接报|接警|因)|处警(?:[3-9]|[1-9]\d|[三四五六七八九十]+)次",
+        r"第(?:[三四五六七八九十]+|[3-9]|[1-9]\d)次\w{1,4}报警|(?:[3-9]|[1-9]\d|[三四五六七八九十几])次110",
         # Police named with the count: "called the police five times", not any "several times".
         r"\b(?:called (?:the )?police (?:\w+ )?(?:\d+|three|four|five|six|several|many) times|"
         r"police (?:have )?(?:came|come|been) (?:out )?(?:\d+|three|four|five|six|several|many) times)",
@@ -147,7 +151,7 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
     "intimidation": (
         r"恐吓|威胁|扬言|泼(?:油漆|粪|屎)|死(?:老鼠|猫|狗|鸡|鸟|鱼|蛇)|(?:锁眼|门锁)(?:被)?(?:堵|灌|塞)|(?:锁|锁眼|门)\w{0,4}(?:胶水|502)",
         r"寄刀片|冥币|跟踪|堵(?:在)?(?:我)?家门口|骚扰电话|半夜敲门|砸门",
-        r"泼(?:了)?(?:红)?(?:油漆|漆|粪|屎|废液)|放哀乐|多管闲事|知道你(?:家)?住(?:哪|在哪)|派人上门|你等着|走着瞧|让你(?:另一条)?\w{0,3}(?:断|好看)",
+        r"泼(?:了)?(?:红)?(?:油漆|漆|粪|屎|废液)|泼了\w{1,3}?(?:粪|屎|油漆)|放哀乐|多管闲事|知道(?:你|我)(?:家)?住(?:哪|在哪)|派人上门|(?:你|让我)等着|走着瞧|(?:车胎|轮胎)(?:被)?扎|扎(?:了)?(?:我的?|我家)?(?:车胎|轮胎)|让你(?:另一条)?\w{0,3}(?:断|好看)",
         r"\b(?:threaten(?:ed|ing|s)? (?:me|us|him|her|them|my|our|his|her|to)|death threats?|stalk\w*|"
         r"dead (?:rat|cat|bird|dog))",
         r"\b(?:glued (?:the|my|our) locks?|superglue|smeared|faeces|feces|excrement)\b",
@@ -223,6 +227,15 @@ SIGNAL_PATTERNS: dict[str, tuple[str, ...]] = {
         r"fight going on|a fight (?:right )?now|(?:fighting|beating) (?:him|her|them) (?:right )?now)\b",
     ),
     # A quarrel that has run for months or years: long-running, not by itself a live danger.
+    # Someone not where they should be, now: with a vulnerable person (a child, a dementia
+    # elder, a psychiatric patient) it makes the report red whatever the category.
+    "missing": (
+        r"走失|走丢|失联|失踪|下落不明|找不到(?:了|人)|找不着人|(?:还没|没有?|未)回(?:家|来)|还没回(?![复应答])",
+        r"没见(?:着|到)?人|(?:出门|外出|出去)\w{0,8}?未归|(?<!人)不见的",
+        r"\b(?:is missing|went missing|gone missing|can'?t find (?:him|her|them)|nobody has seen (?:him|her))",
+        r"\b(?:hasn'?t (?:come|came) (?:back|home)|didn'?t come (?:back|home)|not come home|wandered off)\b",
+        r"\bleft \w+(?: \w+){0,4} unnoticed\b",
+    ),
     "long_running": (
         r"(?:[一二两三四五六七八九十几多好]+|(?<!\d)\d{1,2})(?:多)?年(?![级前底初代轻内])|多年|常年|长期|"
         r"由来已久|积怨|老矛盾|历史遗留|拖了(?:好)?(?:几|多|\d+|[一二两三四五六七八九十])?(?:年|个月)|(?:从|自)(?:\d{2,4}|上)?年(?:起|开始)",

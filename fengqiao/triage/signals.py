@@ -48,7 +48,7 @@ RED = frozenset(
     }
 )
 # Context that says an injury or a quarrel is not a live danger by itself.
-CONTEXT = frozenset({"accidental", "over", "long_running"})
+CONTEXT = frozenset({"accidental", "over", "long_running", "missing"})
 # What makes an injury or an old quarrel a live danger again: a weapon, a threat, violence
 # still going on, someone promising more, violence at home (a pattern, not an incident).
 ESCALATING = frozenset(
@@ -174,6 +174,19 @@ def red_flags(found: list[Signal]) -> list[Signal]:
     if injury is not None and ("accidental" in names or "over" in names or not injury.live):
         flags.remove(injury)
     return [s for s in flags if s.name != "failed_mediation"]
+
+
+def vulnerable_missing(found: list[Signal]) -> bool:
+    """A small child, a dementia elder or a psychiatric patient missing now (told live):
+    the vulnerable words must be more than the missing ones ("钱包不见了" is neither, and
+    "孩子" alone is not enough: "老公还没回来，孩子发烧了")."""
+    by_name = {s.name: s for s in found}
+    missing = by_name.get("missing")
+    if missing is None or not missing.live:
+        return False
+    vulnerable = by_name.get("vulnerable_person")
+    who = set(vulnerable.words) - set(missing.words) if vulnerable else set()
+    return bool(who)
 
 
 def danger_now(text: str, found: list[Signal]) -> bool:

@@ -82,8 +82,7 @@ def simplified(text: str) -> str:
     if converted == text or len(converted) != len(text):
         return converted
     return "".join(
-        old if _has_traditional_form(old) else new
-        for old, new in zip(text, converted, strict=True)
+        old if _has_traditional_form(old) else new for old, new in zip(text, converted, strict=True)
     )
 
 

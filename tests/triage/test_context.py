@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fengqiao import triage
+from fengqiao.triage import decide, signals
 from fengqiao.triage.signals import find_signals, red_flags
 from fengqiao.triage.text import normalise
 
@@ -158,3 +159,28 @@ def test_high_stakes_send_a_matter_that_is_not_red_to_a_professional():
     assert "high_stakes" in {s.name for s in result.signals}
     assert result.risk != "red" and result.level == 3
     assert "high_stakes" not in names("欠款三万元一直不还")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我妈有阿兹海默，早上出门买菜到现在还没回来，电话也不接",
+        "Our grandfather with Alzheimer's went out for a walk at 3pm and hasn't come back",
+    ],
+)
+def test_a_vulnerable_person_missing_now_is_red_whatever_the_category(text):
+    found = find_signals(normalise(text))
+    assert signals.vulnerable_missing(found)
+    assert decide.is_red(found, 0.0, "other", 1.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的钱包不见了，监控里看是一个骑车的人捡走的",
+        "老公出差还没回来，孩子发烧了",
+        "上个月走失的老人已经找到了",
+    ],
+)
+def test_a_lost_thing_an_absent_adult_or_a_person_found_is_not_a_missing_person(text):
+    assert not signals.vulnerable_missing(find_signals(normalise(text)))

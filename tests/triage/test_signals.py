@@ -34,6 +34,12 @@ def found(text: str) -> dict[str, bool]:
         ("门口被泼了油漆，还放了死老鼠", "intimidation"),
         ("不解决就去北京上访", "petition_threat"),
         ("车窗被砸坏了", "property_damage"),
+        ("要是敢提换物业，就找人把我腿打折", "threat_to_kill"),
+        ("He says he'll drink pesticide if they knock the house down", "suicide_risk"),
+        ("大门被泼了两次粪", "intimidation"),
+        ("他说知道我家住哪，让我等着", "intimidation"),
+        ("one of them was hit with a bottle", "weapon"),
+        ("这个月她已经是第三次走失报警了", "repeated_police_calls"),
     ],
 )
 def test_each_signal_is_found_in_plain_words(text, signal):

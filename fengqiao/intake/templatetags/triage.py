@@ -30,6 +30,7 @@ SIGNAL_LABELS = {
     "threat_of_more": gettext_lazy("扬言再来、反复发生"),
     "violence_ongoing": gettext_lazy("正在发生冲突"),
     "long_running": gettext_lazy("长期积怨"),
+    "missing": gettext_lazy("人员走失、未归"),
     "fraud_in_progress": gettext_lazy("正在转账或取款"),
     "in_court": gettext_lazy("已进入诉讼或诉前调解"),
     "high_stakes": gettext_lazy("涉及重大利益（死亡、十万元以上、多名工人）"),
