@@ -64,8 +64,8 @@ class Homes:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Occupancy._meta.db_table} "
-                "(resident_id, house_id, residence_type, moved_in, moved_out) "
-                f"SELECT id, house_id, residence_type, moved_in, NULL FROM "
+                "(resident_id, house_id, residence_type, moved_in, moved_out, end_reason) "
+                f"SELECT id, house_id, residence_type, moved_in, NULL, '' FROM "
                 f"{Resident._meta.db_table} WHERE id >= %s AND house_id IS NOT NULL",
                 [self.residents.first_id],
             )

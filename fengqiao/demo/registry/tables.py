@@ -30,15 +30,20 @@ class Table:
     """Rows of one model as tuples with explicit ids, written with ``executemany``."""
 
     def __init__(self, model, columns: tuple[str, ...]) -> None:
-        concrete = [field.attname for field in model._meta.concrete_fields]
-        if set(concrete) != {"id", *columns}:
-            raise RuntimeError(f"{model.__name__} columns changed: {sorted(concrete)}")
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        # A column the demo does not fill is written empty when the model allows it (an
+        # end date, a reason); one that needs a value stops the demo until it gets one.
+        unfilled = [name for name in fields if name not in {"id", *columns}]
+        needed = [name for name in unfilled if not _may_stay_empty(fields[name])]
+        if needed or not set(columns) <= set(fields):
+            raise RuntimeError(f"{model.__name__} columns changed: {sorted(fields)}")
+        self.empty = tuple(fields[name].get_default() for name in unfilled)
         self.model = model
-        by_attname = {field.attname: field.column for field in model._meta.concrete_fields}
-        quoted = ", ".join(connection.ops.quote_name(by_attname[c]) for c in ("id", *columns))
+        names = ("id", *columns, *unfilled)
+        quoted = ", ".join(connection.ops.quote_name(fields[c].column) for c in names)
         self.sql = (
             f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) "
-            f"VALUES ({', '.join(['%s'] * (len(columns) + 1))})"
+            f"VALUES ({', '.join(['%s'] * len(names))})"
         )
         self.first_id = (model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
         self.next_id = self.first_id
@@ -48,7 +53,7 @@ class Table:
     def add(self, *values) -> int:
         pk = self.next_id
         self.next_id += 1
-        self.rows.append((pk, *values))
+        self.rows.append((pk, *values, *self.empty))
         if len(self.rows) >= BATCH_SIZE:
             self.flush()
         return pk
@@ -103,3 +108,7 @@ RESIDENT_COLUMNS = (
     "updated_at",
     "scope_path",
 )
+
+
+def _may_stay_empty(field) -> bool:
+    return field.null or field.has_default() or (field.blank and field.empty_strings_allowed)
