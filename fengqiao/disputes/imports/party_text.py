@@ -73,3 +73,17 @@ def _party(piece: str) -> tuple[PartyText | None, str]:
         else:
             return None, _("号码太多，每人只能写一个身份证号和一个电话")
     return PartyText(name, id_number, phone), ""
+
+
+def party_text(name: str, id_number: str = "", phone: str = "") -> str:
+    """One party as a 当事人 cell writes it back: "姓名(身份证号) 电话" (a mainland phone
+    without +86); ``split_parties`` reads it as it was."""
+    text = f"{name}({id_number})" if id_number else name
+    if phone:
+        text += " " + phone.removeprefix("+86")
+    return text
+
+
+def parties_text(parties) -> str:
+    """Several parties joined as one cell (see ``party_text``)."""
+    return "；".join(party_text(*party) for party in parties)
