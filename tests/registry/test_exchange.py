@@ -11,7 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from openpyxl import load_workbook
 
 from fengqiao.audit.models import AuditEvent
+from fengqiao.disputes import services as disputes
 from fengqiao.registry import exchange, services
+from fengqiao.registry.address_text import parse
 from fengqiao.registry.imports import run_import
 from fengqiao.registry.models import Address, Establishment, House, Occupancy, Resident
 from tests.registry.conftest import ID_ZHANG, PHONE_ZHANG
@@ -305,3 +307,46 @@ def test_masked_numbers_are_refused_on_import(world, full):
         ("手机号码", "号码已脱敏，无法导入"),
     ]
     assert not Resident.objects.exists()
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["addresses", "houses", "residents", "units", "disputes"])
+def test_an_export_costs_the_same_queries_for_more_rows(world, full, kind):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            exchange.export_exchange(actor=world.county_admin, kind=kind)
+        return len(queries)
+
+    _open_case(world)
+    few = count()
+    address = services.register_address(
+        actor=world.county_admin, grid=world.grid_a2, parts=parse("5组8号")
+    )[0]
+    house = services.register_house(actor=world.county_admin, address=address, label="西屋")
+    services.register_resident(
+        actor=world.county_admin, house=house, name="赵六", id_number="330699198001010030"
+    )
+    services.register_establishment(
+        actor=world.county_admin, address=address, name="甲村茶馆", kind="restaurant"
+    )
+    _open_case(world)
+    _open_case(world)
+    assert count() == few
+
+
+def _open_case(world):
+    return disputes.open_case(
+        actor=world.officer_a,
+        title="噪音纠纷",
+        narrative="楼上装修噪音",
+        category="neighbourhood",
+        risk="blue",
+        channel="walk_in",
+        grid=world.grid_a1,
+        parties=[{"role": "applicant", "name": "张三", "phone": "13800001111"}],
+    )
