@@ -119,14 +119,16 @@ def _iso(value) -> str | None:
 # --- who may do what -------------------------------------------------------------------
 
 
-def _applies_directly(actor, permission: str, obj) -> bool:
+def _applies_directly(actor, permission: str, obj, *, reads: bool = False) -> bool:
     """True when ``actor`` edits ``obj`` themselves, False when their edit waits for the
-    police; refused when they may do neither, or ``obj`` lies outside their area."""
+    police; refused when they may do neither, or ``obj`` lies outside their area. With
+    ``reads``, a submitter must also be able to see residents (a building head adds people
+    but never reads or corrects their records)."""
     if not in_scope(actor, obj):
         raise PermissionDenied(_("没有权限进行此操作"))
     if actor.has_perm(permission):
         return True
-    if actor.has_perm(SUBMIT):
+    if actor.has_perm(SUBMIT) and (not reads or actor.has_perm("registry.view_resident")):
         return False
     raise PermissionDenied(_("没有权限进行此操作"))
 
@@ -283,7 +285,7 @@ def correct_resident(
 ) -> Edit:
     """Change the given fields of ``resident`` (only those given; a number left out keeps
     its value). Applied at once for the police, waiting for them otherwise."""
-    direct = _applies_directly(actor, "registry.change_resident", resident)
+    direct = _applies_directly(actor, "registry.change_resident", resident, reads=True)
     key, replay = _replayed(actor, client_key)
     if replay is not None:
         return Edit(replay, False)
@@ -316,7 +318,7 @@ def correct_resident(
 def end_resident(*, actor, resident: Resident, values: dict, client_key: str | None = None) -> Edit:
     """The resident moves away, dies or is de-registered on ``values["on"]`` (today when
     blank): their stay ends with that date and reason; nothing is deleted."""
-    direct = _applies_directly(actor, "registry.change_resident", resident)
+    direct = _applies_directly(actor, "registry.change_resident", resident, reads=True)
     key, replay = _replayed(actor, client_key)
     if replay is not None:
         return Edit(replay, False)

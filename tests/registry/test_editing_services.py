@@ -224,6 +224,8 @@ def test_a_building_head_may_submit_an_add_but_not_apply_it(world, registry):
     assert not edit.applied
     with pytest.raises(PermissionDenied):
         editing.apply_change(actor=head, change=edit.change)
+    with pytest.raises(PermissionDenied):  # they never read residents, so never correct them
+        editing.correct_resident(actor=head, resident=registry.zhang, values={"name": "张叁"})
 
 
 # --- houses, units, employees, addresses -----------------------------------------------
