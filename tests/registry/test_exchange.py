@@ -350,3 +350,16 @@ def _open_case(world):
         grid=world.grid_a1,
         parties=[{"role": "applicant", "name": "张三", "phone": "13800001111"}],
     )
+
+
+def test_a_formula_like_name_is_text_in_a_csv_and_reads_back_unchanged(world, full):
+    from fengqiao.registry.imports.reading import read_rows
+
+    formula = '=HYPERLINK("http://x","y")'
+    services.register_establishment(
+        actor=world.county_admin, address=full[1].address, name=formula, kind="shop"
+    )
+    content = exchange.export_exchange(actor=world.officer_a, kind="units", file_format="csv")
+    assert f"'{formula}" in [row["单位名称"] for row in records(content, "csv")]
+    rows = list(read_rows("units", io.BytesIO(content), "units.csv"))
+    assert formula in [row["name"] for row in rows]
