@@ -14,6 +14,9 @@ Three measurements on PostgreSQL, each beside a baseline from the same run:
 (c) import: ``registry.imports.run_import`` of ``--import-rows`` residents (default 100,000)
     from an .xlsx (openpyxl write-only), in a process of its own: rows/s and its peak
     resident memory (ru_maxrss); baseline: the same rows inserted raw with ``executemany``.
+(d) case import: ``disputes.imports.import_cases`` of ``--case-rows`` cases (default 20,000)
+    in the people's-mediation 18-column layout: dry run, commit and re-import in a process of
+    its own, rows/s and peak memory, beside a raw insert (``bench/case_import.py``).
 
 Setup: a scratch database (``fengqiao_bench_reg``, ``..._quick`` with ``--quick``) created
 through the maintenance database and kept between runs (``--fresh`` drops it first),
@@ -42,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from case_import import print_cases, run_case_bench  # noqa: E402
 from worklist import DEFAULT_PG_URL, ensure_database, explain, percentile, say  # noqa: E402
 
 TARGET_P95_MS = 100.0
@@ -474,7 +478,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed searches per query")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["search", "match", "import"])
+    parser.add_argument("--case-rows", type=int, default=20_000)
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["search", "match", "import", "cases"]
+    )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest")
     parser.add_argument("--import-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -521,6 +528,8 @@ def main() -> None:
         print_matcher(run_matcher())
     if "import" not in args.skip:
         print_import(run_import_bench(args.import_rows))
+    if "cases" not in args.skip:
+        print_cases(run_case_bench(args.case_rows))
 
 
 if __name__ == "__main__":
