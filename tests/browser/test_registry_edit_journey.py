@@ -25,6 +25,11 @@ FIRST17 = "33069919950303001"
 ID_WANG = FIRST17 + check_character(FIRST17)
 
 
+def _fits(page) -> bool:
+    """Nothing wider than the phone: no sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def test_a_grid_worker_adds_a_resident_the_officer_verifies_then_corrects_the_phone(
     world, registry, page, browser, live_server, page_errors, tmp_path
 ):
@@ -35,6 +40,7 @@ def test_a_grid_worker_adds_a_resident_the_officer_verifies_then_corrects_the_ph
     page.get_by_role("link", name="新增居民").click()
     expect(page.get_by_role("heading", name="新增居民")).to_be_visible()
     expect(page.get_by_label("房屋")).to_have_value(str(registry.house_a.pk))
+    assert _fits(page)
     page.get_by_label("姓名").fill("王小二")
     page.get_by_label("证件号码").fill(ID_WANG[:-1] + "0")  # a wrong check digit first
     page.get_by_label("手机号（可不填）").fill("139 0000 1111")
@@ -63,6 +69,7 @@ def test_a_grid_worker_adds_a_resident_the_officer_verifies_then_corrects_the_ph
     card = officer.locator(".tenant-review", has_text="王小二")
     expect(card).to_contain_text("139****1111")
     expect(card).not_to_contain_text(ID_WANG)
+    assert _fits(officer)
     card.get_by_label("核实意见（可不填）").fill("已上门核实")
     card.get_by_role("button", name="核实无误，生效").click()
     expect(officer.locator(".tenant-review", has_text="王小二")).to_contain_text("已核实")
