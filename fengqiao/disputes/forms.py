@@ -443,6 +443,8 @@ ACTION_LABELS = {
 EVENT_LABELS = {
     **ACTION_LABELS,
     "received": _("登记"),
+    "imported": _("从人民调解系统导入"),
+    "import_updated": _("重新导入，按原系统更新"),
     "party_added": _("添加当事人"),
     "merged_in": _("有案件并入"),
     "linked": _("关联案件"),
