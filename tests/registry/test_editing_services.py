@@ -266,3 +266,44 @@ def test_house_unit_employee_and_address_are_corrected_and_ended_with_audit(worl
     } <= actions
     with pytest.raises(PermissionDenied):
         editing.correct_house(actor=world.officer_b, house=registry.house_a, values={"use": "own"})
+
+
+def test_a_grid_worker_cannot_edit_in_the_next_grid_of_the_same_township(world, registry):
+    from fengqiao.registry import services
+    from tests.registry.conftest import address_in
+
+    address = address_in(world.grid_a2, "5组3号", actor=world.county_admin)
+    house = services.register_house(actor=world.county_admin, address=address)
+    neighbour = services.register_resident(
+        actor=world.county_admin, house=house, name="赵五", id_number=ID_WANG
+    )
+    before = _state()
+    with pytest.raises(PermissionDenied):
+        editing.add_resident(
+            actor=world.grid_worker_a1, house=house, values={**NEW_WANG, "id_number": ""}
+        )
+    with pytest.raises(PermissionDenied):
+        editing.correct_resident(
+            actor=world.grid_worker_a1, resident=neighbour, values={"name": "赵六"}
+        )
+    with pytest.raises(PermissionDenied):
+        editing.end_resident(actor=world.grid_worker_a1, resident=neighbour, values={})
+    assert _state() == before
+    # The officer of the township may.
+    assert editing.correct_resident(
+        actor=world.officer_a, resident=neighbour, values={"name": "赵六"}
+    ).applied
+
+
+def test_two_officers_applying_the_same_change_at_once_apply_it_once(world, registry):
+    edit = editing.correct_resident(
+        actor=world.grid_worker_a1, resident=registry.zhang, values={"note": "新备注"}
+    )
+    stale = RegistryChange.objects.get(pk=edit.change.pk)  # read before the other applies
+    chief = world.chief
+    editing.apply_change(actor=world.officer_a, change=edit.change)
+    before = _state()
+    with pytest.raises(ValidationError, match="处理过"):
+        editing.apply_change(actor=chief, change=stale)
+    assert _state() == before
+    assert AuditEvent.objects.filter(action="registry.resident.corrected").count() == 1
