@@ -115,18 +115,20 @@ def _commit(importer: Importer, report: ImportReport, actor, progress: Progress 
             if not report.ok:
                 raise _Abort
             created = importer.write(progress)
-            audit.record(
-                actor=actor,
-                action=importer.audit_action,
-                changes={
-                    "kind": report.kind,
-                    "filename": report.filename[:200],
-                    "rows": report.rows,
-                    "created": created,
-                    "skipped": report.skipped,
-                    **importer.audit_changes(),
-                },
-            )
+            # A file that changes nothing (the same file run again) leaves no entry.
+            if any(created.values()):
+                audit.record(
+                    actor=actor,
+                    action=importer.audit_action,
+                    changes={
+                        "kind": report.kind,
+                        "filename": report.filename[:200],
+                        "rows": report.rows,
+                        "created": created,
+                        "skipped": report.skipped,
+                        **importer.audit_changes(),
+                    },
+                )
     except _Abort:
         return
     except IntegrityError:
