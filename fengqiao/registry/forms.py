@@ -327,4 +327,3 @@ class ResidentEndForm(KeyedForm):
 
     def values(self) -> dict:
         return {"reason": self.cleaned_data["reason"], "on": self.cleaned_data["on"]}
-
