@@ -88,11 +88,19 @@ class Places:
         places = cls()
         regions = Region.objects.exclude(level="grid").defer("boundary")
         places.regions = {region.code: region for region in regions}
-        stations = Unit.objects.filter(kind=Unit.Kind.STATION).select_related("jurisdiction")
+        # Codes and names only: a jurisdiction's or area's boundary is a large polygon.
+        stations = (
+            Unit.objects.filter(kind=Unit.Kind.STATION)
+            .select_related("jurisdiction")
+            .only("code", "name", "jurisdiction__code")
+        )
         places.stations = {unit.jurisdiction.code: unit for unit in stations}
-        for beat in Beat.objects.prefetch_related("areas"):
-            for area in beat.areas.all():
-                places.beats.setdefault(area.code, beat)
+        beats = {beat.pk: beat for beat in Beat.objects.only("code", "name")}
+        covered = Beat.areas.through.objects.order_by("beat__code").values_list(
+            "beat_id", "region__code"
+        )
+        for beat_id, code in covered:
+            places.beats.setdefault(code, beats[beat_id])
         return places
 
     def chain(self, path: str) -> list[str]:
