@@ -413,8 +413,9 @@ def test_busy_pages_keep_a_fixed_number_of_queries(
         (reverse("registry:search") + "?q=zs", 11),  # initials, then full pinyin
         (reverse("registry:search") + "?q=5组", 13),
         # + likely duplicates, + the audit chain's head for the audited view; both pages'
-        # cases panels read the counties' time limits (their overdue flag) once
-        (reverse("registry:resident", args=[registry.zhang.pk]), 20),
+        # cases panels read the counties' time limits (their overdue flag) once; + the
+        # resident's registry changes (registry.editing)
+        (reverse("registry:resident", args=[registry.zhang.pk]), 21),
         (reverse("registry:address", args=[registry.address_a.pk]), 17),
     ]:
         with django_assert_max_num_queries(most):
