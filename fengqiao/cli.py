@@ -79,6 +79,12 @@ def demo(args: argparse.Namespace) -> int:
         return 1
     print(f"数据目录 / data directory: {settings.DATA_DIR}", flush=True)
     first_start = _begin_first_start(settings)
+    warming = None
+    if first_start is not None:
+        from fengqiao.triage import model
+
+        # Triage's model trains on the second core while the county loads on this one.
+        warming = model.warm_in_background()
     if first_start is not None:
         # All or nothing (the marker rebuilds an interrupted first start), so the one-time
         # load need not wait for the disk at every checkpoint; made durable before serving.
@@ -91,6 +97,8 @@ def demo(args: argparse.Namespace) -> int:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         first_start.unlink()
+    if warming is not None:
+        warming.wait()
     _start_deadline_watcher()
     print(
         f"枫桥已启动 / Fengqiao is serving at http://{args.host}:{args.port}/  (Ctrl+C 停止)",

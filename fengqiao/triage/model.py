@@ -13,13 +13,17 @@ and rebuilt whenever one changes: a model can never be older than its corpus.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import logging
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -427,6 +431,20 @@ def _cache_dir() -> Path:
 def _load_or_train() -> Model:
     fingerprint = _fingerprint()
     path = _cache_dir() / f"triage-{fingerprint}.pickle"
+    model = _cached(path, fingerprint)
+    if model is not None:
+        return model
+    # One process trains; another that needs the model meanwhile (the demo beside its
+    # warm-up, gunicorn's workers) waits for it and reads its cache instead of training too.
+    with _training_lock(path):
+        model = _cached(path, fingerprint)
+        if model is None:
+            model = train(corpus.training_set(), fingerprint)
+            _store(model, path)
+    return model
+
+
+def _cached(path: Path, fingerprint: str) -> Model | None:
     try:
         with path.open("rb") as cached:
             model = pickle.load(cached)
@@ -434,9 +452,44 @@ def _load_or_train() -> Model:
             return model
     except (OSError, pickle.UnpicklingError, AttributeError, EOFError, ImportError):
         pass
-    model = train(corpus.training_set(), fingerprint)
-    _store(model, path)
-    return model
+    return None
+
+
+@contextlib.contextmanager
+def _training_lock(path: Path) -> Iterator[None]:
+    """An advisory lock beside the cache file, where the system has one (best effort: no
+    lock only means two processes may train at once, as before)."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.with_suffix(".lock").open("a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def warm_in_background() -> subprocess.Popen | None:
+    """Train (or load) the model in a child process, on another core, while this process
+    does other work (the demo's first start loads its county meanwhile); the first
+    ``current()`` here then waits for the child's cache instead of training again."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from fengqiao.triage import model; model.current()"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            # Its failure shows as this process training after all, not as noise.
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError as error:
+        log.warning("triage model not warmed in the background: %s", error)
+        return None
 
 
 def _store(model: Model, path: Path) -> None:
