@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop as N_
 from fengqiao import identity, taxonomy
 from fengqiao.disputes import selectors
 from fengqiao.disputes.models import Case, Party
-from fengqiao.privacy import mask_phone
+from fengqiao.privacy import mask_numbers, mask_phone
 from fengqiao.registry import exchange
 from fengqiao.registry.exchange import ChildTable, Context, Layout
 
@@ -29,6 +29,12 @@ SEX_CODES = {"male": "1", "female": "2"}
 
 def _date(moment) -> str:
     return timezone.localtime(moment).date().isoformat() if moment else ""
+
+
+def _typed(text: str, ctx: Context) -> str:
+    """Words people typed (a title, a narrative, an address, a visit's note) as the file
+    carries them: the numbers in them masked like the parties' own, unless revealed."""
+    return text if ctx.reveal else mask_numbers(text)
 
 
 def _people(case: Case) -> list[Party]:
@@ -116,14 +122,14 @@ LAYOUT = Layout(
     ("std_address", "building"),
     (
         ("事件编号", "", lambda c, ctx: c.reference),
-        ("事件名称", "", lambda c, ctx: c.title),
+        ("事件名称", "", lambda c, ctx: _typed(c.title, ctx)),
         ("事件发生日期", "", lambda c, ctx: _date(c.received_at)),
-        ("发生地点", "", lambda c, ctx: _place(c)),
+        ("发生地点", "", lambda c, ctx: _typed(_place(c), ctx)),
         ("事件规模", "", lambda c, ctx: _scale(c)),
         ("事件类型代码", "", lambda c, ctx: c.category),
         ("事件类型", "", lambda c, ctx: taxonomy.label("category", c.category)),
         ("涉及人数", "", lambda c, ctx: len(_people(c))),
-        ("事件简述", "", lambda c, ctx: c.narrative[:NARRATIVE_MAX]),
+        ("事件简述", "", lambda c, ctx: _typed(c.narrative[:NARRATIVE_MAX], ctx)),
         (
             "涉及单位",
             "",
@@ -144,7 +150,7 @@ LAYOUT = Layout(
         ("化解是否成功", "", lambda c, ctx: _success(c)),
         ("化解情况", "", lambda c, ctx: c.get_state_display()),
         ("考评日期", "", lambda c, ctx: _date(v.done_at) if (v := _last_visit(c)) else ""),
-        ("考评意见", "", lambda c, ctx: _evaluation(c)),
+        ("考评意见", "", lambda c, ctx: _typed(_evaluation(c), ctx)),
         ("经度", "", lambda c, ctx: _point(c)[0]),
         ("纬度", "", lambda c, ctx: _point(c)[1]),
         ("事件处理状态", "", lambda c, ctx: c.get_state_display()),
@@ -169,7 +175,7 @@ LAYOUT = Layout(
                 ("性别", "", lambda p, ctx: _sex(p)),
                 ("民族", "", lambda p, ctx: ""),
                 ("联系电话", "", _phone),
-                ("居住详细地址", "", lambda p, ctx: p.address),
+                ("居住详细地址", "", lambda p, ctx: _typed(p.address, ctx)),
                 ("统一社会信用代码", "", lambda p, ctx: p.credit_code),
             ),
         ),

@@ -99,9 +99,10 @@ def _posted_mapping(post) -> dict[str, dict[str, str]] | None:
     our choice for it (blank: the default rule)."""
     table: dict[str, dict[str, str]] = {}
     for name, value in post.items():
-        if not name.startswith("value-"):
+        parts = name.split("-", 2)
+        if len(parts) != 3 or parts[0] != "value":
             continue
-        _prefix, dimension, index = name.split("-", 2)
+        _prefix, dimension, index = parts
         if dimension not in mapping.BY_KEY:
             continue
         choice = post.get(f"map-{dimension}-{index}", "").strip()

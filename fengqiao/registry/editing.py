@@ -251,8 +251,7 @@ def add_resident(*, actor, house: House, values: dict, client_key: str | None = 
     key, replay = _replayed(actor, client_key)
     if replay is not None:
         return Edit(replay, False)
-    if house.ended_on is not None:
-        raise ValidationError({"house": [_("这套房屋已灭失，不能再登记人员")]})
+    _ensure_current(house)
     cleaned = _check_new(actor, values)
     change = RegistryChange(
         kind=RegistryChange.Kind.ADD,
@@ -429,7 +428,14 @@ def _apply(actor, change: RegistryChange, *, note: str) -> None:
     )
 
 
+def _ensure_current(house: House) -> None:
+    if house.ended_on is not None:
+        raise ValidationError({"house": [_("这套房屋已灭失，不能再登记人员")]})
+
+
 def _apply_add(actor, change: RegistryChange, values: dict) -> Resident:
+    # The house as it is now: it may have been ended since the ground submitted.
+    _ensure_current(House.objects.select_for_update().get(pk=change.house_id))
     cleaned = _check_new(actor, values)
     resident = services.register_resident(
         actor=actor,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -202,6 +204,16 @@ def write_tables(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def write_private_file(path: Path, content: bytes) -> None:
+    """Write an export to ``path`` readable and writable by its owner only (an existing
+    file too): a file of names, addresses and perhaps full numbers does not become
+    readable by every account on the machine through the umask."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as written:
+        os.fchmod(written.fileno(), 0o600)
+        written.write(content)
 
 
 def _csv_table(signed_by: str, headers: list[str], rows: Iterable[list], encoding: str) -> bytes:

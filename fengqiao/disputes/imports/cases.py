@@ -268,7 +268,9 @@ class CaseImporter(Importer):
         one with this exact name; an organisation we do not have leaves the case without."""
         teams = scope_to(self.actor, Team.objects.all())
         if override:
-            found = teams.filter(pk=int(override)) if override.isdigit() else teams.none()
+            # Typed on the form: "²" passes isdigit() and fails int(); 30 digits overflow.
+            is_id = override.isascii() and override.isdigit() and len(override) <= 9
+            found = teams.filter(pk=int(override)) if is_id else teams.none()
         else:
             found = teams.filter(name=name_or_id)
         ids = list(found.values_list("pk", flat=True)[:2])

@@ -20,6 +20,13 @@ from fengqiao.registry.imports.report import ImportFileError
 _FIRST_SHEET = "xl/worksheets/sheet1.xml"
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 HEADER_SEARCH_ROWS = 5  # an exported file has a title line above its header
+# A workbook's XML packs about ten to one; a part packed a hundred times tighter is a zip
+# bomb (one cell of 300 MB in 300 KB), which openpyxl would unpack whole into memory. The
+# total bounds a 20 MB upload of honest XML. The sizes are what the zip declares, and
+# ``zipfile`` stops reading a part at its declared size.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_PACKING_RATIO = 100
+_RATIO_FROM_BYTES = 1024 * 1024
 
 
 def read_rows(kind: str, file_obj: BinaryIO, filename: str) -> Iterator[dict]:
@@ -64,11 +71,31 @@ def _xlsx_records(file_obj: BinaryIO) -> Iterator[tuple[int, tuple]]:
     file_obj.seek(0)
     if head != b"PK\x03\x04":
         raise ImportFileError(_("文件不是有效的 .xlsx 工作簿，请用 Excel 或 WPS 另存为 .xlsx"))
+    _refuse_zip_bomb(file_obj)
     try:
         workbook = load_workbook(file_obj, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zip, XML and openpyxl errors alike
         raise ImportFileError(_("无法打开这个 .xlsx 文件，请确认文件没有损坏")) from exc
     return _sheet_records(workbook)
+
+
+def _refuse_zip_bomb(file_obj: BinaryIO) -> None:
+    try:
+        with zipfile.ZipFile(file_obj) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportFileError(_("无法打开这个 .xlsx 文件，请确认文件没有损坏")) from exc
+    finally:
+        file_obj.seek(0)
+    packed_tight = any(
+        part.file_size > _RATIO_FROM_BYTES
+        and part.file_size > MAX_PACKING_RATIO * max(part.compress_size, 1)
+        for part in parts
+    )
+    if packed_tight or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _("这个 .xlsx 文件解压后过大或压缩比异常，请在 Excel 或 WPS 中另存后再导入")
+        )
 
 
 def _sheet_records(workbook) -> Iterator[tuple[int, tuple]]:

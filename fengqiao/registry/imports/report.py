@@ -8,6 +8,8 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
+from fengqiao.privacy import mask_numbers
+
 MAX_ERRORS = 1000  # kept and shown; the total is counted beyond it
 FILE = N_("文件")  # the "column" of a problem with the file as a whole (row 0)
 
@@ -45,7 +47,10 @@ class ImportReport:
 
     def add_error(self, row: int, label: str, message: str) -> None:
         self.error_count += 1
-        self.errors.append(RowError(row, _(label), message))
+        # Messages quote the cell they refuse; a file whose columns slipped puts ID numbers
+        # and phones in cells that are not theirs, and the report is shown, kept in the job
+        # and printed.
+        self.errors.append(RowError(row, _(label), mask_numbers(message)))
         if len(self.errors) > 2 * MAX_ERRORS:
             self._trim()
 

@@ -68,5 +68,5 @@ class Command(BaseCommand):
             messages = "；".join(m for ms in error.message_dict.values() for m in ms)
             raise CommandError(messages) from error
         path = Path(options["output"] or exchange.filename(kind, file_format))
-        path.write_bytes(content)
+        exports.write_private_file(path, content)
         self.stdout.write(f"已导出 / written: {path}")
