@@ -454,12 +454,16 @@ class Deferred:
         """Until every key added so far is refreshed (True), or ``timeout`` seconds."""
         return self._idle.wait(timeout)
 
+    def refresh_now(self) -> None:
+        """Have the thread refresh what is waiting without waiting out the delay."""
+        self._now.set()
+
     def drain(self) -> None:
         """Refresh what is waiting now, in the calling thread (at exit)."""
         with self._lock:
             keys, self._keys = self._keys, set()
         self._refresh(keys)
-        self._now.set()  # the thread stops waiting out its delay and finds nothing left
+        self.refresh_now()  # the thread stops waiting out its delay and finds nothing left
         with self._lock:
             if not self._keys and not self._wake.is_set():
                 self._idle.set()

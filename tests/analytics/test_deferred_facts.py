@@ -59,13 +59,15 @@ def test_the_committing_request_runs_none_of_the_refresh(deferred):
 
 
 def test_the_keys_committed_meanwhile_are_refreshed_together_and_equal_a_rebuild(
-    deferred, monkeypatch
+    deferred, monkeypatch, settings
 ):
     batches: list[int] = []
     refresh = facts.refresh
     monkeypatch.setattr(facts, "refresh", lambda keys: batches.append(len(keys)) or refresh(keys))
+    settings.FACTS_DELAY = 60  # however slow the machine, the three land within the delay
     for n, category in enumerate(["neighbourhood", "property_management", "labour"], start=1):
         _dispute(n, category=category)
+    facts.deferred.refresh_now()
     assert facts.deferred.wait(10)
     # Three reports within the delay: one refresh of their three keys.
     assert batches == [3]
