@@ -125,6 +125,8 @@ class House(sealing.SealedPhone, models.Model):
     )
     ended_on = models.DateField(_("灭失日期"), null=True, blank=True)
     end_reason = models.CharField(_("灭失原因"), max_length=100, blank=True)
+    # A page or API add's idempotency key (``idempotency.stored_key``); none from the import.
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
@@ -276,6 +278,8 @@ class Occupancy(models.Model):
     end_reason = models.CharField(
         _("迁出/注销原因"), max_length=12, choices=END_REASON_CHOICES, blank=True
     )
+    # A page or API add's idempotency key (``idempotency.stored_key``); none from the import.
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-moved_in", "-id"]
@@ -315,6 +319,8 @@ class Establishment(models.Model):
     employee_count = models.PositiveIntegerField(_("从业人数"), default=0)
     closed_on = models.DateField(_("注销/关闭日期"), null=True, blank=True)
     close_reason = models.CharField(_("关闭原因"), max_length=100, blank=True)
+    # A page or API add's idempotency key (``idempotency.stored_key``); none from the import.
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     scope_path = models.CharField(max_length=255, editable=False, db_index=True)
 
@@ -348,6 +354,8 @@ class Employment(models.Model):
     position = models.CharField(_("岗位"), max_length=40, blank=True)
     since = models.DateField(_("入职日期"), null=True, blank=True)
     until = models.DateField(_("离职日期"), null=True, blank=True)
+    # A page or API add's idempotency key (``idempotency.stored_key``); none from the import.
+    client_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["establishment", "resident"]

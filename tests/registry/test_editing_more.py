@@ -1,0 +1,219 @@
+"""Registry editing beyond residents: the police add an address, a house, a unit, an
+employee and a stay, correct and end them, by service, page and API; another township's
+officer, a grid worker and a resident are refused and nothing changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fengqiao.audit.models import AuditEvent
+from fengqiao.registry import adding, checks
+from fengqiao.registry.models import (
+    Address,
+    Employment,
+    Establishment,
+    House,
+    Occupancy,
+)
+
+pytestmark = pytest.mark.django_db
+
+CODE17 = "91330699MA2B3C4D5"
+CREDIT = CODE17 + checks.credit_check_character(CODE17)
+BAD_CREDIT = CODE17 + ("0" if CREDIT[-1] != "0" else "1")
+SHOP = {"name": "平安超市", "kind": "shop", "credit_code": CREDIT, "in_charge_phone": "13900001111"}
+
+
+def _counts():
+    return tuple(
+        model.objects.count()
+        for model in (Address, House, Establishment, Employment, Occupancy, AuditEvent)
+    )
+
+
+# --- services --------------------------------------------------------------------------
+
+
+def test_an_officer_adds_an_address_in_their_grid_and_the_same_elements_are_one(world):
+    added = adding.add_address(
+        actor=world.officer_a, grid=world.grid_a1, values={"road": "人民路", "door_number": "9号"}
+    )
+    assert added.created and added.record.scope_path == world.grid_a1.path
+    again = adding.add_address(
+        actor=world.officer_a, grid=world.grid_a1, values={"road": "人民路", "door_number": "9号"}
+    )
+    assert (again.record, again.created) == (added.record, False)
+    event = AuditEvent.objects.get(action="registry.address.added")
+    assert "人民路" in event.changes["fields"]["full_text"]["new"]
+
+
+def test_an_address_outside_the_officers_area_is_refused_and_nothing_is_added(world):
+    before = _counts()
+    with pytest.raises(PermissionDenied):
+        adding.add_address(actor=world.officer_a, grid=world.grid_b1, values={"road": "人民路"})
+    with pytest.raises(ValidationError) as error:
+        adding.grid_for(world.officer_a, world.grid_b1.pk)
+    assert "grid" in error.value.message_dict
+    assert _counts() == before
+
+
+def test_an_address_element_too_long_names_the_field(world):
+    with pytest.raises(ValidationError) as error:
+        adding.add_address(actor=world.officer_a, grid=world.grid_a1, values={"road": "路" * 61})
+    assert "街路巷不能超过 60 个字" in error.value.message_dict["road"][0]
+
+
+def test_an_officer_adds_a_house_once_per_key_with_the_owner_phone_masked_in_the_audit(
+    world, registry
+):
+    values = {"label": "东厢", "use": "rented", "owner_phone": "13900001111"}
+    first = adding.add_house(
+        actor=world.officer_a, address=registry.address_a, values=values, client_key="house-0001"
+    )
+    again = adding.add_house(
+        actor=world.officer_a, address=registry.address_a, values=values, client_key="house-0001"
+    )
+    assert first.created and not again.created and again.record.pk == first.record.pk
+    assert House.objects.filter(address=registry.address_a, label="东厢").count() == 1
+    fields = AuditEvent.objects.get(action="registry.house.added").changes["fields"]
+    assert fields["owner_phone"]["new"].startswith("139****1111 #")
+    assert "13900001111" not in str(fields)
+
+
+def test_a_house_at_a_retired_address_or_out_of_scope_is_refused(world, registry):
+    before = _counts()
+    with pytest.raises(PermissionDenied):
+        adding.add_house(actor=world.officer_b, address=registry.address_a, values={})
+    registry.address_a.retired_on = dt.date(2024, 1, 1)
+    with pytest.raises(ValidationError) as error:
+        adding.add_house(actor=world.officer_a, address=registry.address_a, values={})
+    assert "已注销" in error.value.message_dict["address"][0]
+    assert _counts() == before
+
+
+def test_a_unit_with_a_bad_credit_code_is_refused_naming_the_field(world, registry):
+    before = _counts()
+    with pytest.raises(ValidationError) as error:
+        adding.add_unit(
+            actor=world.officer_a,
+            address=registry.address_a,
+            values={**SHOP, "credit_code": BAD_CREDIT},
+        )
+    assert "校验位" in error.value.message_dict["credit_code"][0]
+    assert _counts() == before
+
+
+def test_an_officer_adds_a_unit_and_an_employee_then_ends_the_job(world, registry):
+    unit = adding.add_unit(
+        actor=world.officer_a, address=registry.address_a, values=SHOP, client_key="unit-00001"
+    ).record
+    assert unit.credit_code == CREDIT
+    fields = AuditEvent.objects.get(action="registry.establishment.added").changes["fields"]
+    assert fields["name"] == {"old": None, "new": "平安超市"}
+    assert "13900001111" not in str(fields)
+    job = adding.add_employee(
+        actor=world.officer_a, unit=unit, resident=registry.zhang, since="2024-03-01"
+    ).record
+    with pytest.raises(ValidationError) as error:
+        adding.add_employee(actor=world.officer_a, unit=unit, resident=registry.zhang)
+    assert "resident" in error.value.message_dict
+    from fengqiao.registry import editing
+
+    with pytest.raises(ValidationError) as error:
+        editing.end_employment(actor=world.officer_a, employment=job, on="2024-01-01")
+    assert "不能早于入职日期" in error.value.message_dict["on"][0]
+    editing.end_employment(actor=world.officer_a, employment=job, on="2024-06-30")
+    job.refresh_from_db()
+    assert job.until == dt.date(2024, 6, 30)
+
+
+def test_an_employee_from_another_township_is_refused(world, registry):
+    unit = adding.add_unit(actor=world.officer_a, address=registry.address_a, values=SHOP).record
+    with pytest.raises(PermissionDenied):
+        adding.add_employee(actor=world.officer_a, unit=unit, resident=registry.li)
+    with pytest.raises(PermissionDenied):
+        adding.add_employee(actor=world.officer_b, unit=unit, resident=registry.li)
+    assert not Employment.objects.exists()
+
+
+def test_a_resident_moves_into_another_house_and_the_old_stay_ends(world, registry):
+    house = adding.add_house(
+        actor=world.officer_a, address=registry.address_a, values={"label": "2号"}
+    ).record
+    zhang = registry.zhang
+    stay = adding.add_stay(
+        actor=world.officer_a,
+        resident=zhang,
+        house=house,
+        values={"moved_in": "2024-05-01", "residence_type": "floating"},
+        client_key="stay-00001",
+    ).record
+    zhang.refresh_from_db()
+    assert (zhang.house, zhang.residence_type, stay.moved_in) == (
+        house,
+        "floating",
+        dt.date(2024, 5, 1),
+    )
+    old = Occupancy.objects.get(resident=zhang, house=registry.house_a)
+    assert old.moved_out == dt.date(2024, 5, 1)
+    fields = AuditEvent.objects.get(action="registry.occupancy.added").changes["fields"]
+    assert fields["house"] == {"old": registry.house_a.pk, "new": house.pk}
+    with pytest.raises(ValidationError) as error:
+        adding.end_stay(
+            actor=world.officer_a, stay=stay, values={"on": "2024-04-01", "reason": "moved_away"}
+        )
+    assert "不能早于迁入日期" in error.value.message_dict["on"][0]
+    adding.end_stay(
+        actor=world.officer_a, stay=stay, values={"on": "2024-08-01", "reason": "moved_away"}
+    )
+    zhang.refresh_from_db()
+    stay.refresh_from_db()
+    assert (zhang.moved_out, zhang.house, stay.moved_out) == (
+        dt.date(2024, 8, 1),
+        None,
+        dt.date(2024, 8, 1),
+    )
+
+
+def test_a_move_before_the_last_one_or_into_an_ended_house_is_refused(world, registry):
+    before = _counts()
+    with pytest.raises(ValidationError) as error:
+        adding.add_stay(
+            actor=world.officer_a,
+            resident=registry.zhang,
+            house=registry.house_a,
+            values={"moved_in": "2024-01-01"},
+        )
+    assert "已住在" in error.value.message_dict["house"][0]
+    with pytest.raises(PermissionDenied):
+        adding.add_stay(
+            actor=world.officer_a,
+            resident=registry.zhang,
+            house=registry.house_b,
+            values={"moved_in": "2024-01-01"},
+        )
+    assert _counts() == before
+
+
+@pytest.mark.parametrize("who", ["grid_worker_a1", "resident"])
+def test_a_grid_worker_or_a_resident_adds_none_of_these(world, registry, who):
+    user = getattr(world, who)
+    before = _counts()
+    calls = [
+        lambda: adding.add_address(actor=user, grid=world.grid_a1, values={"road": "新路"}),
+        lambda: adding.add_house(actor=user, address=registry.address_a, values={"label": "x"}),
+        lambda: adding.add_unit(actor=user, address=registry.address_a, values=SHOP),
+        lambda: adding.add_stay(
+            actor=user,
+            resident=registry.zhang,
+            house=registry.house_a,
+            values={"moved_in": "2024-01-01"},
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    assert _counts() == before
