@@ -6,8 +6,12 @@ Generates ``--rows`` cases (default 20,000; ``--large`` 100,000) in the people's
 township and grid name), with one or two parties each (half with an ID number), and runs,
 in a process of its own so that its peak resident memory (ru_maxrss) is the import's:
 a dry run, a commit, and a re-import of the same file (every row unchanged), all inside
-one transaction rolled back at the end. Baseline, in the same run: the same rows inserted
-raw into the case table with ``executemany`` (no checks, no parties, no events).
+one transaction rolled back at the end. With ``--separate`` each phase runs in a process of
+its own (a process's resident memory never shrinks, so one phase's peak is then its own):
+the commit is committed (its cases stay in the scratch database, under codes of this run's
+own prefix) and the re-import rolled back; ``--tracemalloc`` adds each phase's traced peak
+and its largest allocation sites (slower). Baseline, in the same run: the same rows
+inserted raw into the case table with ``executemany`` (no checks, no parties, no events).
 Target: 100,000 rows under 500 MB.
 """
 
@@ -35,7 +39,7 @@ RESULTS = ("调解成功", "调解成功", "调解成功", "调解不成功", "�
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
-def case_rows(count: int, places: list[str], seed: int = 7) -> list[list]:
+def case_rows(count: int, places: list[str], seed: int = 7, prefix: str = "TJ") -> list[list]:
     import datetime as dt
 
     from fengqiao.identity import check_character
@@ -56,7 +60,7 @@ def case_rows(count: int, places: list[str], seed: int = 7) -> list[list]:
             parties += f"；{rng.choice(SURNAMES)}某 139{rng.randrange(10**8):08d}"
         rows.append(
             [
-                f"TJ{n:09d}",
+                f"{prefix}{n:09d}",
                 "书面协议",
                 rng.choice(("申请调解", "主动调解", "接受委托移送调解")),
                 "人民调解委员会",
@@ -79,8 +83,9 @@ def case_rows(count: int, places: list[str], seed: int = 7) -> list[list]:
     return rows
 
 
-def run_case_bench(rows: int) -> dict:
-    """The case import of ``rows`` rows in a child process, beside a raw insert."""
+def run_case_bench(rows: int, *, separate: bool = False, trace: bool = False) -> dict:
+    """The case import of ``rows`` rows in a child process (``separate``: a process per
+    phase), beside a raw insert."""
     from django.db import connection, transaction
     from openpyxl import Workbook
 
@@ -94,7 +99,11 @@ def run_case_bench(rows: int) -> dict:
             "parent__parent__name", "name"
         )
     ]
-    generated = case_rows(rows, places)
+    # Committed phases leave their cases behind: a prefix of this run's own keeps the next
+    # run's commit a creation.
+    generated = case_rows(
+        rows, places, prefix=f"TJ{int(time.time()) % 10**8:08d}-" if separate else "TJ"
+    )
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append([column.label for column in MEDIATION_18.columns])
@@ -106,17 +115,20 @@ def run_case_bench(rows: int) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as file:
         file.write(data.getvalue())
     del data, book
-    child = subprocess.run(
-        [sys.executable, __file__, "--child", file.name],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    phases = ("dry_run", "commit", "reimport") if separate else ("all",)
+    for phase in phases:
+        command = [sys.executable, __file__, "--child", file.name, "--phase", phase]
+        child = subprocess.run(
+            command + (["--tracemalloc"] if trace else []),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            print(child.stderr[-3000:], file=sys.stderr)
+            raise SystemExit("the case import child failed")
+        result |= json.loads(child.stdout.strip().splitlines()[-1])
     os.unlink(file.name)
-    if child.returncode != 0:
-        print(child.stderr[-3000:], file=sys.stderr)
-        raise SystemExit("the case import child failed")
-    result |= json.loads(child.stdout.strip().splitlines()[-1])
     grid = Region.objects.filter(level="grid").first()
     sql = (
         f"INSERT INTO {Case._meta.db_table} (reference, category, risk, level, state, channel,"
@@ -135,8 +147,11 @@ def run_case_bench(rows: int) -> dict:
     return result
 
 
-def case_child(path: str) -> None:
-    """In the child: dry run, commit, re-import, rolled back; times and peak memory."""
+def case_child(path: str, phase: str, trace: bool) -> None:
+    """In the child: dry run, commit, re-import (``phase`` "all", rolled back), or one of
+    them (the commit kept); times and peak memory."""
+    import tracemalloc
+
     from django.contrib.auth import get_user_model
     from django.db import transaction
 
@@ -144,8 +159,12 @@ def case_child(path: str) -> None:
 
     admin = get_user_model().objects.get(username="admin")
     out: dict = {}
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if trace:
+        tracemalloc.start()
+    todo = (("dry_run", False), ("commit", True), ("reimport", True))
     with transaction.atomic():
-        for phase, commit in (("dry_run", False), ("commit", True), ("reimport", True)):
+        for name, commit in todo if phase == "all" else [p for p in todo if p[0] == phase]:
             with open(path, "rb") as data:
                 start = time.perf_counter()
                 report = import_cases(
@@ -155,13 +174,20 @@ def case_child(path: str) -> None:
                     commit=commit,
                     exclude_unresolved=True,
                 )
-                out[f"{phase}_s"] = time.perf_counter() - start
-                out[f"{phase}_counts"] = report.counts
-                out[f"{phase}_errors"] = report.error_count
+                out[f"{name}_s"] = time.perf_counter() - start
+                out[f"{name}_counts"] = report.counts
+                out[f"{name}_errors"] = report.error_count
                 if report.error_count:
-                    out[f"{phase}_first_errors"] = report.lines()[:5]
-        transaction.set_rollback(True)
-    out["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                    out[f"{name}_first_errors"] = report.lines()[:5]
+        transaction.set_rollback(phase != "commit")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    key = "" if phase == "all" else f"{phase}_"
+    out[f"{key}maxrss_mb"] = peak
+    out[f"{key}start_mb"] = before
+    if trace:
+        out[f"{key}traced_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        top = tracemalloc.take_snapshot().statistics("lineno")[:8]
+        out[f"{key}top"] = [f"{s.size / 1e6:.1f} MB {s.traceback[0]}" for s in top]
     print(json.dumps(out, ensure_ascii=False))
 
 
@@ -176,7 +202,20 @@ def print_cases(r: dict) -> None:
         )
         for line in r.get(f"{phase}_first_errors", []):
             print(f"    {line}")
-    print(f"  peak resident memory of the import process: {r['maxrss_mb']:.0f} MB (target < 500)")
+    if "maxrss_mb" in r:
+        print(
+            f"  peak resident memory of the import process: {r['maxrss_mb']:.0f} MB (target < 500)"
+        )
+    for phase in ("dry_run", "commit", "reimport"):
+        if f"{phase}_maxrss_mb" in r:
+            print(
+                f"  {phase} in its own process: peak {r[f'{phase}_maxrss_mb']:.0f} MB"
+                f" (Django before it: {r[f'{phase}_start_mb']:.0f} MB; target < 500)"
+            )
+        if f"{phase}_traced_mb" in r:
+            print(f"    tracemalloc peak {r[f'{phase}_traced_mb']:.0f} MB; at the end:")
+            for line in r[f"{phase}_top"]:
+                print(f"      {line}")
     raw = f"{r['raw_s']:.1f}s, {n / r['raw_s']:,.0f} rows/s"
     print(f"  baseline executemany of the same rows: {raw}")
 
@@ -189,13 +228,16 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="100,000 rows")
     parser.add_argument("--scale", type=float, default=0.05, help="demo county scale")
     parser.add_argument("--fresh", action="store_true", help="drop the scratch database first")
+    parser.add_argument("--separate", action="store_true", help="each phase in its own process")
+    parser.add_argument("--tracemalloc", action="store_true", help="traced peaks and sites")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--phase", default="all", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         import django
 
         django.setup()
-        case_child(args.child)
+        case_child(args.child, args.phase, args.tracemalloc)
         return
     url = ensure_database(args.pg_url, args.db, rebuild=args.fresh)
     os.environ.update(
@@ -216,7 +258,8 @@ def main() -> None:
         say(f"loading the demo county (scale {args.scale}) ...")
         call_command("load_demo", scale=args.scale, verbosity=0)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
-    print_cases(run_case_bench(100_000 if args.large else args.rows))
+    rows = 100_000 if args.large else args.rows
+    print_cases(run_case_bench(rows, separate=args.separate, trace=args.tracemalloc))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from fengqiao.disputes import services
+from fengqiao.disputes import rules, services
 from fengqiao.disputes.imports import mapping
 from fengqiao.disputes.imports.history import events_for, outcome_fields
 from fengqiao.disputes.imports.layouts import KEPT, Layout
@@ -114,6 +114,7 @@ class CaseImporter(Importer):
         self.unchanged = 0
         self._names = None
         self._strings: dict[str, str] = {}
+        self._routes: dict[tuple[int, int], list[int]] = {}
 
     def columns(self):
         return self.layout.columns
@@ -413,6 +414,7 @@ class CaseImporter(Importer):
                 events += self._events(case.pk, item, frozenset(), created=True)
                 keys.add(_key(item))
             CaseEvent.objects.bulk_create(events)
+            self._route(cases)
             done += len(batch)
             self.written(progress, done)
         for batch in chunks(changed, BATCH):
@@ -421,6 +423,25 @@ class CaseImporter(Importer):
             self.written(progress, done)
         cases_imported.send(sender=CaseImporter, keys=frozenset(keys))
         return {"created": len(new), "updated": len(changed)}
+
+    def _route(self, cases: list[Case]) -> None:
+        """Handlers for the cases still open, as intake routes a case (``handlers_for`` at
+        its level from its grid's packages), so an open history case is in someone's
+        worklist: worked out once per grid and level, not per case."""
+        links = []
+        for case in cases:
+            if case.state not in rules.OPEN_STATES:
+                continue
+            route = (case.grid_id, case.level)
+            if route not in self._routes:
+                place = Case(grid=self.grids[case.grid_id], level=case.level)
+                people, _team = services.handlers_for(place, case.level)
+                self._routes[route] = [person.pk for person in people]
+            links += [
+                Case.handlers.through(case_id=case.pk, person_id=person_id)
+                for person_id in self._routes[route]
+            ]
+        Case.handlers.through.objects.bulk_create(links, batch_size=BATCH)
 
     def _references(self, new: list[Row]) -> dict[int, str]:
         """A reference number for each new row, taken from its county's sequence for the
@@ -546,6 +567,14 @@ class CaseImporter(Importer):
         for pk, item in ids.items():
             events += self._events(pk, item, frozenset(had[pk]), created=False)
         CaseEvent.objects.bulk_create(events)
+        # A case reopened by its row, or imported before open cases were routed, gets
+        # handlers; ones it has (maybe given by hand since) are left alone.
+        handled = set(
+            Case.handlers.through.objects.filter(case_id__in=list(ids)).values_list(
+                "case_id", flat=True
+            )
+        )
+        self._route([case for case in cases if case.pk not in handled])
 
     def audit_changes(self) -> dict:
         return {

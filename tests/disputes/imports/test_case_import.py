@@ -261,3 +261,23 @@ def test_imported_cases_count_in_the_indicators_by_their_own_dates(
     assert sum(f.received for f in facts.all()) == 1
     moved = DailyFact.objects.unscoped_for_jobs().filter(day=dt.date(2024, 4, 2))
     assert sum(f.received for f in moved) == 1
+
+
+def test_an_imported_open_case_is_routed_to_its_grid_and_a_closed_one_is_not(world):
+    from fengqiao.disputes.selectors import cases_for
+    from fengqiao.org.models import Person
+
+    rows = [case_row(1, 调解结果="", 调解时间="", 案件难度级别="简单"), case_row(2)]
+    report = run(world.county_admin, rows)
+    assert report.ok, report.lines()
+    open_case = Case.objects.get(source_code="TJ2024000001")
+    closed = Case.objects.get(source_code="TJ2024000002")
+    assert open_case.state == "accepted" and closed.state == "closed"
+    worker = Person.objects.get(user=world.grid_worker_a1)
+    assert worker in open_case.handlers.all()
+    assert not closed.handlers.exists()
+    mine = cases_for(world.grid_worker_a1, mine=True)
+    assert list(mine.values_list("pk", flat=True)) == [open_case.pk]
+    # Run again unchanged: nothing is routed twice.
+    assert run(world.county_admin, rows).counts["unchanged"] == 2
+    assert open_case.handlers.count() == len(set(open_case.handlers.all()))
