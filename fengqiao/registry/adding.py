@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -292,15 +292,10 @@ def end_stay(*, actor, stay: Occupancy, values: dict, client_key: str | None = N
     return stay
 
 
-def grid_for(actor, pk) -> Region:
-    """A grid in the actor's area, else a field error (a page or API names it by id)."""
-    grid = Region.objects.filter(pk=pk, level="grid").first() if str(pk).isdigit() else None
+def grid_for(actor, code: str) -> Region:
+    """The grid with this code in the actor's area, else a field error (a page or the API
+    names it by code)."""
+    grid = Region.objects.filter(code=str(code or ""), level="grid").first()
     if grid is None or not in_scope(actor, grid):
         raise ValidationError({"grid": [_("没有这个网格，或它不在您的辖区内")]})
     return grid
-
-
-def refuse_unless_police(actor, permission: str) -> None:
-    """Pages and the API ask this before showing a form the actor could never send."""
-    if not actor.has_perm(permission):
-        raise PermissionDenied(_("没有权限进行此操作"))

@@ -21,13 +21,15 @@ from rest_framework.response import Response
 
 from fengqiao.api_support import FIELD_ERRORS, NOT_ALLOWED, NOT_FOUND, api_error
 from fengqiao.org.api_permissions import StaffWithRolePermissions
+from fengqiao.registry import adding, editing, selectors
 from fengqiao.registry import api as read
-from fengqiao.registry import editing, selectors
 from fengqiao.registry.models import (
     END_REASON_CHOICES,
     ID_TYPE_CHOICES,
+    Employment,
     Establishment,
     House,
+    Occupancy,
     RegistryChange,
     Resident,
 )
@@ -143,6 +145,99 @@ class UnitPatchSerializer(serializers.Serializer):
     employee_count = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
 
 
+CLIENT_KEY_FIELD = {"max_length": 64, "required": False, "default": "", "allow_blank": True}
+
+
+class AddressAddSerializer(serializers.Serializer):
+    grid = serializers.CharField(max_length=40, help_text="The grid's code.")
+    road = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    door_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    compound = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    village_group = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    building_no = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    unit_no = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    floor = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    room = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class AtAddress(serializers.Serializer):
+    address = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    client_key = serializers.CharField(**CLIENT_KEY_FIELD)
+
+
+class HouseAddSerializer(AtAddress):
+    label = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    use = serializers.ChoiceField(choices=House.Use.choices, required=False)
+    owner_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    owner_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class UnitAddSerializer(AtAddress, UnitPatchSerializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=Establishment.Kind.choices)
+
+
+class EmployeeAddSerializer(serializers.Serializer):
+    resident = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    position = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    since = serializers.DateField(required=False, allow_null=True)
+    client_key = serializers.CharField(**CLIENT_KEY_FIELD)
+
+
+class EmploymentEndSerializer(serializers.Serializer):
+    employment = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    on = serializers.DateField(required=False, allow_null=True, help_text="Today when left out.")
+
+
+class EmploymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Employment
+        fields = ["id", "establishment", "resident", "position", "since", "until"]
+        read_only_fields = fields
+
+
+class MoveSerializer(serializers.Serializer):
+    house = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    moved_in = serializers.DateField()
+    residence_type = serializers.ChoiceField(choices=Resident.ResidenceType.choices, required=False)
+    client_key = serializers.CharField(**CLIENT_KEY_FIELD)
+
+
+class StayEndSerializer(ResidentEndSerializer):
+    stay = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class StaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Occupancy
+        fields = [
+            "id",
+            "resident",
+            "house",
+            "residence_type",
+            "moved_in",
+            "moved_out",
+            "end_reason",
+        ]
+        read_only_fields = fields
+
+
+def _added_answer(added, serializer) -> Response:
+    return Response(
+        serializer.data, status=status.HTTP_201_CREATED if added.created else status.HTTP_200_OK
+    )
+
+
+def _added_answers(serializer):
+    return {
+        201: serializer,
+        200: OpenApiResponse(serializer, description="A replayed key: the first record."),
+        400: FIELD_ERRORS,
+        403: NOT_ALLOWED,
+        404: NOT_FOUND,
+    }
+
+
 class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     reason = serializers.CharField(
@@ -180,6 +275,55 @@ def _record_answers(serializer):
     return {200: serializer, 400: FIELD_ERRORS, 403: NOT_ALLOWED, 404: NOT_FOUND}
 
 
+class StayActions:
+    # ``move`` (a stay begins in another house) and ``end-stay`` on the resident viewset.
+
+    @extend_schema(
+        summary="The resident moves into another house (the police); the current stay ends",
+        parameters=[IDEMPOTENCY_KEY],
+        request=MoveSerializer,
+        responses=_added_answers(StaySerializer),
+    )
+    @action(detail=True, methods=["post"], url_path="move", url_name="move")
+    def move(self, request, pk=None, format=None):
+        resident = self.get_object()
+        values = _given(request, MoveSerializer)
+        client_key = _client_key(request, values.pop("client_key"))
+        house = _scoped_or_field_error(request.user, values.pop("house"))
+        added = _edited(
+            lambda: adding.add_stay(
+                actor=request.user,
+                resident=resident,
+                house=house,
+                values=values,
+                client_key=client_key,
+            )
+        )
+        return _added_answer(added, StaySerializer(added.record))
+
+    @extend_schema(
+        summary="End one of the resident's stays (the police); the current one ends the record",
+        parameters=[IDEMPOTENCY_KEY],
+        request=StayEndSerializer,
+        responses=_record_answers(StaySerializer),
+    )
+    @action(detail=True, methods=["post"], url_path="end-stay", url_name="end-stay")
+    def end_stay(self, request, pk=None, format=None):
+        resident = self.get_object()
+        values = _given(request, StayEndSerializer)
+        client_key = _client_key(request, values.pop("client_key"))
+        stay = _scoped_or_field_error(
+            request.user, values.pop("stay"), resident.occupancies.all(), "stay"
+        )
+        _edited(
+            lambda: adding.end_stay(
+                actor=request.user, stay=stay, values=values, client_key=client_key
+            )
+        )
+        stay.refresh_from_db()
+        return Response(StaySerializer(stay).data)
+
+
 class ResidentEditPermission(StaffWithRolePermissions):
     """Reads as every viewset; an add for the police or the ground (who submit), a
     correction or end for those who may also see residents."""
@@ -198,7 +342,7 @@ class ResidentEditPermission(StaffWithRolePermissions):
         )
 
 
-class ResidentViewSet(read.ResidentViewSet):
+class ResidentViewSet(StayActions, read.ResidentViewSet):
     # Residents in the caller's jurisdiction, numbers masked; POST adds, PATCH corrects,
     # ``end`` ends a stay (a comment: a docstring would be printed into every endpoint).
     permission_classes = [ResidentEditPermission]
@@ -256,17 +400,41 @@ class ResidentViewSet(read.ResidentViewSet):
         return _change_answer(edit)
 
 
-def _scoped_or_field_error(user, pk: int) -> House:
-    house = selectors.houses_for(user).filter(pk=pk).first()
-    if house is None:
-        raise exceptions.ValidationError(
-            {"house": [_("没有这套房屋，或它不在您的辖区内：%(pk)s") % {"pk": pk}]}
+def _scoped_or_field_error(user, pk: int, queryset=None, field: str = "house"):
+    """The record ``pk`` of a scoped queryset (houses unless said), else a field error:
+    missing and out of scope read alike."""
+    record = (selectors.houses_for(user) if queryset is None else queryset).filter(pk=pk).first()
+    if record is None:
+        missing = (
+            _("没有这套房屋，或它不在您的辖区内：%(pk)s")
+            if field == "house"
+            else _("没有这条记录，或它不在您的辖区内：%(pk)s")
         )
-    return house
+        raise exceptions.ValidationError({field: [missing % {"pk": pk}]})
+    return record
 
 
 class HouseViewSet(read.HouseViewSet):
-    # PATCH corrects, ``end`` ends a house (the police).
+    # POST adds, PATCH corrects, ``end`` ends a house (the police).
+
+    @extend_schema(
+        summary="Add a house at an address",
+        parameters=[IDEMPOTENCY_KEY],
+        request=HouseAddSerializer,
+        responses=_added_answers(read.HouseSerializer),
+    )
+    def create(self, request, *args, **kwargs):
+        values = _given(request, HouseAddSerializer)
+        client_key = _client_key(request, values.pop("client_key"))
+        address = _scoped_or_field_error(
+            request.user, values.pop("address"), selectors.addresses_for(request.user), "address"
+        )
+        added = _edited(
+            lambda: adding.add_house(
+                actor=request.user, address=address, values=values, client_key=client_key
+            )
+        )
+        return _added_answer(added, self.get_serializer(added.record))
 
     @extend_schema(
         summary="Correct a house",
@@ -295,7 +463,65 @@ class HouseViewSet(read.HouseViewSet):
 
 
 class EstablishmentViewSet(read.EstablishmentViewSet):
-    # PATCH corrects, ``close`` closes a unit (the police).
+    # POST adds, PATCH corrects, ``close`` closes a unit; ``employees`` adds an employee,
+    # ``end-employment`` ends one (the police).
+
+    @extend_schema(
+        summary="Add a unit at an address",
+        parameters=[IDEMPOTENCY_KEY],
+        request=UnitAddSerializer,
+        responses=_added_answers(read.EstablishmentSerializer),
+    )
+    def create(self, request, *args, **kwargs):
+        values = _given(request, UnitAddSerializer)
+        client_key = _client_key(request, values.pop("client_key"))
+        address = _scoped_or_field_error(
+            request.user, values.pop("address"), selectors.addresses_for(request.user), "address"
+        )
+        added = _edited(
+            lambda: adding.add_unit(
+                actor=request.user, address=address, values=values, client_key=client_key
+            )
+        )
+        return _added_answer(added, self.get_serializer(added.record))
+
+    @extend_schema(
+        summary="Add an employee (a resident in the caller's area) to a unit",
+        parameters=[IDEMPOTENCY_KEY],
+        request=EmployeeAddSerializer,
+        responses=_added_answers(EmploymentSerializer),
+    )
+    @action(detail=True, methods=["post"], url_path="employees", url_name="employees")
+    def employees(self, request, pk=None, format=None):
+        unit = self.get_object()
+        values = _given(request, EmployeeAddSerializer)
+        client_key = _client_key(request, values.pop("client_key"))
+        resident = _scoped_or_field_error(
+            request.user, values.pop("resident"), selectors.residents_for(request.user), "resident"
+        )
+        added = _edited(
+            lambda: adding.add_employee(
+                actor=request.user, unit=unit, resident=resident, client_key=client_key, **values
+            )
+        )
+        return _added_answer(added, EmploymentSerializer(added.record))
+
+    @extend_schema(
+        summary="End an employment at this unit (the employee left)",
+        request=EmploymentEndSerializer,
+        responses=_record_answers(EmploymentSerializer),
+    )
+    @action(detail=True, methods=["post"], url_path="end-employment", url_name="end-employment")
+    def end_employment(self, request, pk=None, format=None):
+        unit = self.get_object()
+        values = _given(request, EmploymentEndSerializer)
+        job = _scoped_or_field_error(
+            request.user, values["employment"], unit.employments.all(), "employment"
+        )
+        job = _edited(
+            lambda: editing.end_employment(actor=request.user, employment=job, on=values.get("on"))
+        )
+        return Response(EmploymentSerializer(job).data)
 
     @extend_schema(
         summary="Correct a unit",
@@ -322,7 +548,25 @@ class EstablishmentViewSet(read.EstablishmentViewSet):
 
 
 class AddressViewSet(read.AddressViewSet):
-    # ``retire`` retires an address (the police).
+    # POST adds (or finds) a standard address, ``retire`` retires one (the police).
+
+    @extend_schema(
+        summary="Add a standard address in a grid (201), or find the one already registered "
+        "with the same elements (200)",
+        request=AddressAddSerializer,
+        responses=_added_answers(read.AddressSerializer),
+    )
+    def create(self, request, *args, **kwargs):
+        values = _given(request, AddressAddSerializer)
+        code = values.pop("grid")
+
+        def add():
+            return adding.add_address(
+                actor=request.user, grid=adding.grid_for(request.user, code), values=values
+            )
+
+        added = _edited(add)
+        return _added_answer(added, self.get_serializer(added.record))
 
     @extend_schema(
         summary="Retire an address that no longer exists (kept for history)",

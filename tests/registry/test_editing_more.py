@@ -55,7 +55,7 @@ def test_an_address_outside_the_officers_area_is_refused_and_nothing_is_added(wo
     with pytest.raises(PermissionDenied):
         adding.add_address(actor=world.officer_a, grid=world.grid_b1, values={"road": "人民路"})
     with pytest.raises(ValidationError) as error:
-        adding.grid_for(world.officer_a, world.grid_b1.pk)
+        adding.grid_for(world.officer_a, world.grid_b1.code)
     assert "grid" in error.value.message_dict
     assert _counts() == before
 
@@ -216,4 +216,114 @@ def test_a_grid_worker_or_a_resident_adds_none_of_these(world, registry, who):
     for call in calls:
         with pytest.raises(PermissionDenied):
             call()
+    assert _counts() == before
+
+
+# --- the API ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api(world):
+    from rest_framework.test import APIClient
+
+    def as_user(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return as_user
+
+
+def test_the_api_adds_an_address_a_house_and_a_unit_once_per_key(world, registry, api):
+    client = api(world.officer_a)
+    made = client.post(
+        "/api/v1/addresses/",
+        {"grid": world.grid_a1.code, "road": "人民路", "door_number": "9号"},
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    address = made.json()["id"]
+    body = {"address": address, "label": "1室", "owner_phone": "13900001111"}
+    house = client.post("/api/v1/houses/", body, format="json", HTTP_IDEMPOTENCY_KEY="api-h-0001")
+    again = client.post("/api/v1/houses/", body, format="json", HTTP_IDEMPOTENCY_KEY="api-h-0001")
+    assert (house.status_code, again.status_code) == (201, 200), house.content
+    assert again.json()["id"] == house.json()["id"]
+    assert "13900001111" not in house.content.decode()
+    unit = client.post("/api/v1/establishments/", {**SHOP, "address": address}, format="json")
+    assert unit.status_code == 201, unit.content
+    bad = client.post(
+        "/api/v1/establishments/",
+        {**SHOP, "credit_code": BAD_CREDIT, "address": address},
+        format="json",
+    )
+    assert bad.status_code == 400 and "校验位" in bad.json()["credit_code"][0]
+
+
+def test_the_api_adds_and_ends_an_employment_and_moves_a_resident(world, registry, api):
+    client = api(world.officer_a)
+    unit = adding.add_unit(actor=world.officer_a, address=registry.address_a, values=SHOP).record
+    job = client.post(
+        f"/api/v1/establishments/{unit.pk}/employees/",
+        {"resident": registry.zhang.pk, "since": "2024-03-01"},
+        format="json",
+    )
+    assert job.status_code == 201, job.content
+    early = client.post(
+        f"/api/v1/establishments/{unit.pk}/end-employment/",
+        {"employment": job.json()["id"], "on": "2024-01-01"},
+        format="json",
+    )
+    assert early.status_code == 400 and "入职日期" in early.json()["on"][0]
+    ended = client.post(
+        f"/api/v1/establishments/{unit.pk}/end-employment/",
+        {"employment": job.json()["id"], "on": "2024-06-30"},
+        format="json",
+    )
+    assert ended.status_code == 200 and ended.json()["until"] == "2024-06-30"
+    house = adding.add_house(
+        actor=world.officer_a, address=registry.address_a, values={"label": "2号"}
+    ).record
+    moved = client.post(
+        f"/api/v1/residents/{registry.zhang.pk}/move/",
+        {"house": house.pk, "moved_in": "2024-05-01"},
+        format="json",
+    )
+    assert moved.status_code == 201, moved.content
+    out = client.post(
+        f"/api/v1/residents/{registry.zhang.pk}/end-stay/",
+        {"stay": moved.json()["id"], "on": "2024-09-01", "reason": "moved_away"},
+        format="json",
+    )
+    assert out.status_code == 200 and out.json()["moved_out"] == "2024-09-01", out.content
+
+
+def test_the_api_refuses_another_township_and_the_ground(world, registry, api):
+    before = _counts()
+    other = api(world.officer_b)
+    assert (
+        other.post("/api/v1/houses/", {"address": registry.address_a.pk}, format="json").status_code
+        == 400
+    )
+    assert (
+        other.post(
+            "/api/v1/addresses/", {"grid": world.grid_a1.code, "road": "新路"}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        other.post(
+            f"/api/v1/residents/{registry.zhang.pk}/move/",
+            {"house": registry.house_a.pk, "moved_in": "2024-05-01"},
+            format="json",
+        ).status_code
+        == 404
+    )
+    worker = api(world.grid_worker_a1)
+    for url, body in (
+        ("/api/v1/houses/", {"address": registry.address_a.pk}),
+        ("/api/v1/addresses/", {"grid": world.grid_a1.code, "road": "新路"}),
+        ("/api/v1/establishments/", {**SHOP, "address": registry.address_a.pk}),
+    ):
+        assert worker.post(url, body, format="json").status_code in (403, 400)
+    assert api(world.resident).post("/api/v1/houses/", {}, format="json").status_code == 403
     assert _counts() == before
