@@ -60,7 +60,8 @@ def _point(case: Case) -> tuple:
 def _success(case: Case) -> str:
     if case.resolved_at is not None:
         return RESOLVED
-    return NOT_RESOLVED if case.state == "failed" else ""
+    # A case closed without a resolution (a failed mediation, closed) was not resolved.
+    return NOT_RESOLVED if case.state == "failed" or case.closed_at is not None else ""
 
 
 def _last_visit(case: Case):
@@ -148,6 +149,9 @@ LAYOUT = Layout(
         ("化解责任人", "", lambda c, ctx: _handler(c).name if _handler(c) else ""),
         ("化解责任人联系方式", "", _handler_phone),
         ("化解是否成功", "", lambda c, ctx: _success(c)),
+        # Not among the data items: the day the outcome came, which the case import needs
+        # to date a resolved case's history when it reads this file back.
+        ("化解日期", "", lambda c, ctx: _date(c.resolved_at or c.closed_at)),
         ("化解情况", "", lambda c, ctx: c.get_state_display()),
         ("考评日期", "", lambda c, ctx: _date(v.done_at) if (v := _last_visit(c)) else ""),
         ("考评意见", "", lambda c, ctx: _typed(_evaluation(c), ctx)),

@@ -17,10 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
+from fengqiao.disputes.imports.gbt31000 import GBT31000
 from fengqiao.disputes.imports.layouts import LAYOUTS, MEDIATION_18, Layout
 from fengqiao.org.permissions import roles_of
 from fengqiao.registry.imports import ImportReport, Progress
 from fengqiao.registry.imports.run import run_importer
+
+LAYOUTS[GBT31000.code] = GBT31000
 
 # Sent inside the import's transaction with ``keys``: the (day, grid id, category) of every
 # case it created or changed, before and after. The indicators (``analytics.facts``)
@@ -74,17 +77,39 @@ def import_cases(
     except ValueError as error:
         raise ValidationError({"mapping": str(error)}) from None
     report = ImportReport(kind="cases", filename=filename)
-    importer = CaseImporter(
-        actor,
-        report,
-        layout=LAYOUTS[layout],
-        overrides=overrides,
-        exclude_unresolved=exclude_unresolved,
-    )
-    run_importer(importer, file_obj=file_obj, filename=filename, commit=commit, progress=progress)
+    options = {"overrides": overrides, "exclude_unresolved": exclude_unresolved}
+    if layout == GBT31000.code:
+        importer, file_obj, filename = _exchange_importer(
+            actor, report, file_obj, filename, options
+        )
+    else:
+        importer = CaseImporter(actor, report, layout=LAYOUTS[layout], **options)
+    if importer is not None:
+        run_importer(
+            importer, file_obj=file_obj, filename=filename, commit=commit, progress=progress
+        )
+    else:
+        report.finish()
+        report.mapping, report.excluded = {}, []
+        return report
     report.mapping = importer.mapping_table()
     report.excluded = importer.excluded
     return report
+
+
+def _exchange_importer(actor, report, file_obj, filename, options):
+    """The GB/T 31000 importer with its file's people table read, and the events table to
+    check; no importer (the report saying why) when the file lacks its two tables."""
+    from fengqiao.disputes.imports.gbt31000_cases import ExchangeCaseImporter
+    from fengqiao.registry.imports.report import FILE, ImportFileError
+
+    importer = ExchangeCaseImporter(actor, report, **options)
+    try:
+        tables = importer.open(file_obj, filename)
+    except ImportFileError as error:
+        report.add_error(0, FILE, str(error))
+        return None, file_obj, filename
+    return importer, tables.events, tables.filename
 
 
 # --- the page's jobs: an upload kept between its checks and its commit -------------------

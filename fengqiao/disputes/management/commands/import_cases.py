@@ -53,8 +53,11 @@ class Command(BaseCommand):
             self.stdout.write(f"已写出模板 / template written: {options['template']}")
             return
         path = Path(options["file"] or "")
-        if not options["file"] or path.suffix.lower() not in (".xlsx", ".csv"):
-            raise CommandError(f"只能导入 .xlsx 或 .csv 文件 / only .xlsx or .csv: {path}")
+        # A GB/T 31000 exchange file's CSVs come as a .zip of two.
+        if not options["file"] or path.suffix.lower() not in (".xlsx", ".csv", ".zip"):
+            raise CommandError(
+                f"只能导入 .xlsx、.csv 或 .zip 文件 / only .xlsx, .csv or .zip: {path}"
+            )
         if not path.is_file():
             raise CommandError(f"文件不存在 / no such file: {path}")
         user = get_user_model().objects.filter(username=options["user"] or "").first()
