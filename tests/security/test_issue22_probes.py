@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import io
 import stat
+import threading
 import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from fengqiao.disputes import services as disputes
+from fengqiao.disputes.models import Case
 from fengqiao.registry import editing, exchange, imports
 from fengqiao.registry import services as registry_services
 from fengqiao.registry.imports.jobs import MAX_UPLOAD_BYTES
@@ -250,3 +253,51 @@ def test_a_mapping_field_without_its_index_is_ignored_not_a_crash(client, world)
     assert answer.status_code in (200, 302)
     job.refresh_from_db()
     assert job.status == "checked"
+
+
+# --- two commits of one case file at once ----------------------------------------------
+
+
+def test_a_changed_file_committed_twice_at_once_updates_each_case_once(transactional_db, world):
+    """Two requests confirm the same re-import at once, on two connections: the second one
+    commits between the first's re-check inside its transaction and its writes. The first
+    must then write nothing, not the same update again (a second 'import_updated' on the
+    case's timeline, the facts counted twice)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes its write lock at BEGIN: the two commits cannot overlap")
+    run_cases(world.county_admin, [case_row(1, 调解结果="", 调解时间="")])
+    changed = [case_row(1)]
+    answers: dict[str, object] = {}
+
+    def commit(name: str, hook=None) -> None:
+        try:
+            if hook is None:
+                answers[name] = run_cases(world.county_admin, changed)
+            else:
+                with connection.execute_wrapper(hook):
+                    answers[name] = run_cases(world.county_admin, changed)
+        finally:
+            connection.close()
+
+    second = threading.Thread(target=commit, args=("second",))
+    reads: list[str] = []
+
+    def after_the_recheck(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if '"disputes_case"' in sql and '"source_code" IN' in sql:
+            reads.append(sql)
+            if len(reads) == 2:  # the check's read, then the commit's re-check
+                second.start()
+                second.join(timeout=5)
+        return result
+
+    first = threading.Thread(target=commit, args=("first", after_the_recheck))
+    first.start()
+    first.join(timeout=60)
+    second.join(timeout=60)
+
+    assert len(reads) >= 2 and answers["second"].committed
+    case = Case.objects.get(source_code="TJ2024000001")
+    assert case.events.filter(kind="import_updated").count() == 1
+    first_answer = answers["first"]
+    assert not first_answer.committed and "请重新检查" in _all_text(first_answer)

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +81,7 @@ class Existing(NamedTuple):
     pk: int
     key: tuple[dt.date, int, str]  # its facts' key before this import
     parties_text: str
+    digest: str  # its row's digest when checked
 
 
 class CaseImporter(Importer):
@@ -379,7 +381,7 @@ class CaseImporter(Importer):
                 self.unchanged += 1
                 continue
             key = (timezone.localtime(received_at).date(), grid_id, category)
-            self.existing[item.code] = Existing(pk, key, parties or "")
+            self.existing[item.code] = Existing(pk, key, parties or "", old_digest)
             keep.append(item)
         if self.report.ok:
             self.items = keep
@@ -401,6 +403,7 @@ class CaseImporter(Importer):
         from fengqiao.disputes.imports import cases_imported
 
         keys: set[tuple[dt.date, int, str]] = set()
+        self._lock_unchanged_since_checked()
         new = [item for item in self.items if item.code not in self.existing]
         changed = [item for item in self.items if item.code in self.existing]
         references = self._references(new)
@@ -442,6 +445,19 @@ class CaseImporter(Importer):
                 for person_id in self._routes[route]
             ]
         Case.handlers.through.objects.bulk_create(links, batch_size=BATCH)
+
+    def _lock_unchanged_since_checked(self) -> None:
+        """Lock the cases this commit updates, and refuse it (nothing written) when one of
+        them changed after the check: the same file committed twice at once would
+        otherwise update each case twice. New cases are guarded by the unique code."""
+        for chunk in chunks(list(self.existing.values())):
+            locked = Case.objects.unscoped_for_jobs().select_for_update()
+            now = dict(
+                locked.filter(pk__in=[e.pk for e in chunk]).values_list("pk", "source_digest")
+            )
+            if any(now.get(e.pk) != e.digest for e in chunk):
+                # ``run_importer`` answers a conflict with ``conflict_message``.
+                raise IntegrityError("an imported case changed after the check")
 
     def _references(self, new: list[Row]) -> dict[int, str]:
         """A reference number for each new row, taken from its county's sequence for the
