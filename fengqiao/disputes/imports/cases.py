@@ -427,6 +427,19 @@ class CaseImporter(Importer):
         cases_imported.send(sender=CaseImporter, keys=frozenset(keys))
         return {"created": len(new), "updated": len(changed)}
 
+    def _lock_unchanged_since_checked(self) -> None:
+        """Lock the cases this commit updates, and refuse it (nothing written) when one of
+        them changed after the check: the same file committed twice at once would
+        otherwise update each case twice. New cases are guarded by the unique code."""
+        for chunk in chunks(list(self.existing.values())):
+            locked = Case.objects.unscoped_for_jobs().select_for_update()
+            now = dict(
+                locked.filter(pk__in=[e.pk for e in chunk]).values_list("pk", "source_digest")
+            )
+            if any(now.get(e.pk) != e.digest for e in chunk):
+                # ``run_importer`` answers a conflict with ``conflict_message``.
+                raise IntegrityError("an imported case changed after the check")
+
     def _route(self, cases: list[Case]) -> None:
         """Handlers for the cases still open, as intake routes a case (``handlers_for`` at
         its level from its grid's packages), so an open history case is in someone's
@@ -445,19 +458,6 @@ class CaseImporter(Importer):
                 for person_id in self._routes[route]
             ]
         Case.handlers.through.objects.bulk_create(links, batch_size=BATCH)
-
-    def _lock_unchanged_since_checked(self) -> None:
-        """Lock the cases this commit updates, and refuse it (nothing written) when one of
-        them changed after the check: the same file committed twice at once would
-        otherwise update each case twice. New cases are guarded by the unique code."""
-        for chunk in chunks(list(self.existing.values())):
-            locked = Case.objects.unscoped_for_jobs().select_for_update()
-            now = dict(
-                locked.filter(pk__in=[e.pk for e in chunk]).values_list("pk", "source_digest")
-            )
-            if any(now.get(e.pk) != e.digest for e in chunk):
-                # ``run_importer`` answers a conflict with ``conflict_message``.
-                raise IntegrityError("an imported case changed after the check")
 
     def _references(self, new: list[Row]) -> dict[int, str]:
         """A reference number for each new row, taken from its county's sequence for the
