@@ -1,6 +1,22 @@
 from django.urls import path
 
-from fengqiao.registry import edit_views, views
+from fengqiao.registry import edit_views, record_views, views
+
+# The police's pages for addresses, houses, units, employees and stays (record_views.PAGES).
+RECORD_PAGES = [
+    ("addresses/new/", "address_new"),
+    ("addresses/<int:pk>/houses/new/", "house_new"),
+    ("addresses/<int:pk>/units/new/", "unit_new"),
+    ("addresses/<int:pk>/retire/", "address_retire"),
+    ("houses/<int:pk>/edit/", "house_edit"),
+    ("houses/<int:pk>/end/", "house_end"),
+    ("units/<int:pk>/edit/", "unit_edit"),
+    ("units/<int:pk>/close/", "unit_close"),
+    ("units/<int:pk>/employees/new/", "employee_new"),
+    ("employments/<int:pk>/end/", "employment_end"),
+    ("residents/<int:pk>/move/", "resident_move"),
+    ("stays/<int:pk>/end/", "stay_end"),
+]
 
 urlpatterns = [
     path("", views.search, name="search"),
@@ -27,4 +43,8 @@ urlpatterns = [
     path("changes/", edit_views.change_queue, name="changes"),
     path("changes/<int:pk>/<slug:action>/", edit_views.change_review, name="change_review"),
     path("counts/", views.counts, name="counts"),
+    *(
+        path(route, record_views.record_page, {"page": page}, name=page)
+        for route, page in RECORD_PAGES
+    ),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from fengqiao.org.scope import get_for, scope_to
@@ -279,3 +280,28 @@ def get_change_for(user, pk) -> RegistryChange:
     """A change in the user's area (404 outside it)."""
     changes = RegistryChange.objects.select_related("house__address", "resident", "submitted_by")
     return get_for(user, changes, pk=pk)
+
+
+def get_employment_for(user, pk) -> Employment:
+    """An employment at a unit in the user's jurisdiction; 404 otherwise."""
+    units = establishments_for(user).values("pk")
+    job = (
+        Employment.objects.select_related("establishment", "resident")
+        .filter(pk=pk, establishment__in=units)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
+def get_stay_for(user, pk) -> Occupancy:
+    """A stay of a resident in the user's jurisdiction; 404 otherwise."""
+    stay = (
+        Occupancy.objects.select_related("resident", "house__address")
+        .filter(pk=pk, resident__in=residents_for(user).values("pk"))
+        .first()
+    )
+    if stay is None:
+        raise Http404
+    return stay

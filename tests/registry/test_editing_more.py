@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from fengqiao.audit.models import AuditEvent
 from fengqiao.registry import adding, checks
@@ -326,4 +327,152 @@ def test_the_api_refuses_another_township_and_the_ground(world, registry, api):
     ):
         assert worker.post(url, body, format="json").status_code in (403, 400)
     assert api(world.resident).post("/api/v1/houses/", {}, format="json").status_code == 403
+    assert _counts() == before
+
+
+# --- the pages -------------------------------------------------------------------------
+
+
+def _page(client, user, name, *args, data=None):
+    client.force_login(user)
+    url = reverse(f"registry:{name}", args=args)
+    return client.post(url, data) if data is not None else client.get(url)
+
+
+def test_an_officer_adds_an_address_a_house_and_a_unit_by_page(client, world, registry):
+    officer = world.officer_a
+    assert _page(client, officer, "address_new").status_code == 200
+    made = _page(
+        client,
+        officer,
+        "address_new",
+        data={"grid": world.grid_a1.code, "road": "人民路", "door_number": "9号"},
+    )
+    assert made.status_code == 302
+    address = Address.objects.get(road="人民路", door_number="9号")
+    house = {
+        "label": "1室",
+        "use": "rented",
+        "owner_phone": "139 0000 1111",
+        "client_key": "pg-h-0001",
+    }
+    assert _page(client, officer, "house_new", address.pk, data=house).status_code == 302
+    assert _page(client, officer, "house_new", address.pk, data=house).status_code == 302
+    assert House.objects.filter(address=address).count() == 1
+    page = _page(client, officer, "address", address.pk).content.decode()
+    assert "新增单位" in page and "修改房屋" in page
+    bad = _page(client, officer, "unit_new", address.pk, data={**SHOP, "credit_code": BAD_CREDIT})
+    assert bad.status_code == 400 and "校验位" in bad.content.decode()
+    assert "平安超市" in bad.content.decode()  # what was typed is kept
+    ok = _page(client, officer, "unit_new", address.pk, data={**SHOP, "employee_count": "3"})
+    assert ok.status_code == 302
+    assert Establishment.objects.get(address=address).employee_count == 3
+
+
+def test_an_officer_corrects_and_ends_a_house_and_retires_its_address(client, world, registry):
+    officer = world.officer_a
+    address = adding.add_address(
+        actor=officer, grid=world.grid_a1, values={"road": "新路", "door_number": "1号"}
+    ).record
+    house = adding.add_house(actor=officer, address=address, values={"label": "东"}).record
+    form = _page(client, officer, "house_edit", house.pk).content.decode()
+    assert 'value="东"' in form
+    fixed = _page(
+        client, officer, "house_edit", house.pk, data={"label": "西", "use": "own", "area_m2": "80"}
+    )
+    assert fixed.status_code == 302
+    house.refresh_from_db()
+    assert (house.label, str(house.area_m2)) == ("西", "80.00")
+    fields = AuditEvent.objects.get(action="registry.house.corrected").changes["fields"]
+    assert set(fields) == {"label", "area_m2"}
+    refused = _page(client, officer, "address_retire", address.pk, data={"reason": "拆迁"})
+    assert refused.status_code == 400 and "请先办理灭失" in refused.content.decode()
+    empty = _page(client, officer, "house_end", house.pk, data={"on": "", "reason": ""})
+    assert empty.status_code == 400 and "请写明原因" in empty.content.decode()
+    assert _page(client, officer, "house_end", house.pk, data={"reason": "拆迁"}).status_code == 302
+    assert (
+        _page(client, officer, "address_retire", address.pk, data={"reason": "拆迁"}).status_code
+        == 302
+    )
+    address.refresh_from_db()
+    assert address.retired_on is not None
+
+
+def test_an_officer_corrects_closes_a_unit_and_ends_an_employment_by_page(client, world, registry):
+    officer = world.officer_a
+    unit = adding.add_unit(actor=officer, address=registry.address_a, values=SHOP).record
+    assert (
+        _page(
+            client,
+            officer,
+            "unit_edit",
+            unit.pk,
+            data={**SHOP, "in_charge_phone": "", "name": "平安便利店", "employee_count": "0"},
+        ).status_code
+        == 302
+    )
+    unit.refresh_from_db()
+    assert unit.name == "平安便利店" and unit.in_charge_phone == "+8613900001111"
+    outsider = _page(client, officer, "employee_new", unit.pk, data={"resident": registry.li.pk})
+    assert outsider.status_code == 400 and "不在您的辖区" in outsider.content.decode()
+    hired = _page(
+        client,
+        officer,
+        "employee_new",
+        unit.pk,
+        data={"resident": registry.zhang.pk, "since": "2024-03-01", "client_key": "pg-e-0001"},
+    )
+    assert hired.status_code == 302
+    job = Employment.objects.get(establishment=unit)
+    early = _page(client, officer, "employment_end", job.pk, data={"on": "2024-01-01"})
+    assert early.status_code == 400 and "不能早于入职日期" in early.content.decode()
+    assert (
+        _page(client, officer, "employment_end", job.pk, data={"on": "2024-06-01"}).status_code
+        == 302
+    )
+    assert _page(client, officer, "unit_close", unit.pk, data={"reason": "停业"}).status_code == 302
+    unit.refresh_from_db()
+    assert unit.closed_on is not None
+
+
+def test_an_officer_moves_a_resident_and_ends_the_stay_by_page(client, world, registry):
+    officer = world.officer_a
+    house = adding.add_house(
+        actor=officer, address=registry.address_a, values={"label": "2号"}
+    ).record
+    moved = _page(
+        client,
+        officer,
+        "resident_move",
+        registry.zhang.pk,
+        data={"house": house.pk, "moved_in": "2024-05-01", "client_key": "pg-m-0001"},
+    )
+    assert moved.status_code == 302
+    stay = Occupancy.objects.get(resident=registry.zhang, house=house)
+    page = _page(client, officer, "resident", registry.zhang.pk).content.decode()
+    assert reverse("registry:stay_end", args=[stay.pk]) in page
+    ended = _page(
+        client, officer, "stay_end", stay.pk, data={"reason": "moved_away", "on": "2024-07-01"}
+    )
+    assert ended.status_code == 302
+    stay.refresh_from_db()
+    assert stay.moved_out == dt.date(2024, 7, 1)
+
+
+def test_the_pages_are_404_in_another_township_and_403_for_the_ground(client, world, registry):
+    before = _counts()
+    for name, pk in (
+        ("house_new", registry.address_a.pk),
+        ("house_edit", registry.house_a.pk),
+        ("address_retire", registry.address_a.pk),
+        ("resident_move", registry.zhang.pk),
+    ):
+        assert _page(client, world.officer_b, name, pk).status_code == 404
+        assert _page(client, world.officer_b, name, pk, data={"reason": "x"}).status_code == 404
+        assert _page(client, world.grid_worker_a1, name, pk).status_code == 403
+        assert _page(client, world.resident, name, pk, data={}).status_code == 403
+    grid = _page(
+        client, world.officer_b, "address_new", data={"grid": world.grid_a1.code, "road": "新路"}
+    )
+    assert grid.status_code == 400
     assert _counts() == before
