@@ -1,8 +1,8 @@
 """GB/T 31000-2015 dispute records as an exchange file: the main table and the people
 involved, scoped, masked unless revealed; read back, they give the cases' own values.
 
-The case import (disputes.imports) reads the people's-mediation layout, not this one:
-this test is the read-back until GB/T 31000 is registered as a second layout there."""
+The case import reads this file back as its layout ``gbt31000``
+(tests/disputes/imports/test_gbt31000.py); these tests compare the export with the cases."""
 
 from __future__ import annotations
 

@@ -108,6 +108,8 @@ class ExchangeCaseImporter(CaseImporter):
 
     def open(self, file_obj, filename: str) -> ExchangeFile:
         self.exchange = open_exchange(file_obj, filename)
+        # The events table is the file this importer reads (again, when it writes).
+        self.source = (self.exchange.events, self.exchange.filename)
         return self.exchange
 
     def check(self, values: dict) -> None:

@@ -9,6 +9,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
@@ -207,4 +208,16 @@ def test_another_townships_export_is_refused(world, cases, chief_b):
     report = gbt(chief_b, content, filename)
     text = "".join(report.lines())
     assert not report.ok and "不在您的辖区内" in text
+    assert counts() == before
+
+
+def test_the_command_reads_the_zip_of_two_csvs(world, cases, tmp_path, capsys):
+    content, filename = export(world, "csv")
+    path = tmp_path / filename
+    path.write_bytes(content)
+    before = counts()
+    call_command(
+        "import_cases", str(path), "--user", "county_admin", "--layout", "gbt31000", "--commit"
+    )
+    assert "unchanged 3" in capsys.readouterr().out
     assert counts() == before
