@@ -42,7 +42,9 @@ Each backend runs in a subprocess of this script (Django's settings are per proc
 hands its figures back as one JSON line. PostgreSQL gets a scratch database
 (``fengqiao_bench``) created through the ``postgres`` maintenance database and dropped at
 the end; it is skipped, with a line saying so, when the server cannot be reached.
-``--profile`` adds a cProfile of the service loop (printed to stderr).
+``--profile`` adds a cProfile of the service loop (printed to stderr). ``--facts-compare N``
+runs N reports with analytics' facts refreshed in the request and N deferred, twice in turn,
+and prints the CPU per report of each (the web worker's cost, whatever else the machine runs).
 """
 
 from __future__ import annotations
@@ -183,6 +185,8 @@ def run_child(backend: str, args: argparse.Namespace, env: dict) -> dict:
         command.append("--profile")
     if args.no_http:
         command.append("--no-http")
+    if args.facts_compare:
+        command += ["--facts-compare", str(args.facts_compare)]
     done = subprocess.run(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -261,6 +265,12 @@ def print_table(results: list[dict]) -> None:
             f"queries verdict: {verdict(result['queries_dispute'] <= 10)} (a dispute in <= 10, "
             f"{result['queries_dispute_after']} more in analytics' facts refresh in the request)"
         )
+        for row in result.get("facts_compare", []):
+            when = "deferred 1 s" if row["delay"] else "in the request"
+            print(
+                f"{name}: facts refreshed {when}: "
+                f"{row['cpu_ms']:.1f} ms CPU per report, {row['rate']:.1f} reports/s"
+            )
         if result.get("http_skipped"):
             print(f"{name}: HTTP: SKIPPED: {result['http_skipped']}")
             continue
@@ -355,6 +365,9 @@ def run_one_backend(args: argparse.Namespace) -> None:
         f"service: {result['service_rate']:,.1f} reports/s, "
         f"p50 {result['service_p50_ms']:.1f} ms, p99 {result['service_p99_ms']:.1f} ms"
     )
+
+    if args.facts_compare:
+        result["facts_compare"] = compare_facts_delay(grids, args.facts_compare, rng)
 
     if args.profile:
         show_queries(next(p for p in fresh_payloads(grids, 20, rng) if p["kind"] == "dispute"))
@@ -482,6 +495,32 @@ def bench_service(payloads: list[dict]) -> tuple[list[float], float, int]:
         return latencies, time.perf_counter() - start, len(refreshes)
     finally:
         facts.refresh = refresh
+
+
+def compare_facts_delay(grids: list, n: int, rng: random.Random) -> list[dict]:
+    """The service loop with the facts refreshed in the request (delay 0) and a second
+    later by the process's thread (delay 1), twice each in turn, in the same process: CPU
+    per report of this process (every thread, the deferred refresh included) and reports/s
+    until the refresh caught up. CPU time is what the web worker pays, whatever else runs."""
+    from django.conf import settings
+
+    from fengqiao.analytics import facts
+
+    rows = []
+    for delay in (0.0, 1.0, 0.0, 1.0):
+        settings.FACTS_DELAY = delay
+        payloads = fresh_payloads(grids, n, rng)
+        cpu, start = time.process_time(), time.perf_counter()
+        for payload in payloads:
+            submit(payload)
+        assert facts.deferred.wait(120), "the deferred facts refresh did not catch up"
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - start
+        rows.append({"delay": delay, "cpu_ms": cpu / n * 1000, "rate": n / wall})
+        progress(
+            f"facts delay {delay:g} s: {rows[-1]['cpu_ms']:.1f} ms CPU per report, "
+            f"{rows[-1]['rate']:.1f} reports/s"
+        )
+    return rows
 
 
 def bench_raw_insert(rows: int, grids: list, rng: random.Random) -> float:
@@ -949,6 +988,13 @@ def main() -> None:
     parser.add_argument("--capacity-seconds", type=float, default=10)
     parser.add_argument("--profile", action="store_true", help="cProfile the service loop")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP leg")
+    parser.add_argument(
+        "--facts-compare",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N reports each with the facts refreshed in the request and deferred, in turn",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 50 reports, 5 s HTTP")
     parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
     args = parser.parse_args()
