@@ -112,6 +112,12 @@ def _application(b):
     return {"pk": b.application.pk}
 
 
+def _employment(b) -> int:
+    from fengqiao.registry.models import Employment
+
+    return Employment.objects.filter(establishment=b.establishment).values_list("pk", flat=True)[0]
+
+
 def _api(record=None, **kw) -> Entry:
     return Entry(record=record, **kw)
 
@@ -200,6 +206,42 @@ PAGES: dict[str, Entry] = {
     "registry/addresses/<int:pk>/": Entry(lambda b: {"pk": b.address.pk}),
     "registry/addresses/<int:pk>/verify/": Entry(lambda b: {"pk": b.address.pk}),
     "registry/units/<int:pk>/": Entry(lambda b: {"pk": b.establishment.pk}),
+    "registry/addresses/new/": Entry(
+        post=lambda b, w: {"grid": b.address.grid.code, "road": "冒名路"}
+    ),
+    "registry/addresses/<int:pk>/houses/new/": Entry(
+        lambda b: {"pk": b.address.pk}, post=lambda b, w: {"label": "冒名", "use": "own"}
+    ),
+    "registry/addresses/<int:pk>/units/new/": Entry(
+        lambda b: {"pk": b.address.pk}, post=lambda b, w: {"name": "冒名", "kind": "shop"}
+    ),
+    "registry/addresses/<int:pk>/retire/": Entry(
+        lambda b: {"pk": b.address.pk}, post=lambda b, w: {"reason": "冒名注销"}
+    ),
+    "registry/houses/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.house.pk}, post=lambda b, w: {"label": "冒名", "use": "own"}
+    ),
+    "registry/houses/<int:pk>/end/": Entry(
+        lambda b: {"pk": b.house.pk}, post=lambda b, w: {"reason": "冒名拆除"}
+    ),
+    "registry/units/<int:pk>/edit/": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"name": "冒名", "kind": "shop"}
+    ),
+    "registry/units/<int:pk>/close/": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"reason": "冒名关闭"}
+    ),
+    "registry/units/<int:pk>/employees/new/": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"resident": b.resident.pk}
+    ),
+    "registry/employments/<int:pk>/end/": Entry(
+        lambda b: {"pk": _employment(b)}, post=lambda b, w: {"on": ""}
+    ),
+    "registry/residents/<int:pk>/move/": Entry(
+        lambda b: {"pk": b.resident.pk}, post=lambda b, w: {"house": b.house.pk}
+    ),
+    "registry/stays/<int:pk>/end/": Entry(
+        lambda b: {"pk": b.resident.occupancies.first().pk}, post=lambda b, w: {"reason": "died"}
+    ),
     "registry/care/": Entry(),
     "registry/care/<int:pk>/": Entry(lambda b: {"pk": b.key_person.pk}),
     "registry/tenants/": Entry(),
@@ -594,12 +636,12 @@ PAGES: dict[str, Entry] = {
     "api/v1/^people/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.assignment.person_id}),
     "api/v1/^assignments/$": Entry(),
     "api/v1/^assignments/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.assignment.pk}),
-    "api/v1/^addresses/$": Entry(),
+    "api/v1/^addresses/$": Entry(post=lambda b, w: {"grid": b.address.grid.code, "road": "冒名路"}),
     "api/v1/^addresses/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.address.pk}),
     "api/v1/^addresses/(?P<pk>[^/.]+)/retire/$": Entry(
         lambda b: {"pk": b.address.pk}, post=lambda b, w: {"reason": "冒名注销"}
     ),
-    "api/v1/^houses/$": Entry(),
+    "api/v1/^houses/$": Entry(post=lambda b, w: {"address": b.address.pk, "label": "冒名"}),
     "api/v1/^houses/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.house.pk}),
     "api/v1/^houses/(?P<pk>[^/.]+)/end/$": Entry(
         lambda b: {"pk": b.house.pk}, post=lambda b, w: {"reason": "冒名拆除"}
@@ -612,7 +654,23 @@ PAGES: dict[str, Entry] = {
     "api/v1/^residents/(?P<pk>[^/.]+)/end/$": Entry(
         lambda b: {"pk": b.resident.pk}, post=lambda b, w: {"reason": "died"}
     ),
-    "api/v1/^establishments/$": Entry(),
+    "api/v1/^establishments/$": Entry(
+        post=lambda b, w: {"address": b.address.pk, "name": "冒名", "kind": "shop"}
+    ),
+    "api/v1/^establishments/(?P<pk>[^/.]+)/employees/$": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"resident": b.resident.pk}
+    ),
+    "api/v1/^establishments/(?P<pk>[^/.]+)/end-employment/$": Entry(
+        lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"employment": _employment(b)}
+    ),
+    "api/v1/^residents/(?P<pk>[^/.]+)/move/$": Entry(
+        lambda b: {"pk": b.resident.pk},
+        post=lambda b, w: {"house": b.house.pk, "moved_in": "2024-05-01"},
+    ),
+    "api/v1/^residents/(?P<pk>[^/.]+)/end-stay/$": Entry(
+        lambda b: {"pk": b.resident.pk},
+        post=lambda b, w: {"stay": b.resident.occupancies.first().pk, "reason": "died"},
+    ),
     "api/v1/^establishments/(?P<pk>[^/.]+)/$": Entry(lambda b: {"pk": b.establishment.pk}),
     "api/v1/^establishments/(?P<pk>[^/.]+)/close/$": Entry(
         lambda b: {"pk": b.establishment.pk}, post=lambda b, w: {"reason": "冒名关闭"}
