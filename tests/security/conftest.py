@@ -179,6 +179,7 @@ def furnish(world, which: str) -> Township:
     establishment = registry.register_establishment(
         actor=admin, address=address, name=f"{prefix}镇小卖部", kind="shop"
     )
+    registry.add_employee(actor=admin, establishment=establishment, resident=resident)
     key_person = care.enrol_key_person(actor=admin, resident=resident, kind="elderly_alone")
     tenant_report, _created = tenants.report_tenant(
         actor=officer, kind="move_in", house=house, name=name, id_number=id_number, phone=phone
