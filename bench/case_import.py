@@ -138,6 +138,8 @@ def run_case_bench(rows: int, *, separate: bool = False, trace: bool = False) ->
         " VALUES (%s, 'neighbourhood', 'blue', 1, 'closed', 'walk_in', %s, %s, '', %s, '',"
         " '', '', %s::date, 0, %s, now(), 'rmtj', %s, '', '', '{}')"
     )
+    if connection.vendor == "sqlite":
+        sql = sql.replace("%s::date", "%s").replace("now()", "CURRENT_TIMESTAMP")
     raw = [(f"BENCH-{r[0]}", r[7][:60], r[7], grid.pk, r[6], grid.path, r[0]) for r in generated]
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -145,6 +147,20 @@ def run_case_bench(rows: int, *, separate: bool = False, trace: bool = False) ->
         result["raw_s"] = time.perf_counter() - start
         transaction.set_rollback(True)
     return result
+
+
+def peak_mb() -> float:
+    """This process's own peak resident memory. ``ru_maxrss`` is not: a child started by
+    vfork and exec inherits its parent's peak there (the parent that loaded the demo county
+    or generated the file), so Linux's VmHWM is read when there is one."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def case_child(path: str, phase: str, trace: bool) -> None:
@@ -159,7 +175,7 @@ def case_child(path: str, phase: str, trace: bool) -> None:
 
     admin = get_user_model().objects.get(username="admin")
     out: dict = {}
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    before = peak_mb()
     if trace:
         tracemalloc.start()
     todo = (("dry_run", False), ("commit", True), ("reimport", True))
@@ -180,7 +196,7 @@ def case_child(path: str, phase: str, trace: bool) -> None:
                 if report.error_count:
                     out[f"{name}_first_errors"] = report.lines()[:5]
         transaction.set_rollback(phase != "commit")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     key = "" if phase == "all" else f"{phase}_"
     out[f"{key}maxrss_mb"] = peak
     out[f"{key}start_mb"] = before
@@ -228,6 +244,7 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="100,000 rows")
     parser.add_argument("--scale", type=float, default=0.05, help="demo county scale")
     parser.add_argument("--fresh", action="store_true", help="drop the scratch database first")
+    parser.add_argument("--sqlite", action="store_true", help="the embedded SQLite instead")
     parser.add_argument("--separate", action="store_true", help="each phase in its own process")
     parser.add_argument("--tracemalloc", action="store_true", help="traced peaks and sites")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -239,10 +256,17 @@ def main() -> None:
         django.setup()
         case_child(args.child, args.phase, args.tracemalloc)
         return
-    url = ensure_database(args.pg_url, args.db, rebuild=args.fresh)
+    data_dir = Path(tempfile.gettempdir()) / f"fq-bench-{args.db}"
+    if args.sqlite:
+        os.environ.pop("DATABASE_URL", None)
+        data_dir = data_dir.with_name(data_dir.name + "-sqlite")
+        if args.fresh:
+            for stale in data_dir.glob("fengqiao.sqlite3*"):
+                stale.unlink()
+    else:
+        os.environ["DATABASE_URL"] = ensure_database(args.pg_url, args.db, rebuild=args.fresh)
     os.environ.update(
-        DATABASE_URL=url,
-        FENGQIAO_DATA_DIR=str(Path(tempfile.gettempdir()) / f"fq-bench-{args.db}"),
+        FENGQIAO_DATA_DIR=str(data_dir),
         DJANGO_SETTINGS_MODULE="fengqiao.settings",
         FENGQIAO_AXES="0",
     )
@@ -257,7 +281,9 @@ def main() -> None:
     if not Region.objects.filter(level="county").exists():
         say(f"loading the demo county (scale {args.scale}) ...")
         call_command("load_demo", scale=args.scale, verbosity=0)
-    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+    engine = "SQLite" if args.sqlite else "PostgreSQL"
+    load = os.getloadavg()[0]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {load:.2f}, {engine}")
     rows = 100_000 if args.large else args.rows
     print_cases(run_case_bench(rows, separate=args.separate, trace=args.tracemalloc))
 

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -34,6 +35,7 @@ from fengqiao.places.models import Region
 from fengqiao.places.text_locate import place_names
 from fengqiao.registry import selectors as registry
 from fengqiao.registry.imports.importer import BATCH, Importer, Progress, chunks
+from fengqiao.registry.imports.reading import read_table
 from fengqiao.registry.imports.report import ImportReport
 from fengqiao.sealing import digest
 
@@ -55,7 +57,7 @@ _DATE_FORMATS = (
 
 
 class Row(NamedTuple):
-    """One checked row, all the commit needs (compact: 100,000 of them are held)."""
+    """One checked row, all the commit needs (a batch of them at a time: ``Held``)."""
 
     row: int
     code: str
@@ -72,6 +74,17 @@ class Row(NamedTuple):
     parties: tuple[PartyText, ...]
     amount: Decimal | None
     kept: tuple[str, ...]  # the KEPT columns as written, and the parties' hash
+    digest: str
+
+
+class Held(NamedTuple):
+    """What is held of a checked row until the commit, which reads the row again in full:
+    a tenth of a ``Row``, so that a 100,000-row file fits in the memory it is allowed."""
+
+    row: int
+    code: str
+    grid_id: int
+    received_at: dt.datetime
     digest: str
 
 
@@ -117,6 +130,8 @@ class CaseImporter(Importer):
         self._names = None
         self._strings: dict[str, str] = {}
         self._routes: dict[tuple[int, int], list[int]] = {}
+        self._again: list[Row] | None = None  # rows read again for writing (``_rows_again``)
+        self._digests: dict[int, str] = {}
 
     def columns(self):
         return self.layout.columns
@@ -182,6 +197,19 @@ class CaseImporter(Importer):
             "",
         )
         self.keep(item._replace(digest=_digest(self.layout.code, item)))
+
+    def keep(self, item: Row) -> None:
+        if self._again is None:
+            super().keep(Held(item.row, item.code, item.grid_id, item.received_at, item.digest))
+        elif self._digests.get(item.row) != item.digest:
+            raise RuntimeError(f"row {item.row} of the case file changed after its check")
+        else:
+            self._again.append(item)
+
+    def error(self, row: int, key: str, message: str) -> None:
+        if self._again is not None:
+            raise RuntimeError(f"row {row} of the case file changed after its check")
+        super().error(row, key, message)
 
     def _interned(self, text: str) -> str:
         # The kept columns repeat a few values over 100,000 rows: hold each once.
@@ -405,27 +433,52 @@ class CaseImporter(Importer):
         keys: set[tuple[dt.date, int, str]] = set()
         self._lock_unchanged_since_checked()
         new = [item for item in self.items if item.code not in self.existing]
-        changed = [item for item in self.items if item.code in self.existing]
-        references = self._references(new)
+        numbers = self._references(new)
+        created = len(new)
+        del new
         done = 0
-        for batch in chunks(new, BATCH):
-            cases = [self._new_case(item, references) for item in batch]
-            Case.objects.bulk_create(cases)
-            self._parties(list(zip(cases, batch, strict=True)))
-            events = []
-            for case, item in zip(cases, batch, strict=True):
-                events += self._events(case.pk, item, frozenset(), created=True)
-                keys.add(_key(item))
-            CaseEvent.objects.bulk_create(events)
-            self._route(cases)
-            done += len(batch)
-            self.written(progress, done)
-        for batch in chunks(changed, BATCH):
-            self._update(batch, keys)
+        for batch in self._rows_again():
+            fresh = [item for item in batch if item.code not in self.existing]
+            if fresh:
+                self._create(fresh, numbers, keys)
+            changed = [item for item in batch if item.code in self.existing]
+            if changed:
+                self._update(changed, keys)
             done += len(batch)
             self.written(progress, done)
         cases_imported.send(sender=CaseImporter, keys=frozenset(keys))
-        return {"created": len(new), "updated": len(changed)}
+        return {"created": created, "updated": len(self.items) - created}
+
+    def _rows_again(self) -> Iterator[list[Row]]:
+        """The held rows in full, a batch at a time: the file (``source``, which the check
+        read) read and checked again, each row's digest matched to the one held. Counts
+        for the mapping table are left as the first reading made them."""
+        self._digests = {held.row: held.digest for held in self.items}
+        tally = {key: Counter(counts) for key, counts in self.tally.items()}
+        file_obj, filename = self.source
+        file_obj.seek(0)
+        self._again = []
+        try:
+            for values in read_table(self.columns(), file_obj, filename):
+                if values["_row"] in self._digests:
+                    self.check(values)
+                if len(self._again) == BATCH:
+                    yield self._again
+                    self._again = []
+            yield self._again
+        finally:
+            self._again, self._digests, self.tally = None, {}, tally
+
+    def _create(self, batch: list[Row], numbers: dict, keys: set) -> None:
+        cases = [self._new_case(item, numbers) for item in batch]
+        Case.objects.bulk_create(cases)
+        self._parties(list(zip(cases, batch, strict=True)))
+        events = []
+        for case, item in zip(cases, batch, strict=True):
+            events += self._events(case.pk, item, frozenset(), created=True)
+            keys.add(_key(item))
+        CaseEvent.objects.bulk_create(events)
+        self._route(cases)
 
     def _lock_unchanged_since_checked(self) -> None:
         """Lock the cases this commit updates, and refuse it (nothing written) when one of
@@ -459,24 +512,27 @@ class CaseImporter(Importer):
             ]
         Case.handlers.through.objects.bulk_create(links, batch_size=BATCH)
 
-    def _references(self, new: list[Row]) -> dict[int, str]:
-        """A reference number for each new row, taken from its county's sequence for the
-        year it was received: one statement per county and year."""
-        wanted: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for item in new:
-            county = services.county_code_of(self.grids[item.grid_id])
-            wanted[(county, timezone.localtime(item.received_at).year)].append(item.row)
-        out: dict[int, str] = {}
-        for (county, year), rows in wanted.items():
-            last = services.take_references(county, year, len(rows))
-            for number, row in enumerate(rows, start=last - len(rows) + 1):
-                out[row] = f"{county}-{year}-{number:06d}"
-        return out
+    def _references(self, new: list[Held]) -> dict[tuple[str, int], int]:
+        """The first number each county and year gives the new rows, taken from its
+        sequence for them all at once: one statement per county and year. The rows take
+        the numbers in their order (``_new_case``); a number per row held beforehand would
+        cost 100,000 strings."""
+        wanted: Counter = Counter(self._reference_key(item) for item in new)
+        return {
+            (county, year): services.take_references(county, year, count) - count + 1
+            for (county, year), count in wanted.items()
+        }
 
-    def _new_case(self, item: Row, references: dict[int, str]) -> Case:
+    def _reference_key(self, item: Row | Held) -> tuple[str, int]:
+        county = services.county_code_of(self.grids[item.grid_id])
+        return county, timezone.localtime(item.received_at).year
+
+    def _new_case(self, item: Row, numbers: dict[tuple[str, int], int]) -> Case:
         grid = self.grids[item.grid_id]
+        county, year = key = self._reference_key(item)
+        number, numbers[key] = numbers[key], numbers[key] + 1
         return Case(
-            reference=references[item.row],
+            reference=f"{county}-{year}-{number:06d}",
             scope_path=grid.path,
             **self._fields(item),
         )

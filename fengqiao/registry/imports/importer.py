@@ -4,6 +4,7 @@ for writing, text limits, matching a 住址 to a standard address, progress."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -55,6 +56,7 @@ class Importer:
         self.labels = {column.key: column.label for column in self.columns()}
         self.limits = {column.key: column.max_length for column in self.columns()}
         self.items: list[tuple] = []
+        self.source: tuple[BinaryIO, str] | None = None  # the file and its name, once read
         self._matchers: list[AddressMatcher] | None = None
         self._matched: dict[str, tuple[int | None, str]] = {}
 

@@ -79,6 +79,9 @@ def run_importer(
     # collector's passes over them cost a fifth of the time and find nothing.
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], GC_THRESHOLD), *threshold[1:])
+    # An importer may read the file again to write it (the case import holds only each
+    # row's keys between its check and its commit).
+    importer.source = (file_obj, filename)
     try:
         _check_file(importer, file_obj, filename, progress)
         if commit and report.ok:

@@ -281,3 +281,27 @@ def test_an_imported_open_case_is_routed_to_its_grid_and_a_closed_one_is_not(wor
     # Run again unchanged: nothing is routed twice.
     assert run(world.county_admin, rows).counts["unchanged"] == 2
     assert open_case.handlers.count() == len(set(open_case.handlers.all()))
+
+
+def test_the_commit_reads_the_file_again_with_progress_and_the_counts_once(world):
+    # The commit holds only each row's keys and reads the file again to write it: the
+    # cases are whole, the mapping counts each row once, and progress reaches the end.
+    calls = []
+    rows = [case_row(1), case_row(2, 调解结果=""), case_row(3, 纠纷类别="合同纠纷")]
+    report = run(
+        world.county_admin,
+        rows,
+        filename="案件.csv",
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert report.ok and report.created == {"created": 3, "updated": 0}, report.lines()
+    assert {row["value"]: row["count"] for row in report.mapping["category"]} == {
+        "邻里纠纷": 2,
+        "合同纠纷": 1,
+    }
+    assert calls[-1] == (3, 3)
+    case = Case.objects.get(source_code="TJ2024000002")
+    assert case.narrative.startswith("邻居装修噪音扰民，第2起") and case.parties.count() == 2
+    changed = run(world.county_admin, [case_row(2, 调解结果="调解成功", 纠纷简要情况="改过了")])
+    assert changed.created == {"created": 0, "updated": 1}, changed.lines()
+    assert Case.objects.get(source_code="TJ2024000002").narrative == "改过了"
