@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import NamedTuple
 
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from fengqiao import taxonomy
 from fengqiao.disputes.exchange import LAYOUT as EXPORT
+from fengqiao.disputes.exchange import NARRATIVE_MAX
 from fengqiao.disputes.imports import mapping
 from fengqiao.disputes.imports.cases import PARTIES_HASH, CaseImporter, Existing
 from fengqiao.disputes.imports.gbt31000 import GBT31000, STATE, ExchangeFile, open_exchange
@@ -105,6 +107,7 @@ class ExchangeCaseImporter(CaseImporter):
         self.limits["result"] = 48
         self.exchange: ExchangeFile | None = None
         self.read: dict[str, str] = {}  # reference-like code → the row's fingerprint
+        self.own: dict[str, _Own] = {}  # a changed case of ours, as it stood
 
     def open(self, file_obj, filename: str) -> ExchangeFile:
         self.exchange = open_exchange(file_obj, filename)
@@ -176,11 +179,46 @@ class ExchangeCaseImporter(CaseImporter):
                 key = (timezone.localtime(case.received_at).date(), case.grid_id, case.category)
                 parties = (case.source_fields or {}).get(PARTIES_HASH, "")
                 self.existing[item.code] = _existing(case.pk, key, parties, case.source_digest)
+                self.own[item.code] = _Own.of(case)
                 changed.append(item)
         if self.report.ok:
             self.items += changed
         self.report.skipped = self.unchanged
         self._counts()
+
+    def _fields(self, item) -> dict:
+        """An update of a case of ours keeps what the file cannot say better: its title,
+        its narrative past 2,000 characters, its time of day, and its state and timeline
+        dates while the file's outcome is the one it has (a mediating case is not put
+        back to accepted because the file has no step between)."""
+        fields = super()._fields(item)
+        own = self.own.get(item.code)
+        if own is None:
+            return fields
+        if own.narrative[:NARRATIVE_MAX] == item.summary:
+            fields |= {"title": own.title, "narrative": own.narrative}
+        if (
+            timezone.localtime(own.received_at).date()
+            == timezone.localtime(item.received_at).date()
+        ):
+            fields |= {"received_at": own.received_at, "first_action_at": own.first_action_at}
+        if own.outcome == _OUTCOMES.get(item.result, ""):
+            fields |= {
+                "state": own.state,
+                "resolved_at": own.resolved_at,
+                "closed_at": own.closed_at,
+                "risk": own.risk,
+                "channel": own.channel,
+            }
+        return fields
+
+    def _events(self, case_id: int, item, had: frozenset[str], *, created: bool):
+        events = super()._events(case_id, item, had, created=created)
+        own = self.own.get(item.code)
+        if own is not None and own.outcome == _OUTCOMES.get(item.result, ""):
+            # Its own timeline stands: only the entry saying the import updated it.
+            return events[-1:]
+        return events
 
     def _own_cases(self) -> dict[str, Case]:
         """The cases whose own reference a code is (not a case this layout imported under
@@ -215,6 +253,53 @@ def _exported(case: Case) -> str:
         for party in case.parties.all()
     ]
     return _fingerprint(values, people)
+
+
+_OUTCOMES = {
+    mapping.AGREEMENT: "resolved",
+    mapping.PARTIAL: "resolved",
+    mapping.FAILED: "failed",
+    mapping.TRANSFERRED: "transferred",
+    mapping.PENDING: "open",
+}
+
+
+class _Own(NamedTuple):
+    """What an update keeps of a case of ours (see ``ExchangeCaseImporter._fields``)."""
+
+    title: str
+    narrative: str
+    received_at: object
+    first_action_at: object
+    state: str
+    resolved_at: object
+    closed_at: object
+    risk: str
+    channel: str
+    outcome: str
+
+    @classmethod
+    def of(cls, case: Case) -> _Own:
+        if case.resolved_at is not None:
+            outcome = "resolved"
+        elif case.state == "failed" or case.closed_at is not None:
+            outcome = "failed"
+        elif case.state == "transferred":
+            outcome = "transferred"
+        else:
+            outcome = "open"
+        return cls(
+            case.title,
+            case.narrative,
+            case.received_at,
+            case.first_action_at,
+            case.state,
+            case.resolved_at,
+            case.closed_at,
+            case.risk,
+            case.channel,
+            outcome,
+        )
 
 
 def _existing(pk, key, parties, old_digest) -> Existing:

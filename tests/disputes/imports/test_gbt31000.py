@@ -139,6 +139,8 @@ def test_an_export_read_back_into_its_own_county_changes_nothing(world, cases, f
 
 
 def test_a_changed_row_updates_the_case_it_came_from(world, cases):
+    own = cases.get(source_system="")
+    own_events = [e.kind for e in own.events.order_by("pk")]
     content, filename = export(world)
     book = load_workbook(io.BytesIO(content))
     people = book.worksheets[1]
@@ -153,6 +155,15 @@ def test_a_changed_row_updates_the_case_it_came_from(world, cases):
     assert cases.count() == 3
     li = Party.objects.get(name="李四")
     assert li.phone == "+8613900139000" and li.id_number == id_number(7)
+    # The case keeps what the file cannot say better: title, time, state, timeline.
+    case = li.case
+    assert (case.title, case.state, case.received_at, case.risk) == (
+        own.title,
+        own.state,
+        own.received_at,
+        own.risk,
+    )
+    assert [e.kind for e in case.events.order_by("pk")] == [*own_events, "import_updated"]
 
 
 def test_a_masked_export_is_refused_naming_the_masked_numbers(world, cases):
