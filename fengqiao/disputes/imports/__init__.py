@@ -6,7 +6,8 @@ run, then one all-or-nothing transaction with one audit entry (``registry.import
 Where things are: ``layouts`` (each system's columns, as data), ``mapping`` (their words to
 our codes, editable), ``party_text`` (the 当事人 cell), ``cases`` (checking and writing),
 ``history`` (the timeline an imported case carries), ``template`` (the .xlsx to fill in),
-``export`` (cases written back in a layout).
+``export`` (cases written back in a layout), ``gbt31000`` and ``gbt31000_cases`` (the
+GB/T 31000 exchange file read back: two tables, a Fengqiao export's own cases found again).
 """
 
 from __future__ import annotations
