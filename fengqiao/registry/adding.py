@@ -194,6 +194,12 @@ def add_employee(
             actor=actor, establishment=unit, resident=resident, position=position, since=since
         )
         _keep_key(Employment, job, key)
+        after = {
+            "resident": resident.pk,
+            "position": job.position,
+            "since": editing._iso(job.since),
+        }
+        _added(actor, "registry.employment.added", unit, after)
         return job
 
     return _made(Employment, key, make)
@@ -226,9 +232,11 @@ def add_stay(
     if "moved_in" not in errors and moved_in is None:
         errors["moved_in"] = [_("请填写迁入日期")]
     last = Occupancy.objects.filter(resident=resident).order_by("-moved_in").first()
-    if moved_in and last and last.moved_in and moved_in < last.moved_in:
+    # Stays never overlap: the new one starts no earlier than the last one began or ended.
+    since = max((d for d in (last.moved_in, last.moved_out) if d), default=None) if last else None
+    if moved_in and since and moved_in < since:
         errors["moved_in"] = [
-            _("迁入日期不能早于上一次迁入日期（%(date)s）") % {"date": last.moved_in.isoformat()}
+            _("迁入日期不能早于上一次迁入或迁出日期（%(date)s）") % {"date": since.isoformat()}
         ]
     if house.ended_on is not None:
         errors["house"] = [_("这套房屋已灭失，不能再登记人员")]

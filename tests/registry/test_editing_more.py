@@ -179,7 +179,7 @@ def test_a_resident_moves_into_another_house_and_the_old_stay_ends(world, regist
     )
 
 
-def test_a_move_before_the_last_one_or_into_an_ended_house_is_refused(world, registry):
+def test_a_move_into_the_current_house_or_another_township_is_refused(world, registry):
     before = _counts()
     with pytest.raises(ValidationError) as error:
         adding.add_stay(
@@ -196,6 +196,35 @@ def test_a_move_before_the_last_one_or_into_an_ended_house_is_refused(world, reg
             house=registry.house_b,
             values={"moved_in": "2024-01-01"},
         )
+    assert _counts() == before
+
+
+def test_a_move_overlapping_the_last_stay_or_into_an_ended_house_is_refused(world, registry):
+    zhang = registry.zhang
+    adding.end_stay(
+        actor=world.officer_a,
+        stay=zhang.occupancies.get(),
+        values={"on": "2024-03-01", "reason": "moved_away"},
+    )
+    zhang.refresh_from_db()
+    before = _counts()
+    with pytest.raises(ValidationError) as error:
+        adding.add_stay(
+            actor=world.officer_a,
+            resident=zhang,
+            house=registry.house_a,
+            values={"moved_in": "2024-02-01"},
+        )
+    assert "2024-03-01" in error.value.message_dict["moved_in"][0]
+    registry.house_a.ended_on = dt.date(2024, 4, 1)
+    with pytest.raises(ValidationError) as error:
+        adding.add_stay(
+            actor=world.officer_a,
+            resident=zhang,
+            house=registry.house_a,
+            values={"moved_in": "2024-05-01"},
+        )
+    assert "灭失" in error.value.message_dict["house"][0]
     assert _counts() == before
 
 
