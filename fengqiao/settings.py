@@ -11,7 +11,7 @@ FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger
 FENGQIAO_DB_POOL      PostgreSQL: a pool of this many connections per process (`fengqiao serve`)
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
-FENGQIAO_FACTS_DELAY  seconds the daily facts may lag a commit (default 1; 0: refreshed in the request)
+FENGQIAO_FACTS_DELAY  seconds the figures may lag a commit (default 1; 0: in the request)
 """
 
 from __future__ import annotations
