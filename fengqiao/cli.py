@@ -149,7 +149,8 @@ def _begin_first_start(settings):
 
 def _start_deadline_watcher() -> None:
     """The one-machine demo has no task worker or cron: a thread runs the periodic jobs
-    (deadline watcher, outbound pushes; ``fengqiao serve`` runs them in its scheduler)."""
+    (deadline watcher, outbound pushes, import upload sweep; ``fengqiao serve`` runs them in
+    its scheduler)."""
     import threading
 
     from fengqiao.serving import run_periodic_jobs

@@ -8,8 +8,8 @@ its own process group:
   per CPU core unless ``--workers`` says otherwise;
 - ``tasks``: django-tasks-db's ``fengqiao manage db_worker``, which runs queued tasks;
 - ``scheduler``: ``python -m fengqiao.serving scheduler``, the one process that runs the
-  periodic jobs (``deliver_outbound`` every 30 s, ``check_deadlines`` every 10 min), so
-  several web workers never run them twice.
+  periodic jobs (``deliver_outbound`` every 30 s, ``check_deadlines`` and
+  ``sweep_import_uploads`` every 10 min), so several web workers never run them twice.
 
 A child that dies is reported and started again; a child that dies five times within a
 minute stops the whole service with exit status 1, for systemd (``Restart=on-failure``) to
@@ -268,8 +268,9 @@ def _url_host(host: str) -> str:
 
 
 def run_periodic_jobs(stop: threading.Event | StopRequest) -> None:
-    """Until ``stop`` is set: send due outbound pushes every 30 s and run the deadline
-    watcher every ten minutes. A failed round is logged and the next one runs anyway."""
+    """Until ``stop`` is set: send due outbound pushes every 30 s; every ten minutes run
+    the deadline watcher and the retention sweep of uploaded import files. A failed round
+    is logged and the next one runs anyway."""
     import logging
 
     from django.db import close_old_connections
@@ -277,6 +278,7 @@ def run_periodic_jobs(stop: threading.Event | StopRequest) -> None:
     from fengqiao.audit.context import origin
     from fengqiao.community.bridge import deliver_due
     from fengqiao.disputes.deadlines import check_deadlines
+    from fengqiao.registry.imports.jobs import sweep_uploads
 
     rounds = 0
     while not stop.wait(OUTBOUND_EVERY_SECONDS):
@@ -284,6 +286,7 @@ def run_periodic_jobs(stop: threading.Event | StopRequest) -> None:
         jobs = [("deliver_outbound", deliver_due)]
         if rounds % (WATCH_EVERY_SECONDS // OUTBOUND_EVERY_SECONDS) == 0:
             jobs.append(("check_deadlines", check_deadlines))
+            jobs.append(("sweep_import_uploads", sweep_uploads))
         for name, job in jobs:
             try:
                 with origin(f"task {name}"):

@@ -12,6 +12,8 @@ FENGQIAO_DB_POOL      PostgreSQL: a pool of this many connections per process (`
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
 FENGQIAO_FACTS_DELAY  seconds the figures may lag a commit (default 1; 0: in the request)
+FENGQIAO_IMPORT_UPLOAD_MAX_AGE seconds an uploaded import file not yet imported is kept
+                      (default 1 day; then the retention sweep deletes it)
 """
 
 from __future__ import annotations
@@ -257,6 +259,11 @@ COLUMNAR_MAX_AGE = int(os.environ.get("FENGQIAO_COLUMNAR_MAX_AGE", 24 * 60 * 60)
 # together by one thread per process (analytics.facts), so a busy intake pays for one
 # refresh per second, not one per report. 0 refreshes them in the request that committed.
 FACTS_DELAY = float(os.environ.get("FENGQIAO_FACTS_DELAY", 1.0))
+
+# An uploaded import file holds full ID numbers and phones in clear: it is kept only until
+# its import commits, and one never committed is deleted by the retention sweep
+# (`sweep_import_uploads`, run by the periodic jobs) once it is this many seconds old.
+IMPORT_UPLOAD_MAX_AGE = int(os.environ.get("FENGQIAO_IMPORT_UPLOAD_MAX_AGE", 24 * 60 * 60))
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -4,14 +4,21 @@ commit (no local files as state), and what came of each run.
 The check and the commit each run inside the request that asks for them; meanwhile the
 page polls the progress the run reports into Django's cache under the job's key, which
 names the user so a poll needs no database read during a long write.
+
+The file holds full ID numbers and phones in clear, so it is kept only while it may still
+be imported: emptied once its import commits (or a registry file fails its check, which
+cannot be run again), and a job never imported is deleted with its file by
+``sweep_uploads`` once older than ``settings.IMPORT_UPLOAD_MAX_AGE``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import BinaryIO
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -178,11 +185,33 @@ def run_import_job(
         changes["status"] = ImportJob.Status.INVALID
         if commit:
             changes["finished_at"] = timezone.now()
+        if not recheck:
+            # A refused file cannot be checked again (a corrected one is uploaded anew).
+            changes["content"] = b""
     # Conditional on the status this run started from: of two confirmations sent at once,
     # the one that lost (its rows were registered by the other) does not overwrite "done".
     if ImportJob.objects.filter(pk=job.pk, status=started).update(**changes):
         for name, value in changes.items():
             setattr(job, name, value)
     else:
-        job.refresh_from_db(fields=["status", "rows", "error_count", "errors", "counts"])
+        try:
+            job.refresh_from_db(fields=["status", "rows", "error_count", "errors", "counts"])
+        except ImportJob.DoesNotExist:
+            # Swept while it ran (``sweep_uploads``): what came of this run is still told.
+            for name, value in changes.items():
+                setattr(job, name, value)
     return job
+
+
+def sweep_uploads(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The retention sweep of uploaded import files: every job older than
+    ``settings.IMPORT_UPLOAD_MAX_AGE`` that was never imported is deleted, with its file
+    and what its checks read from it (errors, the mapping table); a finished job older than
+    that keeps its row but not its file (rows from before files were emptied on commit).
+    Idempotent and cheap, so the periodic jobs run it often and anyone may run it by hand
+    (``manage sweep_import_uploads``). Returns how many jobs were deleted and emptied."""
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=settings.IMPORT_UPLOAD_MAX_AGE)
+    old = ImportJob.objects.filter(created_at__lt=cutoff)
+    _total, deleted = old.exclude(status=ImportJob.Status.DONE).delete()
+    emptied = old.exclude(content=b"").update(content=b"")
+    return {"deleted": deleted.get(ImportJob._meta.label, 0), "emptied": emptied}
