@@ -23,6 +23,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -397,7 +398,7 @@ def _touch(keys: Iterable[Key]) -> None:
     together by its first callback; a rolled-back transaction's keys wait for the next
     commit, which recomputes them harmlessly."""
     keys = set(keys)
-    if not keys:
+    if not keys or getattr(_local, "suspended", False):
         return
     pending = getattr(_local, "keys", None)
     if pending is None:
@@ -406,6 +407,17 @@ def _touch(keys: Iterable[Key]) -> None:
     # The work itself is committed: a refresh that fails is logged, not the user's error,
     # and the nightly healing (``heal_recent``) recomputes what it missed.
     transaction.on_commit(_flush, robust=True)
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    """No refresh after this thread's commits inside the block: for a bulk load that
+    rebuilds the facts once at its end (``rebuild``)."""
+    _local.suspended = True
+    try:
+        yield
+    finally:
+        _local.suspended = False
 
 
 def _flush() -> None:

@@ -160,6 +160,23 @@ def load_cases(
     return {"reports": len(builder.reports), "cases": len(builder.cases)}
 
 
+def grade_recent(*, now: dt.datetime | None = None, progress: Progress | None = None) -> int:
+    """Recent reports show what triage read, as they would had they come through the door.
+
+    Run last in the load: on a first start triage's model trains in another process while
+    the county is written, and grading here finds it ready instead of waiting for it."""
+    (progress or (lambda stage: None))("智能研判 / triage")
+    recent = (now or timezone.now()) - TRIAGED_DAYS
+    reports = list(
+        Report.objects.filter(created_at__gte=recent, triage__isnull=True).only("id", "text")
+    )
+    for report in reports:
+        report.triage = grading.grade(report.text)
+    with transaction.atomic():
+        Report.objects.bulk_update(reports, ["triage"], batch_size=BATCH)
+    return len(reports)
+
+
 class _Builder:
     def __init__(self, rng: random.Random, fake: Faker, now: dt.datetime) -> None:
         self.rng, self.fake, self.now = rng, fake, now
@@ -432,11 +449,6 @@ class _Builder:
     # --- writing -------------------------------------------------------------------------
 
     def write(self) -> None:
-        # Recent reports show what triage read, as they would had they come through the door.
-        recent = self.now - TRIAGED_DAYS
-        for report in self.reports:
-            if report.created_at >= recent:
-                report.triage = grading.grade(report.text)
         order = sorted(range(len(self.cases)), key=lambda i: self.cases[i].received_at)
         last_by_year: dict[int, int] = defaultdict(int)
         county = Region.objects.filter(level="county").values_list("code", flat=True).first()

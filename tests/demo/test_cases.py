@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db.models import Count
+from django.utils import timezone
 
+from fengqiao import taxonomy
+from fengqiao.analytics import facts
+from fengqiao.analytics.models import MEASURES, DailyFact
 from fengqiao.disputes.models import Case, CaseEvent, CaseSequence
 from fengqiao.disputes.rules import TRANSITIONS
 from fengqiao.intake.models import Report
+
+CATEGORIES = set(taxonomy.codes("category"))
+FACT_COLUMNS = ("day", "grid_id", "category", "level", *MEASURES)
 
 pytestmark = pytest.mark.usefixtures("demo_county")
 
@@ -72,3 +81,20 @@ def test_cases_past_an_agreement_have_an_effective_signed_agreement(db_access):
     assert Case.objects.filter(state="follow_up", return_visits__isnull=False).exists() or not (
         Case.objects.filter(state="follow_up").exists()
     )
+
+
+def test_the_last_two_months_of_reports_show_what_triage_read_and_older_ones_do_not(db_access):
+    now = timezone.now()
+    recent = Report.objects.filter(created_at__gte=now - dt.timedelta(days=59))
+    assert recent.exists()
+    assert not recent.filter(triage__isnull=True).exists()
+    for report in recent[:20]:
+        assert report.triage["category"] in CATEGORIES
+    assert Report.objects.filter(created_at__lt=now - dt.timedelta(days=61), triage__isnull=True)
+
+
+def test_the_figures_are_built_once_at_the_end_and_match_a_rebuild(db_access):
+    kept = sorted(DailyFact.objects.values_list(*FACT_COLUMNS))
+    assert kept
+    facts.rebuild()
+    assert sorted(DailyFact.objects.values_list(*FACT_COLUMNS)) == kept

@@ -14,7 +14,7 @@ from fengqiao.analytics import facts
 from fengqiao.demo import agencies
 from fengqiao.demo.agencies import load_agencies
 from fengqiao.demo.antifraud import demo_antifraud
-from fengqiao.demo.cases import load_cases
+from fengqiao.demo.cases import grade_recent, load_cases
 from fengqiao.demo.community import load_community
 from fengqiao.demo.dispatch import load_dispatch
 from fengqiao.demo.generator import generate_county
@@ -65,43 +65,26 @@ class Command(BaseCommand):
         county = generate_county(scale=scale, seed=seed, progress=generating)
         # One hash for every demo login: Argon2 is deliberately slow.
         password_hash = make_password(DEMO_PASSWORD)
-        counts = load_county(
-            county,
-            password_hash=password_hash,
-            progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
-        )
-        counts |= load_cases(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= load_registry(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= load_community(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= load_agencies(
-            password_hash=password_hash,
-            progress=lambda stage: progress.show(f"正在写入数据库… {stage}"),
-        )
-        counts |= load_dispatch(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= demo_patrols(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= demo_visits(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= demo_recognition(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= demo_antifraud(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        counts |= demo_services(
-            seed=seed, progress=lambda stage: progress.show(f"正在写入数据库… {stage}")
-        )
-        progress.show("正在写入数据库… 统计 / figures")
+
+        def writing(stage: str) -> None:
+            progress.show(f"正在写入数据库… {stage}")
+
+        # The facts are built once at the end: refreshing them after each step's commits
+        # would only be thrown away.
+        with facts.suspended():
+            counts = load_county(county, password_hash=password_hash, progress=writing)
+            counts |= load_cases(seed=seed, progress=writing)
+            counts |= load_registry(seed=seed, progress=writing)
+            counts |= load_community(seed=seed, progress=writing)
+            counts |= load_agencies(password_hash=password_hash, progress=writing)
+            counts |= load_dispatch(seed=seed, progress=writing)
+            counts |= demo_patrols(seed=seed, progress=writing)
+            counts |= demo_visits(seed=seed, progress=writing)
+            counts |= demo_recognition(seed=seed, progress=writing)
+            counts |= demo_antifraud(seed=seed, progress=writing)
+            counts |= demo_services(seed=seed, progress=writing)
+            counts["triaged"] = grade_recent(progress=writing)
+            writing("统计 / figures")
         counts["facts"] = facts.rebuild()
         progress.done()
         if quiet:
