@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import random
 import time
@@ -18,6 +19,7 @@ from importlib import import_module
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django.utils import translation
@@ -25,12 +27,18 @@ from django.utils import translation
 from fengqiao.live import topics
 from fengqiao.live.hub import CLOSE, READY_WAIT_SECONDS, RECHECK, Subscriber, frame, hub
 
+log = logging.getLogger(__name__)
+
 PATH = "/live/stream"
 MAX_TOPICS = 8
 HEARTBEAT_SECONDS = float(os.environ.get("FENGQIAO_LIVE_HEARTBEAT_SECONDS", "20"))
 # Each re-check is one authorization (a few queries): 5,000 pages every 60 s kept a core of
 # this 2-core machine busy (bench/live.py), so every 5 minutes, in one thread of its own.
 RECHECK_SECONDS = float(os.environ.get("FENGQIAO_LIVE_RECHECK_SECONDS", "300"))
+# A re-check that fails on a transient database error (SQLite busy past its timeout, a lost
+# PostgreSQL connection) is tried again after these waits (the last one repeats until it
+# succeeds): it decides nothing, so the stream neither ends nor waits for its next period.
+RECHECK_RETRY_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 STREAMS_PER_USER = int(os.environ.get("FENGQIAO_LIVE_STREAMS_PER_USER", "12"))
 MAX_STREAMS = int(os.environ.get("FENGQIAO_LIVE_MAX_STREAMS", "20000"))
 RETRY_MS = 5000
@@ -96,6 +104,7 @@ async def _serve(subscriber: Subscriber, headers: dict, wanted, receive, send) -
     watcher = asyncio.create_task(watch_disconnect())
     next_check = time.monotonic() + RECHECK_SECONDS * (0.5 + random.random())  # noqa: S311
     next_ping = time.monotonic() + HEARTBEAT_SECONDS
+    failures = 0  # re-checks failed in a row on a transient database error
     try:
         while True:
             timeout = max(0.0, min(next_ping, next_check) - time.monotonic())
@@ -114,8 +123,25 @@ async def _serve(subscriber: Subscriber, headers: dict, wanted, receive, send) -
                 await _send(send, chunk)
                 next_ping = time.monotonic() + HEARTBEAT_SECONDS
             elif time.monotonic() >= next_check:
+                try:
+                    still = await hub.run_db(
+                        "recheck", _admit, _session_key(headers), headers, wanted
+                    )
+                except (OperationalError, InterfaceError) as error:
+                    delay = RECHECK_RETRY_SECONDS[min(failures, len(RECHECK_RETRY_SECONDS) - 1)]
+                    failures += 1
+                    log.warning(
+                        "live: re-checking a stream of user %s failed (%s: %s); "
+                        "trying again in %.0f s",
+                        subscriber.user_id,
+                        type(error).__name__,
+                        error,
+                        delay,
+                    )
+                    next_check = time.monotonic() + delay
+                    continue
+                failures = 0
                 next_check = time.monotonic() + RECHECK_SECONDS
-                still = await hub.run_db("recheck", _admit, _session_key(headers), headers, wanted)
                 if still is None or still[0] != subscriber.user_id:
                     await _send(send, frame("denied", {}))
                     break

@@ -21,8 +21,16 @@ def _account_saved(sender, instance, update_fields=None, **kwargs) -> None:
 
 
 def _signed_out(sender, request, user, **kwargs) -> None:
-    if user is not None and user.pk is not None:
-        live.recheck(user.pk)
+    if user is None or user.pk is None:
+        return
+    # Django sends user_logged_out *before* it flushes the session, and outside a transaction
+    # the re-check note goes out at once: a stream re-checked in that gap still found the
+    # session signed in and stayed open until its periodic re-check. End the session first
+    # (Django's flush then finds nothing left to delete), so every re-check sees it gone.
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.delete()
+    live.recheck(user.pk)
 
 
 def _grant_changed(sender, instance, **kwargs) -> None:
