@@ -9,19 +9,27 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET, require_POST
 
 from fengqiao.disputes import imports
 from fengqiao.disputes.imports import mapping
+from fengqiao.disputes.imports.gbt31000 import GBT31000
 from fengqiao.disputes.imports.template import case_template
 from fengqiao.org.models import Team
 from fengqiao.org.scope import scope_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The layout whose file may also be a .zip (the exchange file's two CSVs).
+ZIPPED = GBT31000.code
+TEMPLATE_NAMES = {
+    imports.MEDIATION_18.code: N_("人民调解案件导入模板.xlsx"),
+    GBT31000.code: N_("GBT31000矛盾纠纷交换文件模板.xlsx"),
+}
 
 
 def _ensure_may_import(user) -> None:
@@ -39,23 +47,36 @@ def case_import(request):
     """GET: the upload form. POST: store the upload as a job and go to its page."""
     _ensure_may_import(request.user)
     errors: dict[str, str] = {}
+    layout = request.POST.get("layout") or request.GET.get("layout") or imports.MEDIATION_18.code
     if request.method == "POST":
         try:
-            job = imports.start_case_import(actor=request.user, upload=request.FILES.get("file"))
+            job = imports.start_case_import(
+                actor=request.user, upload=request.FILES.get("file"), layout=layout
+            )
         except ValidationError as error:
             errors = {field: messages[0] for field, messages in error.message_dict.items()}
         else:
             return redirect("disputes:case_import_job", job.pk)
-    context = {"errors": errors, "recent": imports.case_import_jobs_of(request.user)[:10]}
+    context = {
+        "errors": errors,
+        "layouts": [(code, _(spec.label)) for code, spec in imports.LAYOUTS.items()],
+        "layout": layout,
+        "zipped": ZIPPED,
+        "recent": imports.case_import_jobs_of(request.user)[:10],
+    }
     return render(request, "disputes/case_import.html", context, status=400 if errors else 200)
 
 
 @login_required
 @require_GET
 def case_import_template(request):
+    """The template of the layout named by ``?layout=`` (the 18 columns without one)."""
     _ensure_may_import(request.user)
-    response = HttpResponse(case_template(), content_type=XLSX)
-    filename = _("人民调解案件导入模板.xlsx")
+    layout = request.GET.get("layout") or imports.MEDIATION_18.code
+    if layout not in imports.LAYOUTS:
+        raise Http404
+    response = HttpResponse(case_template(layout), content_type=XLSX)
+    filename = _(TEMPLATE_NAMES.get(layout, TEMPLATE_NAMES[imports.MEDIATION_18.code]))
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
@@ -115,6 +136,7 @@ def _job_context(user, job) -> dict:
     counts = job.counts or {}
     return {
         "job": job,
+        "layout_label": _(imports.LAYOUTS[imports.layout_of(job)].label),
         "counts": counts,
         "dimensions": _mapping_rows(user, counts.get("mapping") or {}),
         "excluded": counts.get("excluded") or [],

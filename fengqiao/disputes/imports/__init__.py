@@ -118,16 +118,32 @@ def _exchange_importer(actor, report, file_obj, filename, options):
 JOB_KIND = "cases"
 
 
-def start_case_import(*, actor, upload):
-    """Store an uploaded case file as an import job of the actor's (registry's
-    ``ImportJob``), waiting for its check. ``PermissionDenied`` unless the actor may import
-    cases; ``ValidationError`` naming ``file`` when it is missing, too large or not the
-    .xlsx or .csv its name says."""
+def start_case_import(*, actor, upload, layout: str = MEDIATION_18.code):
+    """Store an uploaded case file in ``layout`` as an import job of the actor's
+    (registry's ``ImportJob``), waiting for its check. ``PermissionDenied`` unless the actor
+    may import cases; ``ValidationError`` naming ``layout`` when it is unknown, or ``file``
+    when it is missing, too large or not the .xlsx or .csv its name says (for ``gbt31000``
+    an .xlsx or a .zip of two CSVs)."""
     from fengqiao.registry.imports import jobs
 
     if not may_import_cases(actor):
         raise PermissionDenied(_("没有导入案件的权限"))
-    return jobs.store_upload(actor=actor, kind=JOB_KIND, upload=upload)
+    if layout not in LAYOUTS:
+        raise ValidationError({"layout": _("请选择文件格式")})
+    return jobs.store_upload(
+        actor=actor,
+        kind=JOB_KIND,
+        upload=upload,
+        zipped=layout == GBT31000.code,
+        details={"layout": layout},
+    )
+
+
+def layout_of(job) -> str:
+    """The layout a case import job's file was uploaded in (the 18 columns for a job
+    stored before the layout was chosen on the page)."""
+    layout = (job.counts or {}).get("layout")
+    return layout if layout in LAYOUTS else MEDIATION_18.code
 
 
 def case_import_jobs_of(user):
@@ -146,6 +162,7 @@ def run_case_import(*, actor, job, commit: bool, mapping=None, exclude_unresolve
 
     if job.kind != JOB_KIND:
         raise PermissionDenied(_("这不是案件导入文件"))
+    layout = layout_of(job)
 
     def runner(file_obj, filename, commit, progress):
         report = import_cases(
@@ -153,11 +170,13 @@ def run_case_import(*, actor, job, commit: bool, mapping=None, exclude_unresolve
             file_obj=file_obj,
             filename=filename,
             commit=commit,
+            layout=layout,
             mapping=mapping,
             exclude_unresolved=exclude_unresolved,
             progress=progress,
         )
         report.job_extra = {
+            "layout": layout,
             "mapping": report.mapping,
             "excluded": report.excluded[:1000],
             "exclude_unresolved": exclude_unresolved,
@@ -174,6 +193,7 @@ __all__ = [
     "case_import_jobs_of",
     "cases_imported",
     "import_cases",
+    "layout_of",
     "run_case_import",
     "start_case_import",
     "may_import_cases",

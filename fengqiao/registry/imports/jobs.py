@@ -76,25 +76,30 @@ def start_import_job(*, actor, kind: str, upload) -> ImportJob:
     return _stored(actor, kind, upload)
 
 
-def store_upload(*, actor, kind: str, upload) -> ImportJob:
+def store_upload(
+    *, actor, kind: str, upload, zipped: bool = False, details: dict | None = None
+) -> ImportJob:
     """``start_import_job`` for another module's kind (cases), whose service has checked
-    the actor's right to import it: the file checked and stored as a job of ``kind``."""
-    errors = _upload_problems(upload)
+    the actor's right to import it: the file checked and stored as a job of ``kind``.
+    With ``zipped`` a .zip is taken instead of a .csv (an exchange file's two CSVs);
+    ``details`` (the layout chosen) start the job's ``counts``, for its runner to read."""
+    errors = _upload_problems(upload, zipped=zipped)
     if errors:
         raise ValidationError(errors)
-    return _stored(actor, kind, upload)
+    return _stored(actor, kind, upload, details)
 
 
-def _stored(actor, kind: str, upload) -> ImportJob:
+def _stored(actor, kind: str, upload, details: dict | None = None) -> ImportJob:
     return ImportJob.objects.create(
         kind=kind,
         filename=upload.name[:255],
         content=upload.read(),
+        counts=details or {},
         created_by=actor,
     )
 
 
-def _upload_problems(upload) -> dict[str, str]:
+def _upload_problems(upload, *, zipped: bool = False) -> dict[str, str]:
     """Problems with the uploaded file itself: missing, too large, wrong type."""
     if upload is None:
         return {"file": _("请选择要上传的文件")}
@@ -106,6 +111,11 @@ def _upload_problems(upload) -> dict[str, str]:
     if name.endswith(".xlsx"):
         if not head.startswith(b"PK\x03\x04"):
             return {"file": _("文件扩展名是 .xlsx，但内容不是 Excel 工作簿")}
+    elif zipped and name.endswith(".zip"):
+        if not head.startswith(b"PK\x03\x04"):
+            return {"file": _("文件扩展名是 .zip，但内容不是 zip 压缩包")}
+    elif zipped:
+        return {"file": _("只能上传 .xlsx（两个工作表）或 .zip（两个 CSV）文件")}
     elif name.endswith(".csv"):
         if b"\x00" in head or head.startswith(b"PK\x03\x04"):
             return {"file": _("文件扩展名是 .csv，但内容不是文本")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -43,7 +44,8 @@ def columns_workbook(title: str, columns: tuple[Column, ...], hints: dict[str, s
 
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = title[:31]
+    # Excel refuses these characters in a sheet's name (GB/T 31000's slash among them).
+    sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31]
     sheet.append([column.label for column in columns])
     sheet.append([column.example for column in columns])
     for number, column in enumerate(columns, start=1):
