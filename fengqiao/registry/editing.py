@@ -381,7 +381,7 @@ def reject_change(*, actor, change: RegistryChange, reason: str) -> RegistryChan
     if not reason:
         raise ValidationError({"reason": _("请写明退回原因，方便提交人补正")})
     with transaction.atomic():
-        done = _mark(change, actor, RegistryChange.Status.REJECTED, reason)
+        done = change.mark_reviewed(actor=actor, status=RegistryChange.Status.REJECTED, note=reason)
         if not done:
             raise ValidationError(_("这条变更已经处理过了"))
         audit.record(
@@ -392,17 +392,6 @@ def reject_change(*, actor, change: RegistryChange, reason: str) -> RegistryChan
         )
     change.refresh_from_db()
     return change
-
-
-def _mark(change: RegistryChange, actor, status: str, note: str, **extra) -> int:
-    # Conditional on the status: two officers reviewing at once cannot both win.
-    return RegistryChange.objects.filter(pk=change.pk, status=RegistryChange.Status.PENDING).update(
-        status=status,
-        reviewed_by=actor,
-        reviewed_at=timezone.now(),
-        review_note=note.strip()[:200],
-        **extra,
-    )
 
 
 def _apply(actor, change: RegistryChange, *, note: str) -> None:
@@ -419,7 +408,10 @@ def _apply(actor, change: RegistryChange, *, note: str) -> None:
         resident = _apply_correction(actor, change, values)
     else:
         resident = _apply_end(actor, change, values)
-    if not _mark(change, actor, RegistryChange.Status.APPLIED, note, resident=resident):
+    applied = change.mark_reviewed(
+        actor=actor, status=RegistryChange.Status.APPLIED, note=note, resident=resident
+    )
+    if not applied:
         raise ValidationError(_("这条变更刚被别人处理过，请刷新"))
     change.status, change.reviewed_by, change.resident = (
         RegistryChange.Status.APPLIED,
@@ -448,6 +440,7 @@ def _apply_add(actor, change: RegistryChange, values: dict) -> Resident:
         hukou_place=cleaned["hukou_place"],
         moved_in=cleaned["moved_in"],
         note=cleaned["note"],
+        audited=False,  # the one entry is the add's own, with every field's value
     )
     _audit_resident(actor, resident, change, {}, resident_values(resident))
     return resident

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fengqiao import identity, sealing, taxonomy
@@ -458,7 +459,43 @@ class CareVisit(models.Model):
         return f"{self.visited_on} {self.visitor_name}"
 
 
-class TenantReport(SealedIdentity):
+class ReviewedSubmission(models.Model):
+    """What a building head or grid worker submits for the community police of the area to
+    verify or send back: who reviewed it, when, and what they wrote. Each kind has its own
+    ``status`` (its ``Status`` choices start from ``PENDING``) and the submitter's fields."""
+
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(_("核实意见"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def mark_reviewed(self, *, actor, status: str, note: str, **extra) -> bool:
+        """Record the review, only while the submission is still pending: two officers
+        reviewing at once cannot both win. False when someone else reviewed it first.
+        ``extra`` are other columns written with it (the resident the review settled on)."""
+        updated = (
+            type(self)
+            .objects.filter(pk=self.pk, status=self.Status.PENDING)
+            .update(
+                status=status,
+                reviewed_by=actor,
+                reviewed_at=timezone.now(),
+                review_note=note.strip()[:200],
+                **extra,
+            )
+        )
+        return bool(updated)
+
+
+class TenantReport(SealedIdentity, ReviewedSubmission):
     """A building head's or grid worker's report of a tenant moving in or out, waiting for
     the community police to verify it."""
 
@@ -493,15 +530,6 @@ class TenantReport(SealedIdentity):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     reported_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(_("核实意见"), max_length=200, blank=True)
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scope_path = models.CharField(max_length=255, editable=False)
 
@@ -520,7 +548,7 @@ class TenantReport(SealedIdentity):
         return f"{self.get_kind_display()} {self.name}"
 
 
-class RegistryChange(SealedIdentity):
+class RegistryChange(SealedIdentity, ReviewedSubmission):
     """One add, correction or end of a resident made from a page or the API.
 
     The police's own edits are applied at once and kept here as applied; a grid worker's or
@@ -566,15 +594,6 @@ class RegistryChange(SealedIdentity):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(_("核实意见"), max_length=200, blank=True)
     client_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     scope_path = models.CharField(max_length=255, editable=False)
 

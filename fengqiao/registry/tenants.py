@@ -89,16 +89,10 @@ def verify_tenant_report(*, actor, report: TenantReport, note: str = "") -> Tena
             services.move_resident(actor=actor, resident=resident, house=None, on=report.moved_on)
         else:
             raise ValidationError(_("登记中没有此人住在这套房屋，无法核实搬离；请退回并说明"))
-        updated = TenantReport.objects.filter(
-            pk=report.pk, status=TenantReport.Status.PENDING
-        ).update(
-            status=TenantReport.Status.VERIFIED,
-            resident=resident,
-            reviewed_by=actor,
-            reviewed_at=timezone.now(),
-            review_note=note.strip()[:200],
+        verified = report.mark_reviewed(
+            actor=actor, status=TenantReport.Status.VERIFIED, note=note, resident=resident
         )
-        if not updated:
+        if not verified:
             raise ValidationError(_("这条报告刚被别人处理过，请刷新"))
         audit.record(actor=actor, action="registry.tenant.verified", obj=report)
     report.refresh_from_db()
@@ -140,15 +134,10 @@ def reject_tenant_report(*, actor, report: TenantReport, reason: str) -> TenantR
     if not (reason or "").strip():
         raise ValidationError({"reason": _("请写明退回原因，方便报告人补正")})
     with transaction.atomic():
-        updated = TenantReport.objects.filter(
-            pk=report.pk, status=TenantReport.Status.PENDING
-        ).update(
-            status=TenantReport.Status.REJECTED,
-            reviewed_by=actor,
-            reviewed_at=timezone.now(),
-            review_note=reason.strip()[:200],
+        rejected = report.mark_reviewed(
+            actor=actor, status=TenantReport.Status.REJECTED, note=reason
         )
-        if not updated:
+        if not rejected:
             raise ValidationError(_("这条报告已经处理过了"))
         audit.record(actor=actor, action="registry.tenant.rejected", obj=report)
     report.refresh_from_db()
