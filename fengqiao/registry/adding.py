@@ -5,7 +5,8 @@ The police only (``registry.add_*`` / ``change_*``): a grid worker or building h
 residents (``registry.editing``), never these. Each wraps the service the bulk import calls
 (``services.register_*``, ``add_employee``, ``move_resident``), so the same checks apply,
 and adds what a hand-made record needs: scope on every record named, each field's value in
-the audit trail (numbers masked and fingerprinted, ``editing.masked``), and the sender's
+the audit trail (numbers masked and fingerprinted, ``editing.masked``: the add's one entry,
+written here in place of the service's own, ``audited=False``), and the sender's
 idempotency key, so a double tap or a retried request adds nothing twice. An address needs
 no key: the same elements in the same community are one address already.
 """
@@ -102,7 +103,7 @@ def add_address(*, actor, grid: Region, values: dict) -> Added:
         raise ValidationError(errors)
     with transaction.atomic():
         address, created = services.register_address(
-            actor=actor, grid=grid, parts=AddressParts(**parts), raw_text=""
+            actor=actor, grid=grid, parts=AddressParts(**parts), raw_text="", audited=False
         )
         if created:
             _added(actor, "registry.address.added", address, {"full_text": address.full_text})
@@ -126,7 +127,7 @@ def add_house(*, actor, address: Address, values: dict, client_key: str | None =
     fields["use"] = fields["use"] or House.Use.OWN
 
     def make():
-        house = services.register_house(actor=actor, address=address, **fields)
+        house = services.register_house(actor=actor, address=address, audited=False, **fields)
         _keep_key(House, house, key)
         _added(actor, "registry.house.added", house, editing._house_values(house))
         return house
@@ -151,7 +152,9 @@ def add_unit(*, actor, address: Address, values: dict, client_key: str | None = 
         raise ValidationError({"employee_count": [_("从业人数应为不小于 0 的整数")]}) from None
 
     def make():
-        unit = services.register_establishment(actor=actor, address=address, **fields)
+        unit = services.register_establishment(
+            actor=actor, address=address, audited=False, **fields
+        )
         _keep_key(Establishment, unit, key)
         _added(actor, "registry.establishment.added", unit, editing._unit_values(unit))
         return unit
@@ -191,7 +194,12 @@ def add_employee(
 
     def make():
         job = services.add_employee(
-            actor=actor, establishment=unit, resident=resident, position=position, since=since
+            actor=actor,
+            establishment=unit,
+            resident=resident,
+            position=position,
+            since=since,
+            audited=False,
         )
         _keep_key(Employment, job, key)
         after = {
@@ -255,6 +263,7 @@ def add_stay(
             house=house,
             on=moved_in,
             residence_type=cleaned["residence_type"],
+            audited=False,
         )
         if resident.end_reason:
             resident.end_reason = ""

@@ -105,10 +105,13 @@ def register_address(
     raw_text: str = "",
     lon: float | None = None,
     lat: float | None = None,
+    audited: bool = True,
 ) -> tuple[Address, bool]:
     """The standard address with these elements in ``grid``'s community, created if new.
 
     Returns (address, created). The same elements in the same community are one address.
+    ``audited=False``: the caller writes the one audit entry of the add itself, in its own
+    transaction (``registry.adding``, with every field's value); so in every service here.
     """
     if grid.level != "grid":
         raise ValidationError({"grid": _("地址必须落在一个网格内")})
@@ -124,7 +127,8 @@ def register_address(
     try:
         with transaction.atomic():
             row.save()
-            audit.record(actor=actor, action="registry.address.created", obj=row)
+            if audited:
+                audit.record(actor=actor, action="registry.address.created", obj=row)
     except IntegrityError:
         # Registered by someone else at the same moment: theirs is the address.
         return Address.objects.get(key=row.key), False
@@ -150,6 +154,7 @@ def register_house(
     use: str = House.Use.OWN,
     owner_name: str = "",
     owner_phone: str = "",
+    audited: bool = True,
 ) -> House:
     ensure_can(actor, "registry.add_house", address)
     cleaned, errors = checks.collect(
@@ -177,7 +182,8 @@ def register_house(
                 house.save()
         except IntegrityError:
             raise ValidationError({"label": [taken]}) from None  # registered meanwhile
-        audit.record(actor=actor, action="registry.house.created", obj=house)
+        if audited:
+            audit.record(actor=actor, action="registry.house.created", obj=house)
     return house
 
 
@@ -255,6 +261,7 @@ def register_resident(
     hukou_place: str = "",
     moved_in=None,
     note: str = "",
+    audited: bool = True,
 ) -> Resident:
     """Register a person living in ``house``. A document number already registered is
     refused: two records become one only through ``merge_residents``."""
@@ -280,12 +287,19 @@ def register_resident(
             residence_type=resident.residence_type,
             moved_in=resident.moved_in,
         )
-        audit.record(actor=actor, action="registry.resident.created", obj=resident)
+        if audited:
+            audit.record(actor=actor, action="registry.resident.created", obj=resident)
     return resident
 
 
 def move_resident(
-    *, actor, resident: Resident, house: House | None, on: dt.date, residence_type: str = ""
+    *,
+    actor,
+    resident: Resident,
+    house: House | None,
+    on: dt.date,
+    residence_type: str = "",
+    audited: bool = True,
 ) -> Resident:
     """The resident moves out of their house on ``on`` and, when ``house`` is given, into
     it (keeping the history); the record's jurisdiction follows the new house."""
@@ -311,6 +325,8 @@ def move_resident(
                 moved_in=on,
             )
         resident.save()
+        if not audited:
+            return resident
         audit.record(
             actor=actor,
             action="registry.resident.moved",
@@ -429,6 +445,7 @@ def register_establishment(
     security_name: str = "",
     security_phone: str = "",
     employee_count: int = 0,
+    audited: bool = True,
 ) -> Establishment:
     ensure_can(actor, "registry.add_establishment", address)
     cleaned, errors = check_establishment(
@@ -459,12 +476,19 @@ def register_establishment(
                 )
         except IntegrityError:
             raise ValidationError({"credit_code": [taken]}) from None  # registered meanwhile
-        audit.record(actor=actor, action="registry.establishment.created", obj=unit)
+        if audited:
+            audit.record(actor=actor, action="registry.establishment.created", obj=unit)
     return unit
 
 
 def add_employee(
-    *, actor, establishment: Establishment, resident: Resident, position: str = "", since=None
+    *,
+    actor,
+    establishment: Establishment,
+    resident: Resident,
+    position: str = "",
+    since=None,
+    audited: bool = True,
 ) -> Employment:
     ensure_can(actor, "registry.change_establishment", establishment)
     ensure_can(actor, "registry.view_resident", resident)
@@ -475,6 +499,8 @@ def add_employee(
             position=position.strip()[:40],
             since=checks.date(since, label=_("入职日期")),
         )
+        if not audited:
+            return employment
         audit.record(
             actor=actor,
             action="registry.employee.added",
