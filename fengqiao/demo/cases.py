@@ -18,6 +18,7 @@ from django.utils import timezone
 from faker import Faker
 
 from fengqiao import sealing
+from fengqiao.demo import bulk
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import (
     Agreement,
@@ -457,22 +458,23 @@ class _Builder:
             year = timezone.localtime(case.received_at).year
             last_by_year[year] += 1
             case.reference = f"{county}-{year}-{last_by_year[year]:06d}"
-        Case.objects.bulk_create(self.cases, batch_size=BATCH)
+        bulk.create(Case, self.cases)
         # The report points at its case (intake above disputes), so cases are written first.
         for case, report in zip(self.cases, self.case_reports, strict=True):
             report.case_id = case.pk
-        Report.objects.bulk_create(self.reports, batch_size=BATCH)
-        CaseSequence.objects.bulk_create(
-            [CaseSequence(county_code=county, year=y, last=n) for y, n in last_by_year.items()]
+        bulk.create(Report, self.reports)
+        bulk.create(
+            CaseSequence,
+            [CaseSequence(county_code=county, year=y, last=n) for y, n in last_by_year.items()],
         )
         through = Case.handlers.through
-        through.objects.bulk_create(
+        bulk.create(
+            through,
             [
                 through(case_id=case.pk, person_id=pk)
                 for case, people in zip(self.cases, self.handlers, strict=True)
                 for pk in people
             ],
-            batch_size=BATCH,
         )
         parties, events = [], []
         for case, case_parties, case_events in zip(
@@ -485,8 +487,8 @@ class _Builder:
             for event in case_events:
                 event.case_id = case.pk
                 events.append(event)
-        Party.objects.bulk_create(parties, batch_size=BATCH)
-        CaseEvent.objects.bulk_create(events, batch_size=BATCH)
+        bulk.create(Party, parties)
+        bulk.create(CaseEvent, events)
         self._write_mediation()
 
     def _write_mediation(self) -> None:
@@ -529,17 +531,17 @@ class _Builder:
                     )
                 )
                 plans.append((case, handler_ids[0], effective))
-        MediationSession.objects.bulk_create(sessions, batch_size=BATCH)
+        bulk.create(MediationSession, sessions)
         through = MediationSession.mediators.through
-        through.objects.bulk_create(
+        bulk.create(
+            through,
             [
                 through(mediationsession_id=s.pk, person_id=pk)
                 for s, ids in zip(sessions, session_mediators, strict=True)
                 for pk in ids
             ],
-            batch_size=BATCH,
         )
-        Agreement.objects.bulk_create(agreements, batch_size=BATCH)
+        bulk.create(Agreement, agreements)
         parties_by_case = defaultdict(list)
         for party in Party.objects.filter(case_id__in=[c.pk for c, _h, _e in plans]).order_by("pk"):
             parties_by_case[party.case_id].append(party)
@@ -597,9 +599,9 @@ class _Builder:
                         performance="已按协议履行" if done else "",
                     )
                 )
-        AgreementTerm.objects.bulk_create(terms, batch_size=BATCH)
-        Signature.objects.bulk_create(signatures, batch_size=BATCH)
-        ReturnVisit.objects.bulk_create(visits, batch_size=BATCH)
+        bulk.create(AgreementTerm, terms)
+        bulk.create(Signature, signatures)
+        bulk.create(ReturnVisit, visits)
 
     # --- small draws ---------------------------------------------------------------------
 

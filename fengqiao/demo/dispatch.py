@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fengqiao import sealing
+from fengqiao.demo import bulk
 from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.dispatch.services import INCIDENT_SOURCE
 from fengqiao.disputes.models import Case
@@ -516,19 +517,19 @@ class _Builder:
     # --- writing -----------------------------------------------------------------------
 
     def write(self) -> None:
-        DutyUnit.objects.bulk_create(self.units, batch_size=BATCH)
+        bulk.create(DutyUnit, self.units)
         through = DutyUnit.members.through
-        through.objects.bulk_create(
+        bulk.create(
+            through,
             [
                 through(dutyunit_id=unit.pk, person_id=pk)
                 for unit, members in zip(self.units, self.members, strict=True)
                 for pk in members
             ],
-            batch_size=BATCH,
         )
-        Report.objects.bulk_create(self.reports, batch_size=BATCH)
+        bulk.create(Report, self.reports)
         # The reports and units have their keys now: bulk_create reads them off the objects.
-        Incident.objects.bulk_create(self.incidents, batch_size=BATCH)
+        bulk.create(Incident, self.incidents)
         Case.objects.bulk_update(self.cases, ["incident_number"], batch_size=BATCH)
         sources = list(Report.objects.filter(case__in=self.cases))
         source_of = {

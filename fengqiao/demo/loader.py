@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from fengqiao import taxonomy
+from fengqiao.demo import bulk
 from fengqiao.demo.rows import DemoCounty
 from fengqiao.org.models import AccessGrant, Assignment, Beat, Person, Team, Unit
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region
@@ -34,7 +35,8 @@ def load_county(
         say("区域 / regions")
         regions = _regions(county)
         say("楼栋 / buildings")
-        buildings = Building.objects.bulk_create(
+        buildings = bulk.create(
+            Building,
             [
                 Building(
                     code=row.code,
@@ -49,7 +51,6 @@ def load_county(
                 )
                 for row in county.buildings
             ],
-            batch_size=BATCH_SIZE,
         )
         building_ids = {building.code: building.pk for building in buildings}
         say("单位与警务区 / units and beats")
@@ -98,7 +99,7 @@ def _regions(county: DemoCounty) -> dict[str, Region]:
                     stat_code=row.stat_code,
                 )
             )
-        for region in Region.objects.bulk_create(batch, batch_size=BATCH_SIZE):
+        for region in bulk.create(Region, batch):
             by_code[region.code] = region
     return by_code
 
@@ -123,7 +124,7 @@ def _units(county: DemoCounty, regions: dict[str, Region]) -> dict[str, Unit]:
                     address=row.address,
                 )
             )
-        for unit in Unit.objects.bulk_create(batch, batch_size=BATCH_SIZE):
+        for unit in bulk.create(Unit, batch):
             by_code[unit.code] = unit
     return by_code
 
@@ -131,21 +132,21 @@ def _units(county: DemoCounty, regions: dict[str, Region]) -> dict[str, Unit]:
 def _beats(
     county: DemoCounty, regions: dict[str, Region], units: dict[str, Unit]
 ) -> dict[str, Beat]:
-    beats = Beat.objects.bulk_create(
+    beats = bulk.create(
+        Beat,
         [
             Beat(code=row.code, name=row.name, unit_id=units[row.unit_code].pk)
             for row in county.beats
         ],
-        batch_size=BATCH_SIZE,
     )
     by_code = {beat.code: beat for beat in beats}
-    Beat.areas.through.objects.bulk_create(
+    bulk.create(
+        Beat.areas.through,
         [
             Beat.areas.through(beat_id=by_code[row.code].pk, region_id=regions[code].pk)
             for row in county.beats
             for code in row.area_codes
         ],
-        batch_size=BATCH_SIZE,
     )
     return by_code
 
@@ -157,7 +158,8 @@ def _people(
     password_hash: str,
 ) -> dict[int, Person]:
     rows = {row.key: row for row in county.people}
-    users = get_user_model().objects.bulk_create(
+    users = bulk.create(
+        get_user_model(),
         [
             get_user_model()(
                 username=login.username,
@@ -166,14 +168,15 @@ def _people(
                 is_staff=login.is_staff,
             )
             for login in county.logins
-        ]
+        ],
     )
     user_of_person = {
         login.person_key: user
         for login, user in zip(county.logins, users, strict=True)
         if login.person_key
     }
-    people = Person.objects.bulk_create(
+    people = bulk.create(
+        Person,
         [
             Person(
                 user_id=user_of_person[row.key].pk if row.key in user_of_person else None,
@@ -185,18 +188,18 @@ def _people(
             )
             for row in county.people
         ],
-        batch_size=BATCH_SIZE,
     )
     by_key = {row.key: person for row, person in zip(county.people, people, strict=True)}
-    Person.roles.through.objects.bulk_create(
+    bulk.create(
+        Person.roles.through,
         [
             Person.roles.through(person_id=by_key[row.key].pk, role_id=role)
             for row in county.people
             for role in row.roles
         ],
-        batch_size=BATCH_SIZE,
     )
-    AccessGrant.objects.bulk_create(
+    bulk.create(
+        AccessGrant,
         [
             AccessGrant(
                 user_id=user.pk,
@@ -205,7 +208,7 @@ def _people(
             )
             for login, user in zip(county.logins, users, strict=True)
             if login.grant_region_code or login.grant_unit_code
-        ]
+        ],
     )
     return by_key
 
@@ -232,7 +235,8 @@ def _teams(
     units: dict[str, Unit],
     people: dict[int, Person],
 ) -> None:
-    teams = Team.objects.bulk_create(
+    teams = bulk.create(
+        Team,
         [
             Team(
                 name=row.name,
@@ -243,15 +247,14 @@ def _teams(
             )
             for row in county.teams
         ],
-        batch_size=BATCH_SIZE,
     )
-    Team.members.through.objects.bulk_create(
+    bulk.create(
+        Team.members.through,
         [
             Team.members.through(team_id=team.pk, person_id=people[key].pk)
             for row, team in zip(county.teams, teams, strict=True)
             for key in dict.fromkeys(row.member_keys)
         ],
-        batch_size=BATCH_SIZE,
     )
 
 
@@ -286,4 +289,4 @@ def _assignments(
                 scope_path=scope_path,
             )
         )
-    Assignment.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+    bulk.create(Assignment, batch)

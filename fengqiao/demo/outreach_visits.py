@@ -25,6 +25,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from fengqiao.demo import bulk
 from fengqiao.org.models import Duty, Person, Unit
 from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.outreach.models import Campaign, VisitRecord, VisitTask
@@ -148,7 +149,7 @@ class _Town:
                     task.last_visit_at = calls[-1][1]
                 self.plans.append([(outcome, at, visitor) for outcome, at in calls])
                 rows.append(task)
-        self.made = VisitTask.objects.bulk_create(rows, batch_size=BATCH)
+        self.made = bulk.create(VisitTask, rows)
         return len(rows)
 
     def _calls(self, task: VisitTask) -> list[tuple[str, dt.datetime]]:
@@ -178,7 +179,7 @@ class _Town:
             for task, plan in zip(self.made, self.plans, strict=True)
             for outcome, at, visitor in plan
         ]
-        VisitRecord.objects.bulk_create(records, batch_size=BATCH)
+        bulk.create(VisitRecord, records)
         return len(records)
 
     def _record(self, task: VisitTask, visitor: Person, outcome: str, at) -> VisitRecord:

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from fengqiao.demo import bulk
 from fengqiao.dispatch import patrol_rules
 from fengqiao.dispatch.models import CheckIn, PatrolPoint, PatrolRoute, PatrolShift
 from fengqiao.intake.models import Report
@@ -139,7 +140,7 @@ def _routes(towns: list[_Town]) -> list[tuple[PatrolRoute, list[tuple[PatrolPoin
                 scope_path=community.path,
             )
             made.append((route, buildings))
-    PatrolRoute.objects.bulk_create([route for route, _ in made])
+    bulk.create(PatrolRoute, [route for route, _ in made])
     routes = []
     points = []
     for route, buildings in made:
@@ -156,7 +157,7 @@ def _routes(towns: list[_Town]) -> list[tuple[PatrolRoute, list[tuple[PatrolPoin
             points.append(point)
             pairs.append((point, building))
         routes.append((route, pairs))
-    PatrolPoint.objects.bulk_create(points)
+    bulk.create(PatrolPoint, points)
     return routes
 
 
@@ -233,14 +234,15 @@ def _shifts(rng, routes, teams, towns, today: dt.date, days: int) -> list[tuple]
                 scope_path=route.scope_path,
             )
         )
-    PatrolShift.objects.bulk_create(shifts)
+    bulk.create(PatrolShift, shifts)
     through = PatrolShift.people.through
-    through.objects.bulk_create(
+    bulk.create(
+        through,
         [
             through(patrolshift_id=shift.pk, person_id=person.pk)
             for shift, plan in zip(shifts, planned, strict=True)
             for person in plan[4]
-        ]
+        ],
     )
     return [(shift, plan[4], plan[5]) for shift, plan in zip(shifts, planned, strict=True)]
 
@@ -269,10 +271,10 @@ def _checkins(rng, shifts, now: dt.datetime) -> tuple[int, int]:
                     _checkin(rng, None, person, point, shift.ends_at + dt.timedelta(hours=2))
                 )
     reports = [report for _row, report in hazards]
-    Report.objects.bulk_create(reports)
+    bulk.create(Report, reports)
     for row, report in hazards:
         row.report, row.hazard_code = report, report.tracking_code
-    CheckIn.objects.bulk_create(rows, batch_size=2000)
+    bulk.create(CheckIn, rows)
     for row, report in hazards:
         report.source = f"dispatch.checkin:{row.pk}"
     Report.objects.bulk_update(reports, ["source"], batch_size=2000)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from fengqiao.demo import bulk
 from fengqiao.org.models import Person, Unit
 from fengqiao.outreach import recognition_rules as rules
 from fengqiao.outreach.models import Commendation
@@ -62,7 +63,7 @@ def demo_recognition(*, seed: int = 2026, progress: Progress | None = None) -> d
                 )
             )
     with transaction.atomic():
-        Commendation.objects.bulk_create(made)
+        bulk.create(Commendation, made)
     return {"commendations": len(made)}
 
 

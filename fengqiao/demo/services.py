@@ -32,6 +32,7 @@ from django.utils import timezone
 from faker import Faker
 
 from fengqiao import sealing
+from fengqiao.demo import bulk
 from fengqiao.intake.services import TRACKING_ALPHABET, TRACKING_LENGTH
 from fengqiao.org.models import Person, Unit
 from fengqiao.org.selectors import responsibles_for_grids
@@ -268,7 +269,7 @@ class _Builder:
                 )
             self.stations.append(station)
             self.services += station.services
-        Service.objects.bulk_create(self.services)
+        bulk.create(Service, self.services)
 
     # --- the applications ---------------------------------------------------------------
 
@@ -382,10 +383,10 @@ class _Builder:
     # --- writing ------------------------------------------------------------------------
 
     def write(self) -> None:
-        Application.objects.bulk_create(self.applications, batch_size=BATCH)
+        bulk.create(Application, self.applications)
         for index, event in self.events:
             event.application = self.applications[index]
-        ApplicationEvent.objects.bulk_create([e for _i, e in self.events], batch_size=BATCH)
+        bulk.create(ApplicationEvent, [e for _i, e in self.events])
         # ``created_at`` is stamped on insert: an application was made when its first step
         # was taken (booked, or taken at the window), so the history goes back in at once.
         first = ApplicationEvent.objects.filter(application=OuterRef("pk")).order_by("at", "pk")

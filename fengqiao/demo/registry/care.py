@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from fengqiao.demo import bulk
 from fengqiao.demo.registry.people import Person
-from fengqiao.demo.registry.tables import BATCH_SIZE
 from fengqiao.org.selectors import responsibles_for_grids
 from fengqiao.places.models import Region
 from fengqiao.registry import rules
@@ -82,7 +82,7 @@ class KeyPeople:
                 )
             )
             histories.append(officer if officer is not None and officer.user_id else None)
-        KeyPerson.objects.bulk_create(records, batch_size=BATCH_SIZE)
+        bulk.create(KeyPerson, records)
         visits = []
         for record, officer in zip(records, histories, strict=True):
             if officer is None:
@@ -100,7 +100,7 @@ class KeyPeople:
                     )
                 )
                 day -= dt.timedelta(days=record.visit_every_days + self.rng.randint(-2, 2))
-        CareVisit.objects.bulk_create(visits, batch_size=BATCH_SIZE)
+        bulk.create(CareVisit, visits)
         self.counts["key_people"] = len(records)
         self.counts["care_visits"] = len(visits)
 

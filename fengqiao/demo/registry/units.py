@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.core.management.color import no_style
 from django.db import connection
 
+from fengqiao.demo import bulk
 from fengqiao.demo.registry.homes import community_path
-from fengqiao.demo.registry.tables import BATCH_SIZE
 from fengqiao.places.models import Region
 from fengqiao.registry.address_text import parse
 from fengqiao.registry.models import Address, Establishment, House
@@ -91,7 +91,7 @@ class Units:
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Address, House]):
                 cursor.execute(sql)
-        Establishment.objects.bulk_create(units, batch_size=BATCH_SIZE)
+        bulk.create(Establishment, units)
         self.counts["addresses"] = self.addresses.written
         self.counts["houses"] = self.houses.written
         self.counts["establishments"] = len(units)
