@@ -32,6 +32,15 @@ def _chain(grid: Region) -> list[str]:
     return [code for code in grid.path.split(PATH_SEPARATOR) if code][::-1]
 
 
+def _chain_paths(grid: Region) -> list[str]:
+    """The paths of the grid and its ancestors."""
+    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
+    return [
+        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[:n]) + PATH_SEPARATOR
+        for n in range(1, len(codes) + 1)
+    ]
+
+
 def responsibles_for_grids(
     grids: Iterable[Region], *, duties: Iterable[str] = AREA_DUTIES, at: dt.date | None = None
 ) -> dict[int, dict[str, list[Person]]]:
@@ -45,8 +54,7 @@ def responsibles_for_grids(
     day = at or _today()
     grids = list(grids)
     duties = [str(duty) for duty in duties]
-    codes = {code for grid in grids for code in _chain(grid)}
-    holders = _holders(day, codes=codes, duties=duties)
+    holders = _holders(day, grids=grids, duties=duties)
     answer: dict[int, dict[str, list[Person]]] = {}
     for grid in grids:
         chain = _chain(grid)
@@ -62,7 +70,7 @@ def building_heads(
 ) -> dict[int, list[Person]]:
     day = at or _today()
     ids = [building.pk for building in buildings]
-    holders = _holders(day, codes=(), duties=(), building_ids=ids)
+    holders = _holders(day, grids=(), duties=(), building_ids=ids)
     return {pk: holders[(Duty.BUILDING_HEAD, pk)] for pk in ids}
 
 
@@ -77,7 +85,7 @@ def packages_for_place(
     chain = _chain(grid)
     holders = _holders(
         day,
-        codes=set(chain),
+        grids=[grid],
         duties=AREA_DUTIES,
         building_ids=[building.pk] if building is not None else (),
     )
@@ -93,18 +101,22 @@ def packages_for_place(
 def _holders(
     day: dt.date,
     *,
-    codes: Iterable[str],
+    grids: Iterable[Region],
     duties: Iterable[str],
     building_ids: Iterable[int] = (),
 ) -> defaultdict:
     """The people holding each duty on day ``day``, keyed ``(duty, region code)`` for the
-    area duties on the regions ``codes`` (community police through the beats covering
-    them) and ``(building_head, building id)`` for ``building_ids``: one query."""
-    codes, duties, building_ids = set(codes), [str(d) for d in duties], list(building_ids)
+    area duties on the ``grids`` and their ancestors (community police through the beats
+    covering them) and ``(building_head, building id)`` for ``building_ids``: one query."""
+    duties, building_ids = [str(d) for d in duties], list(building_ids)
+    # A region's assignments are found by their scope path, which is the region's path: an
+    # index, where matching the region's code read every assignment of the duty countywide.
+    paths = {path for grid in grids for path in _chain_paths(grid)}
+    codes = {path.rstrip(PATH_SEPARATOR).rsplit(PATH_SEPARATOR, 1)[-1] for path in paths}
     region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
     wanted = []
-    if codes and region_duties:
-        wanted.append(Q(duty__in=region_duties, region__code__in=codes))
+    if paths and region_duties:
+        wanted.append(Q(duty__in=region_duties, region__isnull=False, scope_path__in=paths))
     if codes and Duty.COMMUNITY_POLICE in duties:
         wanted.append(Q(duty=Duty.COMMUNITY_POLICE, beat__areas__code__in=codes))
     if building_ids:
