@@ -145,6 +145,10 @@ if os.environ.get("DATABASE_URL"):
             conn_max_age=int(os.environ.get("FENGQIAO_CONN_MAX_AGE", 60)),
         )
     }
+    # Parameters bound by the server, so psycopg prepares a statement a connection has run
+    # five times and PostgreSQL stops planning it again (planning was a millisecond of the
+    # routing query's 1.3 in a report; bench/intake.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     # FENGQIAO_DB_POOL=N (set by `fengqiao serve` for its ASGI workers): a pool of at most N
     # connections per process instead, so a request borrows one rather than opening its own
     # (about 11 ms each here). Django requires CONN_MAX_AGE 0 with a pool.

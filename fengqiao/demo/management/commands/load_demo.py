@@ -8,6 +8,7 @@ import unicodedata
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from fengqiao import taxonomy
 from fengqiao.analytics import facts
@@ -86,6 +87,11 @@ class Command(BaseCommand):
             counts["triaged"] = grade_recent(progress=writing)
             writing("统计 / figures")
         counts["facts"] = facts.rebuild()
+        if connection.vendor == "postgresql":
+            # A bulk load leaves the planner without statistics until autovacuum comes by:
+            # meanwhile it guesses, and read every assignment of a duty to route a report.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         progress.done()
         if quiet:
             return
