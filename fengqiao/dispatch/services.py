@@ -23,7 +23,7 @@ from fengqiao.dispatch.models import DutyUnit, Incident
 from fengqiao.intake import services as intake
 from fengqiao.org.models import Unit
 from fengqiao.org.scope import in_scope, person_of
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths
 
 DISPATCH = "dispatch.dispatch_incident"
 RESPOND = "dispatch.respond_incident"
@@ -113,20 +113,12 @@ def open_incident(*, report, **details) -> Incident:
 
 def station_for(grid: Region) -> Unit | None:
     """The police station whose jurisdiction holds the grid (the nearest one up the tree)."""
-    paths = _ancestor_paths(grid.path)
+    paths = ancestor_paths(grid.path)
     return (
         Unit.objects.filter(kind=Unit.Kind.STATION, jurisdiction__path__in=paths)
         .order_by("-jurisdiction__path")
         .first()
     )
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    codes = [code for code in path.split(PATH_SEPARATOR) if code]
-    return [
-        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[:n]) + PATH_SEPARATOR
-        for n in range(1, len(codes) + 1)
-    ]
 
 
 def new_number(grid: Region, now: dt.datetime) -> str:

@@ -38,7 +38,7 @@ from fengqiao.audit import services as audit
 from fengqiao.disputes import clocks, rules
 from fengqiao.disputes.models import CountyPolicy
 from fengqiao.org.scope import in_scope
-from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
+from fengqiao.places.models import Region, ancestor_paths, subtree_q
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,6 @@ class Settings:
 
 
 DEFAULTS = Settings()
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """Every path from the root down to ``path`` itself ("/33/3306/" → "/33/", "/33/3306/")."""
-    codes = [code for code in path.split(PATH_SEPARATOR) if code]
-    return [
-        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR
-        for i in range(len(codes))
-    ]
 
 
 def _settings_of(policy: CountyPolicy) -> Settings:

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 
 from fengqiao.disputes import services
 from fengqiao.disputes.models import Case, Party
-from fengqiao.disputes.policy import ancestor_paths
 from fengqiao.org.models import Team
 from fengqiao.org.scope import in_scope
-from fengqiao.places.models import Building, Region
+from fengqiao.places.models import Building, Region, ancestor_paths
 
 # The bodies a case can be handed to as its handler; patrol, volunteer, property and agency
 # teams help with a case but do not carry it.

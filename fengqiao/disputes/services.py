@@ -28,7 +28,7 @@ from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths
 
 CHANGE_CASE = "disputes.change_case"
 
@@ -119,7 +119,7 @@ def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
     if not kinds:
         return None
     teams = list(
-        Team.objects.filter(kind__in=kinds, region__path__in=ancestor_paths(grid))
+        Team.objects.filter(kind__in=kinds, region__path__in=ancestor_paths(grid.path))
         .select_related("region")
         .order_by("-region__depth", "pk")
     )
@@ -128,15 +128,6 @@ def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
             if team.kind == kind:
                 return team
     return None
-
-
-def ancestor_paths(grid: Region) -> list[str]:
-    """The region paths of the grid and every region above it."""
-    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
-    return [
-        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR
-        for i in range(len(codes))
-    ]
 
 
 # --- opening a case --------------------------------------------------------------------

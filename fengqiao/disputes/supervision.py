@@ -27,6 +27,7 @@ from fengqiao.disputes import rules, services
 from fengqiao.disputes.models import Case, Supervision
 from fengqiao.org.models import Person, Unit
 from fengqiao.org.scope import in_scope, person_of
+from fengqiao.places.models import ancestor_paths
 
 REFUSED = _("您没有督办这个案件的权限")
 BOARD_LIMIT = 20
@@ -200,7 +201,7 @@ def name_leader(*, case: Case, actor, leader: Person | None, reason: str = "") -
 
 def _station_over(case: Case) -> Unit | None:
     """The police station whose jurisdiction holds the case's place."""
-    paths = services.ancestor_paths(case.grid)
+    paths = ancestor_paths(case.grid.path)
     return (
         Unit.objects.filter(kind=Unit.Kind.STATION, jurisdiction__path__in=paths)
         .order_by("-jurisdiction__depth")

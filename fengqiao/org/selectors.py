@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
 from fengqiao.org.scope import scope_for, scope_to
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region, subtree_q
+from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths, subtree_q
 
 AREA_DUTIES = (Duty.GRID_WORKER, Duty.AUXILIARY_POLICE, Duty.COMMUNITY_POLICE)
 
@@ -30,15 +30,6 @@ def _active_q(day: dt.date) -> Q:
 def _chain(grid: Region) -> list[str]:
     """The grid's code and its ancestors' codes, nearest first."""
     return [code for code in grid.path.split(PATH_SEPARATOR) if code][::-1]
-
-
-def _chain_paths(grid: Region) -> list[str]:
-    """The paths of the grid and its ancestors."""
-    codes = [code for code in grid.path.split(PATH_SEPARATOR) if code]
-    return [
-        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[:n]) + PATH_SEPARATOR
-        for n in range(1, len(codes) + 1)
-    ]
 
 
 def responsibles_for_grids(
@@ -111,7 +102,7 @@ def _holders(
     duties, building_ids = [str(d) for d in duties], list(building_ids)
     # A region's assignments are found by their scope path, which is the region's path: an
     # index, where matching the region's code read every assignment of the duty countywide.
-    paths = {path for grid in grids for path in _chain_paths(grid)}
+    paths = {path for grid in grids for path in ancestor_paths(grid.path)}
     codes = {path.rstrip(PATH_SEPARATOR).rsplit(PATH_SEPARATOR, 1)[-1] for path in paths}
     region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
     wanted = []

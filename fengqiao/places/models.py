@@ -16,6 +16,15 @@ RegionLevel = models.TextChoices(
 PATH_SEPARATOR = "/"
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """Every path from the root down to ``path`` itself ("/33/3306/" → "/33/", "/33/3306/")."""
+    codes = [code for code in path.split(PATH_SEPARATOR) if code]
+    return [
+        PATH_SEPARATOR + PATH_SEPARATOR.join(codes[: i + 1]) + PATH_SEPARATOR
+        for i in range(len(codes))
+    ]
+
+
 def subtree_q(path: str, field: str = "path") -> Q:
     """Everything at or under the node with ``path``, as one index range.
 

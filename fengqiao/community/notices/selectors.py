@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from fengqiao.community.models import Alert, AlertRecipient, Broadcast, Group, Receipt, Sighting
 from fengqiao.org.scope import scope_to
 from fengqiao.places.map_svg import MapPoint, MapShape, SvgMap, draw
-from fengqiao.places.models import PATH_SEPARATOR, Region, subtree_q
+from fengqiao.places.models import Region, ancestor_paths, subtree_q
 
 # Margin around the points of an alert's map, in degrees (about 100 m).
 MAP_MARGIN = 0.001
@@ -242,14 +242,6 @@ class TargetTree:
         return sum(group.members for group in self.groups if group.checked)
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    codes = [code for code in path.split(PATH_SEPARATOR) if code]
-    return [
-        PATH_SEPARATOR + "".join(code + PATH_SEPARATOR for code in codes[:depth])
-        for depth in range(1, len(codes) + 1)
-    ]
-
-
 def target_tree(user, *, chosen=(), chosen_regions=()) -> TargetTree:
     """The active groups the user may send to, by township → community, each with its
     active member count; the ``chosen`` group ids and every group of the ``chosen_regions``
@@ -263,7 +255,7 @@ def target_tree(user, *, chosen=(), chosen_regions=()) -> TargetTree:
         .order_by("scope_path", "level", "name")
         .values_list("pk", "name", "level", "scope_path", "member_count")
     )
-    paths = {ancestor for row in rows for ancestor in _ancestor_paths(row[3])}
+    paths = {ancestor for row in rows for ancestor in ancestor_paths(row[3])}
     places = {
         region.path: region
         for region in Region.objects.filter(path__in=paths, level__in=("township", "community"))
@@ -275,7 +267,7 @@ def target_tree(user, *, chosen=(), chosen_regions=()) -> TargetTree:
     levels = dict(Group.Level.choices)
     for pk, name, level, path, members in rows:
         township = community = None
-        for ancestor in _ancestor_paths(path):
+        for ancestor in ancestor_paths(path):
             region = places.get(ancestor)
             if region is not None and region.level == "township":
                 township = region
