@@ -23,7 +23,7 @@ class OnDutyTokenAuthentication(TokenAuthentication):
         try:
             token = model.objects.select_related(*_WITH_PERSON).defer(*_NOT_BOUNDARIES).get(key=key)
         except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+            raise exceptions.AuthenticationFailed(_("令牌无效")) from None
         if not token.user.is_active or not may_sign_in(token.user):
             raise exceptions.AuthenticationFailed(_("账号已停用，令牌不再有效"))
         return token.user, token
