@@ -25,6 +25,7 @@ from tests.factories import (
 )
 
 PASSWORD = "pass-for-tests-1"
+DEMO_SCALE = 0.02
 
 # Property tests check what holds, not how fast: on a loaded 2-core CI machine Hypothesis's
 # per-example deadline and its slow-generation health check failed tests that were correct.
@@ -199,3 +200,94 @@ def _test_settings(settings):
     # Figures right after the commit that changed them; tests/analytics/test_deferred_facts.py
     # covers the deferred refresh that serves with a delay.
     settings.FACTS_DELAY = 0
+
+
+class SharedDemoCounty:
+    """One small demo county, loaded in a transaction of its own and rolled back.
+
+    Loading takes seconds, and the tests that use it only read it (each in its own rolled
+    back transaction), so it is loaded once for each run of consecutive tests that ask for
+    ``demo_county`` and rolled back before any other test: those see an empty database,
+    whatever the order.
+    """
+
+    current: SharedDemoCounty | None = None
+
+    def __init__(self, django_db_blocker):
+        self._blocker = django_db_blocker
+        self._atomic = None
+
+    def load(self) -> None:
+        if self._atomic is not None:
+            return
+        from django.core.management import call_command
+        from django.db import connection, transaction
+        from django.test import override_settings
+
+        if connection.atomic_blocks:
+            raise RuntimeError("the demo county must be loaded outside any transaction")
+
+        # The tests' fast hasher must also hash the demo password, or logins would not match.
+        fast_hashing = override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        )
+        with self._blocker.unblock(), fast_hashing:
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+            try:
+                call_command("load_demo", scale=DEMO_SCALE, verbosity=0)
+            except BaseException:
+                self.unload()
+                raise
+
+    def unload(self) -> None:
+        if self._atomic is None:
+            return
+        from django.db import connection, transaction
+
+        atomic, self._atomic = self._atomic, None
+        with self._blocker.unblock():
+            if connection.atomic_blocks[-1:] != [atomic]:
+                raise RuntimeError("a transaction opened inside the demo county's is still open")
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def shared_demo_county(django_db_setup, django_db_blocker):
+    county = SharedDemoCounty(django_db_blocker)
+    SharedDemoCounty.current = county
+    yield county
+    county.unload()
+    SharedDemoCounty.current = None
+
+
+def _uses_demo_county(item) -> bool:
+    return "demo_county" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests that use the demo county run one after another (where the first one would
+    run), so that it is loaded once."""
+    demo = [item for item in items if _uses_demo_county(item)]
+    if not demo:
+        return
+    first = items.index(demo[0])
+    others = [item for item in items if not _uses_demo_county(item)]
+    items[:] = others[:first] + demo + others[first:]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # As a module-scoped fixture was: still there for the next test of the same module.
+    try:
+        return (yield)
+    finally:
+        county = SharedDemoCounty.current
+        if county is not None and (
+            nextitem is None
+            or not _uses_demo_county(nextitem)
+            and nextitem.getparent(pytest.Module) is not item.getparent(pytest.Module)
+        ):
+            county.unload()

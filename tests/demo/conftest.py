@@ -1,22 +1,12 @@
-"""One small demo county per test module, loaded once and rolled back afterwards."""
+"""The small demo county, shared by consecutive tests that use it (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
-
-DEMO_SCALE = 0.02
 
 
 @pytest.fixture(scope="module")
-def demo_county(django_db_setup, django_db_blocker):
-    # The tests' fast hasher must also hash the demo password, or logins would not match.
-    fast_hashing = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    )
-    with django_db_blocker.unblock(), fast_hashing, transaction.atomic():
-        call_command("load_demo", scale=DEMO_SCALE, verbosity=0)
+def demo_county(shared_demo_county, django_db_blocker):
+    shared_demo_county.load()
+    with django_db_blocker.unblock():
         yield
-        transaction.set_rollback(True)
