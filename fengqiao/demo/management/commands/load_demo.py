@@ -42,8 +42,22 @@ class Command(BaseCommand):
             help="规模，1.0 约 150 万人 / size: 1.0 is about 1.5 million people",
         )
         parser.add_argument("--seed", type=int, default=2026, help="随机种子 / random seed")
+        parser.add_argument(
+            "--triage-later",
+            action="store_true",
+            help="最近的报告稍后再研判（首次启动时由 fengqiao demo 在模型就绪后完成） / "
+            "grade the recent reports later (fengqiao demo's first start, once the model is ready)",
+        )
 
-    def handle(self, *args, scale: float, seed: int, verbosity: int = 1, **options) -> None:
+    def handle(
+        self,
+        *args,
+        scale: float,
+        seed: int,
+        verbosity: int = 1,
+        triage_later: bool = False,
+        **options,
+    ) -> None:
         if not 0 < scale <= 50:
             raise CommandError(f"规模必须在 0–50 之间 / scale out of range: {scale}")
         quiet = verbosity < 1
@@ -84,7 +98,8 @@ class Command(BaseCommand):
             counts |= demo_recognition(seed=seed, progress=writing)
             counts |= demo_antifraud(seed=seed, progress=writing)
             counts |= demo_services(seed=seed, progress=writing)
-            counts["triaged"] = grade_recent(progress=writing)
+            if not triage_later:
+                counts["triaged"] = grade_recent(progress=writing)
             writing("统计 / figures")
         counts["facts"] = facts.rebuild()
         if connection.vendor == "postgresql":
