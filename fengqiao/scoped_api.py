@@ -21,12 +21,11 @@ class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ReadOnlyModelSerializer(serializers.ModelSerializer):
     """Output only: every field read-only, so the schema carries no write-side validators
-    (whose integer bounds differ between SQLite and PostgreSQL).
+    (whose integer bounds differ between SQLite and PostgreSQL)."""
 
-    Its fields are the same for every instance: they are built from the model once per
-    class and copied after (building maps every model field again, each time DRF's own
-    ``ModelSerializer`` answers; about a fifth of an API write's CPU)."""
-
+    # Its fields are the same for every instance: built from the model once per class and
+    # copied after (DRF's ModelSerializer maps every model field again for every answer).
+    # A comment, not the docstring: drf-spectacular prints docstrings into the schema.
     _built_fields: dict[type, dict] = {}
 
     def get_fields(self):
