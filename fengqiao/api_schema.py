@@ -1,7 +1,7 @@
 """Responses every operation can give, added to the OpenAPI schema so clients and validators
 see them documented: 401/403 (no or wrong credentials, or a role without the right), 404
-(outside the jurisdiction looks like missing; a list page past the end) and 400 (a filter
-value a list does not accept)."""
+(outside the jurisdiction looks like missing; a list page past the end), 400 (a filter
+value a list does not accept) and 415 (a request body in a media type no parser takes)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ FIELD_ERRORS = {
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
 BAD_FILTER = "查询参数无效 / a query parameter was not accepted"
+UNSUPPORTED_BODY = "请求体的媒体类型不受支持 / the request body's media type is not accepted"
 
 
 def add_error_responses(result, generator, request, public):
@@ -42,6 +43,9 @@ def add_error_responses(result, generator, request, public):
             queries = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
             if method == "get" and queries:
                 responses.setdefault("400", {"description": BAD_FILTER, "content": rejected})
+            if "requestBody" in operation:
+                # A body no parser takes (no or a broken Content-Type): DRF answers 415.
+                responses.setdefault("415", {"description": UNSUPPORTED_BODY, "content": reference})
     return result
 
 
