@@ -85,10 +85,17 @@ def checked(values: dict) -> dict:
 def new_party(case: Case, **values) -> Party:
     """A party of ``case`` from ``values`` (see ``FIELDS``), checked, numbers sealed,
     linked to the resident with its ID number, and saved."""
-    clean = checked(values)
-    party = Party(case=case)
-    _write(party, clean)
+    party = unsaved_party(case, **values)
     party.save()
+    return party
+
+
+def unsaved_party(case: Case, **values) -> Party:
+    """``new_party`` up to the save, for a caller that writes it with other rows (its
+    ``scope_path`` is set here, as ``Party.save`` would set it)."""
+    clean = checked(values)
+    party = Party(case=case, scope_path=case.scope_path)
+    _write(party, clean)
     return party
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from fengqiao.disputes.models import (
     Notification,
     Party,
 )
+from fengqiao.inserts import insert_together
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
@@ -196,7 +198,10 @@ def open_case_for_report(
     register a case themselves go through ``open_case``.
 
     ``details`` are ``open_case``'s other keyword arguments (title, narrative, category,
-    risk, channel, address, std_address, request, level, parties, received_at, packages).
+    risk, channel, address, std_address, request, level, parties, received_at, packages),
+    and ``write_with``: given the case before it is written, the caller's own new rows that
+    go with it (the report linked to it, its assignees), written in the same statement as
+    the case's rows (``fengqiao.inserts``) and before the case's early warning reads.
     """
     _ensure_same_place_as(report, grid=grid, building=building)
     return _open_case(actor=actor, source=report, grid=grid, building=building, **details)
@@ -221,6 +226,7 @@ def _open_case(
     received_at: dt.datetime | None = None,
     packages: dict | None = None,
     incident_number: str = "",
+    write_with: Callable[[Case], Sequence[Model]] | None = None,
 ) -> Case:
     """The opening itself, once the caller's door is checked (``source``: the report for
     ``open_case_for_report``, None for staff)."""
@@ -251,42 +257,50 @@ def _open_case(
             std_address=std_address,
             received_at=received_at,
             incident_number=incident_number.strip()[:32],
+            scope_path=grid.path,  # as Case.save sets it: insert_together does not call it
         )
         # Codes and texts are checked above; the foreign keys come from our own lookups, so
         # full_clean's one query per key would only re-read what was just read.
         case.clean_fields(exclude=["reference", "grid", "building", "team", "std_address"])
-        people, team = handlers_for(case, level, packages)
-        case.team = team
-        case.save()
         if source is None and not in_scope(actor, case):
             raise PermissionDenied(_("这个位置不在您的辖区内"))
-        added = [add_party(case=case, actor=None, **party) for party in parties or ()]
-        Case.handlers.through.objects.bulk_create(
-            [Case.handlers.through(case_id=case.pk, person_id=p.pk) for p in people]
-        )
-        append_event(
+        people, team = handlers_for(case, level, packages)
+        case.team = team
+        added = [party_fields.unsaved_party(case, **party) for party in parties or ()]
+        received = _new_event(
             case,
             actor,
             "received",
             to_state="received",
-            payload={
-                "level": level,
-                "risk": risk,
-                "handlers": [p.name for p in people],
-            },
+            payload={"level": level, "risk": risk, "handlers": [p.name for p in people]},
         )
+        warned = []
         if risk == "red":
-            # Red goes to the beat's community police at once, whoever handles it.
+            # Red goes to the beat's community police at once, whoever handles it. A new
+            # case has no reminders yet, so none is left out as already sent.
             police = (packages or responsibles_for_grids([grid])[grid.pk]).get(
                 "community_police", []
             )
-            notify(
-                list(dict.fromkeys([*police, *people])),
+            message = _("红色预警：%(ref)s %(title)s，请立即处置") % {
+                "ref": case.reference,
+                "title": case.title,
+            }
+            warned = [
+                Notification(recipient=p, case=case, key="red:received", message=message[:200])
+                for p in dict.fromkeys([*police, *people])
+            ]
+        # One statement on PostgreSQL for the case, everything written with it, and the
+        # caller's own rows that name it (intake's report and its assignees).
+        insert_together(
+            [
                 case,
-                "red:received",
-                _("红色预警：%(ref)s %(title)s，请立即处置")
-                % {"ref": case.reference, "title": case.title},
-            )
+                *added,
+                *[Case.handlers.through(case=case, person=p) for p in people],
+                received,
+                *warned,
+                *(write_with(case) if write_with is not None else ()),
+            ]
+        )
         audit.record(
             actor=actor,
             action="disputes.case_opened",
@@ -620,8 +634,29 @@ def append_event(
     """Append one entry to the case's timeline, inside the caller's transaction (the caller
     writes the audit entry). A note written by a person is read by early warning: a red-flag
     word in it raises the grade."""
+    event = _new_event(
+        case, actor, kind, from_state=from_state, to_state=to_state, note=note, payload=payload
+    )
+    event.save()
+    if event.actor is not None and event.note:
+        for decision in early_warning.after_note(case, event.note):
+            raise_grade(case, decision)
+    return event
+
+
+def _new_event(
+    case: Case,
+    actor,
+    kind: str,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    note: str = "",
+    payload: dict | None = None,
+) -> CaseEvent:
+    """A timeline entry, not yet saved."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    event = CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         at=timezone.now(),
         actor=user,
@@ -632,10 +667,6 @@ def append_event(
         note=note.strip(),
         payload=payload or {},
     )
-    if user is not None and event.note:
-        for decision in early_warning.after_note(case, event.note):
-            raise_grade(case, decision)
-    return event
 
 
 def raise_grade(case: Case, decision: early_warning.GradeRaise) -> bool:

@@ -17,6 +17,7 @@ from fengqiao import sealing, taxonomy
 from fengqiao.audit import services as audit
 from fengqiao.disputes import services as disputes
 from fengqiao.idempotency import sender_of, stored_key
+from fengqiao.inserts import insert_together
 from fengqiao.intake import grading, replies
 from fengqiao.intake.models import Report, ReportPhoto, ReportReply
 from fengqiao.org.scope import in_scope, person_of
@@ -221,10 +222,13 @@ def _store_new(
     packages = packages_for_place(grid, building)
     # One chain-head read and one insert for the report's and the case's audit rows.
     with transaction.atomic(), audit.batched():
+        assignees = sorted(_responsible(packages), key=lambda person: person.pk)
+        # As ``Report.save`` sets it: ``insert_together`` does not call it.
+        report.scope_path = grid.path
         case = None
         if kind == Report.Kind.DISPUTE:
-            # The case first, so the report is written once, already linked to it. The
-            # link lives on intake's side: disputes does not know reports.
+            # The report goes in with its case, already linked to it, in the case's one
+            # statement. The link lives on intake's side: disputes does not know reports.
             case = disputes.open_case_for_report(
                 report=report,
                 actor=actor,
@@ -242,17 +246,10 @@ def _store_new(
                 received_at=report.created_at,
                 packages=packages,
                 incident_number=incident_number,
+                write_with=lambda case: _linked_rows(report, case, assignees),
             )
-            # Also caches ``case.report`` for the callers who read it next.
-            report.case = case
-        report.save(force_insert=True)
-        assignees = sorted(_responsible(packages), key=lambda person: person.pk)
-        Report.assignees.through.objects.bulk_create(
-            [
-                Report.assignees.through(report_id=report.pk, person_id=person.pk)
-                for person in assignees
-            ]
-        )
+        else:
+            insert_together(_linked_rows(report, None, assignees))
         _remember_assignees(report, assignees)
         for photo in photos:
             _store_photo(report, photo)
@@ -576,6 +573,16 @@ def _confirmed_grid(grid: Region, *, lon, lat, near: bool, ask: bool, chosen: st
 def _responsible(packages: dict) -> list:
     """Everyone who packages the place: the grid's people and the building's heads."""
     return list(dict.fromkeys(person for holders in packages.values() for person in holders))
+
+
+def _linked_rows(report: Report, case, assignees: list) -> list:
+    """The report, linked to its case (if any), and its assignees' rows: new rows to write
+    together."""
+    if case is not None:
+        # Also caches ``case.report`` for the callers who read it next.
+        report.case = case
+    through = Report.assignees.through
+    return [report, *[through(report=report, person=person) for person in assignees]]
 
 
 def _remember_assignees(report: Report, people: list) -> None:

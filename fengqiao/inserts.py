@@ -1,0 +1,181 @@
+"""``insert_together``: new rows of several models, written in one statement on PostgreSQL.
+
+A service that creates a handful of rows in one transaction (a case, its party, its
+handlers, its first timeline entry, the report that opened it) pays a round trip for each
+``save``. PostgreSQL runs several ``INSERT``s as one statement when they are data-modifying
+``WITH`` items (``WITH t0 AS (INSERT ... RETURNING id), t1 AS (INSERT ...) SELECT ...``);
+SQLite cannot, so there the same inserts run one after another. Either way each ``INSERT``
+is built by Django's own insert compiler (``Model.save`` and ``bulk_create`` use it too), so
+every value is converted as Django converts it, and ``pre_save`` and ``post_save``
+(``created=True``) are sent for every object, as ``save`` sends them: the listeners
+(analytics' facts, among others) hear these rows like any other.
+
+What ``save`` does beyond that is not done, as with ``bulk_create``: a model's own ``save``
+override is not called (set what it would set, such as a ``scope_path``, before the call),
+and ``m2m_changed`` is not sent for through rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import Model
+from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery
+
+
+def insert_together(objs: Sequence[Model]) -> None:
+    """Insert ``objs`` (all new), in the order given: one ``INSERT`` for each run of
+    objects of the same model, all in one statement on PostgreSQL.
+
+    An object may refer (by a foreign key set to the object itself) to an object before it
+    in ``objs`` that has no key yet: on PostgreSQL that key is read from the earlier
+    ``INSERT`` inside the statement, which needs the earlier object to be the only one of
+    its run. The keys the database gives are set on the objects, as ``save`` sets them.
+    """
+    if not objs:
+        return
+    runs = _runs(objs)
+    alias = connection.alias
+    for obj in objs:
+        pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
+    if connection.vendor == "postgresql" and len(runs) > 1:
+        _in_one_statement(runs)
+    else:
+        for run in runs:
+            _insert_run(run)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+        post_save.send(
+            sender=type(obj),
+            instance=obj,
+            created=True,
+            update_fields=None,
+            raw=False,
+            using=alias,
+        )
+
+
+def _runs(objs: Sequence[Model]) -> list[list[Model]]:
+    runs: list[list[Model]] = []
+    for obj in objs:
+        if not obj._state.adding:
+            raise ValueError(f"{obj!r} is already saved: insert_together writes new rows")
+        if runs and type(runs[-1][0]) is type(obj):
+            runs[-1].append(obj)
+        else:
+            runs.append([obj])
+    return runs
+
+
+def _fields_and_returning(run: list[Model]):
+    """The columns an insert of ``run`` writes and the ones it reads back, as ``save``."""
+    meta = run[0]._meta
+    pk_set = {obj._is_pk_set() for obj in run}
+    if len(pk_set) > 1:
+        raise ValueError(f"some {meta.label} objects have a key and some not: insert them apart")
+    given = pk_set.pop()
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if not f.generated and (given or f is not meta.auto_field)
+    ]
+    returning = [] if given else meta.db_returning_fields
+    if returning and returning != [meta.pk]:
+        # Columns with a database default come back too; not needed here so far.
+        raise ValueError(f"{meta.label}: only the key can be read back from the database")
+    return fields, returning
+
+
+def _insert_run(run: list[Model]) -> None:
+    """One ``INSERT`` of ``run`` through Django's own path (``Model._do_insert``)."""
+    for obj in run:
+        obj._prepare_related_fields_for_save(operation_name="save")
+    model = type(run[0])
+    fields, returning = _fields_and_returning(run)
+    rows = model._base_manager._insert(
+        run, fields=fields, returning_fields=returning, using=connection.alias
+    )
+    for obj, row in zip(run, rows or (), strict=False):
+        for value, field in zip(row, returning, strict=True):
+            setattr(obj, field.attname, value)
+
+
+def _in_one_statement(runs: list[list[Model]]) -> None:
+    """PostgreSQL: every run a ``WITH`` item of one statement, whose rows are the keys."""
+    qn = connection.ops.quote_name
+    where: dict[int, int] = {id(obj): n for n, run in enumerate(runs) for obj in run}
+    items, params, selects, returned = [], [], [], []
+    waiting: list[tuple[Model, object, Model]] = []  # (object, foreign key, object it names)
+    for n, run in enumerate(runs):
+        fields, returning = _fields_and_returning(run)
+        pending = _keys_from_earlier_items(run, n, runs, where)
+        waiting += pending
+        read_later = {(id(obj), field) for obj, field, _earlier in pending}
+        for obj in run:
+            obj._prepare_related_fields_for_save(
+                operation_name="save",
+                fields=[f for f in obj._meta.concrete_fields if (id(obj), f) not in read_later],
+            )
+        query = InsertQuery(type(run[0]))
+        query.insert_values(fields, run, raw=False)
+        compiler = query.get_compiler(using=connection.alias)
+        compiler.returning_fields = returning
+        try:
+            statements = compiler.as_sql()
+        finally:
+            for obj, field, _earlier in pending:
+                obj.__dict__[field.attname] = None  # it was None: the object had no key
+        if len(statements) != 1:
+            raise ValueError(f"{run[0]._meta.label}: the insert is not one statement")
+        sql, run_params = statements[0]
+        items.append(f"t{n} AS ({sql})")
+        params += run_params
+        if returning:
+            selects.append(f"SELECT {n}, {qn(returning[0].column)} FROM t{n}")
+        returned.append(returning)
+    select = " UNION ALL ".join(selects) if selects else "SELECT NULL, NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(items)} {select}", params)
+        rows = cursor.fetchall()
+    keys: list[list] = [[] for _ in runs]
+    for n, key in rows:
+        if n is not None:
+            keys[n].append(key)
+    for run, found, returning in zip(runs, keys, returned, strict=True):
+        if not returning:
+            continue
+        if len(found) != len(run):
+            raise RuntimeError(f"{run[0]._meta.label}: {len(found)} keys for {len(run)} rows")
+        for obj, key in zip(run, found, strict=True):
+            setattr(obj, returning[0].attname, key)
+    for obj, field, earlier in waiting:
+        # Through the object, as ``save`` does once it has its key: the cache stays.
+        setattr(obj, field.name, earlier)
+
+
+def _keys_from_earlier_items(run, n, runs, where):
+    """For each object of ``run`` whose foreign key names an earlier object still without
+    a key: put a read of that key from the earlier ``WITH`` item in its place (until the
+    statement is built)."""
+    pending = []
+    for obj in run:
+        for field in obj._meta.concrete_fields:
+            if not field.is_relation or not field.is_cached(obj):
+                continue
+            earlier = field.get_cached_value(obj)
+            if earlier is None or earlier._is_pk_set() or id(earlier) not in where:
+                continue
+            m = where[id(earlier)]
+            if m >= n or len(runs[m]) != 1 or field.target_field is not earlier._meta.pk:
+                raise ValueError(
+                    f"{obj._meta.label}.{field.name} names an object that is not the only "
+                    "one of an earlier run: insert them apart"
+                )
+            column = connection.ops.quote_name(earlier._meta.pk.column)
+            obj.__dict__[field.attname] = RawSQL(f"SELECT {column} FROM t{m}", ())
+            pending.append((obj, field, earlier))
+    return pending
