@@ -9,6 +9,8 @@ FENGQIAO_HTTPS        "1" when served over HTTPS: secure cookies, redirect to HT
 FENGQIAO_CACHE_DIR    where triage keeps its trained model (default: the user cache directory)
 FENGQIAO_MAX_REQUEST_BYTES the largest request body taken (default 50 MB; larger: 413)
 FENGQIAO_DB_POOL      PostgreSQL: a pool of this many connections per process (`fengqiao serve`)
+FENGQIAO_PG_PREPARE   PostgreSQL: prepare a statement after this many runs on a connection
+                      (default 5; 0 behind a transaction-mode pooler such as PgBouncer)
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
 FENGQIAO_FACTS_DELAY  seconds the figures may lag a commit (default 1; 0: in the request)
@@ -145,10 +147,14 @@ if os.environ.get("DATABASE_URL"):
             conn_max_age=int(os.environ.get("FENGQIAO_CONN_MAX_AGE", 60)),
         )
     }
-    # Parameters bound by the server, so psycopg prepares a statement a connection has run
-    # five times and PostgreSQL stops planning it again (planning was a millisecond of the
-    # routing query's 1.3 in a report; bench/intake.py).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # Parameters bound by the server, and a statement a connection has run five times
+    # prepared, so PostgreSQL stops planning it again: planning was 1.2 ms of the routing
+    # query's 1.4 in a report (bench/intake.py). Django leaves preparing off unless asked,
+    # for poolers that hand each transaction another server connection; behind one, set
+    # FENGQIAO_PG_PREPARE=0.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["server_side_binding"] = True
+    options["prepare_threshold"] = int(os.environ.get("FENGQIAO_PG_PREPARE", 5)) or None
     # FENGQIAO_DB_POOL=N (set by `fengqiao serve` for its ASGI workers): a pool of at most N
     # connections per process instead, so a request borrows one rather than opening its own
     # (about 11 ms each here). Django requires CONN_MAX_AGE 0 with a pool.

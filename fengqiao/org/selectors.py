@@ -15,6 +15,7 @@ from django.utils import timezone
 from fengqiao.org.models import Assignment, Beat, Duty, Person, Unit
 from fengqiao.org.scope import scope_for, scope_to
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths, subtree_q
+from fengqiao.precompiled import precompiled
 
 AREA_DUTIES = (Duty.GRID_WORKER, Duty.AUXILIARY_POLICE, Duty.COMMUNITY_POLICE)
 
@@ -89,6 +90,36 @@ def packages_for_place(
     return packages
 
 
+@precompiled
+def _assignments(
+    day: dt.date,
+    region_duties: list[str],
+    paths: list[str],
+    police_codes: list[str],
+    *building_ids: int,
+) -> QuerySet:
+    """The assignments active on ``day``: of ``region_duties`` on the regions with these
+    paths, the community police of the beats covering the regions with ``police_codes``,
+    and the building heads of ``building_ids``. Compiled once per shape: it is every
+    report's routing."""
+    wanted = []
+    if region_duties:
+        wanted.append(Q(duty__in=region_duties, region__isnull=False, scope_path__in=paths))
+    if police_codes:
+        wanted.append(Q(duty=Duty.COMMUNITY_POLICE, beat__areas__code__in=police_codes))
+    if building_ids:
+        wanted.append(Q(duty=Duty.BUILDING_HEAD, building_id__in=building_ids))
+    # Only the regions' codes are read: loading a region would parse its polygon. The
+    # annotation reuses the filter's join, so a beat gives one row per area it covers here.
+    return (
+        Assignment.objects.filter(_active_q(day))
+        .filter(functools.reduce(operator.or_, wanted))
+        .select_related("person")
+        .annotate(region_code=F("region__code"), area_code=F("beat__areas__code"))
+        .order_by("pk")
+    )
+
+
 def _holders(
     day: dt.date,
     *,
@@ -104,26 +135,12 @@ def _holders(
     # index, where matching the region's code read every assignment of the duty countywide.
     paths = {path for grid in grids for path in ancestor_paths(grid.path)}
     codes = {path.rstrip(PATH_SEPARATOR).rsplit(PATH_SEPARATOR, 1)[-1] for path in paths}
-    region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE]
-    wanted = []
-    if paths and region_duties:
-        wanted.append(Q(duty__in=region_duties, region__isnull=False, scope_path__in=paths))
-    if codes and Duty.COMMUNITY_POLICE in duties:
-        wanted.append(Q(duty=Duty.COMMUNITY_POLICE, beat__areas__code__in=codes))
-    if building_ids:
-        wanted.append(Q(duty=Duty.BUILDING_HEAD, building_id__in=building_ids))
+    region_duties = [d for d in duties if d != Duty.COMMUNITY_POLICE] if paths else []
+    police_codes = list(codes) if Duty.COMMUNITY_POLICE in duties else []
     holders: defaultdict = defaultdict(list)
-    if not wanted:
+    if not (region_duties or police_codes or building_ids):
         return holders
-    # Only the regions' codes are read: loading a region would parse its polygon. The
-    # annotation reuses the filter's join, so a beat gives one row per area it covers here.
-    rows = (
-        Assignment.objects.filter(_active_q(day))
-        .filter(functools.reduce(operator.or_, wanted))
-        .select_related("person")
-        .annotate(region_code=F("region__code"), area_code=F("beat__areas__code"))
-        .order_by("pk")
-    )
+    rows = _assignments(day, region_duties, list(paths), police_codes, *building_ids)
     for assignment in rows:
         if assignment.duty == Duty.BUILDING_HEAD and assignment.building_id in building_ids:
             holders[(Duty.BUILDING_HEAD, assignment.building_id)].append(assignment.person)

@@ -8,16 +8,16 @@ known. Everything a user browses goes through the scoped reads at the end of thi
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, TextField
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -69,6 +69,7 @@ class _CachedIndex:
     signature: tuple
     index: GridIndex
     paths: dict[int, str]
+    regions: dict[str, Region] = field(default_factory=dict)  # filled as paths are asked for
 
 
 _cached: _CachedIndex | None = None
@@ -138,9 +139,25 @@ def _codes_on(path: str) -> list[str]:
 
 
 def _locations(hits: list[GridHit | None], paths: dict[int, str]) -> list[Location | None]:
-    """Hits turned into Locations with one query for all the regions on their paths."""
+    """Hits turned into Locations, with the regions on their paths from the process's copy
+    (read once per index, and only the paths asked for)."""
     codes = {code for hit in hits if hit for code in _codes_on(paths[hit.grid_id])}
-    return _located(hits, paths, Region.objects.filter(code__in=codes))
+    return _located(hits, paths, _regions_by_code(codes).values())
+
+
+def _regions_by_code(codes: set[str]) -> dict[str, Region]:
+    """The regions with these codes, as of the index ``grid_index`` last checked: a report
+    reads its grid's path on every request, and reading five regions again each time was
+    a tenth of a report's cost. Kept with the index, so the signature that throws the index
+    away throws these away too. Each caller gets its own copies (callers hang related
+    objects on them); the polygons are left unread (``grid_index`` holds the geometry)."""
+    cached = _cached
+    regions = cached.regions if cached is not None else {}
+    missing = codes - regions.keys()
+    if missing:
+        for region in Region.objects.filter(code__in=missing).defer("boundary"):
+            regions[region.code] = region
+    return {code: copy.copy(regions[code]) for code in codes if code in regions}
 
 
 def _located(hits, paths: dict[int, str], regions) -> list[Location | None]:
@@ -170,31 +187,11 @@ def locate(lon: float, lat: float) -> Location | None:
     """The grid holding the WGS84 point (lon, lat), with its region path; None if no grid.
 
     Raises ``ValueError`` (with a message for the user) when lon or lat is out of range.
-    One query when the process's index is current and the point is in a grid (the regions
-    on the path, with the index signature); two otherwise.
+    One query of three index reads (the grid table's signature) when the process's index
+    is current; more only when a grid changed or a path's regions are read for the first
+    time since.
     """
     lon, lat = _validated(lon, lat)
-    cached = _cached
-    if cached is not None:
-        # Answer from the index this process holds and check it in the same query that
-        # reads the path: one query when no grid changed. A changed signature throws the
-        # answer away and asks again on a fresh index, so a stale index never answers.
-        hit = cached.index.locate(lon, lat)
-        if hit is not None:
-            codes = _codes_on(cached.paths[hit.grid_id])
-            names = ("sig_rows", "sig_updated", "sig_max_id")
-            regions = list(
-                Region.objects.filter(code__in=codes).annotate(
-                    **{
-                        name: RawSQL(part, [], output_field=TextField())
-                        for name, part in zip(names, _signature_parts(), strict=True)
-                    }
-                )
-            )
-            if regions:
-                signature = tuple(getattr(regions[0], name) for name in names)
-                if signature == cached.signature:
-                    return _located([hit], cached.paths, regions)[0]
     index, paths = grid_index()
     return _locations([index.locate(lon, lat)], paths)[0]
 

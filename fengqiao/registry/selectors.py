@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fengqiao.org.scope import get_for, scope_to
 from fengqiao.places.models import subtree_q
+from fengqiao.precompiled import precompiled
 from fengqiao.registry import sealing, services
 from fengqiao.registry.care import SEE_SENSITIVE
 from fengqiao.registry.matching import match_address
@@ -134,8 +135,13 @@ def resident_by_phone(phone: str) -> Resident | None:
     it, since a family phone must not link a report to the wrong person)."""
     if not phone:
         return None
-    found = list(Resident.objects.filter(phone_hash=sealing.digest(phone))[:2])
+    found = _residents_with_phone(sealing.digest(phone))
     return found[0] if len(found) == 1 else None
+
+
+@precompiled  # every report asks it
+def _residents_with_phone(phone_hash: str) -> QuerySet[Resident]:
+    return Resident.objects.filter(phone_hash=phone_hash)[:2]
 
 
 def standard_address_for(text: str, *, within: str) -> Address | None:

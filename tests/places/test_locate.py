@@ -91,8 +91,30 @@ def test_bad_coordinates_are_refused_with_a_message(world, lon, lat, message):
 
 def test_a_lookup_costs_one_query_once_the_index_is_built(world, django_assert_num_queries):
     locate(120.005, 30.005)
-    with django_assert_num_queries(1):  # the path's regions, with the index signature
+    with django_assert_num_queries(2):  # the signature, and the one region not read yet
         assert locate(120.015, 30.005).grid == world.grid_a2
+    with django_assert_num_queries(1):  # the signature: the path's regions are kept
+        located = locate(120.016, 30.006)
+    assert located.grid == world.grid_a2
+    assert [r.code for r in located.regions] == [
+        "330699",
+        "330699001",
+        "330699001001",
+        "330699001001G02",
+    ]
+
+
+def test_a_region_saved_after_its_path_was_read_is_seen_at_once(world):
+    assert locate(120.005, 30.005).regions[-2].name == "甲村"
+    world.community_a.name = "甲村社区"
+    world.community_a.save()
+    assert locate(120.005, 30.005).regions[-2].name == "甲村社区"
+
+
+def test_each_lookup_gets_regions_of_its_own(world):
+    located = locate(120.005, 30.005)
+    located.grid.name = "改过的名字"
+    assert locate(120.005, 30.005).grid.name == "甲村一网格"
 
 
 def test_a_point_outside_every_grid_costs_one_query(world, django_assert_num_queries):
