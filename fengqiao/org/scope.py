@@ -10,15 +10,21 @@ Superusers see everything; anyone else with no posting and no grant, nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from fengqiao.places.models import subtree_q
 
 _CACHE_ATTR = "_fengqiao_scope"
+# The user's access grants as read with their roles (``permissions.roles_of``), kept for
+# ``scope_for`` in the same request.
+_GRANTS_ATTR = "_fengqiao_grant_paths"
 
 
 @dataclass(frozen=True)
@@ -58,21 +64,23 @@ def scope_for(user) -> Scope:
         unit_paths: set[str] = set()
         # A person's own posting (unit or region) opens its subtree without a separate
         # grant; grants add areas beyond it (a bureau analyst, a judicial office).
-        places = [
-            (grant.region, grant.unit)
-            for grant in user.access_grants.select_related("region", "unit__jurisdiction").defer(
-                *_BOUNDARIES
-            )
-        ]
+        places = list(_grant_paths(user))
         person = person_of(user)
         if person is not None and person.active:
-            places.append((person.region, person.unit))
-        for region, unit in places:
-            if region is not None:
-                region_paths.add(region.path)
-            if unit is not None:
-                unit_paths.add(unit.path)
-                region_paths.add(unit.jurisdiction.path)
+            region, unit = person.region, person.unit
+            places.append(
+                (
+                    region.path if region is not None else None,
+                    unit.path if unit is not None else None,
+                    unit.jurisdiction.path if unit is not None else None,
+                )
+            )
+        for region_path, unit_path, area_path in places:
+            if region_path is not None:
+                region_paths.add(region_path)
+            if unit_path is not None:
+                unit_paths.add(unit_path)
+                region_paths.add(area_path)
         scope = Scope(region_paths=_outermost(region_paths), unit_paths=_outermost(unit_paths))
     setattr(user, _CACHE_ATTR, scope)
     return scope
@@ -80,6 +88,65 @@ def scope_for(user) -> Scope:
 
 # Postings are read for their paths; parsing the polygons would be most of the cost.
 _BOUNDARIES = ("region__boundary", "unit__jurisdiction__boundary")
+
+GRANT_ROW = "-grant"
+
+
+def grant_rows_sql() -> str:
+    """The user's access grants as rows ``(GRANT_ROW, region path, unit path, the unit's
+    area path)``, the paths a grant does not name NULL; its one ``%s`` is the user's id.
+
+    Plain SQL, built once: every staff request reads its grants, and compiling the same
+    joins through the ORM each time cost more than the read. ``permissions`` runs it in one
+    statement with the roles and permissions (``keep_grant_paths``); ``scope_for`` runs it
+    alone when that did not happen.
+    """
+    return _grant_rows_sql(connection.vendor)
+
+
+@cache
+def _grant_rows_sql(vendor: str) -> str:  # the vendor keys the cache: quoting differs
+    from fengqiao.org.models import AccessGrant, Unit
+    from fengqiao.places.models import Region
+
+    grant, region, unit = sql_names(AccessGrant), sql_names(Region), sql_names(Unit)
+    return (
+        f"SELECT '{GRANT_ROW}', r.{region.path}, u.{unit.path}, a.{region.path}"
+        f" FROM {grant.table} g"
+        f" LEFT JOIN {region.table} r ON r.{region.pk} = g.{grant.region}"
+        f" LEFT JOIN {unit.table} u ON u.{unit.pk} = g.{grant.unit}"
+        f" LEFT JOIN {region.table} a ON a.{region.pk} = u.{unit.jurisdiction}"
+        f" WHERE g.{grant.user} = %s"
+    )
+
+
+def sql_names(model: type[Model]) -> SimpleNamespace:
+    """A model's table (``.table``), primary key (``.pk``) and each field's column (``.path``,
+    ``.region`` ...), quoted for the database, for statements written by hand."""
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = {field.name: quote(field.column) for field in meta.concrete_fields}
+    return SimpleNamespace(table=quote(meta.db_table), pk=quote(meta.pk.column), **columns)
+
+
+def keep_grant_paths(user, rows) -> None:
+    """Keep the grant rows read with the user's roles, so ``scope_for`` reads none."""
+    setattr(user, _GRANTS_ATTR, tuple(tuple(row[1:]) for row in rows))
+
+
+def grants_known(user) -> bool:
+    """Whether ``scope_for`` has what it needs of the user's grants without a read."""
+    return hasattr(user, _GRANTS_ATTR) or hasattr(user, _CACHE_ATTR)
+
+
+def _grant_paths(user) -> tuple[tuple[str | None, str | None, str | None], ...]:
+    """(region path, unit path, the unit's area path) of each of the user's grants."""
+    kept = getattr(user, _GRANTS_ATTR, None)
+    if kept is not None:
+        return kept
+    sql = grant_rows_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        return tuple(tuple(row[1:]) for row in cursor.fetchall())
 
 
 def person_of(user):
@@ -106,9 +173,10 @@ def person_of(user):
 
 
 def forget_scope(user) -> None:
-    """Drop the cached scope after the user's grants change."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached scope (and grants) after the user's grants change."""
+    for attr in (_CACHE_ATTR, _GRANTS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def scope_to(user, queryset: QuerySet) -> QuerySet:

@@ -31,11 +31,12 @@ SERVICE_LEVEL_2_DISPUTE_CEILING = 17
 # reporter raises (the grade, its timeline entry, its notices), then the first report read.
 REPLAY_CEILING = 24
 # Through the API, as a member of staff: the token with its user and their staff profile;
-# their roles with their permissions (the user's own and their groups'); their jurisdiction
-# (access grants) for the scope checks: three. The staff's grade differs from triage's
-# here, which leaves a correction for the corpus (one row), and the walk-in dispute starts
-# at level 2 (the committee lookup, none in this county): two more.
-API_DISPUTE_CEILING = SERVICE_DISPUTE_CEILING + 3 + 2
+# their roles with their permissions (the user's own and their groups') and their
+# jurisdiction (access grants) for the scope checks, in one statement: two. The staff's
+# grade differs from triage's here, which leaves a correction for the corpus (one row), and
+# the walk-in dispute starts at level 2 (the committee lookup, none in this county): two
+# more.
+API_DISPUTE_CEILING = SERVICE_DISPUTE_CEILING + 2 + 2
 
 
 def _dispute(n: int, **extra):
