@@ -17,7 +17,9 @@ and ``m2m_changed`` is not sent for through rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Model
@@ -26,26 +28,40 @@ from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
 
-def insert_together(objs: Sequence[Model]) -> None:
+@dataclass(frozen=True)
+class Read:
+    """A one-value read (``sql`` is an SQL expression) to run with the inserts; ``found``
+    is called with its value once the rows are written."""
+
+    sql: str
+    params: Sequence[Any]
+    found: Callable[[Any], None]
+
+
+def insert_together(objs: Sequence[Model], *, reads: Sequence[Read] = ()) -> None:
     """Insert ``objs`` (all new), in the order given: one ``INSERT`` for each run of
-    objects of the same model, all in one statement on PostgreSQL.
+    objects of the same model, all in one statement on PostgreSQL, ``reads`` included.
 
     An object may refer (by a foreign key set to the object itself) to an object before it
     in ``objs`` that has no key yet: on PostgreSQL that key is read from the earlier
     ``INSERT`` inside the statement, which needs the earlier object to be the only one of
     its run. The keys the database gives are set on the objects, as ``save`` sets them.
+    On SQLite each read is a statement of its own, after the inserts.
     """
-    if not objs:
-        return
     runs = _runs(objs)
+    _check_references(runs)
     alias = connection.alias
     for obj in objs:
         pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
-    if connection.vendor == "postgresql" and len(runs) > 1:
-        _in_one_statement(runs)
+    if connection.vendor == "postgresql" and len(runs) + len(reads) > 1:
+        _in_one_statement(runs, reads)
     else:
         for run in runs:
             _insert_run(run)
+        for read in reads:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {read.sql}", read.params)
+                read.found(cursor.fetchone()[0])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
@@ -69,6 +85,30 @@ def _runs(objs: Sequence[Model]) -> list[list[Model]]:
         else:
             runs.append([obj])
     return runs
+
+
+def _check_references(runs: list[list[Model]]) -> None:
+    """Refuse, on every database alike, a foreign key to a new object that the statement
+    cannot give its key: one later in ``objs``, or one of several in its run."""
+    where = {id(obj): n for n, run in enumerate(runs) for obj in run}
+    for n, run in enumerate(runs):
+        for obj in run:
+            for field, earlier in _new_objects_named(obj, where):
+                m = where[id(earlier)]
+                if m >= n or len(runs[m]) != 1 or field.target_field is not earlier._meta.pk:
+                    raise ValueError(
+                        f"{obj._meta.label}.{field.name} names a new object that is not the "
+                        "only one of an earlier run: insert them apart"
+                    )
+
+
+def _new_objects_named(obj: Model, where: dict[int, int]):
+    """(foreign key, object) for each object of this call without a key that ``obj`` names."""
+    for field in obj._meta.concrete_fields:
+        if field.is_relation and field.is_cached(obj):
+            earlier = field.get_cached_value(obj)
+            if earlier is not None and not earlier._is_pk_set() and id(earlier) in where:
+                yield field, earlier
 
 
 def _fields_and_returning(run: list[Model]):
@@ -104,15 +144,16 @@ def _insert_run(run: list[Model]) -> None:
             setattr(obj, field.attname, value)
 
 
-def _in_one_statement(runs: list[list[Model]]) -> None:
-    """PostgreSQL: every run a ``WITH`` item of one statement, whose rows are the keys."""
+def _in_one_statement(runs: list[list[Model]], reads: Sequence[Read]) -> None:
+    """PostgreSQL: every run a ``WITH`` item of one statement, whose one row holds each
+    item's keys (an array, in the order ``RETURNING`` gave them) and each read's value."""
     qn = connection.ops.quote_name
     where: dict[int, int] = {id(obj): n for n, run in enumerate(runs) for obj in run}
-    items, params, selects, returned = [], [], [], []
+    items, params, columns, returned = [], [], [], []
     waiting: list[tuple[Model, object, Model]] = []  # (object, foreign key, object it names)
     for n, run in enumerate(runs):
         fields, returning = _fields_and_returning(run)
-        pending = _keys_from_earlier_items(run, n, runs, where)
+        pending = _keys_from_earlier_items(run, where)
         waiting += pending
         read_later = {(id(obj), field) for obj, field, _earlier in pending}
         for obj in run:
@@ -135,47 +176,38 @@ def _in_one_statement(runs: list[list[Model]]) -> None:
         items.append(f"t{n} AS ({sql})")
         params += run_params
         if returning:
-            selects.append(f"SELECT {n}, {qn(returning[0].column)} FROM t{n}")
+            columns.append(f"ARRAY(SELECT {qn(returning[0].column)} FROM t{n})")
         returned.append(returning)
-    select = " UNION ALL ".join(selects) if selects else "SELECT NULL, NULL"
+    for read in reads:
+        columns.append(f"({read.sql})")
+        params += read.params
+    with_items = f"WITH {', '.join(items)} " if items else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(items)} {select}", params)
-        rows = cursor.fetchall()
-    keys: list[list] = [[] for _ in runs]
-    for n, key in rows:
-        if n is not None:
-            keys[n].append(key)
-    for run, found, returning in zip(runs, keys, returned, strict=True):
+        cursor.execute(f"{with_items}SELECT {', '.join(columns) or 'NULL'}", params)
+        values = list(cursor.fetchone()) if columns else []
+    for run, returning in zip(runs, returned, strict=True):
         if not returning:
             continue
-        if len(found) != len(run):
-            raise RuntimeError(f"{run[0]._meta.label}: {len(found)} keys for {len(run)} rows")
-        for obj, key in zip(run, found, strict=True):
+        keys = values.pop(0)
+        if len(keys) != len(run):
+            raise RuntimeError(f"{run[0]._meta.label}: {len(keys)} keys for {len(run)} rows")
+        for obj, key in zip(run, keys, strict=True):
             setattr(obj, returning[0].attname, key)
     for obj, field, earlier in waiting:
         # Through the object, as ``save`` does once it has its key: the cache stays.
         setattr(obj, field.name, earlier)
+    for read, value in zip(reads, values, strict=True):
+        read.found(value)
 
 
-def _keys_from_earlier_items(run, n, runs, where):
+def _keys_from_earlier_items(run, where):
     """For each object of ``run`` whose foreign key names an earlier object still without
     a key: put a read of that key from the earlier ``WITH`` item in its place (until the
     statement is built)."""
     pending = []
     for obj in run:
-        for field in obj._meta.concrete_fields:
-            if not field.is_relation or not field.is_cached(obj):
-                continue
-            earlier = field.get_cached_value(obj)
-            if earlier is None or earlier._is_pk_set() or id(earlier) not in where:
-                continue
-            m = where[id(earlier)]
-            if m >= n or len(runs[m]) != 1 or field.target_field is not earlier._meta.pk:
-                raise ValueError(
-                    f"{obj._meta.label}.{field.name} names an object that is not the only "
-                    "one of an earlier run: insert them apart"
-                )
+        for field, earlier in _new_objects_named(obj, where):
             column = connection.ops.quote_name(earlier._meta.pk.column)
-            obj.__dict__[field.attname] = RawSQL(f"SELECT {column} FROM t{m}", ())
+            obj.__dict__[field.attname] = RawSQL(f"SELECT {column} FROM t{where[id(earlier)]}", ())
             pending.append((obj, field, earlier))
     return pending

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_save
 from django.utils import timezone
@@ -14,10 +14,24 @@ from django.utils import timezone
 from fengqiao.audit import chain
 from fengqiao.audit.context import current_origin
 from fengqiao.audit.models import AuditEvent
+from fengqiao.inserts import Read
 
-# The events ``record`` collects inside ``batched`` (None outside one): a context variable,
-# so each request thread or task has its own.
-_pending: ContextVar[list[AuditEvent] | None] = ContextVar("fengqiao_audit_pending", default=None)
+
+class _Batch:
+    """What ``batched`` holds: the events ``record`` collected, and the chain's head if a
+    statement of the service already took the append lock and read it (``head_reads``)."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self.head: str | None = None
+
+    def head_found(self, value: str | None) -> None:
+        self.head = value or ""
+
+
+# The batch ``record`` collects into inside ``batched`` (None outside one): a context
+# variable, so each request thread or task has its own.
+_pending: ContextVar[_Batch | None] = ContextVar("fengqiao_audit_pending", default=None)
 
 
 def _region_path_of(obj: Model | None) -> str:
@@ -64,10 +78,24 @@ def record(
     )
     pending = _pending.get()
     if pending is not None:
-        pending.append(event)
+        pending.events.append(event)
         return event
     _append([event])
     return event
+
+
+def head_reads() -> list[Read]:
+    """Inside ``batched``, on PostgreSQL: the read that takes the chain's append lock and
+    reads its head, for a service to run within a statement it sends anyway
+    (``inserts.insert_together(..., reads=...)``), so that writing the batch needs no read
+    of its own. The lock is then held from that statement until the transaction ends, as
+    it would be from the batch's own read: nothing else appends meanwhile, and this
+    transaction's events all wait in the batch, so the head read stays the head. Else, or
+    once read, none."""
+    batch = _pending.get()
+    if batch is None or batch.head is not None or connection.vendor != "postgresql":
+        return []
+    return [Read("audit_chain_head(%s)", [chain.CHAIN_LOCK_KEY], batch.head_found)]
 
 
 @contextmanager
@@ -81,20 +109,21 @@ def batched() -> Iterator[None]:
     if _pending.get() is not None:
         yield
         return
-    token = _pending.set([])
+    token = _pending.set(_Batch())
     try:
         yield
-        events = _pending.get()
+        batch = _pending.get()
     finally:
         _pending.reset(token)
-    if events:
-        _append(events)
+    if batch.events:
+        _append(batch.events, head=batch.head)
 
 
-def _append(events: list[AuditEvent]) -> None:
-    """Link ``events`` to the chain's head, in order, and insert them."""
+def _append(events: list[AuditEvent], *, head: str | None = None) -> None:
+    """Link ``events`` to the chain's head (``head`` if the caller holds the lock and has
+    read it), in order, and insert them."""
     with transaction.atomic(savepoint=False):
-        prev_hash = chain.lock_and_read_head()
+        prev_hash = chain.lock_and_read_head() if head is None else head
         for event in events:
             event.prev_hash = prev_hash
             # The time is taken under the lock, so id order and time order agree.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model
+from django.db.models import F, FilteredRelation, Model, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,8 +96,7 @@ def handlers_for(
     (``packages``: ``org.selectors.packages_for_place`` of its grid and building, if the
     caller has it)."""
     plan = rules.handler_plan(level, has_building=case.building_id is not None)
-    team = _nearest_team(case.grid, plan.team_kinds)
-    members = list(team.members.filter(active=True)) if team else []
+    team, members = _nearest_team(case.grid, plan.team_kinds)
     if not plan.duties:
         return members, team
     if packages is None:
@@ -115,21 +114,34 @@ def handlers_for(
     return people, team
 
 
-def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> Team | None:
+def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> tuple[Team | None, list[Person]]:
     """The team of the first of ``kinds`` that serves the grid or a region above it, the
-    nearest one first (a township's committee before a county's)."""
+    nearest one first (a township's committee before a county's), and its active members,
+    in one query: each candidate team comes once per membership, with the member's columns
+    when the member is active (NULL otherwise, and for a team with no members)."""
     if not kinds:
-        return None
-    teams = list(
+        return None, []
+    columns = [field.attname for field in Person._meta.concrete_fields]
+    rows = (
         Team.objects.filter(kind__in=kinds, region__path__in=ancestor_paths(grid.path))
+        .alias(active=FilteredRelation("members", condition=Q(members__active=True)))
         .select_related("region")
-        .order_by("-region__depth", "pk")
+        .annotate(**{f"member_{name}": F(f"active__{name}") for name in columns})
+        .order_by("-region__depth", "pk", "active__name", "active__id")
     )
+    teams: dict[int, Team] = {}
+    members: dict[int, list[Person]] = {}
+    for row in rows:
+        team = teams.setdefault(row.pk, row)
+        values = [getattr(row, f"member_{name}") for name in columns]
+        people = members.setdefault(team.pk, [])
+        if values[columns.index("id")] is not None:
+            people.append(Person.from_db(row._state.db, columns, values))
     for kind in kinds:
-        for team in teams:
+        for team in teams.values():
             if team.kind == kind:
-                return team
-    return None
+                return team, members[team.pk]
+    return None, []
 
 
 # --- opening a case --------------------------------------------------------------------
@@ -290,7 +302,9 @@ def _open_case(
                 for p in dict.fromkeys([*police, *people])
             ]
         # One statement on PostgreSQL for the case, everything written with it, and the
-        # caller's own rows that name it (intake's report and its assignees).
+        # caller's own rows that name it (intake's report and its assignees); for a report,
+        # also the audit chain's lock and head, which intake's batch writes at its end
+        # (not for staff: a savepoint rolled back here would give the lock back).
         insert_together(
             [
                 case,
@@ -299,7 +313,8 @@ def _open_case(
                 received,
                 *warned,
                 *(write_with(case) if write_with is not None else ()),
-            ]
+            ],
+            reads=audit.head_reads() if source is not None else (),
         )
         audit.record(
             actor=actor,

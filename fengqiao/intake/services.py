@@ -249,7 +249,7 @@ def _store_new(
                 write_with=lambda case: _linked_rows(report, case, assignees),
             )
         else:
-            insert_together(_linked_rows(report, None, assignees))
+            insert_together(_linked_rows(report, None, assignees), reads=audit.head_reads())
         _remember_assignees(report, assignees)
         for photo in photos:
             _store_photo(report, photo)

@@ -158,3 +158,60 @@ def test_concurrent_writers_do_not_fork_the_chain(transactional_db):
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(prev_hashes) == 6 and len(set(prev_hashes)) == 6
     assert verify_chain() is None
+
+
+def _submit_dispute(n: int, grid_code: str):
+    from fengqiao.intake import services as intake
+
+    return intake.submit_report(
+        actor=None,
+        sender="session:chain",
+        channel="web",
+        kind="dispute",
+        category="neighbourhood",
+        risk="blue",
+        level=1,
+        text="楼上每天半夜拖椅子，沟通多次没用",
+        grid_code=grid_code,
+        reporter_name="李大姐",
+        reporter_phone=f"1381234{n:04d}",
+        client_key=f"chain-key-{n:04d}",
+    )
+
+
+def test_a_submission_links_its_events_to_the_head_it_read_with_its_rows(events, world):
+    # On PostgreSQL the chain's head is read (and its lock taken) in the statement that
+    # writes the case and the report, not when the batch is written.
+    head = AuditEvent.objects.order_by("-id").first()
+    report = _submit_dispute(1, world.grid_a1.code).report
+    added = list(AuditEvent.objects.filter(id__gt=head.pk).order_by("id"))
+    assert [e.action for e in added] == ["disputes.case_opened", "intake.report_submitted"]
+    assert [e.object_id for e in added] == [str(report.case_id), str(report.pk)]
+    assert added[0].prev_hash == head.hash and added[1].prev_hash == added[0].hash
+    assert verify_chain() is None
+
+
+def test_concurrent_submissions_do_not_fork_the_chain(transactional_db, world):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serializes writers with IMMEDIATE transactions (settings.py)")
+    start = threading.Barrier(4)
+    failures = []
+
+    def submit(n: int) -> None:
+        try:
+            start.wait()
+            _submit_dispute(n, world.grid_a1.code)
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
+    assert len(prev_hashes) == 8 and len(set(prev_hashes)) == 8
+    assert verify_chain() is None
