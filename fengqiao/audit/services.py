@@ -24,6 +24,7 @@ class _Batch:
     def __init__(self) -> None:
         self.events: list[AuditEvent] = []
         self.head: str | None = None
+        self.savepoints = _savepoints()
 
     def head_found(self, value: str | None) -> None:
         self.head = value or ""
@@ -90,12 +91,23 @@ def head_reads() -> list[Read]:
     (``inserts.insert_together(..., reads=...)``), so that writing the batch needs no read
     of its own. The lock is then held from that statement until the transaction ends, as
     it would be from the batch's own read: nothing else appends meanwhile, and this
-    transaction's events all wait in the batch, so the head read stays the head. Else, or
-    once read, none."""
+    transaction's events all wait in the batch, so the head read stays the head.
+
+    None elsewhere, once read, or inside a savepoint opened since the batch began: rolling
+    it back would give the lock back while the batch kept the head."""
     batch = _pending.get()
-    if batch is None or batch.head is not None or connection.vendor != "postgresql":
+    if (
+        batch is None
+        or batch.head is not None
+        or connection.vendor != "postgresql"
+        or _savepoints() != batch.savepoints
+    ):
         return []
     return [Read("audit_chain_head(%s)", [chain.CHAIN_LOCK_KEY], batch.head_found)]
+
+
+def _savepoints() -> int:
+    return sum(1 for sid in connection.savepoint_ids if sid is not None)
 
 
 @contextmanager

@@ -301,10 +301,9 @@ def _open_case(
                 Notification(recipient=p, case=case, key="red:received", message=message[:200])
                 for p in dict.fromkeys([*police, *people])
             ]
-        # One statement on PostgreSQL for the case, everything written with it, and the
-        # caller's own rows that name it (intake's report and its assignees); for a report,
-        # also the audit chain's lock and head, which intake's batch writes at its end
-        # (not for staff: a savepoint rolled back here would give the lock back).
+        # One statement on PostgreSQL for the case, everything written with it, the
+        # caller's own rows that name it (intake's report and its assignees), and the audit
+        # chain's lock and head for the caller's batch of audit rows (``audit.batched``).
         insert_together(
             [
                 case,
@@ -314,7 +313,7 @@ def _open_case(
                 *warned,
                 *(write_with(case) if write_with is not None else ()),
             ],
-            reads=audit.head_reads() if source is not None else (),
+            reads=audit.head_reads(),
         )
         audit.record(
             actor=actor,

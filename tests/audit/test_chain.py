@@ -215,3 +215,12 @@ def test_concurrent_submissions_do_not_fork_the_chain(transactional_db, world):
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(prev_hashes) == 8 and len(set(prev_hashes)) == 8
     assert verify_chain() is None
+
+
+def test_the_head_is_read_ahead_only_where_no_savepoint_could_give_the_lock_back(db):
+    assert audit.head_reads() == []  # outside a batch
+    with transaction.atomic(), audit.batched():
+        reads = audit.head_reads()
+        assert len(reads) == (1 if connection.vendor == "postgresql" else 0)
+        with transaction.atomic():  # a savepoint: its rollback would release the lock
+            assert audit.head_reads() == []
