@@ -20,6 +20,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from fengqiao.places.models import subtree_q
+from fengqiao.precompiled import precompiled
 
 _CACHE_ATTR = "_fengqiao_scope"
 # The user's access grants as read with their roles (``permissions.roles_of``), kept for
@@ -155,21 +156,27 @@ def person_of(user):
     Read once per user object and kept in Django's own cache of the reverse one-to-one
     relation, so ``user.person`` and ``hasattr(user, "person")`` reuse it too.
     """
-    from fengqiao.org.models import Person
-
     if not getattr(user, "is_authenticated", False):
         return None
     relation = get_user_model().person.related
     if relation.is_cached(user):
         return relation.get_cached_value(user)
-    person = (
-        Person.objects.select_related("region", "unit__jurisdiction")
-        .defer(*_BOUNDARIES)
-        .filter(user=user)
-        .first()
-    )
+    found = _person_with_posting(user.pk) if user.pk is not None else []
+    person = found[0] if found else None  # one at most: the relation is one-to-one
     relation.set_cached_value(user, person)
     return person
+
+
+# Compiled once: a session's every request reads it (issue 20).
+@precompiled
+def _person_with_posting(user_id: int):
+    from fengqiao.org.models import Person
+
+    return (
+        Person.objects.select_related("region", "unit__jurisdiction")
+        .defer(*_BOUNDARIES)
+        .filter(user=user_id)
+    )
 
 
 def forget_scope(user) -> None:
