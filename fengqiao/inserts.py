@@ -17,6 +17,7 @@ and ``m2m_changed`` is not sent for through rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,11 +105,21 @@ def _check_references(runs: list[list[Model]]) -> None:
 
 def _new_objects_named(obj: Model, where: dict[int, int]):
     """(foreign key, object) for each object of this call without a key that ``obj`` names."""
-    for field in obj._meta.concrete_fields:
-        if field.is_relation and field.is_cached(obj):
+    for field in _foreign_keys(type(obj)):
+        if field.is_cached(obj):
             earlier = field.get_cached_value(obj)
             if earlier is not None and not earlier._is_pk_set() and id(earlier) in where:
                 yield field, earlier
+
+
+@functools.cache
+def _foreign_keys(model: type[Model]) -> tuple:
+    return tuple(field for field in model._meta.concrete_fields if field.is_relation)
+
+
+@functools.cache
+def _concrete_fields(model: type[Model]) -> frozenset:
+    return frozenset(model._meta.concrete_fields)
 
 
 def _fields_and_returning(run: list[Model]):
@@ -155,11 +166,15 @@ def _in_one_statement(runs: list[list[Model]], reads: Sequence[Read]) -> None:
         fields, returning = _fields_and_returning(run)
         pending = _keys_from_earlier_items(run, where)
         waiting += pending
-        read_later = {(id(obj), field) for obj, field, _earlier in pending}
+        read_later: dict[int, set] = {}
+        for obj, field, _earlier in pending:
+            read_later.setdefault(id(obj), set()).add(field)
         for obj in run:
+            skipped = read_later.get(id(obj))
             obj._prepare_related_fields_for_save(
                 operation_name="save",
-                fields=[f for f in obj._meta.concrete_fields if (id(obj), f) not in read_later],
+                # A set: Django tests each field's membership, a list would compare them all.
+                fields=_concrete_fields(type(obj)) - skipped if skipped else None,
             )
         query = InsertQuery(type(run[0]))
         query.insert_values(fields, run, raw=False)
