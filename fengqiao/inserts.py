@@ -13,6 +13,11 @@ every value is converted as Django converts it, and ``pre_save`` and ``post_save
 What ``save`` does beyond that is not done, as with ``bulk_create``: a model's own ``save``
 override is not called (set what it would set, such as a ``scope_path``, before the call),
 and ``m2m_changed`` is not sent for through rows.
+
+Inside one PostgreSQL statement every ``WITH`` item sees the database as it was before the
+statement: a read given to ``insert_together`` does not see its rows, and nothing may
+depend on one row being in before another (Django declares foreign keys ``DEFERRABLE
+INITIALLY DEFERRED``, so they are checked at the commit, not row by row).
 """
 
 from __future__ import annotations
