@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from fengqiao.disputes import clocks
 from fengqiao.disputes.models import Case, CaseEvent, CaseLink, MediationSession, Party
+from fengqiao.precompiled import precompiled
 from fengqiao.triage import signals
 from fengqiao.triage.text import normalise
 
@@ -195,16 +196,10 @@ def after_opening(case: Case, parties: list[Party]) -> list[GradeRaise]:
 def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
     """Other cases with a party of the same ID number or phone, newest first, in one query.
     A grade is raised only on such a sure identity; the same name is shown, never acted on."""
-    ids = {p.id_hash for p in parties if p.id_hash}
-    phones = {p.phone_hash for p in parties if p.phone_hash}
-    if not ids and not phones:
+    hashes = {h for p in parties for h in (p.id_hash, p.phone_hash) if h}
+    if not hashes:
         return []
-    rows = (
-        Party.objects.filter(Q(id_hash__in=ids) | Q(phone_hash__in=phones))
-        .exclude(case=case)
-        .order_by("-case__received_at")
-        .values("case_id", "case__reference", "case__received_at", "case__channel")[:CANDIDATES]
-    )
+    rows = _parties_with(case.pk, *sorted(hashes))
     cases: dict[int, dict] = {}
     for row in rows:
         cases.setdefault(
@@ -216,6 +211,18 @@ def _same_people_cases(case: Case, parties: list[Party]) -> list[dict]:
             },
         )
     return list(cases.values())
+
+
+@precompiled  # every new case asks it
+def _parties_with(case_id: int, *hashes: str) -> QuerySet:
+    """Parties of other cases whose ID number or phone has one of these keyed hashes (an
+    ID number and a phone never share one: their texts differ), the newest case first."""
+    return (
+        Party.objects.filter(Q(id_hash__in=hashes) | Q(phone_hash__in=hashes))
+        .exclude(case_id=case_id)
+        .order_by("-case__received_at")
+        .values("case_id", "case__reference", "case__received_at", "case__channel")[:CANDIDATES]
+    )
 
 
 def after_failed_session(case: Case) -> list[GradeRaise]:
