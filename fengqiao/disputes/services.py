@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Model, Q
+from django.db.models import F, FilteredRelation, Model, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
 from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths
+from fengqiao.precompiled import precompiled
 
 CHANGE_CASE = "disputes.change_case"
 
@@ -114,6 +115,22 @@ def handlers_for(
     return people, team
 
 
+_MEMBER_COLUMNS = [field.attname for field in Person._meta.concrete_fields]
+
+
+@precompiled  # every case at level 2 or 3 asks it
+def _teams_with_active_members(kinds: list[str], paths: list[str]) -> QuerySet[Team]:
+    """The teams of ``kinds`` on the regions with these paths, once per member, with the
+    member's columns where the member is active, nearest region first."""
+    return (
+        Team.objects.filter(kind__in=kinds, region__path__in=paths)
+        .alias(active=FilteredRelation("members", condition=Q(members__active=True)))
+        .select_related("region")
+        .annotate(**{f"member_{name}": F(f"active__{name}") for name in _MEMBER_COLUMNS})
+        .order_by("-region__depth", "pk", "active__name", "active__id")
+    )
+
+
 def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> tuple[Team | None, list[Person]]:
     """The team of the first of ``kinds`` that serves the grid or a region above it, the
     nearest one first (a township's committee before a county's), and its active members,
@@ -121,14 +138,8 @@ def _nearest_team(grid: Region, kinds: tuple[str, ...]) -> tuple[Team | None, li
     when the member is active (NULL otherwise, and for a team with no members)."""
     if not kinds:
         return None, []
-    columns = [field.attname for field in Person._meta.concrete_fields]
-    rows = (
-        Team.objects.filter(kind__in=kinds, region__path__in=ancestor_paths(grid.path))
-        .alias(active=FilteredRelation("members", condition=Q(members__active=True)))
-        .select_related("region")
-        .annotate(**{f"member_{name}": F(f"active__{name}") for name in columns})
-        .order_by("-region__depth", "pk", "active__name", "active__id")
-    )
+    columns = _MEMBER_COLUMNS
+    rows = _teams_with_active_members([str(kind) for kind in kinds], ancestor_paths(grid.path))
     teams: dict[int, Team] = {}
     members: dict[int, list[Person]] = {}
     for row in rows:
