@@ -30,7 +30,8 @@ from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
 from fengqiao.org.scope import in_scope, person_of
 from fengqiao.org.selectors import packages_for_place, responsibles_for_grids
-from fengqiao.places.models import PATH_SEPARATOR, Building, Region, ancestor_paths
+from fengqiao.places.models import Building, Region, ancestor_paths
+from fengqiao.places.selectors import county_code_on
 from fengqiao.precompiled import precompiled
 
 CHANGE_CASE = "disputes.change_case"
@@ -50,17 +51,14 @@ class CaseChanged(ValidationError):
 # --- reading a case's place ------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def _county_code_on(path: str) -> str:
-    # Safe to keep: a region's code and parent never change, so neither does its path.
-    codes = [code for code in path.split(PATH_SEPARATOR) if code]
-    county = Region.objects.filter(code__in=codes, level="county").values_list("code", flat=True)
-    return county.first() or codes[0]
-
-
 def county_code_of(grid: Region) -> str:
     """The county code on the grid's path (the reference number's prefix)."""
     return _county_code_on(grid.path)
+
+
+# Safe to keep: a region's code and parent never change, so neither does its path. A
+# report's path is in places' copy already; a bulk import's paths are read once each.
+_county_code_on = functools.lru_cache(maxsize=4096)(county_code_on)
 
 
 def _next_reference(grid: Region, year: int) -> str:

@@ -160,6 +160,16 @@ def _regions_by_code(codes: set[str]) -> dict[str, Region]:
     return {code: copy.copy(regions[code]) for code in codes if code in regions}
 
 
+def county_code_on(path: str) -> str:
+    """The code of the county on a region path (the path's first code when none is a
+    county), from the regions this process keeps with its grid index: a case's reference
+    number starts with it, and a report has just read its path."""
+    codes = _codes_on(path)
+    regions = _regions_by_code(set(codes))
+    counties = [code for code in codes if code in regions and regions[code].level == "county"]
+    return counties[0] if counties else codes[0]
+
+
 def _located(hits, paths: dict[int, str], regions) -> list[Location | None]:
     by_code = {region.code: region for region in regions}
     locations: list[Location | None] = []
