@@ -46,6 +46,7 @@ _FIRST_DATE_MARKER = dt.date(1001, 1, 1)
 @dataclass(frozen=True)
 class _Compiled:
     template: QuerySet
+    alias: str  # the queryset's database (``QuerySet.db`` asks the routers every time)
     compiler: object
     sql: str
     params: tuple
@@ -127,7 +128,7 @@ def _compile(build: Callable[..., QuerySet], args: tuple) -> _Compiled:
         raise ImproperlyConfigured(
             f"{build.__qualname__}: an argument does not reach the SQL as a parameter of its own"
         )
-    return _Compiled(template, compiler, sql, tuple(params), slots)
+    return _Compiled(template, template.db, compiler, sql, tuple(params), slots)
 
 
 def _marker(value, n: int):
@@ -139,7 +140,7 @@ def _marker(value, n: int):
 
 
 def _run(entry: _Compiled, args: tuple) -> list:
-    connection = connections[entry.template.db]
+    connection = connections[entry.alias]
     params = list(entry.params)
     ops = connection.ops
     values = [list(arg) if isinstance(arg, set | frozenset) else arg for arg in args]
@@ -156,7 +157,7 @@ def _run(entry: _Compiled, args: tuple) -> list:
     query = _RunQuery(template.query, compiler)
     view = SimpleNamespace(
         query=query,
-        db=template.db,
+        db=entry.alias,
         model=template.model,
         _fields=template._fields,
         _known_related_objects={},
