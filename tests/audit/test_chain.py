@@ -135,29 +135,39 @@ def test_concurrent_writers_do_not_fork_the_chain(transactional_db):
             "SQLite's in-memory test database shares one cache; its IMMEDIATE "
             "transactions serialize writers on a file database (settings.py)"
         )
-    start = threading.Barrier(6)
-    failures = []
 
     def write(n: int) -> None:
+        with transaction.atomic():
+            audit.record(actor=None, action=f"test.writer{n}")
+            time.sleep(0.05)
+
+    assert _at_once(6, write) == []
+    prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
+    assert len(prev_hashes) == 6 and len(set(prev_hashes)) == 6
+    assert verify_chain() is None
+
+
+def _at_once(count: int, work) -> list[Exception]:
+    """``work(n)`` for n in range(count), each on a thread and connection of its own, all
+    released together; the errors they raised."""
+    start = threading.Barrier(count)
+    failures = []
+
+    def run(n: int) -> None:
         try:
             start.wait()
-            with transaction.atomic():
-                audit.record(actor=None, action=f"test.writer{n}")
-                time.sleep(0.05)
-        except Exception as error:  # noqa: BLE001 — reported below
+            work(n)
+        except Exception as error:  # noqa: BLE001 — returned to the test
             failures.append(error)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert failures == []
-    prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
-    assert len(prev_hashes) == 6 and len(set(prev_hashes)) == 6
-    assert verify_chain() is None
+    return failures
 
 
 def _submit_dispute(n: int, grid_code: str):
@@ -194,24 +204,7 @@ def test_a_submission_links_its_events_to_the_head_it_read_with_its_rows(events,
 def test_concurrent_submissions_do_not_fork_the_chain(transactional_db, world):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serializes writers with IMMEDIATE transactions (settings.py)")
-    start = threading.Barrier(4)
-    failures = []
-
-    def submit(n: int) -> None:
-        try:
-            start.wait()
-            _submit_dispute(n, world.grid_a1.code)
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert _at_once(4, lambda n: _submit_dispute(n, world.grid_a1.code)) == []
     prev_hashes = list(AuditEvent.objects.values_list("prev_hash", flat=True))
     assert len(prev_hashes) == 8 and len(set(prev_hashes)) == 8
     assert verify_chain() is None
