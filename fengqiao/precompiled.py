@@ -15,6 +15,9 @@ The contract, checked where it can be:
   time): its SQL is kept for the life of the process;
 - arguments are int, str or date, or lists, tuples or sets of those (a None, a bool or an
   empty list runs the queryset uncompiled: those change the SQL's shape or its meaning);
+- a function keeps at most ``MAX_SHAPES`` statements, and a list longer than ``MAX_ITEMS``
+  (say, a report naming hundreds of parties) runs uncompiled: what a caller sends cannot
+  make the process keep ever more SQL;
 - every argument must reach the SQL as a parameter of its own. One that a lookup transforms
   (``__startswith`` adds a wildcard) or that the ORM folds into the SQL text is refused at
   the first call with ``ImproperlyConfigured``, never run with the wrong value;
@@ -40,6 +43,8 @@ from django.db.models import QuerySet
 # (inside the 32-bit range, which Django checks for integer lookups, and positive, which
 # it checks for positive fields).
 _FIRST_INT_MARKER = 2_147_000_000
+MAX_SHAPES = 64
+MAX_ITEMS = 32
 _FIRST_DATE_MARKER = dt.date(1001, 1, 1)
 
 
@@ -65,6 +70,8 @@ def precompiled(build: Callable[..., QuerySet]) -> Callable[..., list]:
             return list(build(*args))
         entry = compiled.get(shape)
         if entry is None:
+            if len(compiled) >= MAX_SHAPES:
+                return list(build(*args))
             with lock:
                 entry = compiled.get(shape) or _compile(build, args)
                 compiled[shape] = entry
@@ -75,9 +82,11 @@ def precompiled(build: Callable[..., QuerySet]) -> Callable[..., list]:
 
 def _shape(args: tuple) -> tuple | None:
     shape = []
+    if len(args) > MAX_ITEMS:
+        return None
     for value in args:
         if isinstance(value, list | tuple | set | frozenset):
-            if not value or not all(_markable(item) for item in value):
+            if not 0 < len(value) <= MAX_ITEMS or not all(_markable(item) for item in value):
                 return None
             shape.append(len(value))
         elif _markable(value):

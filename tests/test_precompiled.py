@@ -116,3 +116,21 @@ def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection(world)
     thread.start()
     thread.join()
     assert seen == [["330699001"]]
+
+
+def test_what_a_caller_sends_cannot_make_the_process_keep_ever_more_sql(world, monkeypatch):
+    from fengqiao import precompiled as module
+
+    regions, calls = _counting(lambda *codes: Region.objects.filter(code__in=codes))
+    many = [f"X{n}" for n in range(module.MAX_ITEMS)] + ["330699"]
+    assert [r.code for r in regions(*many)] == ["330699"]
+    assert [r.code for r in regions(*many)] == ["330699"]
+    assert len(calls) == 2  # too long to keep: built each time, answered all the same
+
+    monkeypatch.setattr(module, "MAX_SHAPES", 2)
+    for n in range(1, 5):
+        assert [r.code for r in regions(*["330699"] * n)] == ["330699"]
+    assert len(calls) == 2 + 2 + 2  # two shapes kept; the third and fourth built each time
+    regions("330699", "330699")
+    regions("330699", "330699", "330699")
+    assert len(calls) == 2 + 2 + 2 + 1
