@@ -4,15 +4,17 @@ Django builds and compiles a queryset's SQL again every time it is evaluated. Fo
 reads every report makes (its routing, its reporter), building and compiling was a third of
 a report's CPU in a web worker, more than the database's own work on the statement. A
 ``precompiled`` read is an ordinary function that builds a queryset from its arguments. The
-first call per *shape* (how long each list argument is) builds it with marker values,
-compiles it, and notes which of the SQL's parameters stand for which argument; later calls
-put their own values in those places and run the same SQL through the queryset's own
-iterable, so rows become models, values or annotations exactly as the queryset makes them.
+first call per *shape* (the type of each argument, and of each item of a list argument)
+builds it with marker values, compiles it, and notes which of the SQL's parameters stand
+for which argument; later calls put their own values in those places and run the same SQL
+through the queryset's own iterable, so rows become models, values or annotations exactly
+as the queryset makes them.
 
 The contract, checked where it can be:
 
 - the function's queryset depends on its arguments only (no clock, no settings read at call
-  time): its SQL is kept for the life of the process;
+  time), and never on their values beyond the shape: it is built once with markers in
+  their place, and its SQL is kept for the life of the process;
 - arguments are int, str or date, or lists, tuples or sets of those (a None, a bool or an
   empty list runs the queryset uncompiled: those change the SQL's shape or its meaning);
 - a function keeps at most ``MAX_SHAPES`` statements, and a list longer than ``MAX_ITEMS``
@@ -88,7 +90,7 @@ def _shape(args: tuple) -> tuple | None:
         if isinstance(value, list | tuple | set | frozenset):
             if not 0 < len(value) <= MAX_ITEMS or not all(_markable(item) for item in value):
                 return None
-            shape.append(len(value))
+            shape.append(tuple(type(item).__name__ for item in value))
         elif _markable(value):
             shape.append(type(value).__name__)
         else:
