@@ -38,8 +38,20 @@ def _shell_modules() -> list[Path]:
     ]
 
 
+def _parse(path: Path) -> ast.Module:
+    # CPython 3.11 counts the AST constructor's recursion depth per interpreter, not per
+    # thread: a live server thread left by an earlier test that compiles a module meanwhile
+    # makes a parse here fail with "AST constructor recursion depth mismatch" (a CI run saw
+    # it once). Parsing is pure, so a second try is the same parse.
+    source = path.read_text()
+    try:
+        return ast.parse(source)
+    except SystemError:
+        return ast.parse(source)
+
+
 def _findings(path: Path, scoped: set[str]) -> list[str]:
-    tree = ast.parse(path.read_text())
+    tree = _parse(path)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found = []
     for node in ast.walk(tree):
