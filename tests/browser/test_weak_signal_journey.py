@@ -187,8 +187,13 @@ def test_a_patrol_check_in_that_cannot_get_through_waits_and_is_made_once(world,
     page.context.set_geolocation({"longitude": OFFICE["lon"], "latitude": OFFICE["lat"]})
     log_in(page, "volunteer_a", PASSWORD)
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    page.get_by_role("link", name="巡逻打卡").first.click()
+    # The weak signal starts before the patrol page opens, and the tap waits for patrol.js
+    # (it fills the client key): a CI run once sent the check-in past a route that was
+    # registered while the link's navigation was still under way.
     page.route("**/*", drop_posts)
+    page.get_by_role("link", name="巡逻打卡").first.click()
+    page.wait_for_url(lambda url: url.endswith("/dispatch/patrols/"))
+    expect(page.locator("[data-patrol-checkin] [data-client-key]")).not_to_have_value("")
     page.get_by_role("button", name="打卡", exact=True).click()
     queue = page.locator("#offline-queue")
     expect(queue).to_contain_text("等待发送（1）")
