@@ -14,6 +14,11 @@ What ``save`` does beyond that is not done, as with ``bulk_create``: a model's o
 override is not called (set what it would set, such as a ``scope_path``, before the call),
 and ``m2m_changed`` is not sent for through rows.
 
+A ``Take`` is a statement that changes one row and returns one value (a counter's upsert):
+on PostgreSQL it is the first ``WITH`` item, and the rows' values may read it through an
+expression, so the row it locks stays locked only from this statement to the commit; on
+SQLite it runs first, and its ``found`` puts the value in the rows before they are written.
+
 Inside one PostgreSQL statement every ``WITH`` item sees the database as it was before the
 statement: a read given to ``insert_together`` does not see its rows, and nothing may
 depend on one row being in before another (Django declares foreign keys ``DEFERRABLE
@@ -44,9 +49,27 @@ class Read:
     found: Callable[[Any], None]
 
 
-def insert_together(objs: Sequence[Model], *, reads: Sequence[Read] = ()) -> None:
+@dataclass(frozen=True)
+class Take:
+    """A statement that changes a row and returns one value (``... RETURNING x``), taken
+    before the rows are written. On PostgreSQL it is the ``WITH`` item ``name``, which the
+    rows' values read as an expression (``RawSQL("(SELECT ... FROM name)")``); elsewhere
+    it runs alone first. ``found`` gets its value before the rows are written (SQLite:
+    it must put plain values in place of those expressions) or after (PostgreSQL), and
+    before ``post_save`` either way."""
+
+    name: str
+    sql: str
+    params: Sequence[Any]
+    found: Callable[[Any], None]
+
+
+def insert_together(
+    objs: Sequence[Model], *, reads: Sequence[Read] = (), takes: Sequence[Take] = ()
+) -> None:
     """Insert ``objs`` (all new), in the order given: one ``INSERT`` for each run of
-    objects of the same model, all in one statement on PostgreSQL, ``reads`` included.
+    objects of the same model, all in one statement on PostgreSQL, ``takes`` and ``reads``
+    included.
 
     An object may refer (by a foreign key set to the object itself) to an object before it
     in ``objs`` that has no key yet: on PostgreSQL that key is read from the earlier
@@ -57,10 +80,16 @@ def insert_together(objs: Sequence[Model], *, reads: Sequence[Read] = ()) -> Non
     runs = _runs(objs)
     _check_references(runs)
     alias = connection.alias
+    together = connection.vendor == "postgresql" and len(runs) + len(reads) + len(takes) > 1
+    if not together:
+        for take in takes:
+            with connection.cursor() as cursor:
+                cursor.execute(take.sql, take.params)
+                take.found(cursor.fetchone()[0])
     for obj in objs:
         pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
-    if connection.vendor == "postgresql" and len(runs) + len(reads) > 1:
-        _in_one_statement(runs, reads)
+    if together:
+        _in_one_statement(runs, reads, takes)
     else:
         for run in runs:
             _insert_run(run)
@@ -160,12 +189,17 @@ def _insert_run(run: list[Model]) -> None:
             setattr(obj, field.attname, value)
 
 
-def _in_one_statement(runs: list[list[Model]], reads: Sequence[Read]) -> None:
-    """PostgreSQL: every run a ``WITH`` item of one statement, whose one row holds each
-    item's keys (an array, in the order ``RETURNING`` gave them) and each read's value."""
+def _in_one_statement(
+    runs: list[list[Model]], reads: Sequence[Read], takes: Sequence[Take]
+) -> None:
+    """PostgreSQL: each take and then every run a ``WITH`` item of one statement, whose one
+    row holds each item's keys (an array, in the order ``RETURNING`` gave them), each
+    read's value and each take's."""
     qn = connection.ops.quote_name
     where: dict[int, int] = {id(obj): n for n, run in enumerate(runs) for obj in run}
-    items, params, columns, returned = [], [], [], []
+    items = [f"{qn(take.name)} AS ({take.sql})" for take in takes]
+    params = [param for take in takes for param in take.params]
+    columns, returned = [], []
     waiting: list[tuple[Model, object, Model]] = []  # (object, foreign key, object it names)
     for n, run in enumerate(runs):
         fields, returning = _fields_and_returning(run)
@@ -201,6 +235,7 @@ def _in_one_statement(runs: list[list[Model]], reads: Sequence[Read]) -> None:
     for read in reads:
         columns.append(f"({read.sql})")
         params += read.params
+    columns += [f"(SELECT * FROM {qn(take.name)})" for take in takes]
     with_items = f"WITH {', '.join(items)} " if items else ""
     with connection.cursor() as cursor:
         cursor.execute(f"{with_items}SELECT {', '.join(columns) or 'NULL'}", params)
@@ -216,8 +251,10 @@ def _in_one_statement(runs: list[list[Model]], reads: Sequence[Read]) -> None:
     for obj, field, earlier in waiting:
         # Through the object, as ``save`` does once it has its key: the cache stays.
         setattr(obj, field.name, earlier)
-    for read, value in zip(reads, values, strict=True):
+    for read, value in zip(reads, values[: len(reads)], strict=True):
         read.found(value)
+    for take, value in zip(takes, values[len(reads) :], strict=True):
+        take.found(value)
 
 
 def _keys_from_earlier_items(run, where):

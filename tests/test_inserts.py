@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from fengqiao.disputes.models import Case, CaseEvent, Party
-from fengqiao.inserts import Read, insert_together
+from fengqiao.disputes.models import Case, CaseEvent, CaseSequence, Party
+from fengqiao.inserts import Read, Take, insert_together
 
 
 def _case(world, reference: str) -> Case:
@@ -113,6 +114,50 @@ def test_a_read_runs_in_the_same_statement(world):
         insert_together([case, event], reads=[Read("%s + 1", [41], found.append)])
     assert found == [42]
     assert len(statements) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_a_take_changes_its_row_first_and_the_rows_carry_its_value(world):
+    """PostgreSQL: the take is a WITH item the case's reference reads inside the statement;
+    SQLite: it runs first and ``found`` puts the plain value in the case before the insert.
+    Either way the stored reference and the one in memory are the take's value."""
+    CaseSequence.objects.create(county_code="X", year=2026, last=41)
+    case, _party, _handler, event = _rows(world)
+    table = CaseSequence._meta.db_table
+    found = []
+
+    def take_found(value):
+        found.append(value)
+        case.reference = f"T-{value}"
+
+    case.reference = RawSQL("(SELECT 'T-' || last FROM counter)", [])
+    take = Take(
+        "counter",
+        f"UPDATE {table} SET last = last + 1 WHERE county_code = %s RETURNING last",
+        ["X"],
+        take_found,
+    )
+    with CaptureQueriesContext(connection) as statements:
+        insert_together([case, event], takes=[take])
+    assert found == [42] and case.reference == "T-42"
+    assert Case.objects.get(pk=case.pk).reference == "T-42"
+    assert CaseSequence.objects.get(county_code="X").last == 42
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_a_take_rolls_back_with_the_rows(world):
+    CaseSequence.objects.create(county_code="X", year=2026, last=41)
+    first, second = _case(world, "T-0001"), _case(world, "T-0001")  # a unique reference
+    insert_together([first])
+    table = CaseSequence._meta.db_table
+    take = Take(
+        "counter",
+        f"UPDATE {table} SET last = last + 1 WHERE county_code = %s RETURNING last",
+        ["X"],
+        lambda value: None,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_together([second, CaseEvent(case=second, at=timezone.now())], takes=[take])
+    assert CaseSequence.objects.get(county_code="X").last == 41
 
 
 def test_a_row_naming_one_of_several_new_rows_is_refused(world):

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import F, FilteredRelation, Model, Q, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
@@ -21,10 +21,10 @@ from fengqiao.disputes.models import (
     Case,
     CaseEvent,
     CaseLink,
-    CaseSequence,
     Notification,
     Party,
 )
+from fengqiao.disputes.references import ReferenceTake
 from fengqiao.inserts import insert_together
 from fengqiao.org.models import Person, Team
 from fengqiao.org.permissions import roles_of
@@ -59,33 +59,6 @@ def county_code_of(grid: Region) -> str:
 # Safe to keep: a region's code and parent never change, so neither does its path. A
 # report's path is in places' copy already; a bulk import's paths are read once each.
 _county_code_on = functools.lru_cache(maxsize=4096)(county_code_on)
-
-
-def _next_reference(grid: Region, year: int) -> str:
-    county = county_code_of(grid)
-    return f"{county}-{year}-{take_references(county, year, 1):06d}"
-
-
-def take_references(county: str, year: int, count: int) -> int:
-    """Take ``count`` reference numbers of the county's year (a bulk import takes many at
-    once) and return the last; the numbers taken are ``last - count + 1 .. last``."""
-    # One statement takes the row lock (PostgreSQL) or the write lock (SQLite) and reads the
-    # new value: no two cases ever share a number, and a rolled-back case gives it back.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {CaseSequence._meta.db_table} SET last = last + %s "
-            "WHERE county_code = %s AND year = %s RETURNING last",
-            [count, county, year],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        try:
-            with transaction.atomic():
-                CaseSequence.objects.create(county_code=county, year=year, last=count)
-            return count
-        except IntegrityError:
-            return take_references(county, year, count)  # another created the row first
-    return row[0]
 
 
 def handlers_for(
@@ -263,8 +236,8 @@ def _open_case(
     # A report's case opens inside intake's transaction, which any failure here rolls back
     # whole: a savepoint would only cost two more statements.
     with transaction.atomic(savepoint=source is None):
+        reference = ReferenceTake(county_code_of(grid), timezone.localtime(received_at).year)
         case = Case(
-            reference=_next_reference(grid, timezone.localtime(received_at).year),
             category=category,
             risk=risk,
             level=level,
@@ -280,6 +253,7 @@ def _open_case(
             incident_number=incident_number.strip()[:32],
             scope_path=grid.path,  # as Case.save sets it: insert_together does not call it
         )
+        reference.of(case)
         # Codes and texts are checked above; the foreign keys come from our own lookups, so
         # full_clean's one query per key would only re-read what was just read.
         case.clean_fields(exclude=["reference", "grid", "building", "team", "std_address"])
@@ -302,12 +276,14 @@ def _open_case(
             police = (packages or responsibles_for_grids([grid])[grid.pk]).get(
                 "community_police", []
             )
-            message = _("红色预警：%(ref)s %(title)s，请立即处置") % {
-                "ref": case.reference,
-                "title": case.title,
-            }
             warned = [
-                Notification(recipient=p, case=case, key="red:received", message=message[:200])
+                reference.in_text(
+                    Notification(recipient=p, case=case, key="red:received"),
+                    "message",
+                    _("红色预警：%(ref)s %(title)s，请立即处置"),
+                    200,
+                    title=case.title,
+                )
                 for p in dict.fromkeys([*police, *people])
             ]
         # One statement on PostgreSQL for the case, everything written with it, the
@@ -323,6 +299,7 @@ def _open_case(
                 *(write_with(case) if write_with is not None else ()),
             ],
             reads=audit.head_reads(),
+            takes=[reference.take()],
         )
         audit.record(
             actor=actor,

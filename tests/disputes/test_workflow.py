@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from fengqiao.disputes import services
-from fengqiao.disputes.models import Case, CaseEvent
+from fengqiao.disputes.models import Case, CaseEvent, CaseSequence, Notification
 from fengqiao.intake.services import submit_report
 from tests.conftest import staff_user
 from tests.factories import PersonFactory, UserFactory
@@ -36,6 +37,25 @@ def test_references_count_up_per_county_and_year(world):
     year = first.received_at.year
     assert first.reference == f"330699-{year}-000001"
     assert second.reference == f"330699-{year}-000002"
+
+
+def test_a_reference_past_the_millionth_keeps_every_digit_as_stored(world):
+    """The number is written inside the case's own statement on PostgreSQL: what the
+    database formats and what the service returns must be the same text."""
+    year = timezone.localtime().year
+    CaseSequence.objects.create(county_code="330699", year=year, last=999_999)
+    case = _case(world)
+    assert case.reference == f"330699-{year}-1000000"
+    assert Case.objects.get(pk=case.pk).reference == case.reference
+
+
+def test_a_red_case_notice_names_the_reference_as_stored(world):
+    case = _case(world, risk="red", text="两家为宅基地打起来了，有人拿刀")
+    notices = Notification.objects.filter(case=case, key="red:received")
+    assert notices.exists()
+    for notice in notices:
+        assert notice.message.startswith(f"红色预警：{case.reference} ")
+        assert notice.message.endswith("请立即处置") and len(notice.message) <= 200
 
 
 def test_the_grid_worker_accepts_and_the_timeline_says_so(world):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
-from fengqiao.disputes import rules, services
+from fengqiao.disputes import references, rules, services
 from fengqiao.disputes.imports import mapping
 from fengqiao.disputes.imports.history import events_for, outcome_fields
 from fengqiao.disputes.imports.layouts import KEPT, Layout
@@ -519,7 +519,7 @@ class CaseImporter(Importer):
         cost 100,000 strings."""
         wanted: Counter = Counter(self._reference_key(item) for item in new)
         return {
-            (county, year): services.take_references(county, year, count) - count + 1
+            (county, year): references.take_references(county, year, count) - count + 1
             for (county, year), count in wanted.items()
         }
 
