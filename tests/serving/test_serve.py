@@ -74,6 +74,31 @@ def test_an_unreachable_database_is_refused_with_the_hint(tmp_path):
     assert "无法连接数据库" in done.stderr and "DATABASE_URL" in done.stderr
 
 
+def test_the_master_loads_triage_and_freezes_what_it_holds_before_forking(tmp_path):
+    """gunicorn's master runs ``when_ready`` after importing the app: triage's model is
+    loaded there (no worker trains or loads it inside a report) and the objects alive
+    then are frozen, out of every full garbage collection's walk in the workers."""
+    probe = (
+        "import gc, django; django.setup()\n"
+        "from fengqiao import gunicorn_hooks\n"
+        "from fengqiao.triage import model\n"
+        "before = gc.get_freeze_count()\n"
+        "gunicorn_hooks.when_ready(None)\n"
+        "print(before, gc.get_freeze_count(), model._loaded is not None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**server_env(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "fengqiao.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    before, frozen, loaded = done.stdout.split()[-3:]
+    assert int(before) == 0 and int(frozen) > 100_000 and loaded == "True"
+
+
 # --- serving on the leg's database ------------------------------------------------------
 
 
