@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -128,32 +129,46 @@ def load(cases) -> list[CaseRecord]:
     return records
 
 
+def _of_cases(model, ids: list[int]):
+    """``model``'s rows of these cases. On PostgreSQL one array parameter: psycopg parses
+    every statement for its placeholders, and a list of hundreds of ids each time cost it
+    more than the database spent running the query."""
+    if connection.vendor == "postgresql":
+        column = f"{connection.ops.quote_name(model._meta.db_table)}.case_id"
+        return model._default_manager.filter(
+            RawSQL(f"{column} = ANY(%s)", [ids], output_field=BooleanField())
+        )
+    return model._default_manager.filter(case_id__in=ids)
+
+
 def _load_chunk(rows: list[dict]) -> list[CaseRecord]:
     by_id = {row["id"]: CaseRecord(**row) for row in rows}
     ids = list(by_id)
-    for case_id, person_id in Case.handlers.through.objects.filter(case_id__in=ids).values_list(
+    for case_id, person_id in _of_cases(Case.handlers.through, ids).values_list(
         "case_id", "person_id"
     ):
         by_id[case_id].handler_ids.add(person_id)
-    events = CaseEvent.objects.filter(case_id__in=ids, kind__in=EVENT_KINDS).order_by("at", "id")
+    events = _of_cases(CaseEvent, ids).filter(kind__in=EVENT_KINDS).order_by("at", "id")
     for case_id, kind, at, payload in events.values_list("case_id", "kind", "at", "payload"):
         by_id[case_id].events.append((kind, at, payload or {}))
-    sessions = MediationSession.objects.filter(case_id__in=ids).values("case_id")
+    sessions = _of_cases(MediationSession, ids).values("case_id")
     for row in sessions.annotate(n=Count("id")).values("case_id", "n"):
         by_id[row["case_id"]].sessions = row["n"]
-    for case_id, oral, effective in Agreement.objects.filter(case_id__in=ids).values_list(
+    for case_id, oral, effective in _of_cases(Agreement, ids).values_list(
         "case_id", "oral", "effective_on"
     ):
         by_id[case_id].agreements.append((oral, effective is not None))
-    for case_id, cancelled, done in ReturnVisit.objects.filter(case_id__in=ids).values_list(
+    for case_id, cancelled, done in _of_cases(ReturnVisit, ids).values_list(
         "case_id", "cancelled_at", "done_at"
     ):
         by_id[case_id].visits.append((cancelled is not None, done is not None))
-    for case_id, rating in Report.objects.filter(
-        case_id__in=ids, satisfaction__isnull=False
-    ).values_list("case_id", "satisfaction"):
+    for case_id, rating in (
+        _of_cases(Report, ids)
+        .filter(satisfaction__isnull=False)
+        .values_list("case_id", "satisfaction")
+    ):
         by_id[case_id].satisfaction = rating
-    parties = Party.objects.filter(case_id__in=ids).values("case_id").annotate(n=Count("id"))
+    parties = _of_cases(Party, ids).values("case_id").annotate(n=Count("id"))
     for row in parties.values("case_id", "n"):
         by_id[row["case_id"]].parties = row["n"]
     return list(by_id.values())
