@@ -23,8 +23,9 @@ people), then measures, all in the same run:
   then the table shows how many reports one deferred refresh measured, on average).
   Target: a dispute in at most 10.
 - **HTTP**: the real servers over the same database, each in turn: ``fengqiao serve``
-  (gunicorn + uvicorn workers on PostgreSQL, one uvicorn process on SQLite; ``--no-tasks``)
-  and, for comparison, ``fengqiao demo`` (waitress, 6 threads). Both run with the bench-only
+  (gunicorn + uvicorn workers on PostgreSQL, with the task worker that refreshes the figures
+  and the scheduler, as deployed; one uvicorn process on SQLite) and, for comparison,
+  ``fengqiao demo`` (waitress, 6 threads). Both run with the bench-only
   settings ``bench.bare_site.settings``: the product's URLs plus ``/bench/bare-insert/``, a
   POST that inserts one row through the cursor and nothing else. For each server:
   * **closed loop**: ``--clients`` clients send back-to-back for ``--closed-seconds``, first
@@ -283,6 +284,13 @@ def print_table(results: list[dict]) -> None:
                 f"{server['http_sent']} sent at {server['http_target_rate']:g}/s, statuses "
                 f"{statuses}; {server['http_stored']} reports stored; max "
                 f"{server['http_max_ms']:.1f} ms; verdict: {verdict(met)} (p99 < 100 ms, no errors)"
+            )
+            lag, failed = server.get("facts_lag_s"), server.get("facts_failed", 0)
+            print(
+                f"{name}: {server['server']}: figures' refreshes queued for the task worker: "
+                + ("none left" if lag == 0 else "all done" if lag is not None else "still busy")
+                + (f" {lag:.1f} s after the open loop" if lag else "")
+                + f", {failed} failed"
             )
             for step in server.get("capacity_steps", []):
                 print(
@@ -667,6 +675,7 @@ def bench_server(
         outcome = open_loop(port, requests, args.rate)
         figures["http_stored"] = Report.objects.count() - before
         figures.update(open_loop_figures(outcome, args.rate, len(requests)))
+        figures["facts_lag_s"], figures["facts_failed"] = facts_caught_up()
         if figures["http_errors"]:
             progress(f"HTTP {kind}: {figures['http_errors']} errors; log tail:\n{tail(log_path)}")
         progress(
@@ -683,6 +692,21 @@ def bench_server(
             server.kill()
             server.wait()
     return figures
+
+
+def facts_caught_up(limit: float = 120) -> tuple[float | None, int]:
+    """Seconds from the end of the open loop until no figures' refresh is queued or running
+    (``fengqiao serve`` hands them to its task worker; None: still busy after ``limit``),
+    and how many of those refreshes failed."""
+    from django_tasks_db.models import DBTaskResult
+
+    tasks = DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+    started = time.monotonic()
+    while tasks.filter(status__in=["READY", "RUNNING"]).exists():
+        if time.monotonic() - started > limit:
+            return None, tasks.filter(status="FAILED").count()
+        time.sleep(0.2)
+    return time.monotonic() - started, tasks.filter(status="FAILED").count()
 
 
 def capacity(port: int, report_requests, args: argparse.Namespace) -> tuple[float | None, list]:
@@ -753,13 +777,13 @@ def free_port() -> int:
 def start_server(
     kind: str, port: int, args: argparse.Namespace, log_path: Path
 ) -> tuple[subprocess.Popen, str]:
-    """``fengqiao serve --no-tasks`` or ``fengqiao demo`` (the county is loaded, so it only
-    serves) on ``port``, with the bench-only settings that add the bare endpoint; returns
+    """``fengqiao serve`` (as deployed: web workers, the task worker and the scheduler) or
+    ``fengqiao demo`` (the county is loaded, so it only serves) on ``port``, with the
+    bench-only settings that add the bare endpoint; returns
     the process and its workers in words."""
     command = [sys.executable, "-m", "fengqiao.cli", kind, "--host", "127.0.0.1"]
     command += ["--port", str(port)]
     if kind == "serve":
-        command.append("--no-tasks")
         if args.workers:
             command += ["--workers", str(args.workers)]
     else:

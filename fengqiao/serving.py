@@ -6,7 +6,8 @@ its own process group:
 - ``web``: gunicorn with ``uvicorn_worker.UvicornWorker`` workers running the ASGI app
   ``fengqiao.asgi:application`` on the socket bound here (``--bind fd://N``), one worker
   per CPU core unless ``--workers`` says otherwise;
-- ``tasks``: django-tasks-db's ``fengqiao manage db_worker``, which runs queued tasks;
+- ``tasks``: django-tasks-db's ``fengqiao manage db_worker``, which runs queued tasks (the
+  figures' refresh that the web workers hand over among them) at a lower CPU priority;
 - ``scheduler``: ``python -m fengqiao.serving scheduler``, the one process that runs the
   periodic jobs (``deliver_outbound`` every 30 s, ``check_deadlines`` and
   ``sweep_import_uploads`` every 10 min), so several web workers never run them twice.
@@ -23,6 +24,7 @@ runs Django's sync views, and the periodic jobs in a thread, as ``fengqiao demo`
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import signal
@@ -36,6 +38,8 @@ from dataclasses import dataclass, field
 GRACEFUL_SECONDS = 20
 # Connections per web worker: its requests' threads and the live hub's few worker threads.
 POOL_SIZE = 10
+# The task worker's niceness (see ``Supervisor``).
+TASKS_NICE = 5
 WATCH_EVERY_SECONDS = 600
 OUTBOUND_EVERY_SECONDS = 30
 # A child that dies this many times within RESTART_WINDOW seconds stops the service.
@@ -332,12 +336,16 @@ class Child:
     argv: list[str]
     pass_fds: tuple[int, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    nice: int = 0
     process: subprocess.Popen | None = None
     deaths: list[float] = field(default_factory=list)
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            self.argv, pass_fds=self.pass_fds, env={**os.environ, **self.env}
+            self.argv,
+            pass_fds=self.pass_fds,
+            env={**os.environ, **self.env},
+            preexec_fn=functools.partial(os.nice, self.nice) if self.nice else None,
         )
 
     def exited(self) -> int | None:
@@ -399,12 +407,24 @@ class Supervisor:
                 # Django under ASGI runs each request in a thread of its own: a connection
                 # kept for the next request is never reused there, only left open. A pool
                 # per worker lends one to each request instead of opening a new one.
-                env={"FENGQIAO_CONN_MAX_AGE": "0", "FENGQIAO_DB_POOL": str(POOL_SIZE)},
+                env={
+                    "FENGQIAO_CONN_MAX_AGE": "0",
+                    "FENGQIAO_DB_POOL": str(POOL_SIZE),
+                    # The figures' refresh after each second of commits goes to the task
+                    # worker, when there is one: web workers keep their CPU for requests.
+                    **({"FENGQIAO_FACTS_BY": "tasks"} if tasks else {}),
+                },
             )
         ]
         if tasks:
             self.children += [
-                Child("tasks", [python, "-m", "fengqiao.cli", "manage", "db_worker"]),
+                Child(
+                    "tasks",
+                    [python, "-m", "fengqiao.cli", "manage", "db_worker"],
+                    # Behind the web workers for the CPU: a report is answered first, the
+                    # figures it changes follow when a core is free.
+                    nice=TASKS_NICE,
+                ),
                 Child("scheduler", [python, "-m", "fengqiao.serving", "scheduler"]),
             ]
 

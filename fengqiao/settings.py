@@ -14,6 +14,9 @@ FENGQIAO_PG_PREPARE   PostgreSQL: prepare a statement after this many runs on a 
 FENGQIAO_COLUMNAR_MAX_AGE seconds a columnar copy of the figures is used (default 1 day)
 FENGQIAO_CONN_MAX_AGE seconds a PostgreSQL connection is kept between requests (default 60)
 FENGQIAO_FACTS_DELAY  seconds the figures may lag a commit (default 1; 0: in the request)
+FENGQIAO_FACTS_BY     who refreshes them then: "process" (a thread of the committing process,
+                      the default) or "tasks" (the task worker; `fengqiao serve` sets it for
+                      its web workers when it runs one)
 FENGQIAO_IMPORT_UPLOAD_MAX_AGE seconds an uploaded import file not yet imported is kept
                       (default 1 day; then the retention sweep deletes it)
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 
 import dj_database_url
 import platformdirs
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -269,6 +273,12 @@ COLUMNAR_MAX_AGE = int(os.environ.get("FENGQIAO_COLUMNAR_MAX_AGE", 24 * 60 * 60)
 # together by one thread per process (analytics.facts), so a busy intake pays for one
 # refresh per second, not one per report. 0 refreshes them in the request that committed.
 FACTS_DELAY = float(os.environ.get("FENGQIAO_FACTS_DELAY", 1.0))
+# With "tasks" that thread only hands the keys to the task worker (one queued task a
+# second), so web workers spend their CPU on requests; the figures then lag by the
+# worker's poll as well.
+FACTS_BY = os.environ.get("FENGQIAO_FACTS_BY", "process")
+if FACTS_BY not in ("process", "tasks"):
+    raise ImproperlyConfigured(f'FENGQIAO_FACTS_BY must be "process" or "tasks", not {FACTS_BY!r}')
 
 # An uploaded import file holds full ID numbers and phones in clear: it is kept only until
 # its import commits, and one never committed is deleted by the retention sweep

@@ -351,6 +351,22 @@ def refresh(keys: Iterable[Key]) -> int:
     return written
 
 
+def encode_keys(keys: Iterable[Key]) -> list[list]:
+    """Keys as a task's JSON arguments."""
+    return [[day.isoformat(), grid_id, category] for day, grid_id, category in sorted(keys)]
+
+
+def decode_keys(rows: Iterable[list]) -> list[Key]:
+    """``encode_keys`` undone; ``ValueError`` on anything else."""
+    keys = []
+    for row in rows:
+        day, grid_id, category = row
+        if not isinstance(grid_id, int) or not isinstance(category, str):
+            raise ValueError(f"not a facts key: {row!r}")
+        keys.append((dt.date.fromisoformat(day), grid_id, category))
+    return keys
+
+
 def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Recompute every fact with a day in [start, end] (all days when open), from scratch."""
     cases = Case.objects.unscoped_for_jobs().all()
@@ -513,7 +529,12 @@ class Deferred:
         if not keys:
             return
         try:
-            refresh(keys)
+            if settings.FACTS_BY == "tasks":
+                from fengqiao.analytics.tasks import refresh_facts  # tasks imports this module
+
+                refresh_facts.enqueue(keys=encode_keys(keys))
+            else:
+                refresh(keys)
         except Exception:
             logger.exception("daily facts: refreshing %d keys failed", len(keys))
         finally:

@@ -7,7 +7,12 @@ Real commits (``transactional_db``): the thread reads through its own connection
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
@@ -103,3 +108,60 @@ def test_what_waits_at_exit_is_refreshed(deferred, settings):
     _dispute(1)
     facts.deferred.drain()
     assert sum(DailyFact.objects.values_list("reports", flat=True)) == 1
+
+
+# --- handed to the task worker (``FENGQIAO_FACTS_BY=tasks``, as ``fengqiao serve`` runs) --
+
+
+def _refresh_tasks():
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+
+
+def test_with_a_task_worker_the_keys_go_to_it_and_its_run_equals_a_rebuild(deferred, settings):
+    settings.FACTS_BY = "tasks"
+    settings.FACTS_DELAY = 60
+    for n, category in enumerate(["neighbourhood", "labour"], start=1):
+        _dispute(n, category=category)
+    facts.deferred.refresh_now()
+    assert facts.deferred.wait(10)
+    # The web process wrote no figure: one queued task holds both keys.
+    assert not DailyFact.objects.exists()
+    (queued,) = _refresh_tasks()
+    keys = queued.args_kwargs["kwargs"]["keys"]
+    assert sorted(key[2] for key in keys) == ["labour", "neighbourhood"]
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    queued.refresh_from_db()
+    kept = _all_facts()
+    assert queued.status == "SUCCESSFUL" and queued.return_value == len(kept)
+    assert sum(row["reports"] for row in kept) == 2
+    facts.rebuild()
+    assert _all_facts() == kept
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [[["2026-12-07", "7", "labour"]], [["2026-13-01", 7, "labour"]], [["2026-12-07", 7]]],
+)
+def test_a_task_with_keys_that_are_not_keys_fails_and_writes_nothing(rows, db):
+    from fengqiao.analytics.tasks import refresh_facts
+
+    with pytest.raises((ValueError, TypeError)):
+        refresh_facts.call(keys=rows)
+    assert not DailyFact.objects.exists()
+
+
+def test_an_unknown_facts_by_stops_the_start_with_its_name(tmp_path):
+    env = {**os.environ, "FENGQIAO_DATA_DIR": str(tmp_path), "FENGQIAO_FACTS_BY": "thread"}
+    env["DJANGO_SETTINGS_MODULE"] = "fengqiao.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "FENGQIAO_FACTS_BY" in done.stderr and "'thread'" in done.stderr

@@ -121,17 +121,24 @@ class Server:
 
     def group(self) -> list[str]:
         """The command lines of every live process in the server's process group."""
-        lines = []
+        return [line for line, _nice in self._processes()]
+
+    def niceness(self) -> dict[str, int]:
+        """Each live process's command line and its niceness."""
+        return dict(self._processes())
+
+    def _processes(self) -> list[tuple[str, int]]:
+        found = []
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 fields = stat.read_text().rsplit(")", 1)[1].split()
                 cmdline = (stat.parent / "cmdline").read_bytes()
             except OSError:
                 continue
-            # fields: state, ppid, pgrp, ...; zombies (Z) are gone already.
+            # fields: state, ppid, pgrp, ... nice (the 17th); zombies (Z) are gone already.
             if int(fields[2]) == self.process.pid and fields[0] != "Z":
-                lines.append(cmdline.replace(b"\0", b" ").decode().strip())
-        return lines
+                found.append((cmdline.replace(b"\0", b" ").decode().strip(), int(fields[16])))
+        return found
 
     def kill(self) -> None:
         """SIGKILL to the whole group: the server and every child, at once."""

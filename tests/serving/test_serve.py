@@ -12,7 +12,14 @@ import time
 import pytest
 
 from fengqiao.cli import main
-from tests.serving.server import ROOT, Server, free_port, on_postgresql, server_env
+from tests.serving.server import (
+    ROOT,
+    Server,
+    build_place,
+    free_port,
+    on_postgresql,
+    server_env,
+)
 
 # --- arguments and refusals (any leg) ---------------------------------------------------
 
@@ -148,3 +155,43 @@ def test_on_postgresql_workers_and_the_task_worker_run_a_queued_task(tmp_path):
         assert server.group() == []
     log = server.log()
     assert "3 个 Web 进程（--workers 3）" in log and "已停止 / stopped" in log
+
+
+@pytest.mark.skipif(not on_postgresql(), reason="the PostgreSQL leg's task worker")
+@pytest.mark.usefixtures("transactional_db")
+def test_on_postgresql_a_report_s_figures_are_refreshed_by_the_niced_task_worker(tmp_path):
+    """The web workers hand the figures' refresh to the task worker, which runs behind them
+    for the CPU (a higher niceness): the report's figure appears all the same."""
+    from django_tasks_db.models import DBTaskResult
+
+    from fengqiao.analytics.models import DailyFact
+
+    env = server_env(tmp_path / "data")
+    token = build_place(env)
+    with Server(env, tmp_path / "serve.log", "--workers", "2") as server:
+        server.wait_until_serving()
+        niceness = server.niceness()
+        (worker,) = [nice for line, nice in niceness.items() if "db_worker" in line]
+        web = [nice for line, nice in niceness.items() if "gunicorn" in line]
+        assert web and all(worker > nice for nice in web), niceness
+        status, body = server.request(
+            "POST",
+            "/api/v1/reports/",
+            body={
+                "channel": "walk_in",
+                "kind": "dispute",
+                "category": "neighbourhood",
+                "text": "楼上每天半夜拖椅子，沟通多次没用",
+                "lon": 120.005,
+                "lat": 30.005,
+            },
+            headers={"Authorization": f"Token {token}", "Idempotency-Key": "figures-1"},
+        )
+        assert status == 201, body
+        deadline = time.monotonic() + 120
+        while not DailyFact.objects.filter(category="neighbourhood", reports=1).exists():
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.5)
+        refreshes = DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+        assert refreshes.filter(status="SUCCESSFUL").exists(), list(refreshes.values())
+        assert server.stop(signal.SIGTERM) == 0
