@@ -666,7 +666,13 @@ def bench_server(
         figures["closed_errors"] = bare["errors"] + full["errors"]
         progress(
             f"HTTP {kind}: bare {bare['rate']:.1f}/s, report {full['rate']:.1f}/s "
-            f"({bare['errors'] + full['errors']} errors)"
+            f"({bare['errors'] + full['errors']} errors"
+            + "".join(
+                f"; {name} {failures(loop['failed'])}"
+                for name, loop in (("bare", bare), ("report", full))
+                if loop["failed"]
+            )
+            + ")"
         )
         total = max(1, round(args.rate * args.seconds))
         requests = report_requests(total)
@@ -718,13 +724,22 @@ def capacity(port: int, report_requests, args: argparse.Namespace) -> tuple[floa
         requests = report_requests(max(1, round(rate * args.capacity_seconds)))
         figures = open_loop_figures(open_loop(port, requests, rate), rate, len(requests))
         step = {"rate": rate, "p99_ms": figures["http_p99_ms"], "errors": figures["http_errors"]}
+        step["failed"] = failures(figures["http_statuses"])
         steps.append(step)
-        progress(f"  capacity {rate:g}/s: p99 {step['p99_ms']:.1f} ms, {step['errors']} errors")
+        progress(
+            f"  capacity {rate:g}/s: p99 {step['p99_ms']:.1f} ms, {step['errors']} errors"
+            + (f" ({step['failed']})" if step["failed"] else "")
+        )
         if step["errors"] or not step["p99_ms"] < 100:
             break
         best = rate
         rate += args.capacity_step
     return best, steps
+
+
+def failures(statuses: dict) -> str:
+    """The failed answers by status (or the client's exception), in words."""
+    return ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()) if not is_success(k))
 
 
 def open_loop_figures(outcome: dict, rate: float, sent: int) -> dict:
@@ -895,6 +910,7 @@ def open_loop(port: int, requests: list[tuple], rate: float, workers: int = 48) 
 
     due: queue.Queue = queue.Queue()
     results: list = [None] * len(requests)
+    answers: list[str] = []  # the first failed answers, for the log
     finished = [0.0]
 
     def client() -> None:
@@ -906,8 +922,10 @@ def open_loop(port: int, requests: list[tuple], rate: float, workers: int = 48) 
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 conn.request(method, path, body, headers)
                 response = conn.getresponse()
-                response.read()
+                answer = response.read()
                 status = response.status
+                if not is_success(status) and len(answers) < 3:
+                    answers.append(f"{status} {path}: {answer[:300].decode(errors='replace')}")
                 if response.will_close:
                     conn.close()
                     conn = None
@@ -936,6 +954,8 @@ def open_loop(port: int, requests: list[tuple], rate: float, workers: int = 48) 
         due.put(None)
     for thread in threads:
         thread.join()
+    for answer in answers:
+        progress(f"  failed: {answer}")
     return {"results": results, "elapsed": finished[0] - start}
 
 
@@ -947,6 +967,7 @@ def closed_loop(port: int, requests: list[tuple], clients: int, seconds: float) 
     lock = threading.Lock()
     pending = iter(requests)
     counts = {"ok": 0, "errors": 0}
+    failed: dict[str, int] = {}
     stop_at = time.perf_counter() + seconds
 
     def client() -> None:
@@ -961,16 +982,18 @@ def closed_loop(port: int, requests: list[tuple], clients: int, seconds: float) 
                 conn.request(method, path, body, headers)
                 response = conn.getresponse()
                 response.read()
-                ok = is_success(response.status)
+                ok, status = is_success(response.status), str(response.status)
                 if response.will_close:
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            except (OSError, http.client.HTTPException):
-                ok = False
+            except (OSError, http.client.HTTPException) as error:
+                ok, status = False, type(error).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             with lock:
                 counts["ok" if ok else "errors"] += 1
+                if not ok:
+                    failed[status] = failed.get(status, 0) + 1
         conn.close()
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
@@ -980,7 +1003,7 @@ def closed_loop(port: int, requests: list[tuple], clients: int, seconds: float) 
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - start
-    return {"rate": counts["ok"] / elapsed, "errors": counts["errors"]}
+    return {"rate": counts["ok"] / elapsed, "errors": counts["errors"], "failed": failed}
 
 
 def percentile(values: list[float], p: float) -> float:
