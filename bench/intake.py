@@ -706,7 +706,7 @@ def facts_caught_up(limit: float = 120) -> tuple[float | None, int]:
     and how many of those refreshes failed."""
     from django_tasks_db.models import DBTaskResult
 
-    tasks = DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+    tasks = DBTaskResult.objects.filter(task_path="fengqiao.analytics.facts.refresh_facts")
     started = time.monotonic()
     while tasks.filter(status__in=["READY", "RUNNING"]).exists():
         if time.monotonic() - started > limit:

@@ -33,6 +33,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_tasks import task
 
 from fengqiao.analytics.models import MEASURES, DailyFact
 from fengqiao.audit.models import AuditEvent
@@ -367,6 +368,13 @@ def decode_keys(rows: Iterable[list]) -> list[Key]:
     return keys
 
 
+@task()
+def refresh_facts(keys: list[list]) -> int:
+    """The daily facts of these (day, grid, category) keys, handed over by the web workers
+    that committed them (``FENGQIAO_FACTS_BY=tasks``); returns how many rows were written."""
+    return refresh(decode_keys(keys))
+
+
 def rebuild(*, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Recompute every fact with a day in [start, end] (all days when open), from scratch."""
     cases = Case.objects.unscoped_for_jobs().all()
@@ -530,8 +538,6 @@ class Deferred:
             return
         try:
             if settings.FACTS_BY == "tasks":
-                from fengqiao.analytics.tasks import refresh_facts  # tasks imports this module
-
                 refresh_facts.enqueue(keys=encode_keys(keys))
             else:
                 refresh(keys)

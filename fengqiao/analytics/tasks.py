@@ -24,13 +24,6 @@ def detect_flags() -> dict:
 
 
 @task()
-def refresh_facts(keys: list[list]) -> int:
-    """The daily facts of these (day, grid, category) keys, handed over by the web workers
-    that committed them (``FENGQIAO_FACTS_BY=tasks``); returns how many rows were written."""
-    return facts.refresh(facts.decode_keys(keys))
-
-
-@task()
 def rebuild_recent_facts() -> dict:
     """The nightly healing of the daily facts: the last ``facts.RECENT_DAYS`` days rebuilt
     from scratch, and the rows of every older case or report touched since (a missed

@@ -116,7 +116,7 @@ def test_what_waits_at_exit_is_refreshed(deferred, settings):
 def _refresh_tasks():
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+    return DBTaskResult.objects.filter(task_path="fengqiao.analytics.facts.refresh_facts")
 
 
 def test_with_a_task_worker_the_keys_go_to_it_and_its_run_equals_a_rebuild(deferred, settings):
@@ -146,10 +146,8 @@ def test_with_a_task_worker_the_keys_go_to_it_and_its_run_equals_a_rebuild(defer
     [[["2026-12-07", "7", "labour"]], [["2026-13-01", 7, "labour"]], [["2026-12-07", 7]]],
 )
 def test_a_task_with_keys_that_are_not_keys_fails_and_writes_nothing(rows, db):
-    from fengqiao.analytics.tasks import refresh_facts
-
     with pytest.raises((ValueError, TypeError)):
-        refresh_facts.call(keys=rows)
+        facts.refresh_facts.call(keys=rows)
     assert not DailyFact.objects.exists()
 
 

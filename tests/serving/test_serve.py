@@ -192,6 +192,6 @@ def test_on_postgresql_a_report_s_figures_are_refreshed_by_the_niced_task_worker
         while not DailyFact.objects.filter(category="neighbourhood", reports=1).exists():
             assert time.monotonic() < deadline, server.log()
             time.sleep(0.5)
-        refreshes = DBTaskResult.objects.filter(task_path="fengqiao.analytics.tasks.refresh_facts")
+        refreshes = DBTaskResult.objects.filter(task_path="fengqiao.analytics.facts.refresh_facts")
         assert refreshes.filter(status="SUCCESSFUL").exists(), list(refreshes.values())
         assert server.stop(signal.SIGTERM) == 0
