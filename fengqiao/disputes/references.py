@@ -13,7 +13,7 @@ from fengqiao.disputes.models import Case, CaseSequence
 from fengqiao.inserts import Take
 
 REFERENCE_DIGITS = 6
-# The reference's own WITH item when a case is written in one statement (``_reference_take``).
+# The reference's own WITH item when a case is written in one statement (``ReferenceTake``).
 REFERENCE_ITEM = "case_reference"
 
 

@@ -16,39 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.serving.server import Server, build_place, on_postgresql, server_env
+from tests.serving.server import Server, build_place, on_postgresql, post_report, server_env
 
 BURST = 60
 KILL_AFTER = BURST // 4  # answers received before the kill
 KEY_IN_TEXT = re.compile(r"编号 ([A-Za-z0-9_-]+)")
-
-
-def _report(key: str) -> dict:
-    if int(key.split("-")[1]) % 2:
-        return {
-            "channel": "walk_in",
-            "kind": "dispute",
-            "category": "neighbourhood",
-            "text": f"楼上每天半夜拖椅子，沟通多次没用。编号 {key}",
-            "lon": 120.005,
-            "lat": 30.005,
-        }
-    return {
-        "channel": "grid_report",
-        "kind": "hazard",
-        "text": f"楼道灭火器过期，需要更换。编号 {key}",
-        "lon": 120.015,
-        "lat": 30.005,
-    }
-
-
-def _post(server: Server, token: str, key: str):
-    return server.request(
-        "POST",
-        "/api/v1/reports/",
-        body=_report(key),
-        headers={"Authorization": f"Token {token}", "Idempotency-Key": key},
-    )
 
 
 def _all_reports(server: Server, token: str) -> list[dict]:
@@ -76,7 +48,7 @@ def test_a_killed_server_loses_no_report_and_makes_none_twice(tmp_path):
 
     def send(key: str) -> None:
         try:
-            status, body = _post(server, token, key)
+            status, body = post_report(server, token, key)
         except (OSError, http.client.HTTPException, ValueError) as error:
             # No answer (refused, reset) or one cut short.
             if not enough.is_set():
@@ -106,13 +78,13 @@ def test_a_killed_server_loses_no_report_and_makes_none_twice(tmp_path):
         for key in keys:
             if key in answered:
                 continue
-            status, body = _post(again, token, key)
+            status, body = post_report(again, token, key)
             assert status in (200, 201), (key, status, body)
             replayed_after_commit += status == 200
             answered[key] = body["tracking_code"]
         # A replayed key answers with the report it made, whether or not its answer got out.
         for key in keys[:3] + keys[-3:]:
-            status, body = _post(again, token, key)
+            status, body = post_report(again, token, key)
             assert (status, body["tracking_code"]) == (200, answered[key])
         rows = _all_reports(again, token)
 

@@ -18,6 +18,7 @@ from tests.serving.server import (
     build_place,
     free_port,
     on_postgresql,
+    post_report,
     server_env,
 )
 
@@ -174,19 +175,7 @@ def test_on_postgresql_a_report_s_figures_are_refreshed_by_the_niced_task_worker
         (worker,) = [nice for line, nice in niceness.items() if "db_worker" in line]
         web = [nice for line, nice in niceness.items() if "gunicorn" in line]
         assert web and all(worker > nice for nice in web), niceness
-        status, body = server.request(
-            "POST",
-            "/api/v1/reports/",
-            body={
-                "channel": "walk_in",
-                "kind": "dispute",
-                "category": "neighbourhood",
-                "text": "楼上每天半夜拖椅子，沟通多次没用",
-                "lon": 120.005,
-                "lat": 30.005,
-            },
-            headers={"Authorization": f"Token {token}", "Idempotency-Key": "figures-1"},
-        )
+        status, body = post_report(server, token, "figures-1")  # a dispute
         assert status == 201, body
         deadline = time.monotonic() + 120
         while not DailyFact.objects.filter(category="neighbourhood", reports=1).exists():
