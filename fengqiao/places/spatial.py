@@ -171,13 +171,16 @@ class _EdgeTable:
         # tens of kilometres) and halves the memory traffic of the per-edge passes.
         ax = (start[:, 0] - lon0[owner]) * scale_x[owner]
         ay = (start[:, 1] - lat0[owner]) * METRES_PER_DEGREE
+        by = (end[:, 1] - lat0[owner]) * METRES_PER_DEGREE
         dx = (end[:, 0] - lon0[owner]) * scale_x[owner] - ax
-        dy = (end[:, 1] - lat0[owner]) * METRES_PER_DEGREE - ay
+        dy = by - ay
         length2 = dx**2 + dy**2
         # Zero-length edges measure as their start point.
         inv_length2 = np.divide(1, length2, out=np.zeros_like(length2), where=length2 > 0)
-        self.ax, self.ay, self.dx, self.dy, self.inv_length2 = (
-            a.astype(np.float32) for a in (ax, ay, dx, dy, inv_length2)
+        # A vertex's latitude is one number for both of its edges (the end of one, the start
+        # of the next, computed alike): the ray test compares the point with it directly.
+        self.ax, self.ay, self.by, self.dx, self.dy, self.inv_length2 = (
+            a.astype(np.float32) for a in (ax, ay, by, dx, dy, inv_length2)
         )
 
     def measure(self, grid: np.ndarray, lon: np.ndarray, lat: np.ndarray):
@@ -202,14 +205,18 @@ class _EdgeTable:
         pair = np.repeat(np.arange(len(grid)), counts)
         # The point relative to each edge's start, in the grid's frame.
         rx = ((lon - self.lon0[grid]) * self.scale_x[grid]).astype(np.float32)[pair]
-        ry = ((lat - self.lat0[grid]) * METRES_PER_DEGREE).astype(np.float32)[pair]
-        rx -= self.ax[edge]
-        ry -= self.ay[edge]
-        dx, dy = self.dx[edge], self.dy[edge]
+        py = ((lat - self.lat0[grid]) * METRES_PER_DEGREE).astype(np.float32)[pair]
         # Even-odd rule with a ray to the east: the edge straddles the point's latitude
         # (half-open, so a vertex on the ray counts once) and passes east of the point,
-        # i.e. the cross product's sign agrees with the edge's direction.
-        straddles = (ry < 0) != (ry < dy)
+        # i.e. the cross product's sign agrees with the edge's direction. The straddle
+        # compares the point with the edge's two end latitudes as stored, never with a
+        # difference rounded on its own: a point on a vertex's latitude (six decimals,
+        # like the polygon's) was otherwise counted by both edges or by neither, and so
+        # found outside its grid, or inside one it is not in.
+        straddles = (py < self.ay[edge]) != (py < self.by[edge])
+        ry = py - self.ay[edge]
+        rx -= self.ax[edge]
+        dx, dy = self.dx[edge], self.dy[edge]
         east = (rx * dy < dx * ry) == (dy > 0)
         inside = (np.add.reduceat(straddles & east, offsets) & 1).astype(bool)
         t = rx * dx

@@ -109,3 +109,46 @@ def test_unreadable_dict_polygons_are_skipped():
     broken = {"type": "Polygon", "coordinates": [[[120.0, 30.0]]]}
     index = GridIndex([(1, broken), (2, {"type": "Nonsense"}), (3, square(120.0, 30.0))])
     assert len(index) == 1 and index.locate(120.005, 30.005).grid_id == 3
+
+
+def test_a_point_on_a_vertex_s_latitude_is_inside_as_shapely_says():
+    """The even-odd ray runs east along the point's latitude: when it passes exactly
+    through a vertex (GPS fixes and drawn polygons both come to six decimals, so this
+    happens), the vertex's two edges must agree on which side of the ray it lies, or the
+    point is counted out of its own grid. Irregular polygons like the demo county's, each
+    vertex's latitude crossed at six-decimal steps, against shapely's answer."""
+    import shapely
+
+    rng = random.Random(20261207)
+    grids, shapes = [], {}
+    for n in range(40):
+        lon0, lat0 = 120.5 + 0.01 * (n % 8), 29.6 + 0.01 * (n // 8)
+        ring = []
+        for k in range(12):
+            angle = 2 * math.pi * k / 12
+            radius = rng.uniform(0.002, 0.0045)
+            ring.append(
+                [
+                    round(lon0 + radius * math.cos(angle), 6),
+                    round(lat0 + radius * math.sin(angle), 6),
+                ]
+            )
+        ring.append(ring[0])
+        polygon = {"type": "Polygon", "coordinates": [ring]}
+        grids.append((n + 1, polygon))
+        shapes[n + 1] = shapely.geometry.shape(polygon)
+    index = GridIndex(grids)
+    points, expected = [], []
+    for grid_id, shape in shapes.items():
+        minx, _miny, maxx, _maxy = shape.bounds
+        for _lon, lat in shape.exterior.coords[:-1]:
+            for step in range(1, 60):
+                lon = round(minx + (maxx - minx) * step / 60, 6)
+                point = shapely.Point(lon, lat)
+                if shape.exterior.distance(point) * METRES_PER_DEGREE < 0.05:
+                    continue  # on the edge, where either answer is a centimetre's rounding
+                points.append((lon, lat))
+                expected.append(grid_id if shape.contains(point) else None)
+    found = [hit.grid_id if hit else None for hit in index.locate_many(points)]
+    assert found == expected
+    assert [index.locate(*p) for p in points] == index.locate_many(points)
