@@ -24,7 +24,6 @@ runs Django's sync views, and the periodic jobs in a thread, as ``fengqiao demo`
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import os
 import signal
@@ -342,11 +341,13 @@ class Child:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            self.argv,
-            pass_fds=self.pass_fds,
-            env={**os.environ, **self.env},
-            preexec_fn=functools.partial(os.nice, self.nice) if self.nice else None,
+            self.argv, pass_fds=self.pass_fds, env={**os.environ, **self.env}
         )
+        if self.nice:
+            # Set from here rather than in the child before it runs (``preexec_fn`` is not
+            # safe in a process with threads); only its first moments run at ours.
+            own = os.getpriority(os.PRIO_PROCESS, 0)
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, own + self.nice)
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
