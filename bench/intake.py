@@ -263,7 +263,9 @@ def print_table(results: list[dict]) -> None:
         name = result["backend"]
         print(f"{name}: {result['grids']} grids, {result['people']} people")
         print(
-            f"{name}: service verdict: {verdict(result['ratio_pct'] >= 10)} (ratio >= 10 %); "
+            f"{name}: service loop in one process vs raw cursor inserts: "
+            f"{result['ratio_pct']:.1f} % (>= 10 %: {verdict(result['ratio_pct'] >= 10)}; "
+            "issue 20 measures this ratio through the server: report/bare below); "
             f"queries verdict: {verdict(result['queries_dispute'] <= 10)} (a dispute in <= 10, "
             f"{result['queries_dispute_after']} more in analytics' facts refresh in the request)"
         )
@@ -279,11 +281,13 @@ def print_table(results: list[dict]) -> None:
         for server in result["servers"]:
             statuses = ", ".join(f"{k}: {v}" for k, v in sorted(server["http_statuses"].items()))
             met = server["http_p99_ms"] < 100 and not server["http_errors"]
+            ratio = server.get("full_vs_bare_pct") or 0
             print(
                 f"{name}: {server['server']}: {server['workers']}; HTTP {server['http_endpoint']}: "
                 f"{server['http_sent']} sent at {server['http_target_rate']:g}/s, statuses "
                 f"{statuses}; {server['http_stored']} reports stored; max "
-                f"{server['http_max_ms']:.1f} ms; verdict: {verdict(met)} (p99 < 100 ms, no errors)"
+                f"{server['http_max_ms']:.1f} ms; verdict: {verdict(met)} (p99 < 100 ms, no "
+                f"errors); report/bare {ratio:.1f} %: {verdict(ratio >= 10)} (>= 10 %)"
             )
             lag, failed = server.get("facts_lag_s"), server.get("facts_failed", 0)
             print(
